@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * aio_attr - private structures shared by the files of the core module.
+ *
+ * main.c	module parameters, the misc device, ioctls, sysfs statistics
+ * ring.c	ring arithmetic, entry encoding, posting and the overflow list
+ * iodesc.c	the iodesc driver API and the bio -> iodesc lookup table
+ * submit.c	turning a struct aio_attr_sqe into bios or a kiocb
+ */
+#ifndef _FS_AIO_ATTR_H
+#define _FS_AIO_ATTR_H
+
+#include <linux/aio_attr.h>
+#include <linux/atomic.h>
+#include <linux/bio.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu_counter.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* Biggest entry: the fixed part and one record for every known id. */
+#define AA_MAX_EVENT_BYTES	AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR)
+#define AA_INLINE_VECS		4
+#define AA_INLINE_CARRY		2
+
+/*
+ * struct aa_key - one entry of the bio -> iodesc lookup table.  The key is
+ * the address of a bvec table: clones and splits of a bio share it.
+ * Freed only after an RCU grace period, because lookups walk buckets
+ * under rcu_read_lock() from any context.
+ */
+struct aa_key {
+	struct hlist_node	node;
+	const void		*key;
+	struct iodesc		*iod;
+	struct list_head	link;	/* iodesc::carried */
+	struct rcu_head		rcu;
+	bool			hashed;
+	bool			embedded;
+	bool			busy;	/* embedded slot in use */
+};
+
+/* Bits in iodesc::flags */
+enum {
+	AA_IOD_HOP,		/* a layer deferred the completion */
+	AA_IOD_WORKER,		/* posted by an aio_attr worker */
+};
+
+/*
+ * struct iodesc - the opaque descriptor drivers see.  The values are
+ * updated lock-free from any context; @handled has one bit per id.
+ */
+struct iodesc {
+	u64			want;
+	u64			submit_ns;
+	unsigned long		handled;
+	unsigned long		flags;
+	atomic64_t		val[AIO_ATTR_NR];
+	struct aa_key		key;
+	spinlock_t		carry_lock;	/* irq-safe, protects @carried */
+	struct list_head	carried;
+	struct aa_key		carry_slot[AA_INLINE_CARRY];
+};
+
+/**
+ * struct aa_ctx - one open /dev/aio_attr
+ * @lock:	irq-safe; protects @tail, @overflow, @overflow_nr, @dead and
+ *		the kernel-written header fields
+ * @setup_lock:	serialises setup against mmap
+ * @hdr:	vmalloc_user() area: header page followed by the data area
+ * @data:	start of the data area
+ * @ring_bytes:	size of the data area (power of two)
+ * @mmap_bytes:	size of the whole area
+ * @tail:	producer position; the copy in @hdr is for userspace only
+ * @overflow:	completed requests waiting for room, oldest first
+ * @overflow_nr: length of @overflow
+ * @ready:	set once setup finished (read without @setup_lock)
+ * @dead:	the file is released; completions are dropped
+ * @wait:	AIO_ATTR_IOC_WAIT and poll() sleep here
+ * @evfd:	eventfd to signal per completion, or NULL
+ * @refs:	one for the file plus one per request in flight
+ * @inflight:	requests submitted and not yet freed
+ * @free_work:	final teardown, in process context
+ */
+struct aa_ctx {
+	spinlock_t		lock;
+	struct mutex		setup_lock;
+	struct aio_attr_ring_hdr *hdr;
+	void			*data;
+	u32			ring_bytes;
+	u32			mmap_bytes;
+	u32			tail;
+	struct list_head	overflow;
+	u32			overflow_nr;
+	bool			ready;
+	bool			dead;
+	wait_queue_head_t	wait;
+	struct eventfd_ctx	*evfd;
+	refcount_t		refs;
+	atomic_t		inflight;
+	struct work_struct	free_work;
+};
+
+/* Which way a request is carried out. */
+enum aa_kind {
+	AA_KIND_BDEV,		/* our own bio on an O_DIRECT block device */
+	AA_KIND_KIOCB,		/* the file's read_iter/write_iter */
+	AA_KIND_SYNC,		/* fsync or fdatasync from a worker */
+};
+
+/**
+ * struct aa_req - one request from submission until its event is posted
+ * @iod:	the descriptor drivers fill
+ * @ctx:	owning context (holds a reference)
+ * @file:	target file (holds a reference until the I/O has finished)
+ * @user_data:	from the sqe
+ * @result:	bytes or -errno; the first error wins
+ * @refs:	one for the event, one more while pages await a deferred release
+ * @kind:	enum aa_kind
+ * @op:		enum aio_attr_op
+ * @dirty:	pages were dirtied for a read and must stay dirty
+ * @in_submit:	the submitting task has not finished with the request
+ * @submitter:	the submitting task, compared only (no reference held)
+ * @bytes:	length of the transfer, the result on success
+ * @cred:	AA_KIND_SYNC: credentials of the submitter
+ * @ov_link:	&aa_ctx.overflow, or a private list of requests to free
+ * @rcu:	the request is freed after a grace period (lookup table)
+ * @work:	fsync worker or deferred page release
+ * @bio:	AA_KIND_BDEV: the bio, embedded
+ * @bvecs:	AA_KIND_BDEV: bvec table, @inline_vecs or allocated
+ * @nr_vecs:	AA_KIND_BDEV: pinned pages in @bvecs
+ * @inline_vecs: AA_KIND_BDEV: table for small requests
+ * @kiocb:	AA_KIND_KIOCB: the kiocb
+ */
+struct aa_req {
+	struct iodesc		iod;
+	struct aa_ctx		*ctx;
+	struct file		*file;
+	u64			user_data;
+	atomic64_t		result;
+	refcount_t		refs;
+	u8			kind;
+	u8			op;
+	bool			dirty;
+	atomic_t		in_submit;
+	struct task_struct	*submitter;
+	size_t			bytes;
+	const struct cred	*cred;
+	struct list_head	ov_link;
+	struct rcu_head		rcu;
+	struct work_struct	work;
+	union {
+		struct {
+			struct bio	bio;
+			struct bio_vec	*bvecs;
+			unsigned short	nr_vecs;
+			struct bio_vec	inline_vecs[AA_INLINE_VECS];
+		};
+		struct kiocb	kiocb;
+	};
+};
+
+/* Global statistics, shown in /sys/class/misc/aio_attr/. */
+struct aa_stats {
+	atomic_t		contexts;
+	atomic_t		inflight;
+	atomic64_t		submitted;
+	atomic64_t		completed;
+	atomic64_t		overflowed;
+	atomic64_t		errors;
+};
+
+extern struct aa_stats aa_stats;
+extern struct workqueue_struct *aa_wq;
+extern unsigned int aa_max_inflight;
+extern unsigned int aa_max_inflight_total;
+extern unsigned int aa_max_io_bytes;
+extern unsigned int aa_max_ring_bytes;
+
+/* ring.c: pure arithmetic, exposed for KUnit */
+bool aa_ring_reserve(u32 head, u32 tail, u32 size, u32 len, u32 *skip);
+u32 aa_ring_used(u32 head, u32 tail, u32 size);
+int aa_ring_count(const void *data, u32 size, u32 head, u32 tail);
+u32 aa_event_bytes(u64 want);
+u32 aa_encode_event(void *dst, u64 user_data, s64 result, u16 flags,
+		    u64 want, unsigned long handled, const atomic64_t *val);
+
+/* ring.c: contexts */
+struct aa_ctx *aa_ctx_alloc(void);
+int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes);
+void aa_ctx_put(struct aa_ctx *ctx);
+void aa_ctx_kill(struct aa_ctx *ctx);
+void aa_post(struct aa_req *req);
+unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 *ring, u32 *overflow);
+
+/* iodesc.c */
+int aa_lookup_init(unsigned int entries);
+void aa_lookup_exit(void);
+void aa_iod_init(struct iodesc *iod, u64 want);
+int aa_iod_register(struct iodesc *iod, const void *bvec_table);
+void aa_iod_unregister_all(struct iodesc *iod);
+void aa_iod_finish(struct iodesc *iod, bool inline_done);
+
+/* submit.c */
+int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe);
+int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
+			struct block_device *bdev, u8 op, struct iov_iter *iter,
+			loff_t pos, u16 ioprio, u64 user_data, u64 want);
+struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want);
+void aa_req_submitted(struct aa_req *req);
+void aa_req_put(struct aa_req *req);
+int aa_req_cache_init(void);
+void aa_req_cache_exit(void);
+
+#endif /* _FS_AIO_ATTR_H */

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iodesc: the opaque I/O descriptor and how a driver finds it from a bio.
+ *
+ * Lookup.  dm and blk-mq hand drivers clones and splits of the bio the
+ * framework submitted; those are new struct bios, but they share the
+ * parent's bvec table (bi_io_vec).  So the key is the address of that
+ * table.  The framework registers the table of every bio it submits, and
+ * a stacking driver registers a bio it allocates itself with
+ * iodesc_carry().  The table is a hash of RCU-protected chains with one
+ * irq-safe lock per bucket: lookup is O(1) and lock-free in any context,
+ * and keys are unhashed before their request posts its completion, so a
+ * lookup after completion finds nothing.  Key memory is freed after an RCU
+ * grace period because lookups may still be walking a chain.
+ *
+ * The rhashtable library is not used on purpose: in 6.1 its bucket locks
+ * are only bh-safe, and keys are removed from hardirq completions.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/hardirq.h>
+#include <linux/iodesc.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "aio_attr.h"
+
+struct aa_bucket {
+	spinlock_t		lock;
+	struct hlist_head	head;
+};
+
+static struct aa_bucket *aa_buckets;
+static unsigned int aa_hash_bits;
+static atomic_t aa_keys_live = ATOMIC_INIT(0);
+
+/**
+ * aa_lookup_init() - allocate the lookup table
+ * @entries: expected number of live keys; the table gets about as many buckets
+ *
+ * Context: process (module init).
+ * Return: 0 or -ENOMEM.
+ */
+int aa_lookup_init(unsigned int entries)
+{
+	unsigned int i, nr;
+
+	nr = roundup_pow_of_two(clamp(entries, 256U, 1U << 20));
+	aa_hash_bits = ilog2(nr);
+	aa_buckets = kvcalloc(nr, sizeof(*aa_buckets), GFP_KERNEL);
+	if (!aa_buckets)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		spin_lock_init(&aa_buckets[i].lock);
+		INIT_HLIST_HEAD(&aa_buckets[i].head);
+	}
+	return 0;
+}
+
+/**
+ * aa_lookup_exit() - free the lookup table
+ *
+ * Context: process (module exit); every key is gone by then.
+ */
+void aa_lookup_exit(void)
+{
+	WARN_ON(atomic_read(&aa_keys_live));
+	kvfree(aa_buckets);
+	aa_buckets = NULL;
+}
+
+static struct aa_bucket *aa_bucket_of(const void *key)
+{
+	return &aa_buckets[hash_ptr(key, aa_hash_bits)];
+}
+
+/* Context: any. */
+static int aa_key_insert(struct aa_key *k)
+{
+	struct aa_bucket *b = aa_bucket_of(k->key);
+	struct aa_key *pos;
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->lock, flags);
+	hlist_for_each_entry(pos, &b->head, node) {
+		if (pos->key == k->key) {
+			spin_unlock_irqrestore(&b->lock, flags);
+			return -EEXIST;
+		}
+	}
+	hlist_add_head_rcu(&k->node, &b->head);
+	k->hashed = true;
+	atomic_inc(&aa_keys_live);
+	spin_unlock_irqrestore(&b->lock, flags);
+	return 0;
+}
+
+/* Context: any. */
+static void aa_key_remove(struct aa_key *k)
+{
+	struct aa_bucket *b = aa_bucket_of(k->key);
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->lock, flags);
+	if (k->hashed) {
+		hlist_del_rcu(&k->node);
+		k->hashed = false;
+		atomic_dec(&aa_keys_live);
+	}
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+
+/* Find the key object for @key; caller holds rcu_read_lock(). */
+static struct aa_key *aa_key_find(const void *key)
+{
+	struct aa_key *k;
+
+	hlist_for_each_entry_rcu(k, &aa_bucket_of(key)->head, node)
+		if (READ_ONCE(k->key) == key)
+			return k;
+	return NULL;
+}
+
+/**
+ * aa_iod_init() - initialise the descriptor of a new request
+ * @iod: descriptor
+ * @want: requested attribute mask
+ *
+ * Context: any.
+ */
+void aa_iod_init(struct iodesc *iod, u64 want)
+{
+	unsigned int id;
+
+	iod->want = want;
+	iod->submit_ns = ktime_get_ns();
+	iod->handled = 0;
+	iod->flags = 0;
+	for (id = 0; id < AIO_ATTR_NR; id++)
+		atomic64_set(&iod->val[id], 0);
+	memset(&iod->key, 0, sizeof(iod->key));
+	memset(iod->carry_slot, 0, sizeof(iod->carry_slot));
+	spin_lock_init(&iod->carry_lock);
+	INIT_LIST_HEAD(&iod->carried);
+}
+
+/**
+ * aa_iod_register() - make the bvec table of the request's bio findable
+ * @iod: descriptor
+ * @bvec_table: bi_io_vec of the bio about to be submitted
+ *
+ * Context: any.
+ * Return: 0, or -EEXIST when the table is already registered (a bug).
+ */
+int aa_iod_register(struct iodesc *iod, const void *bvec_table)
+{
+	iod->key.key = bvec_table;
+	iod->key.iod = iod;
+	iod->key.embedded = true;
+	return aa_key_insert(&iod->key);
+}
+
+static void aa_key_free(struct aa_key *k)
+{
+	if (!k->embedded)
+		kfree_rcu(k, rcu);
+}
+
+/**
+ * aa_iod_unregister_all() - forget every key of a finished request
+ * @iod: descriptor
+ *
+ * Called when the last bio of the request has ended, before the event is
+ * posted, so no later lookup can find this descriptor.
+ *
+ * Context: any.
+ */
+void aa_iod_unregister_all(struct iodesc *iod)
+{
+	struct aa_key *k, *next;
+	unsigned long flags;
+
+	aa_key_remove(&iod->key);
+	spin_lock_irqsave(&iod->carry_lock, flags);
+	list_for_each_entry_safe(k, next, &iod->carried, link) {
+		aa_key_remove(k);
+		list_del(&k->link);
+		aa_key_free(k);
+	}
+	spin_unlock_irqrestore(&iod->carry_lock, flags);
+}
+
+static u64 aa_completion_ctx(const struct iodesc *iod, bool inline_done)
+{
+	u64 v;
+
+	if (in_hardirq()) {
+		v = AIO_ATTR_CTX_HARDIRQ;
+	} else {
+		v = in_serving_softirq() ? AIO_ATTR_CTX_SOFTIRQ :
+					   AIO_ATTR_CTX_TASK;
+		if (irqs_disabled())
+			v |= AIO_ATTR_CTX_IRQS_OFF;
+	}
+	if (test_bit(AA_IOD_HOP, &iod->flags))
+		v |= AIO_ATTR_CTX_HOP;
+	if (test_bit(AA_IOD_WORKER, &iod->flags))
+		v |= AIO_ATTR_CTX_WORKER | AIO_ATTR_CTX_HOP;
+	if (inline_done)
+		v |= AIO_ATTR_CTX_INLINE;
+	return v;
+}
+
+/**
+ * aa_iod_finish() - fill the attributes the framework owns
+ * @iod: descriptor
+ * @inline_done: the request completed inside the submission call
+ *
+ * Context: any; records the context it runs in.
+ */
+void aa_iod_finish(struct iodesc *iod, bool inline_done)
+{
+	if (iod->want & AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)) {
+		atomic64_set(&iod->val[AIO_ATTR_SERVICE_NS],
+			     ktime_get_ns() - iod->submit_ns);
+		set_bit(AIO_ATTR_SERVICE_NS, &iod->handled);
+	}
+	if (iod->want & AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)) {
+		atomic64_set(&iod->val[AIO_ATTR_COMPLETION_CTX],
+			     aa_completion_ctx(iod, inline_done));
+		set_bit(AIO_ATTR_COMPLETION_CTX, &iod->handled);
+	}
+}
+
+/**
+ * iodesc_from_bio() - find the I/O descriptor a bio belongs to
+ * @bio: a bio the caller owns until it completes it
+ *
+ * Works for the bio the framework submitted and for every clone or split
+ * of it (they share its bvec table), and for bios a stacking driver
+ * registered with iodesc_carry().
+ *
+ * Context: any, including hardirq; lock-free.
+ * Return: the descriptor, valid until @bio is completed, or NULL when the
+ * bio does not come from aio_attr.
+ */
+struct iodesc *iodesc_from_bio(const struct bio *bio)
+{
+	struct iodesc *iod = NULL;
+	struct aa_key *k;
+
+	if (!bio || !bio->bi_io_vec || !atomic_read(&aa_keys_live))
+		return NULL;
+	rcu_read_lock();
+	k = aa_key_find(bio->bi_io_vec);
+	if (k)
+		iod = READ_ONCE(k->iod);
+	rcu_read_unlock();
+	return iod;
+}
+EXPORT_SYMBOL_GPL(iodesc_from_bio);
+
+/**
+ * iodesc_wants() - is an attribute requested?
+ * @iod: descriptor or NULL
+ * @id: enum aio_attr_id
+ *
+ * Lets a driver skip work (such as reading a clock) nobody asked for.
+ *
+ * Context: any.
+ * Return: true when @iod is not NULL and its request asked for @id.
+ */
+bool iodesc_wants(const struct iodesc *iod, unsigned int id)
+{
+	return iod && id < AIO_ATTR_NR && (iod->want & AIO_ATTR_BIT(id));
+}
+EXPORT_SYMBOL_GPL(iodesc_wants);
+
+/* Attributes only the framework may set. */
+static bool aa_driver_attr(unsigned int id)
+{
+	return id != AIO_ATTR_SERVICE_NS && id != AIO_ATTR_COMPLETION_CTX;
+}
+
+static void aa_attr_max(atomic64_t *v, u64 value)
+{
+	s64 old = atomic64_read(v);
+
+	while ((u64)old < value) {
+		if (atomic64_try_cmpxchg(v, &old, value))
+			break;
+	}
+}
+
+/**
+ * iodesc_set_attr() - report an attribute value
+ * @iod: descriptor or NULL
+ * @id: enum aio_attr_id
+ * @value: value in the units the registry gives for @id
+ *
+ * Marks @id HANDLED.  When several parts of one request report @id, the
+ * values combine by the registry's rule: the maximum for QUEUE_NS and
+ * DEVICE_NS, the OR for CACHE, the sum for CRYPT_NS.  SERVICE_NS and
+ * COMPLETION_CTX belong to the framework and are ignored here.
+ * Nothing happens when @id was not requested.
+ *
+ * Context: any, including hardirq; lock-free.
+ */
+void iodesc_set_attr(struct iodesc *iod, unsigned int id, u64 value)
+{
+	if (!iodesc_wants(iod, id) || !aa_driver_attr(id))
+		return;
+	switch (id) {
+	case AIO_ATTR_CACHE:
+		atomic64_or(value, &iod->val[id]);
+		break;
+	case AIO_ATTR_CRYPT_NS:
+		atomic64_add(value, &iod->val[id]);
+		break;
+	default:
+		aa_attr_max(&iod->val[id], value);
+		break;
+	}
+	set_bit(id, &iod->handled);
+}
+EXPORT_SYMBOL_GPL(iodesc_set_attr);
+
+/**
+ * iodesc_add_attr() - add to an attribute value
+ * @iod: descriptor or NULL
+ * @id: enum aio_attr_id
+ * @delta: amount to add
+ *
+ * For a value a driver builds up in steps (time spent on several chunks of
+ * one bio).  Marks @id HANDLED; ignored for ids not requested and for the
+ * framework's own ids.
+ *
+ * Context: any, including hardirq; lock-free.
+ */
+void iodesc_add_attr(struct iodesc *iod, unsigned int id, u64 delta)
+{
+	if (!iodesc_wants(iod, id) || !aa_driver_attr(id))
+		return;
+	atomic64_add(delta, &iod->val[id]);
+	set_bit(id, &iod->handled);
+}
+EXPORT_SYMBOL_GPL(iodesc_add_attr);
+
+/**
+ * iodesc_note_dispatch() - the request reached the device driver
+ * @iod: descriptor or NULL
+ *
+ * Sets QUEUE_NS to the time since submission.  A blk-mq driver calls it
+ * from ->queue_rq, a bio-based one from ->submit_bio.
+ *
+ * Context: any.
+ */
+void iodesc_note_dispatch(struct iodesc *iod)
+{
+	if (iodesc_wants(iod, AIO_ATTR_QUEUE_NS))
+		iodesc_set_attr(iod, AIO_ATTR_QUEUE_NS,
+				ktime_get_ns() - iod->submit_ns);
+}
+EXPORT_SYMBOL_GPL(iodesc_note_dispatch);
+
+/**
+ * iodesc_note_hop() - the completion is being deferred
+ * @iod: descriptor or NULL
+ *
+ * A layer that passes the completion to a workqueue, kthread or task_work
+ * instead of completing in the context it was called from says so here;
+ * COMPLETION_CTX then carries AIO_ATTR_CTX_HOP.
+ *
+ * Context: any.
+ */
+void iodesc_note_hop(struct iodesc *iod)
+{
+	if (iod)
+		set_bit(AA_IOD_HOP, &iod->flags);
+}
+EXPORT_SYMBOL_GPL(iodesc_note_hop);
+
+/**
+ * iodesc_submit_time_ns() - when the request was submitted
+ * @iod: descriptor or NULL
+ *
+ * Context: any.
+ * Return: ktime_get_ns() at submission, or 0 for NULL.
+ */
+u64 iodesc_submit_time_ns(const struct iodesc *iod)
+{
+	return iod ? iod->submit_ns : 0;
+}
+EXPORT_SYMBOL_GPL(iodesc_submit_time_ns);
+
+static struct aa_key *aa_carry_slot(struct iodesc *iod, gfp_t gfp)
+{
+	struct aa_key *k = NULL;
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&iod->carry_lock, flags);
+	for (i = 0; i < AA_INLINE_CARRY; i++) {
+		if (!iod->carry_slot[i].busy) {
+			k = &iod->carry_slot[i];
+			k->busy = true;
+			k->embedded = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&iod->carry_lock, flags);
+	if (!k)
+		k = kzalloc(sizeof(*k), gfp);
+	return k;
+}
+
+/**
+ * iodesc_carry() - attach a descriptor to a bio the driver allocated
+ * @iod: descriptor (from iodesc_from_bio() on the original bio) or NULL
+ * @bio: the new bio, with its bvec table allocated
+ * @gfp: allocation flags, used only past the first few carried bios
+ *
+ * A stacking driver that sends its own bio down instead of a clone (a
+ * crypt target's bounce-page write) calls this before submitting it, so
+ * the drivers below find the same descriptor.  Call iodesc_uncarry()
+ * from the bio's end_io before freeing it; anything left carried is
+ * dropped when the request completes.
+ *
+ * Context: any; with GFP_ATOMIC when atomic.
+ * Return: 0 (also for a NULL @iod), -EINVAL for a bio without a bvec
+ * table, -ENOMEM, or -EEXIST when the table is already registered.
+ */
+int iodesc_carry(struct iodesc *iod, struct bio *bio, gfp_t gfp)
+{
+	struct aa_key *k;
+	unsigned long flags;
+	int ret;
+
+	if (!iod)
+		return 0;
+	if (!bio || !bio->bi_io_vec)
+		return -EINVAL;
+	k = aa_carry_slot(iod, gfp);
+	if (!k)
+		return -ENOMEM;
+	k->key = bio->bi_io_vec;
+	k->iod = iod;
+	ret = aa_key_insert(k);
+	if (ret) {
+		/* embedded slots are not reused: readers may still see them */
+		aa_key_free(k);
+		return ret;
+	}
+	spin_lock_irqsave(&iod->carry_lock, flags);
+	list_add_tail(&k->link, &iod->carried);
+	spin_unlock_irqrestore(&iod->carry_lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iodesc_carry);
+
+/**
+ * iodesc_uncarry() - detach a bio registered with iodesc_carry()
+ * @bio: the bio, before it is freed
+ *
+ * Must be called before the original bio is completed.  Does nothing for
+ * a bio that is not carried.
+ *
+ * Context: any.
+ */
+void iodesc_uncarry(struct bio *bio)
+{
+	struct iodesc *iod;
+	struct aa_key *k;
+	unsigned long flags;
+
+	if (!bio || !bio->bi_io_vec || !atomic_read(&aa_keys_live))
+		return;
+	rcu_read_lock();
+	k = aa_key_find(bio->bi_io_vec);
+	if (!k || k == &k->iod->key) {
+		/* not carried, or the request's own bio: not ours to drop */
+		rcu_read_unlock();
+		return;
+	}
+	iod = k->iod;
+	rcu_read_unlock();
+
+	aa_key_remove(k);
+	spin_lock_irqsave(&iod->carry_lock, flags);
+	list_del(&k->link);
+	spin_unlock_irqrestore(&iod->carry_lock, flags);
+	aa_key_free(k);
+}
+EXPORT_SYMBOL_GPL(iodesc_uncarry);

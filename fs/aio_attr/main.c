@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aio_attr: asynchronous block I/O whose completions carry per-I/O
+ * attributes filled by the drivers on the path (see
+ * Documentation/aio_attr/ and include/uapi/linux/aio_attr.h).
+ *
+ * This file: module parameters, the /dev/aio_attr misc device, its ioctls,
+ * mmap and poll, and the statistics in /sys/class/misc/aio_attr/.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/eventfd.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "aio_attr.h"
+
+struct aa_stats aa_stats;
+struct workqueue_struct *aa_wq;
+
+/* ---------------------------------------------------------------------
+ * Module parameters.  All are checked when set; all may change at run
+ * time except that the lookup table is sized from max_inflight_total at
+ * load.
+ */
+
+unsigned int aa_max_inflight = 1024;
+unsigned int aa_max_inflight_total = 65536;
+unsigned int aa_max_io_bytes = 4 << 20;
+unsigned int aa_max_ring_bytes = 16 << 20;
+
+static int aa_param_inflight(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 1U << 20);
+}
+
+static int aa_param_io_bytes(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, PAGE_SIZE, 64U << 20);
+}
+
+static int aa_param_ring_bytes(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (!is_power_of_2(v) || v < AIO_ATTR_RING_MIN_BYTES ||
+	    v > AIO_ATTR_RING_MAX_BYTES) {
+		pr_err("max_ring_bytes must be a power of two in [%u, %u]\n",
+		       AIO_ATTR_RING_MIN_BYTES, AIO_ATTR_RING_MAX_BYTES);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops aa_inflight_ops = {
+	.set = aa_param_inflight,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops aa_io_bytes_ops = {
+	.set = aa_param_io_bytes,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops aa_ring_bytes_ops = {
+	.set = aa_param_ring_bytes,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_inflight, &aa_inflight_ops, &aa_max_inflight, 0644);
+MODULE_PARM_DESC(max_inflight,
+		 "Requests one context may have outstanding, completions not yet in its ring included; past it submission fails with EAGAIN (1..1048576, default 1024)");
+module_param_cb(max_inflight_total, &aa_inflight_ops, &aa_max_inflight_total,
+		0644);
+MODULE_PARM_DESC(max_inflight_total,
+		 "Requests outstanding over all contexts; past it submission fails with EAGAIN (1..1048576, default 65536)");
+module_param_cb(max_io_bytes, &aa_io_bytes_ops, &aa_max_io_bytes, 0644);
+MODULE_PARM_DESC(max_io_bytes,
+		 "Largest length of one request in bytes; longer ones fail with E2BIG (PAGE_SIZE..64 MiB, default 4 MiB)");
+module_param_cb(max_ring_bytes, &aa_ring_bytes_ops, &aa_max_ring_bytes, 0644);
+MODULE_PARM_DESC(max_ring_bytes,
+		 "Largest ring data area a context may set up, a power of two (2048..64 MiB, default 16 MiB)");
+
+/* ---------------------------------------------------------------------
+ * ioctls
+ */
+
+static bool aa_zero(const u64 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static u64 aa_features(void)
+{
+	return AIO_ATTR_FEAT_EVENTFD | AIO_ATTR_FEAT_OVERFLOW |
+	       AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_VECTORED |
+	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL;
+}
+
+static long aa_ioctl_probe(void __user *arg)
+{
+	struct aio_attr_probe p;
+
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (!aa_zero(p.resv, ARRAY_SIZE(p.resv)))
+		return -EINVAL;
+	p.version = AIO_ATTR_VERSION;
+	p.entry_version = AIO_ATTR_ENTRY_VERSION;
+	p.features = aa_features();
+	p.attrs = AIO_ATTR_ALL;
+	p.ring_min = AIO_ATTR_RING_MIN_BYTES;
+	p.ring_max = READ_ONCE(aa_max_ring_bytes);
+	p.max_inflight = READ_ONCE(aa_max_inflight);
+	p.max_io_bytes = READ_ONCE(aa_max_io_bytes);
+	return copy_to_user(arg, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
+{
+	struct eventfd_ctx *evfd = NULL;
+	struct aio_attr_setup s;
+	int ret;
+
+	if (copy_from_user(&s, arg, sizeof(s)))
+		return -EFAULT;
+	if (s.version != AIO_ATTR_VERSION || (s.flags & ~AIO_ATTR_SETUP_FLAGS) ||
+	    s.resv0 || !aa_zero(s.resv, ARRAY_SIZE(s.resv)))
+		return -EINVAL;
+	if (!is_power_of_2(s.ring_bytes) ||
+	    s.ring_bytes < AIO_ATTR_RING_MIN_BYTES ||
+	    s.ring_bytes > READ_ONCE(aa_max_ring_bytes))
+		return -EINVAL;
+
+	mutex_lock(&ctx->setup_lock);
+	ret = -EBUSY;
+	if (ctx->ready)
+		goto unlock;
+	if (s.flags & AIO_ATTR_SETUP_EVENTFD) {
+		evfd = eventfd_ctx_fdget(s.eventfd);
+		if (IS_ERR(evfd)) {
+			ret = PTR_ERR(evfd);
+			goto unlock;
+		}
+	}
+	ret = aa_ctx_setup_ring(ctx, s.ring_bytes);
+	if (ret) {
+		if (evfd)
+			eventfd_ctx_put(evfd);
+		goto unlock;
+	}
+	ctx->evfd = evfd;
+	/* everything above is visible before anyone sees ready */
+	smp_store_release(&ctx->ready, true);
+
+	s.features = aa_features();
+	s.attrs = AIO_ATTR_ALL;
+	s.mmap_bytes = ctx->mmap_bytes;
+	s.data_offset = ctx->hdr->data_offset;
+	s.entry_version = AIO_ATTR_ENTRY_VERSION;
+	ret = copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
+unlock:
+	mutex_unlock(&ctx->setup_lock);
+	return ret;
+}
+
+static bool aa_ctx_is_ready(struct aa_ctx *ctx)
+{
+	/* pairs with the release in aa_ioctl_setup(): the ring is visible */
+	return smp_load_acquire(&ctx->ready);
+}
+
+/* Flush overflowed completions if there are any.  Context: process. */
+static void aa_flush(struct aa_ctx *ctx)
+{
+	u32 ring, overflow;
+
+	if (READ_ONCE(ctx->overflow_nr))
+		aa_ctx_ready(ctx, &ring, &overflow);
+}
+
+static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
+{
+	struct aio_attr_submit __user *usub = arg;
+	struct aio_attr_sqe __user *usqe;
+	struct aio_attr_submit sub;
+	u32 i;
+	int err = 0;
+
+	if (!aa_ctx_is_ready(ctx))
+		return -EBADFD;
+	if (copy_from_user(&sub, arg, sizeof(sub)))
+		return -EFAULT;
+	if (sub.flags || !aa_zero(sub.resv, ARRAY_SIZE(sub.resv)))
+		return -EINVAL;
+	aa_flush(ctx);
+
+	usqe = u64_to_user_ptr(sub.sqes);
+	for (i = 0; i < sub.nr; i++) {
+		struct aio_attr_sqe sqe;
+
+		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {
+			err = -EFAULT;
+			break;
+		}
+		err = aa_submit_one(ctx, &sqe);
+		if (err)
+			break;
+		cond_resched();
+	}
+	if (put_user(i, &usub->accepted) || put_user(-err, &usub->error))
+		return -EFAULT;
+	if (!i && err)
+		return err;
+	return i;
+}
+
+static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
+{
+	struct aio_attr_wait w;
+	u32 ring = 0, overflow = 0;
+	long ret = 0;
+
+	if (!aa_ctx_is_ready(ctx))
+		return -EBADFD;
+	if (copy_from_user(&w, arg, sizeof(w)))
+		return -EFAULT;
+	if (w.flags || !aa_zero(w.resv, ARRAY_SIZE(w.resv)))
+		return -EINVAL;
+
+#define AA_ENOUGH (aa_ctx_ready(ctx, &ring, &overflow) >= w.min_events)
+	if (w.timeout_ns < 0)
+		ret = wait_event_interruptible(ctx->wait, AA_ENOUGH);
+	else if (w.timeout_ns > 0)
+		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_ENOUGH,
+						ns_to_ktime(w.timeout_ns));
+	else if (!AA_ENOUGH)
+		ret = -ETIME;
+#undef AA_ENOUGH
+	/* a timed wait must not restart with its full timeout */
+	if (ret == -ERESTARTSYS)
+		ret = -EINTR;
+	aa_ctx_ready(ctx, &ring, &overflow);
+	w.ready = ring;
+	w.overflow = overflow;
+	if (copy_to_user(arg, &w, sizeof(w)))
+		return -EFAULT;
+	return ret;
+}
+
+static long aa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct aa_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case AIO_ATTR_IOC_PROBE:
+		return aa_ioctl_probe(uarg);
+	case AIO_ATTR_IOC_SETUP:
+		return aa_ioctl_setup(ctx, uarg);
+	case AIO_ATTR_IOC_SUBMIT:
+		return aa_ioctl_submit(ctx, uarg);
+	case AIO_ATTR_IOC_WAIT:
+		return aa_ioctl_wait(ctx, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * file operations
+ */
+
+static int aa_open(struct inode *inode, struct file *file)
+{
+	struct aa_ctx *ctx = aa_ctx_alloc();
+
+	if (!ctx)
+		return -ENOMEM;
+	file->private_data = ctx;
+	return nonseekable_open(inode, file);
+}
+
+static int aa_release(struct inode *inode, struct file *file)
+{
+	aa_ctx_kill(file->private_data);
+	return 0;
+}
+
+static int aa_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct aa_ctx *ctx = file->private_data;
+	int ret;
+
+	mutex_lock(&ctx->setup_lock);
+	ret = -EBADFD;
+	if (!ctx->ready)
+		goto unlock;
+	ret = -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff ||
+	    vma->vm_end - vma->vm_start > ctx->mmap_bytes)
+		goto unlock;
+	ret = remap_vmalloc_range(vma, ctx->hdr, 0);
+unlock:
+	mutex_unlock(&ctx->setup_lock);
+	return ret;
+}
+
+static __poll_t aa_poll(struct file *file, struct poll_table_struct *pt)
+{
+	struct aa_ctx *ctx = file->private_data;
+	u32 ring, overflow;
+
+	if (!aa_ctx_is_ready(ctx))
+		return 0;
+	poll_wait(file, &ctx->wait, pt);
+	if (aa_ctx_ready(ctx, &ring, &overflow))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+static const struct file_operations aa_fops = {
+	.owner		= THIS_MODULE,
+	.open		= aa_open,
+	.release	= aa_release,
+	.unlocked_ioctl	= aa_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= aa_mmap,
+	.poll		= aa_poll,
+	.llseek		= no_llseek,
+};
+
+/* ---------------------------------------------------------------------
+ * /sys/class/misc/aio_attr/: one decimal number per file
+ */
+
+#define AA_STAT_ATTR(name, expr)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%lld\n", (long long)(expr));		\
+}									\
+static DEVICE_ATTR_RO(name)
+
+AA_STAT_ATTR(contexts, atomic_read(&aa_stats.contexts));
+AA_STAT_ATTR(inflight, atomic_read(&aa_stats.inflight));
+AA_STAT_ATTR(submitted, atomic64_read(&aa_stats.submitted));
+AA_STAT_ATTR(completed, atomic64_read(&aa_stats.completed));
+AA_STAT_ATTR(overflowed, atomic64_read(&aa_stats.overflowed));
+AA_STAT_ATTR(errors, atomic64_read(&aa_stats.errors));
+
+static struct attribute *aa_attrs[] = {
+	&dev_attr_contexts.attr,
+	&dev_attr_inflight.attr,
+	&dev_attr_submitted.attr,
+	&dev_attr_completed.attr,
+	&dev_attr_overflowed.attr,
+	&dev_attr_errors.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(aa);
+
+static struct miscdevice aa_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "aio_attr",
+	.fops	= &aa_fops,
+	.groups	= aa_groups,
+	.mode	= 0666,
+};
+
+static int __init aa_init(void)
+{
+	int ret;
+
+	aa_wq = alloc_workqueue("aio_attr", WQ_UNBOUND, 0);
+	if (!aa_wq)
+		return -ENOMEM;
+	ret = aa_req_cache_init();
+	if (ret)
+		goto destroy_wq;
+	ret = aa_lookup_init(aa_max_inflight_total);
+	if (ret)
+		goto destroy_cache;
+	ret = misc_register(&aa_misc);
+	if (ret)
+		goto destroy_lookup;
+	pr_info("ready: ring %u..%u bytes, %u requests per context\n",
+		AIO_ATTR_RING_MIN_BYTES, aa_max_ring_bytes, aa_max_inflight);
+	return 0;
+
+destroy_lookup:
+	aa_lookup_exit();
+destroy_cache:
+	aa_req_cache_exit();
+destroy_wq:
+	destroy_workqueue(aa_wq);
+	return ret;
+}
+
+static void __exit aa_exit(void)
+{
+	misc_deregister(&aa_misc);
+	/* contexts hold module references, so all are gone; drain workers */
+	destroy_workqueue(aa_wq);
+	/* requests and lookup keys are freed by RCU callbacks */
+	rcu_barrier();
+	aa_req_cache_exit();
+	aa_lookup_exit();
+}
+
+module_init(aa_init);
+module_exit(aa_exit);
+
+MODULE_DESCRIPTION("Asynchronous block I/O with per-I/O attribute returns");
+MODULE_LICENSE("GPL");
