@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# aio_attr - build and test entry points.  `make help` lists the targets.
+
+PROJ := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+# Kernel release and headers to build against: the installed Debian
+# linux-headers-amd64 package, not the running kernel.  KDIR= overrides.
+# (Evaluated once, on first use, so that `make deps` can install them first.)
+ifdef KDIR
+KV ?= $(eval KV := $(shell cat $(KDIR)/include/config/kernel.release))$(KV)
+else
+KV ?= $(eval KV := $(shell $(PROJ)/scripts/kver.sh))$(KV)
+KDIR = /usr/src/linux-headers-$(KV)
+endif
+
+AIO_ATTR_CACHE ?= /var/cache/aio_attr
+TESTS ?=
+PREFIX ?= /usr
+DESTDIR ?=
+VERSION := 0.1
+
+# KV and KDIR reach the scripts only when given on the command line
+# (make exports those); otherwise the scripts work them out the same way.
+export AIO_ATTR_CACHE TESTS
+
+# Every module of the tree, W=1, warnings are errors.
+KCONFIG_SYMS := CONFIG_AIO_ATTR=m CONFIG_AIO_ATTR_DEMO=m CONFIG_DM_IOCRYPT=m
+KBUILD = $(MAKE) -j$(shell nproc) -C $(KDIR) M=$(PROJ) W=1 AIO_ATTR_WERROR=y $(KCONFIG_SYMS)
+
+.PHONY: all modules deps sparse utest user kunit vmtest check install \
+	install-modules install-headers install-user clean help demo fio-src fio-engine lint
+
+all: modules
+
+help:
+	@echo 'make [modules]   build the kernel modules (KDIR=... to override)'
+	@echo 'make deps        install missing Debian packages (apt-get)'
+	@echo 'make check       all tests; last line "N passed, M failed"'
+	@echo '  make utest     host C++ tests (cmake + ctest)'
+	@echo '  make sparse    sparse (C=2) over our modules'
+	@echo '  make kunit     KUnit suites under UML'
+	@echo '  make vmtest    guest tests in qemu (TESTS="smoke ...")'
+	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
+	@echo 'make install     modules, uapi header, library, pkg-config file'
+	@echo 'make lint        shellcheck the harness scripts'
+	@echo 'make clean'
+
+modules:
+	@$(PROJ)/scripts/kbuild.sh build $(KBUILD) modules
+
+deps:
+ifndef AA_DEPS_DONE
+	@$(PROJ)/scripts/deps.sh
+endif
+
+sparse: deps
+	@$(PROJ)/scripts/kbuild.sh sparse $(KBUILD) C=2 CHECK=sparse modules
+
+user:
+	@$(PROJ)/scripts/utest.sh build
+
+utest: deps
+	@$(PROJ)/scripts/utest.sh
+
+kunit: deps
+	@$(PROJ)/tools/testing/kunit/run.sh
+
+# The C++ guest programs are optional here: their build failure is counted
+# by utest, and the shell-only guest tests still run.
+vmtest: deps modules
+	@$(PROJ)/scripts/utest.sh build || \
+		echo 'vmtest: C++ guest programs did not build; going on without them'
+	@$(MAKE) --no-print-directory fio-engine || \
+		echo 'vmtest: the fio engine did not build; its tests will fail'
+	@$(PROJ)/tools/testing/vm/run.sh $(TESTS)
+
+# The fio external engine, built against the same fio source as the guest's
+# fio; the guest packs build/user/guest/aioattr.so as /tests/lib/aioattr.so.
+fio-engine: deps
+	@$(MAKE) --no-print-directory -C $(PROJ)/tools/aio_attr/fio \
+		O=$(PROJ)/build/user/guest \
+		FIO_SRC=$$($(PROJ)/tools/testing/vm/build-fio.sh --print-src)
+
+check: deps
+	@MAKE='$(MAKE)' $(PROJ)/scripts/check.sh
+
+# Path of the fio source tree (configured) for building external engines.
+fio-src: deps
+	@$(PROJ)/tools/testing/vm/build-fio.sh --print-src
+
+# shellcheck over the harness scripts.
+lint:
+	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
+		tools/testing/kunit/*.sh .ci/run && \
+		shellcheck -x -s sh tools/testing/vm/init tools/testing/vm/lib.sh \
+		tools/testing/vm/tests/smoke.sh
+
+# The main job: boot the guest, aiodemo + iocrypt, fio with attribute
+# reporting, print the report and write the PNG.
+demo: deps modules
+	@$(PROJ)/scripts/utest.sh build
+	@$(MAKE) --no-print-directory fio-engine
+	@$(PROJ)/tools/aio_attr/demo.sh
+
+install: install-modules install-headers install-user
+
+install-modules: modules
+	$(MAKE) -C $(KDIR) M=$(PROJ) $(KCONFIG_SYMS) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	@# Debian's headers have no System.map, so kbuild skips depmod.
+	$(if $(DESTDIR),,depmod -a $(KV))
+
+install-headers:
+	install -D -m 0644 $(PROJ)/include/uapi/linux/aio_attr.h \
+		$(DESTDIR)$(PREFIX)/include/linux/aio_attr.h
+
+install-user: user
+	@if [ -f $(PROJ)/build/user/CMakeCache.txt ]; then \
+		cmake --install $(PROJ)/build/user --prefix $(DESTDIR)$(PREFIX) && \
+		mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig && \
+		sed -e 's|@prefix@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+			$(PROJ)/tools/aio_attr.pc.in \
+			>$(DESTDIR)$(PREFIX)/lib/pkgconfig/aio_attr.pc; \
+	else echo 'install-user: no tools/CMakeLists.txt yet, skipped'; fi
+
+clean:
+	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(PROJ) $(KCONFIG_SYMS) clean
+	rm -rf $(PROJ)/build

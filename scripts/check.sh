@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: every test layer, each on its own (one failing layer does not
+# stop the others), then one closing line "N passed, M failed" summing them.
+# Each layer records its counts in build/results/<layer>.res; a layer that
+# dies without recording counts as one failure.
+set -euo pipefail
+# shellcheck source=scripts/harness-lib.sh
+. "$(dirname "$0")/harness-lib.sh"
+
+MAKE=${MAKE:-make}
+# Layer = make target; the build of the modules and sparse count too.
+LAYERS=(utest modules sparse kunit vmtest)
+declare -A RESFILE=([modules]=build)
+
+rm -rf "$AA_RESULTS"
+total_p=0 total_f=0 total_s=0
+start=$SECONDS
+for layer in "${LAYERS[@]}"; do
+	aa_step "==== $layer"
+	t0=$SECONDS
+	$MAKE --no-print-directory -C "$AA_PROJ" AA_DEPS_DONE=1 "$layer" || true
+	res=$AA_RESULTS/${RESFILE[$layer]:-$layer}.res
+	if [[ -f $res ]]; then
+		read -r p f s <"$res"
+	else
+		echo "$layer: did not run to the end (see above)"
+		p=0 f=1 s=0
+	fi
+	printf '%-8s %4d passed, %d failed, %d skipped (%ds)\n' \
+		"$layer:" "$p" "$f" "$s" $((SECONDS - t0)) >>"$AA_RESULTS/summary"
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+done
+echo
+echo "==== summary ($((SECONDS - start))s)"
+cat "$AA_RESULTS/summary"
+echo "skipped: $total_s"
+echo "$total_p passed, $total_f failed"
+((total_f == 0))

@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Shared bash helpers for the aio_attr build and test harness.
+# Source it from a harness script that runs under `set -euo pipefail`.
+
+# Project root (this file lives in scripts/).
+AA_PROJ=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Cache for downloads and big builds, shared between clones.
+# shellcheck disable=SC2034 # used by the scripts that source this
+AA_CACHE=${AIO_ATTR_CACHE:-/var/cache/aio_attr}
+# Where per-clone outputs go.
+AA_BUILD=$AA_PROJ/build
+AA_RESULTS=$AA_BUILD/results
+
+# aa_step MSG... - print a progress line with a timestamp (on stderr, so
+# that scripts can print their result on stdout).
+aa_step() {
+	printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2
+}
+
+# aa_die MSG... - print an error and exit 1.
+aa_die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+# aa_kver - the kernel release of the installed Debian headers (or of $KDIR).
+aa_kver() {
+	if [[ -n ${KV:-} ]]; then
+		echo "$KV"
+	elif [[ -n ${KDIR:-} ]]; then
+		cat "$KDIR/include/config/kernel.release"
+	else
+		"$AA_PROJ/scripts/kver.sh"
+	fi
+}
+
+# aa_result LAYER PASSED FAILED [SKIPPED] - record the counts of one layer
+# for scripts/check.sh and print them.
+aa_result() {
+	local layer=$1 passed=$2 failed=$3 skipped=${4:-0}
+	mkdir -p "$AA_RESULTS"
+	echo "$passed $failed $skipped" >"$AA_RESULTS/$layer.res"
+	echo "$layer: $passed passed, $failed failed, $skipped skipped"
+}
+
+# aa_cache_get DIR FUNC [ARGS...] - make sure cache directory DIR exists,
+# filling it with `FUNC TMPDIR ARGS...` if not.  FUNC works in a temporary
+# directory that is renamed to DIR only on success, under a lock, so a killed
+# run never leaves a half-filled cache entry behind and parallel runs wait
+# for each other.
+aa_cache_get() {
+	local dir=$1 func=$2 tmp rc
+	shift 2
+	[[ -d $dir ]] && return 0
+	mkdir -p "$(dirname "$dir")"
+	exec {lockfd}>"$dir.lock"
+	flock "$lockfd"
+	if [[ ! -d $dir ]]; then
+		tmp=$dir.tmp.$$
+		rm -rf "$dir".tmp.*
+		mkdir -p "$tmp"
+		rc=0
+		"$func" "$tmp" "$@" >&2 || rc=$?
+		if ((rc != 0)); then
+			rm -rf "$tmp"
+			exec {lockfd}>&-
+			aa_die "could not fill cache entry $dir"
+		fi
+		mv "$tmp" "$dir"
+	fi
+	exec {lockfd}>&-
+}
+
+# aa_apt ARGS... - apt-get without its noise about the _apt sandbox user
+# (root downloading into a root-owned cache directory).
+aa_apt() {
+	apt-get "$@" 2> >(grep -v 'unsandboxed as root' >&2)
+}
+
+# aa_apt_update - run `apt-get update` unless this harness did in the last
+# 6 hours (a fresh machine has no usable package lists).
+aa_apt_update() {
+	local stamp=/var/lib/apt/periodic/aio_attr-update-stamp
+	if [[ -z $(find "$stamp" -mmin -360 2>/dev/null) ]]; then
+		aa_step "apt-get update"
+		apt-get update -q >/dev/null
+		mkdir -p "$(dirname "$stamp")"
+		touch "$stamp"
+	fi
+}
+
+# aa_heartbeat_start MSG / aa_heartbeat_stop - print "MSG (still running,
+# Ns)" every 30 s in the background, for long silent steps.
+aa_heartbeat_start() {
+	local msg=$1 t0=$SECONDS
+	(while sleep 30; do aa_step "$msg (still running, $((SECONDS - t0))s)"; done) &
+	AA_HEARTBEAT=$!
+}
+aa_heartbeat_stop() {
+	[[ -n ${AA_HEARTBEAT:-} ]] && kill "$AA_HEARTBEAT" 2>/dev/null
+	AA_HEARTBEAT=
+}
