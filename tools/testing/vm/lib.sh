@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Helpers for guest test scripts (busybox sh).  A test starts with
+#   . "$AA_LIB"
+# and prints one line per result:
+#   AATEST: PASS <id> | AATEST: FAIL <id> <why> | AATEST: SKIP <id> <why>
+# A nonzero exit or no AATEST line at all also counts as a failure.
+
+# Busybox sh prefers its own applets over $PATH: route the module tools to
+# kmod explicitly.
+modprobe() { /sbin/modprobe "$@"; }
+rmmod() { /sbin/rmmod "$@"; }
+insmod() { /sbin/insmod "$@"; }
+lsmod() { /sbin/lsmod "$@"; }
+modinfo() { /sbin/modinfo "$@"; }
+
+AA_FAILED=0
+
+# aa_pass ID - report a passed check.
+aa_pass() { echo "AATEST: PASS $1"; }
+
+# aa_fail ID WHY... - report a failed check (the script goes on).
+aa_fail() {
+	id=$1
+	shift
+	echo "AATEST: FAIL $id $*"
+	AA_FAILED=1
+}
+
+# aa_skip ID WHY... - report a check that cannot run here.
+aa_skip() {
+	id=$1
+	shift
+	echo "AATEST: SKIP $id $*"
+}
+
+# aa_check ID CMD... - run CMD; PASS if it succeeds, FAIL with its output if not.
+aa_check() {
+	id=$1
+	shift
+	if out=$("$@" 2>&1); then
+		aa_pass "$id"
+	else
+		aa_fail "$id" "'$*' failed: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# aa_load MOD [ARGS...] - modprobe MOD (kmod, by full path); on failure
+# report FAIL <MOD>.load and exit the test.
+aa_load() {
+	mod=$1
+	if ! out=$(/sbin/modprobe "$@" 2>&1); then
+		aa_fail "$mod.load" "modprobe $*: $out"
+		exit 1
+	fi
+}
+
+# aa_require CMD|FILE... - SKIP the whole test (exit 0) unless every command
+# is on PATH and every absolute path exists.
+aa_require() {
+	for r in "$@"; do
+		case $r in
+		/*) [ -e "$r" ] && continue ;;
+		*) command -v "$r" >/dev/null 2>&1 && continue ;;
+		esac
+		aa_skip "${AA_TEST:-$(basename "$0" .sh)}" "missing $r"
+		exit 0
+	done
+}
+
+# aa_brd SIZE_MIB - one ramdisk /dev/ram0 of SIZE_MIB.
+aa_brd() {
+	aa_load brd rd_nr=1 rd_size=$(($1 * 1024)) max_part=0
+	[ -b /dev/ram0 ] || { aa_fail brd.create "no /dev/ram0"; exit 1; }
+}
+
+# aa_nullb NAME SIZE_MIB [ATTR=VALUE...] - a null_blk device /dev/NAME made
+# through configfs (e.g. irqmode=1 memory_backed=1 blocksize=4096).
+aa_nullb() {
+	name=$1 size=$2
+	shift 2
+	aa_load null_blk nr_devices=0
+	d=/sys/kernel/config/nullb/$name
+	mkdir "$d" || { aa_fail nullb.create "mkdir $d"; exit 1; }
+	echo "$size" >"$d/size"
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$d/${kv%%=*}" ||
+			{ aa_fail nullb.create "$kv"; exit 1; }
+	done
+	echo 1 >"$d/power"
+	[ -b "/dev/$name" ] || { aa_fail nullb.create "no /dev/$name"; exit 1; }
+}
+
+# aa_done - exit with the status the reported results call for.
+aa_done() { exit "$AA_FAILED"; }

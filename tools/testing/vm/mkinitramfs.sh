@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test guest's initramfs.
+#   mkinitramfs.sh KIMG OUT.cpio.lz4 FIO GUESTBIN_DIR KO...
+# KIMG is the unpacked Debian linux-image (fetch-kernel.sh), FIO the fio
+# binary (build-fio.sh), GUESTBIN_DIR holds the C++ guest programs (may be
+# missing or empty), KO... are our modules (go to lib/modules/$KV/extra).
+set -euo pipefail
+VM=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/harness-lib.sh
+. "$VM/../../../scripts/harness-lib.sh"
+
+KV=$(aa_kver)
+kimg=$1 out=$2 fio=$3 guestbin=$4
+shift 4
+root=$(mktemp -d "${TMPDIR:-/tmp}/aio_attr-rootfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+
+# copy_elf FILE [DEST] - copy FILE to $root/DEST (default: same path) and
+# every shared library it needs, at the paths the host uses.
+copy_elf() {
+	local file=$1 dest=${2:-$1} lib
+	install -D -m 0755 "$file" "$root$dest"
+	while read -r lib; do
+		[[ -e $root$lib ]] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+	done < <(ldd "$file" 2>/dev/null | grep -oE '/[^ ]+' || true)
+}
+
+# add_busybox - busybox and its applets, except those kmod provides.
+add_busybox() {
+	local app
+	install -D -m 0755 /bin/busybox "$root/bin/busybox"
+	for app in $(/bin/busybox --list); do
+		case $app in
+		busybox | init | modprobe | insmod | rmmod | lsmod | depmod | modinfo) ;;
+		*) [[ -e $root/bin/$app ]] || ln -s busybox "$root/bin/$app" ;;
+		esac
+	done
+}
+
+# add_tools - kmod, dmsetup, fio.
+add_tools() {
+	local t
+	copy_elf /bin/kmod /sbin/kmod
+	for t in modprobe insmod rmmod lsmod depmod modinfo; do
+		ln -s kmod "$root/sbin/$t"
+	done
+	copy_elf "$(command -v dmsetup)" /sbin/dmsetup
+	copy_elf "$fio" /usr/bin/fio
+}
+
+# add_kernel_modules KO... - the Debian modules of modules.list with their
+# dependencies, our modules in extra/, then depmod.
+add_kernel_modules() {
+	local mods=$root/lib/modules/$KV mod line ko
+	mkdir -p "$mods/extra"
+	cp "$kimg/lib/modules/$KV"/modules.{order,builtin,builtin.modinfo} "$mods/"
+	while read -r mod; do
+		modprobe -d "$kimg" -S "$KV" --show-depends "$mod" >"$root/deps" ||
+			aa_die "Debian kernel $KV has no module $mod"
+		while read -r line; do
+			ko=$(awk '$1 == "insmod" { print $2 }' <<<"$line")
+			[[ -n $ko ]] || continue
+			install -D -m 0644 "$ko" "$root${ko#"$kimg"}"
+		done <"$root/deps"
+	done < <(grep -vE '^[[:space:]]*(#|$)' "$VM/modules.list")
+	rm -f "$root/deps"
+	for ko in "$@"; do
+		install -m 0644 "$ko" "$mods/extra/"
+	done
+	depmod -b "$root" "$KV"
+}
+
+# add_tests - /init, the test scripts and the guest programs.
+add_tests() {
+	local f
+	install -m 0755 "$VM/init" "$root/init"
+	install -D -m 0644 "$VM/lib.sh" "$root/tests/lib.sh"
+	for f in "$VM"/tests/*.sh; do
+		install -m 0755 "$f" "$root/tests/"
+	done
+	mkdir -p "$root/tests/bin" "$root/tests/lib"
+	[[ -d $guestbin ]] || return 0
+	while read -r f; do
+		case $f in
+		*.so | *.so.*) copy_elf "$f" "/tests/lib/$(basename "$f")" ;;
+		*) copy_elf "$f" "/tests/bin/$(basename "$f")" ;;
+		esac
+	done < <(find "$guestbin" -maxdepth 1 -type f \( -perm -u+x -o -name '*.so*' \))
+}
+
+mkdir -p "$root"/{bin,sbin,usr/bin,proc,sys,dev,tmp,run,mnt,etc}
+add_busybox
+add_tools
+add_kernel_modules "$@"
+add_tests
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | lz4 -l -q >"$out.tmp"
+mv "$out.tmp" "$out"
