@@ -38,7 +38,8 @@ add_busybox() {
 	done
 }
 
-# add_tools - kmod, dmsetup, fio.
+# add_tools - kmod, dmsetup, cryptsetup, mkfs.ext4, keyctl, fio and the
+# project's own user tools (iocryptsetup, the aioattr CLI when built).
 add_tools() {
 	local t
 	copy_elf /bin/kmod /sbin/kmod
@@ -46,7 +47,14 @@ add_tools() {
 		ln -s kmod "$root/sbin/$t"
 	done
 	copy_elf "$(command -v dmsetup)" /sbin/dmsetup
+	copy_elf /usr/sbin/cryptsetup /sbin/cryptsetup
+	copy_elf /usr/sbin/mke2fs /sbin/mkfs.ext4
+	copy_elf /usr/bin/keyctl /usr/bin/keyctl
 	copy_elf "$fio" /usr/bin/fio
+	install -D -m 0755 "$AA_PROJ/tools/dm/iocryptsetup" "$root/usr/sbin/iocryptsetup"
+	if [[ -x $AA_BUILD/user/guest/aioattr ]]; then
+		install -D -m 0755 "$AA_BUILD/user/guest/aioattr" "$root/usr/bin/aioattr"
+	fi
 }
 
 # add_kernel_modules KO... - the Debian modules of modules.list with their

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-iocrypt private definitions shared by the target, the IV generators,
+ * the table parser and the KUnit suite.
+ */
+#ifndef DM_IOCRYPT_H
+#define DM_IOCRYPT_H
+
+#include <crypto/aes.h>
+#include <crypto/skcipher.h>
+#include <linux/bio.h>
+#include <linux/device-mapper.h>
+#include <linux/mempool.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/workqueue.h>
+
+#define IOCRYPT_IV_SIZE		16	/* AES block: every supported mode */
+#define IOCRYPT_MAX_KEY		64	/* aes-xts with a 512-bit key */
+#define IOCRYPT_MAX_SECTOR	4096
+/* A crypto sector may span at most this many bio segments (512-byte granular). */
+#define IOCRYPT_MAX_SG		(IOCRYPT_MAX_SECTOR >> SECTOR_SHIFT)
+
+enum iocrypt_chain {
+	IOCRYPT_XTS,
+	IOCRYPT_CBC,
+};
+
+enum iocrypt_ivmode {
+	IOCRYPT_IV_PLAIN,	/* le32 sector number, zero padded */
+	IOCRYPT_IV_PLAIN64,	/* le64 sector number, zero padded */
+	IOCRYPT_IV_ESSIV,	/* plain64 encrypted with AES keyed by hash(key) */
+};
+
+/**
+ * struct iocrypt_params - a table line, parsed but not yet acted on
+ * @chain: chaining mode
+ * @ivmode: IV generator
+ * @essiv_hash: digest for ESSIV (crypto API name), else empty
+ * @key_size: key bytes
+ * @key: the key argument: hex digits, or "logon:<desc>" / "user:<desc>"
+ * @key_keyring: @key names a kernel keyring key
+ * @iv_offset: added to the sector number before the IV is computed
+ * @dev_path: lower device argument
+ * @start: first sector on the lower device
+ * @sector_size: encryption unit in bytes, 512..4096
+ * @sector_shift: log2(@sector_size / 512)
+ * @iv_large_sectors: IVs count @sector_size units, not 512-byte sectors
+ * @allow_discards: pass discards down
+ * @same_cpu_crypt: dm-crypt flag, accepted and reported
+ * @submit_from_crypt_cpus: dm-crypt flag, accepted and reported
+ * @no_read_workqueue: dm-crypt flag, accepted and reported
+ * @no_write_workqueue: dm-crypt flag, accepted and reported
+ */
+struct iocrypt_params {
+	enum iocrypt_chain chain;
+	enum iocrypt_ivmode ivmode;
+	char essiv_hash[CRYPTO_MAX_ALG_NAME];
+	unsigned int key_size;
+	char *key;
+	bool key_keyring;
+	u64 iv_offset;
+	const char *dev_path;
+	u64 start;
+	unsigned int sector_size;
+	unsigned int sector_shift;
+	bool iv_large_sectors;
+	bool allow_discards;
+	bool same_cpu_crypt;
+	bool submit_from_crypt_cpus;
+	bool no_read_workqueue;
+	bool no_write_workqueue;
+};
+
+/* struct iocrypt_config.flags */
+enum {
+	IOCRYPT_KEY_VALID,
+	IOCRYPT_SUSPENDED,
+};
+
+/**
+ * struct iocrypt_stats - counters shown by the INFO status
+ * @reads_inline: reads decrypted in the lower device's completion context
+ * @reads_deferred: reads decrypted by the workqueue
+ * @writes: writes encrypted in the submitter's context
+ * @bounce_waits: writes that had to wait for bounce pages
+ * @errors: bios failed (lower device or crypto)
+ */
+struct iocrypt_stats {
+	atomic64_t reads_inline;
+	atomic64_t reads_deferred;
+	atomic64_t writes;
+	atomic64_t bounce_waits;
+	atomic64_t errors;
+};
+
+/**
+ * struct iocrypt_config - one iocrypt target
+ * @p: the parsed table line
+ * @dev: lower device
+ * @cipher_string: the cipher argument as given, for the TABLE status
+ * @key_string: "logon:<desc>" or "user:<desc>" for a keyring key, else NULL
+ * @tfm: synchronous skcipher ("xts(aes)" or "cbc(aes)")
+ * @essiv_hash: digest used to derive the ESSIV key, or NULL
+ * @essiv: expanded ESSIV key
+ * @flags: IOCRYPT_KEY_VALID, IOCRYPT_SUSPENDED
+ * @bs: bios sent to the lower device
+ * @page_pool: bounce pages for writes
+ * @bounce_lock: serialises writers that must wait for @page_pool
+ * @wq: read decryption when the completion context does not allow it
+ * @req_offset: offset of the skcipher request in the per-bio data
+ * @stats: counters
+ * @key: the key, in binary; zero for a keyring key once it is set
+ */
+struct iocrypt_config {
+	struct iocrypt_params p;
+	struct dm_dev *dev;
+	char *cipher_string;
+	char *key_string;
+	struct crypto_skcipher *tfm;
+	struct crypto_shash *essiv_hash;
+	struct crypto_aes_ctx essiv;
+	unsigned long flags;
+	struct bio_set bs;
+	mempool_t page_pool;
+	struct mutex bounce_lock;
+	struct workqueue_struct *wq;
+	unsigned int req_offset;
+	struct iocrypt_stats stats;
+	u8 key[IOCRYPT_MAX_KEY];
+};
+
+/**
+ * struct iocrypt_io - per-bio data (dm_per_bio_data)
+ * @cc: the target
+ * @base: the bio dm handed to ->map
+ * @sector: target-relative sector of @base
+ * @work: read decryption deferred to @cc->wq
+ * @iv: IV of the crypto sector in progress
+ * @sg: the crypto sector in progress as it lies in @base's pages
+ * @sg_out: the bounce page side of a write
+ *
+ * The skcipher request follows at @cc->req_offset: nothing is allocated
+ * on the read completion path.
+ */
+struct iocrypt_io {
+	struct iocrypt_config *cc;
+	struct bio *base;
+	sector_t sector;
+	struct work_struct work;
+	u8 iv[IOCRYPT_IV_SIZE] __aligned(8);
+	struct scatterlist sg[IOCRYPT_MAX_SG];
+	struct scatterlist sg_out;
+};
+
+/* dm-iocrypt-target.c */
+int iocrypt_init_crypto(struct iocrypt_config *cc, char **error);
+void iocrypt_free_crypto(struct iocrypt_config *cc);
+int iocrypt_set_key(struct iocrypt_config *cc, char *arg, bool keyring);
+int iocrypt_crypt_sector(const struct iocrypt_config *cc,
+			 struct skcipher_request *req, struct scatterlist *src,
+			 struct scatterlist *dst, sector_t sector, bool encrypt,
+			 u8 *iv);
+
+/* dm-iocrypt-iv.c */
+void iocrypt_iv_plain(u8 *iv, u64 sector);
+void iocrypt_iv_plain64(u8 *iv, u64 sector);
+void iocrypt_iv_essiv(const struct crypto_aes_ctx *essiv, u8 *iv, u64 sector);
+int iocrypt_essiv_setkey(struct crypto_aes_ctx *essiv, struct crypto_shash *hash,
+			 const u8 *key, unsigned int key_size);
+u64 iocrypt_iv_sector(const struct iocrypt_params *p, sector_t sector);
+void iocrypt_iv_gen(const struct iocrypt_config *cc, u8 *iv, sector_t sector);
+
+/* dm-iocrypt-table.c */
+int iocrypt_parse_table(struct iocrypt_params *p, unsigned int argc,
+			char **argv, sector_t len, char **error);
+int iocrypt_parse_key_size(char **key);
+
+#endif /* DM_IOCRYPT_H */

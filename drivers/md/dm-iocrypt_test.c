@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for dm-iocrypt: the IV generators, whole-sector encryption
+ * and the table parser.
+ *
+ * The expected values were computed outside the kernel (Python's
+ * "cryptography" package and openssl) from the definitions of the modes:
+ *
+ *   essiv:  AES-256-ECB(key = SHA-256(volume key), le64(sector) || 0^8)
+ *   sector: SHA-256 of the ciphertext of bytes i & 0xff, i = 0..size-1
+ *
+ * with the volume keys 00 01 02 .. 1f (32 bytes) and 00 01 .. 3f (64 bytes).
+ */
+#include <crypto/hash.h>
+#include <crypto/sha2.h>
+#include <kunit/test.h>
+#include <linux/blkdev.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dm-iocrypt.h"
+
+/* KUNIT_EXPECT_MEMEQ arrived after 6.1 */
+#define IOCRYPT_EXPECT_MEMEQ(test, got, want, n)				\
+	KUNIT_EXPECT_TRUE_MSG(test, !memcmp(got, want, n), "got %*phN, want %*phN", \
+			      (int)(n), got, (int)(n), want)
+
+#define HEX32 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define HEX64 HEX32 "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+
+/* IV generators */
+
+static void iocrypt_iv_plain_test(struct kunit *test)
+{
+	static const u8 want[IOCRYPT_IV_SIZE] = { 0xef, 0xcd, 0xab, 0x90 };
+	u8 iv[IOCRYPT_IV_SIZE];
+
+	memset(iv, 0xaa, sizeof(iv));
+	iocrypt_iv_plain(iv, 0x1234567890abcdefULL);
+	IOCRYPT_EXPECT_MEMEQ(test, iv, want, sizeof(want));
+}
+
+static void iocrypt_iv_plain_wraps_test(struct kunit *test)
+{
+	static const u8 want[IOCRYPT_IV_SIZE] = { 0x07 };
+	u8 iv[IOCRYPT_IV_SIZE];
+
+	/* plain keeps the low 32 bits only: sector 2^32 + 7 looks like 7 */
+	iocrypt_iv_plain(iv, 0x100000007ULL);
+	IOCRYPT_EXPECT_MEMEQ(test, iv, want, sizeof(want));
+}
+
+static void iocrypt_iv_plain64_test(struct kunit *test)
+{
+	static const u8 want[IOCRYPT_IV_SIZE] = {
+		0xef, 0xcd, 0xab, 0x90, 0x78, 0x56, 0x34, 0x12,
+	};
+	u8 iv[IOCRYPT_IV_SIZE];
+
+	memset(iv, 0xaa, sizeof(iv));
+	iocrypt_iv_plain64(iv, 0x1234567890abcdefULL);
+	IOCRYPT_EXPECT_MEMEQ(test, iv, want, sizeof(want));
+}
+
+struct iocrypt_essiv_case {
+	u64 sector;
+	u8 iv[IOCRYPT_IV_SIZE];
+};
+
+static const struct iocrypt_essiv_case iocrypt_essiv_cases[] = {
+	{ 0, { 0xa7, 0x3d, 0x5f, 0xb0, 0xe4, 0x04, 0x10, 0x90,
+	       0xca, 0x6d, 0xc1, 0xb8, 0x20, 0xcd, 0xaf, 0x51 } },
+	{ 1, { 0x59, 0xa0, 0x80, 0x3f, 0x44, 0x8b, 0xdf, 0x6d,
+	       0x3d, 0x3d, 0xe6, 0x3f, 0xea, 0xcc, 0xd5, 0x8a } },
+	{ 0x1234567890abcdefULL,
+	     { 0x8e, 0x26, 0xdd, 0x36, 0x9e, 0x47, 0xcd, 0xac,
+	       0x97, 0xb4, 0xe6, 0x81, 0xe6, 0x59, 0x8f, 0x2a } },
+};
+
+static void iocrypt_iv_essiv_test(struct kunit *test)
+{
+	struct crypto_aes_ctx *essiv;
+	struct crypto_shash *hash;
+	u8 key[32], iv[IOCRYPT_IV_SIZE];
+	int i;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = i;
+	hash = crypto_alloc_shash("sha256", 0, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hash));
+	essiv = kunit_kzalloc(test, sizeof(*essiv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, essiv);
+	KUNIT_ASSERT_EQ(test, iocrypt_essiv_setkey(essiv, hash, key, sizeof(key)), 0);
+	crypto_free_shash(hash);
+
+	for (i = 0; i < ARRAY_SIZE(iocrypt_essiv_cases); i++) {
+		iocrypt_iv_essiv(essiv, iv, iocrypt_essiv_cases[i].sector);
+		IOCRYPT_EXPECT_MEMEQ(test, iv, iocrypt_essiv_cases[i].iv, sizeof(iv));
+	}
+}
+
+static void iocrypt_iv_sector_test(struct kunit *test)
+{
+	struct iocrypt_params p = {
+		.sector_size = 4096, .sector_shift = 3, .iv_offset = 16,
+	};
+
+	/* 512-byte units by default, iv_offset added first */
+	KUNIT_EXPECT_EQ(test, iocrypt_iv_sector(&p, 8), 24ULL);
+	/* iv_large_sectors: sector_size units */
+	p.iv_large_sectors = true;
+	KUNIT_EXPECT_EQ(test, iocrypt_iv_sector(&p, 8), 3ULL);
+	p.sector_size = 512;
+	p.sector_shift = 0;
+	KUNIT_EXPECT_EQ(test, iocrypt_iv_sector(&p, 8), 24ULL);
+}
+
+static struct kunit_case iocrypt_iv_cases[] = {
+	KUNIT_CASE(iocrypt_iv_plain_test),
+	KUNIT_CASE(iocrypt_iv_plain_wraps_test),
+	KUNIT_CASE(iocrypt_iv_plain64_test),
+	KUNIT_CASE(iocrypt_iv_essiv_test),
+	KUNIT_CASE(iocrypt_iv_sector_test),
+	{}
+};
+
+static struct kunit_suite iocrypt_iv_suite = {
+	.name = "dm-iocrypt-iv",
+	.test_cases = iocrypt_iv_cases,
+};
+
+/* Whole sectors, through the parser, the transforms and the key path */
+
+struct iocrypt_sector_case {
+	const char *table;
+	sector_t sector;	/* target-relative 512-byte sector */
+	u8 sha256[SHA256_DIGEST_SIZE];
+};
+
+static const struct iocrypt_sector_case iocrypt_sector_cases[] = {
+	{ "aes-xts-plain64 " HEX64 " 0 /dev/null 0", 5,
+	  { 0xe4, 0x2d, 0xfc, 0x0c, 0xdf, 0xba, 0x4b, 0x21, 0x67, 0xb7, 0x66,
+	    0x46, 0x95, 0x97, 0x38, 0xed, 0x3a, 0x9e, 0xd5, 0x38, 0x47, 0x26,
+	    0x9f, 0xd1, 0x5a, 0x7c, 0x57, 0x8c, 0x7c, 0xa2, 0x22, 0xcb } },
+	{ "aes-xts-plain " HEX32 " 0 /dev/null 0", 0x100000007ULL,
+	  { 0xe9, 0x73, 0x4c, 0x1a, 0xcb, 0x58, 0x06, 0x89, 0x11, 0xd1, 0x93,
+	    0x60, 0xa1, 0x7a, 0xca, 0x71, 0xde, 0x02, 0xa4, 0x5f, 0xd8, 0x19,
+	    0x7e, 0xf0, 0x0c, 0xc9, 0xc0, 0x49, 0xd8, 0x15, 0x7c, 0xac } },
+	{ "aes-cbc-essiv:sha256 " HEX32 " 0 /dev/null 0", 1,
+	  { 0xaf, 0x44, 0xf4, 0x28, 0x35, 0xc1, 0x5b, 0x7f, 0x4b, 0xe1, 0xd3,
+	    0xeb, 0xd3, 0x69, 0xe5, 0xed, 0x3c, 0x0d, 0xac, 0x23, 0x0a, 0x52,
+	    0xeb, 0xca, 0x66, 0xe7, 0xf8, 0x20, 0x06, 0xa4, 0xed, 0xba } },
+	{ "aes-xts-plain64 " HEX64 " 0 /dev/null 0 1 sector_size:4096", 8,
+	  { 0x17, 0x47, 0xbc, 0x65, 0x84, 0x24, 0x63, 0xa4, 0x43, 0x17, 0x35,
+	    0xac, 0x26, 0x77, 0x8d, 0xbe, 0x6e, 0x5d, 0xde, 0x28, 0x2b, 0x5d,
+	    0x90, 0x06, 0x2e, 0x02, 0xe3, 0x75, 0x90, 0x37, 0x2c, 0x5d } },
+	{ "aes-xts-plain64 " HEX64 " 0 /dev/null 0 2 sector_size:4096 iv_large_sectors", 8,
+	  { 0x81, 0x45, 0x18, 0xc8, 0x51, 0xae, 0x79, 0xd0, 0xc1, 0x3a, 0xd4,
+	    0xec, 0x65, 0xca, 0x07, 0xa1, 0x5a, 0x04, 0xea, 0xb0, 0x63, 0x17,
+	    0xdc, 0x93, 0xe7, 0xa9, 0x7b, 0xfb, 0xa0, 0xe9, 0xc1, 0xca } },
+};
+
+static void iocrypt_sector_desc(const struct iocrypt_sector_case *c, char *desc)
+{
+	/* the cipher, the sector and the options; not the key */
+	const char *opts = strstr(c->table, "/dev/null 0");
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%.*s sector %llu%s",
+		 (int)strcspn(c->table, " "), c->table,
+		 (unsigned long long)c->sector, opts + strlen("/dev/null 0"));
+}
+
+KUNIT_ARRAY_PARAM(iocrypt_sector, iocrypt_sector_cases, iocrypt_sector_desc);
+
+static void iocrypt_sector_test(struct kunit *test)
+{
+	const struct iocrypt_sector_case *c = test->param_value;
+	struct skcipher_request *req;
+	struct iocrypt_config *cc;
+	struct scatterlist sg;
+	u8 digest[SHA256_DIGEST_SIZE];
+	char *error = NULL, **argv;
+	u8 *buf, *iv;
+	int argc, i;
+
+	cc = kunit_kzalloc(test, sizeof(*cc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cc);
+	argv = argv_split(GFP_KERNEL, c->table, &argc);
+	KUNIT_ASSERT_NOT_NULL(test, argv);
+	KUNIT_ASSERT_EQ(test, iocrypt_parse_table(&cc->p, argc, argv, 1 << 20, &error), 0);
+	KUNIT_ASSERT_EQ_MSG(test, iocrypt_init_crypto(cc, &error), 0, "%s", error);
+	KUNIT_ASSERT_EQ(test, iocrypt_set_key(cc, cc->p.key, false), 0);
+	argv_free(argv);
+
+	buf = kunit_kmalloc(test, cc->p.sector_size, GFP_KERNEL);
+	iv = kunit_kmalloc(test, IOCRYPT_IV_SIZE, GFP_KERNEL);
+	req = skcipher_request_alloc(cc->tfm, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, buf && iv && req);
+	for (i = 0; i < cc->p.sector_size; i++)
+		buf[i] = i;
+	sg_init_one(&sg, buf, cc->p.sector_size);
+	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP, NULL, NULL);
+
+	KUNIT_EXPECT_EQ(test, iocrypt_crypt_sector(cc, req, &sg, &sg, c->sector,
+						   true, iv), 0);
+	sha256(buf, cc->p.sector_size, digest);
+	IOCRYPT_EXPECT_MEMEQ(test, digest, c->sha256, sizeof(digest));
+
+	/* and back */
+	KUNIT_EXPECT_EQ(test, iocrypt_crypt_sector(cc, req, &sg, &sg, c->sector,
+						   false, iv), 0);
+	for (i = 0; i < cc->p.sector_size; i++)
+		if (buf[i] != (u8)i)
+			break;
+	KUNIT_EXPECT_EQ_MSG(test, i, cc->p.sector_size, "decryption differs at byte %d", i);
+
+	skcipher_request_free(req);
+	iocrypt_free_crypto(cc);
+}
+
+static struct kunit_case iocrypt_sector_test_cases[] = {
+	KUNIT_CASE_PARAM(iocrypt_sector_test, iocrypt_sector_gen_params),
+	{}
+};
+
+static struct kunit_suite iocrypt_sector_suite = {
+	.name = "dm-iocrypt-sector",
+	.test_cases = iocrypt_sector_test_cases,
+};
+
+/* Table parsing */
+
+static char *iocrypt_test_strdup(struct kunit *test, const char *s)
+{
+	char *d = kunit_kmalloc(test, strlen(s) + 1, GFP_KERNEL);
+
+	if (d)
+		strcpy(d, s);
+	return d;
+}
+
+
+static void iocrypt_parse(struct kunit *test, const char *table, sector_t len,
+			  struct iocrypt_params *p, int *ret, char **error)
+{
+	char **argv;
+	int argc;
+
+	argv = argv_split(GFP_KERNEL, table, &argc);
+	KUNIT_ASSERT_NOT_NULL(test, argv);
+	*error = NULL;
+	*ret = iocrypt_parse_table(p, argc, argv, len, error);
+	/* p->key points into argv: keep what the tests look at */
+	if (!*ret && p->key_keyring)
+		p->key = iocrypt_test_strdup(test, p->key);
+	else
+		p->key = NULL;
+	argv_free(argv);
+}
+
+#define ESSIV_TABLE "aes-cbc-essiv:sha256 " HEX32 " 16 8:16 4096"
+#define PERF_FLAGS "same_cpu_crypt submit_from_crypt_cpus no_read_workqueue no_write_workqueue"
+#define ZEROS60 "000000000000000000000000000000000000000000000000000000000000"
+
+static void iocrypt_parse_xts_test(struct kunit *test)
+{
+	struct iocrypt_params p;
+	char *error;
+	int ret;
+
+	iocrypt_parse(test, "aes-xts-plain64 " HEX64 " 0 /dev/sdb 0", 2048, &p, &ret, &error);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s", error);
+	KUNIT_EXPECT_EQ(test, p.chain, IOCRYPT_XTS);
+	KUNIT_EXPECT_EQ(test, p.ivmode, IOCRYPT_IV_PLAIN64);
+	KUNIT_EXPECT_EQ(test, p.key_size, 64U);
+	KUNIT_EXPECT_FALSE(test, p.key_keyring);
+	KUNIT_EXPECT_EQ(test, p.sector_size, 512U);
+	KUNIT_EXPECT_EQ(test, p.iv_offset, 0ULL);
+	KUNIT_EXPECT_EQ(test, p.start, 0ULL);
+}
+
+static void iocrypt_parse_essiv_opts_test(struct kunit *test)
+{
+	struct iocrypt_params p;
+	char *error;
+	int ret;
+
+	iocrypt_parse(test, ESSIV_TABLE " 3 allow_discards SECTOR_SIZE:4096 iv_large_sectors",
+		      2048, &p, &ret, &error);
+	/* sscanf is case sensitive for sector_size; the flags are not */
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_STREQ(test, error, "Invalid feature arguments");
+
+	iocrypt_parse(test, ESSIV_TABLE " 3 ALLOW_DISCARDS sector_size:4096 iv_large_sectors",
+		      2048, &p, &ret, &error);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s", error);
+	KUNIT_EXPECT_EQ(test, p.chain, IOCRYPT_CBC);
+	KUNIT_EXPECT_EQ(test, p.ivmode, IOCRYPT_IV_ESSIV);
+	KUNIT_EXPECT_STREQ(test, p.essiv_hash, "sha256");
+	KUNIT_EXPECT_EQ(test, p.key_size, 32U);
+	KUNIT_EXPECT_EQ(test, p.iv_offset, 16ULL);
+	KUNIT_EXPECT_STREQ(test, p.dev_path, "8:16");
+	KUNIT_EXPECT_EQ(test, p.start, 4096ULL);
+	KUNIT_EXPECT_TRUE(test, p.allow_discards);
+	KUNIT_EXPECT_EQ(test, p.sector_size, 4096U);
+	KUNIT_EXPECT_EQ(test, p.sector_shift, 3U);
+	KUNIT_EXPECT_TRUE(test, p.iv_large_sectors);
+}
+
+static void iocrypt_parse_keyring_test(struct kunit *test)
+{
+	struct iocrypt_params p;
+	char *error;
+	int ret;
+
+	iocrypt_parse(test, "aes-xts-plain64 :64:logon:cryptsetup:1234-d0 0 /dev/sdb 0",
+		      2048, &p, &ret, &error);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s", error);
+	KUNIT_EXPECT_TRUE(test, p.key_keyring);
+	KUNIT_EXPECT_EQ(test, p.key_size, 64U);
+	KUNIT_EXPECT_STREQ(test, p.key, "logon:cryptsetup:1234-d0");
+
+	iocrypt_parse(test, "aes-xts-plain64 :32:user:mykey 0 /dev/sdb 0",
+		      2048, &p, &ret, &error);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s", error);
+	KUNIT_EXPECT_EQ(test, p.key_size, 32U);
+	KUNIT_EXPECT_STREQ(test, p.key, "user:mykey");
+}
+
+static void iocrypt_parse_perf_flags_test(struct kunit *test)
+{
+	struct iocrypt_params p;
+	char *error;
+	int ret;
+
+	iocrypt_parse(test, "aes-xts-plain " HEX32 " 0 /dev/sdb 0 4 " PERF_FLAGS,
+		      2048, &p, &ret, &error);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s", error);
+	KUNIT_EXPECT_EQ(test, p.ivmode, IOCRYPT_IV_PLAIN);
+	KUNIT_EXPECT_TRUE(test, p.same_cpu_crypt);
+	KUNIT_EXPECT_TRUE(test, p.submit_from_crypt_cpus);
+	KUNIT_EXPECT_TRUE(test, p.no_read_workqueue);
+	KUNIT_EXPECT_TRUE(test, p.no_write_workqueue);
+	KUNIT_EXPECT_FALSE(test, p.allow_discards);
+}
+
+static void iocrypt_parse_legacy_test(struct kunit *test)
+{
+	struct iocrypt_params p;
+	char *error;
+	int ret;
+
+	/* dm-crypt's oldest form: a bare cipher is cbc-plain */
+	iocrypt_parse(test, "aes " HEX32 " 0 /dev/sdb 0", 2048, &p, &ret, &error);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s", error);
+	KUNIT_EXPECT_EQ(test, p.chain, IOCRYPT_CBC);
+	KUNIT_EXPECT_EQ(test, p.ivmode, IOCRYPT_IV_PLAIN);
+}
+
+struct iocrypt_bad_case {
+	const char *table;
+	sector_t len;
+	const char *error;
+};
+
+#define K32 HEX32
+#define K64 HEX64
+
+static const struct iocrypt_bad_case iocrypt_bad_cases[] = {
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb", 2048, "Not enough arguments" },
+	{ "capi:xts(aes)-plain64 " K64 " 0 /dev/sdb 0", 2048,
+	  "Crypto API cipher specifications are not supported" },
+	{ "aes-xts(aes)-plain64 " K64 " 0 /dev/sdb 0", 2048, "Bad cipher specification" },
+	{ "aes:2-xts-plain64 " K64 " 0 /dev/sdb 0", 2048, "Cipher key count is not supported" },
+	{ "twofish-xts-plain64 " K64 " 0 /dev/sdb 0", 2048, "Unsupported cipher (only aes)" },
+	{ "aes-ecb-plain64 " K32 " 0 /dev/sdb 0", 2048, "Unsupported chaining mode (xts or cbc)" },
+	{ "aes-ctr-plain64 " K32 " 0 /dev/sdb 0", 2048, "Unsupported chaining mode (xts or cbc)" },
+	{ "aes-xts " K64 " 0 /dev/sdb 0", 2048, "IV mechanism required" },
+	{ "aes-xts-lmk " K64 " 0 /dev/sdb 0", 2048, "Invalid IV mode" },
+	{ "aes-xts-benbi " K64 " 0 /dev/sdb 0", 2048, "Invalid IV mode" },
+	{ "aes-cbc-essiv " K32 " 0 /dev/sdb 0", 2048, "Digest algorithm missing for ESSIV mode" },
+	{ "aes-xts-plain64:sha256 " K64 " 0 /dev/sdb 0", 2048, "IV mode takes no options" },
+	{ "aes-xts-plain64 :6x:logon:k 0 /dev/sdb 0", 2048, "Cannot parse key size" },
+	{ "aes-xts-plain64 :64logon:k 0 /dev/sdb 0", 2048, "Cannot parse key size" },
+	{ "aes-xts-plain64 :64:trusted:k 0 /dev/sdb 0", 2048,
+	  "Unsupported key type (logon or user)" },
+	{ "aes-xts-plain64 :64:logon: 0 /dev/sdb 0", 2048, "Key description missing" },
+	{ "aes-xts-plain64 - 0 /dev/sdb 0", 2048, "A key is required" },
+	{ "aes-xts-plain64 " K64 "0 0 /dev/sdb 0", 2048,
+	  "Key is not an even number of hex digits" },
+	{ "aes-xts-plain64 zz" K32 ZEROS60 " 0 /dev/sdb 0", 2048,
+	  "Key is not an even number of hex digits" },
+	{ "aes-xts-plain64 " K32 K64 " 0 /dev/sdb 0", 2048, "Invalid key size for the cipher" },
+	{ "aes-cbc-essiv:sha256 " K64 " 0 /dev/sdb 0", 2048, "Invalid key size for the cipher" },
+	{ "aes-xts-plain64 00112233445566778899aabbccddeeff 0 /dev/sdb 0", 2048,
+	  "Invalid key size for the cipher" },
+	{ "aes-xts-plain64 " K64 " x /dev/sdb 0", 2048, "Invalid iv_offset sector" },
+	{ "aes-xts-plain64 " K64 " 1 /dev/sdb 0 1 sector_size:4096", 2048,
+	  "Invalid iv_offset sector" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb -1", 2048, "Invalid device sector" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 1x", 2048, "Invalid device sector" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 1 bogus", 2048, "Invalid feature arguments" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 1 integrity:28:aead", 2048,
+	  "Integrity profiles are not supported" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 2 allow_discards", 2048,
+	  "Invalid number of feature args" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 8 a b c d e f g h", 2048,
+	  "Invalid number of feature args" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 x", 2048, "Invalid number of feature args" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 1 sector_size:1000", 2048,
+	  "Invalid feature value for sector_size" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 1 sector_size:8192", 2048,
+	  "Invalid feature value for sector_size" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 1 sector_size:256", 2048,
+	  "Invalid feature value for sector_size" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 1 sector_size:4096", 2047,
+	  "Device size is not multiple of sector_size feature" },
+	{ "aes-xts-plain64 " K64 " 0 /dev/sdb 0 1 allow_discards extra", 2048,
+	  "Too many arguments" },
+};
+
+static void iocrypt_bad_desc(const struct iocrypt_bad_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%td: %s", c - iocrypt_bad_cases, c->error);
+}
+
+KUNIT_ARRAY_PARAM(iocrypt_bad, iocrypt_bad_cases, iocrypt_bad_desc);
+
+static void iocrypt_parse_bad_test(struct kunit *test)
+{
+	const struct iocrypt_bad_case *c = test->param_value;
+	struct iocrypt_params p;
+	char *error;
+	int ret;
+
+	iocrypt_parse(test, c->table, c->len, &p, &ret, &error);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL, "%s", c->table);
+	KUNIT_EXPECT_STREQ_MSG(test, error, c->error, "%s", c->table);
+}
+
+static struct kunit_case iocrypt_table_cases[] = {
+	KUNIT_CASE(iocrypt_parse_xts_test),
+	KUNIT_CASE(iocrypt_parse_essiv_opts_test),
+	KUNIT_CASE(iocrypt_parse_keyring_test),
+	KUNIT_CASE(iocrypt_parse_perf_flags_test),
+	KUNIT_CASE(iocrypt_parse_legacy_test),
+	KUNIT_CASE_PARAM(iocrypt_parse_bad_test, iocrypt_bad_gen_params),
+	{}
+};
+
+static struct kunit_suite iocrypt_table_suite = {
+	.name = "dm-iocrypt-table",
+	.test_cases = iocrypt_table_cases,
+};
+
+#if IS_BUILTIN(CONFIG_DM_IOCRYPT_KUNIT_TEST) && IS_BUILTIN(CONFIG_BLK_DEV_RAM)
+/*
+ * Real bios through real mappings, in a kernel with dm and brd built in
+ * (UML): an iocrypt and a crypt mapping with the same table on one of the
+ * ramdisks brd makes at boot.  What one target writes the other must read,
+ * through bios built here, including a crypto sector split over several
+ * segments.  The mappings are made with dm core's own calls, as dm-init
+ * does (dm-init only accepts a fixed list of targets), so this suite needs
+ * dm core's private header and is only built into the kernel.
+ */
+#include "dm.h"
+
+struct iocrypt_pair {
+	dev_t ram;
+	const char *opts;
+	unsigned int sector_size;
+};
+
+static const struct iocrypt_pair iocrypt_pairs[] = {
+	{ MKDEV(1, 0), "", 512 },
+	{ MKDEV(1, 1), " 1 sector_size:4096", 4096 },
+};
+
+static void iocrypt_pair_desc(const struct iocrypt_pair *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "ram%u sector_size %u", MINOR(p->ram),
+		 p->sector_size);
+}
+
+KUNIT_ARRAY_PARAM(iocrypt_pair, iocrypt_pairs, iocrypt_pair_desc);
+
+#define IOCRYPT_TEST_PAGES	16
+#define IOCRYPT_TEST_SECTORS	8192	/* brd's default 4 MiB */
+
+struct iocrypt_test_dev {
+	struct mapped_device *md;
+	struct block_device *bdev;
+};
+
+/* Make a mapping of @target with @args, as dm_early_create() does. */
+static int iocrypt_test_mkdev(struct iocrypt_test_dev *d, const char *target,
+			      const char *args)
+{
+	const fmode_t mode = FMODE_READ | FMODE_WRITE;
+	struct dm_table *t, *old;
+	char *params;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	params = kstrdup(args, GFP_KERNEL);
+	if (!params)
+		return -ENOMEM;
+	ret = dm_create(DM_ANY_MINOR, &d->md);
+	if (ret)
+		goto out;
+	ret = dm_table_create(&t, mode, 1, d->md);
+	if (ret)
+		goto destroy;
+	ret = dm_table_add_target(t, target, 0, IOCRYPT_TEST_SECTORS, params);
+	if (!ret)
+		ret = dm_table_complete(t);
+	if (!ret)
+		ret = dm_setup_md_queue(d->md, t);
+	if (ret)
+		goto destroy_table;
+	dm_suspend(d->md, 0);
+	old = dm_swap_table(d->md, t);
+	if (IS_ERR(old)) {
+		ret = PTR_ERR(old);
+		goto destroy_table;
+	}
+	ret = dm_resume(d->md);
+	if (ret)
+		goto destroy;
+	d->bdev = blkdev_get_by_dev(disk_devt(dm_disk(d->md)), mode, NULL);
+	if (IS_ERR(d->bdev)) {
+		ret = PTR_ERR(d->bdev);
+		d->bdev = NULL;
+		goto destroy;
+	}
+	goto out;
+
+destroy_table:
+	dm_table_destroy(t);
+destroy:
+	dm_put(d->md);
+	dm_destroy(d->md);
+	d->md = NULL;
+out:
+	kfree(params);
+	return ret;
+}
+
+static void iocrypt_test_rmdev(struct iocrypt_test_dev *d)
+{
+	if (d->bdev)
+		blkdev_put(d->bdev, FMODE_READ | FMODE_WRITE);
+	if (d->md) {
+		dm_put(d->md);
+		dm_destroy(d->md);
+	}
+}
+
+/*
+ * One synchronous bio of @nr segments: page i of @pages from @off, @len
+ * bytes each.
+ */
+static int iocrypt_test_rw(struct block_device *bdev, enum req_op op, sector_t sector,
+			   struct page **pages, unsigned int nr, unsigned int off,
+			   unsigned int len)
+{
+	struct bio *bio = bio_alloc(bdev, nr, op | REQ_SYNC, GFP_KERNEL);
+	unsigned int i;
+	int ret;
+
+	bio->bi_iter.bi_sector = sector;
+	for (i = 0; i < nr; i++)
+		__bio_add_page(bio, pages[i], len, off);
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+static void iocrypt_test_fill(struct page **pages, unsigned int nr, u32 seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		u32 *p = page_address(pages[i]);
+		unsigned int j;
+
+		for (j = 0; j < PAGE_SIZE / sizeof(u32); j++)
+			p[j] = seed + i * 0x9e3779b9 + j * 0x85ebca6b;
+	}
+}
+
+static bool iocrypt_test_same(struct page **a, struct page **b, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (memcmp(page_address(a[i]), page_address(b[i]), PAGE_SIZE))
+			return false;
+	return true;
+}
+
+static void iocrypt_bio_check(struct kunit *test, struct block_device *io,
+			      struct block_device *cr, struct page **src,
+			      struct page **dst)
+{
+	const unsigned int n = IOCRYPT_TEST_PAGES;
+	unsigned int i;
+
+	/* iocrypt writes, dm-crypt reads */
+	iocrypt_test_fill(src, n, 1);
+	KUNIT_EXPECT_EQ(test, iocrypt_test_rw(io, REQ_OP_WRITE, 64, src, n, 0, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, iocrypt_test_rw(cr, REQ_OP_READ, 64, dst, n, 0, PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, iocrypt_test_same(src, dst, n), "crypt read != iocrypt write");
+
+	/* dm-crypt writes, iocrypt reads (decrypted in the completion) */
+	iocrypt_test_fill(src, n, 2);
+	KUNIT_EXPECT_EQ(test, iocrypt_test_rw(cr, REQ_OP_WRITE, 512, src, n, 0, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, iocrypt_test_rw(io, REQ_OP_READ, 512, dst, n, 0, PAGE_SIZE), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, iocrypt_test_same(src, dst, n), "iocrypt read != crypt write");
+
+	/* one crypto sector over 512-byte segments of 8 pages, written... */
+	iocrypt_test_fill(src, n, 3);
+	KUNIT_EXPECT_EQ(test, iocrypt_test_rw(io, REQ_OP_WRITE, 1024, src, 8, 512, 512), 0);
+	KUNIT_EXPECT_EQ(test, iocrypt_test_rw(cr, REQ_OP_READ, 1024, dst, 1, 0, PAGE_SIZE), 0);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, memcmp((u8 *)page_address(dst[0]) + i * 512,
+						 (u8 *)page_address(src[i]) + 512, 512), 0,
+				    "segment %u", i);
+	/* ...and read back scattered the same way */
+	for (i = 0; i < 8; i++)
+		memset(page_address(dst[i]), 0, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iocrypt_test_rw(io, REQ_OP_READ, 1024, dst, 8, 512, 512), 0);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, memcmp((u8 *)page_address(dst[i]) + 512,
+						 (u8 *)page_address(src[i]) + 512, 512), 0,
+				    "segment %u", i);
+}
+
+static void iocrypt_bio_roundtrip_test(struct kunit *test)
+{
+	const struct iocrypt_pair *pair = test->param_value;
+	struct page *src[IOCRYPT_TEST_PAGES], *dst[IOCRYPT_TEST_PAGES];
+	struct iocrypt_test_dev io, cr;
+	char *args;
+	unsigned int i;
+
+	args = kunit_kzalloc(test, 256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, args);
+	snprintf(args, 256, "aes-xts-plain64 " HEX64 " 0 %u:%u 0%s",
+		 MAJOR(pair->ram), MINOR(pair->ram), pair->opts);
+	KUNIT_ASSERT_EQ(test, iocrypt_test_mkdev(&io, "iocrypt", args), 0);
+	if (iocrypt_test_mkdev(&cr, "crypt", args)) {
+		iocrypt_test_rmdev(&io);
+		KUNIT_FAIL(test, "cannot make the crypt mapping");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, bdev_logical_block_size(io.bdev), pair->sector_size);
+
+	for (i = 0; i < IOCRYPT_TEST_PAGES; i++) {
+		src[i] = alloc_page(GFP_KERNEL);
+		dst[i] = alloc_page(GFP_KERNEL);
+	}
+	for (i = 0; i < IOCRYPT_TEST_PAGES; i++)
+		if (!src[i] || !dst[i])
+			break;
+	if (i == IOCRYPT_TEST_PAGES)
+		iocrypt_bio_check(test, io.bdev, cr.bdev, src, dst);
+	else
+		KUNIT_FAIL(test, "out of memory");
+
+	for (i = 0; i < IOCRYPT_TEST_PAGES; i++) {
+		if (src[i])
+			__free_page(src[i]);
+		if (dst[i])
+			__free_page(dst[i]);
+	}
+	iocrypt_test_rmdev(&cr);
+	iocrypt_test_rmdev(&io);
+}
+
+static struct kunit_case iocrypt_bio_cases[] = {
+	KUNIT_CASE_PARAM(iocrypt_bio_roundtrip_test, iocrypt_pair_gen_params),
+	{}
+};
+
+static struct kunit_suite iocrypt_bio_suite = {
+	.name = "dm-iocrypt-bio",
+	.test_cases = iocrypt_bio_cases,
+};
+
+kunit_test_suites(&iocrypt_iv_suite, &iocrypt_sector_suite, &iocrypt_table_suite,
+		  &iocrypt_bio_suite);
+#else
+kunit_test_suites(&iocrypt_iv_suite, &iocrypt_sector_suite, &iocrypt_table_suite);
+#endif
