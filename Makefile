@@ -29,7 +29,7 @@ KCONFIG_SYMS := CONFIG_AIO_ATTR=m CONFIG_AIO_ATTR_DEMO=m CONFIG_DM_IOCRYPT=m
 KBUILD = $(MAKE) -j$(shell nproc) -C $(KDIR) M=$(PROJ) W=1 AIO_ATTR_WERROR=y $(KCONFIG_SYMS)
 
 .PHONY: all modules deps sparse utest user kunit vmtest check install \
-	install-modules install-headers install-user clean help demo fio-src fio-engine lint
+	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck
 
 all: modules
 
@@ -39,6 +39,7 @@ help:
 	@echo 'make check       all tests; last line "N passed, M failed"'
 	@echo '  make utest     host C++ tests (cmake + ctest)'
 	@echo '  make sparse    sparse (C=2) over our modules'
+	@echo '  make coccicheck  no struct kiocb access in drivers/ (coccinelle)'
 	@echo '  make kunit     KUnit suites under UML'
 	@echo '  make vmtest    guest tests in qemu (TESTS="smoke ...")'
 	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
@@ -88,6 +89,10 @@ check: deps
 # Path of the fio source tree (configured) for building external engines.
 fio-src: deps
 	@$(PROJ)/tools/testing/vm/build-fio.sh --print-src
+
+# No struct kiocb access in drivers/; the kiocb -> iodesc rewrite works.
+coccicheck: deps
+	@$(PROJ)/scripts/cocci-layer.sh
 
 # shellcheck over the harness scripts.
 lint:

@@ -10,7 +10,7 @@ set -euo pipefail
 
 MAKE=${MAKE:-make}
 # Layer = make target; the build of the modules and sparse count too.
-LAYERS=(utest modules sparse kunit vmtest)
+LAYERS=(utest modules sparse coccicheck kunit vmtest)
 declare -A RESFILE=([modules]=build)
 
 rm -rf "$AA_RESULTS"
