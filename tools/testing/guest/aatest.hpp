@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared helpers of the aio_attr guest test programs.
+ *
+ * Each behaviour is one case run by Suite::run(): the case throws Fail or
+ * Skip (or any std::exception, reported as a failure) and otherwise passes.
+ * Results go to stdout as the harness expects:
+ *	AATEST: PASS <id>
+ *	AATEST: FAIL <id> <why>
+ *	AATEST: SKIP <id> <why>
+ * Lines starting with '#' are diagnostics.  Nothing here sleeps to
+ * synchronise: waits are AIO_ATTR_IOC_WAIT or poll(2) with timeouts.
+ */
+#pragma once
+
+#include <aio_attr/aio_attr.hpp>
+
+#include <chrono>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+namespace aatest {
+
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+
+[[gnu::format(printf, 1, 2)]] inline std::string strf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	std::vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+struct Fail : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+struct Skip : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
+/* Fail the current case with @why unless @ok. */
+inline void require(bool ok, const std::string &why)
+{
+	if (!ok)
+		throw Fail(why);
+}
+
+class Suite {
+public:
+	explicit Suite(std::string prefix)
+	    : prefix_(std::move(prefix))
+	{
+	}
+
+	/* Run one case named prefix.@name. */
+	void run(std::string_view name, const std::function<void()> &body)
+	{
+		const std::string id = prefix_ + "." + std::string(name);
+
+		try {
+			body();
+			std::printf("AATEST: PASS %s\n", id.c_str());
+		} catch (const Skip &e) {
+			std::printf("AATEST: SKIP %s %s\n", id.c_str(), oneline(e.what()).c_str());
+		} catch (const std::exception &e) {
+			std::printf("AATEST: FAIL %s %s\n", id.c_str(), oneline(e.what()).c_str());
+			failed_++;
+		}
+		std::fflush(stdout);
+	}
+
+	int exit_code() const { return failed_ ? 1 : 0; }
+
+private:
+	static std::string oneline(std::string s)
+	{
+		for (char &c : s)
+			if (c == '\n' || c == '\r')
+				c = ' ';
+		return s.empty() ? "(no reason given)" : s;
+	}
+
+	std::string prefix_;
+	int failed_ = 0;
+};
+
+[[gnu::format(printf, 1, 2)]] inline void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	std::fputs("# ", stdout);
+	va_start(ap, fmt);
+	std::vprintf(fmt, ap);
+	va_end(ap);
+	std::fputc('\n', stdout);
+	std::fflush(stdout);
+}
+
+/* A page-aligned buffer for O_DIRECT, zero-filled. */
+class Buffer {
+public:
+	explicit Buffer(std::size_t len, std::size_t align = 4096)
+	    : len_(len)
+	{
+		void *p = nullptr;
+
+		if (posix_memalign(&p, align, len ? len : align))
+			throw std::bad_alloc();
+		std::memset(p, 0, len);
+		p_.reset(static_cast<std::byte *>(p));
+	}
+
+	std::byte *data() const { return p_.get(); }
+	std::size_t size() const { return len_; }
+	std::span<std::byte> span() const { return { p_.get(), len_ }; }
+
+private:
+	struct Free {
+		void operator()(std::byte *p) const { std::free(p); }
+	};
+	std::unique_ptr<std::byte, Free> p_;
+	std::size_t len_;
+};
+
+/* Fill @buf with words naming (@seed, byte offset @pos + i) so misplaced data shows. */
+inline void fill_pattern(std::span<std::byte> buf, uint64_t seed, uint64_t pos)
+{
+	for (std::size_t i = 0; i + 8 <= buf.size(); i += 8) {
+		const uint64_t v = (seed << 40) ^ (pos + i) ^ 0x5a5a000000000000ULL;
+
+		std::memcpy(buf.data() + i, &v, 8);
+	}
+}
+
+/* Offset of the first byte differing from the pattern, or -1. */
+inline long check_pattern(std::span<const std::byte> buf, uint64_t seed, uint64_t pos)
+{
+	for (std::size_t i = 0; i + 8 <= buf.size(); i += 8) {
+		const uint64_t v = (seed << 40) ^ (pos + i) ^ 0x5a5a000000000000ULL;
+
+		if (std::memcmp(buf.data() + i, &v, 8))
+			return static_cast<long>(i);
+	}
+	return -1;
+}
+
+inline uint64_t bdev_bytes(int fd)
+{
+	uint64_t bytes = 0;
+
+	if (::ioctl(fd, BLKGETSIZE64, &bytes) < 0)
+		aio_attr::throw_errno("BLKGETSIZE64");
+	return bytes;
+}
+
+/*
+ * Reap until @n completions were seen or @timeout passed, appending them
+ * to @out.  Returns false on timeout.  Flushes the overflow list as needed.
+ */
+inline bool collect(aio_attr::Context &ctx, std::size_t n, std::vector<aio_attr::Completion> &out,
+		    std::chrono::nanoseconds timeout = 10s)
+{
+	const auto deadline = clock::now() + timeout;
+	std::size_t got = 0;
+
+	for (;;) {
+		got += ctx.reap([&](const aio_attr::Completion &c) { out.push_back(c); }, n - got);
+		if (got >= n)
+			return true;
+		const auto left = deadline - clock::now();
+		if (left <= 0ns)
+			return false;
+		ctx.wait(1, std::chrono::duration_cast<std::chrono::nanoseconds>(left));
+	}
+}
+
+/* collect() that fails the case on timeout. */
+inline std::vector<aio_attr::Completion> collect_n(aio_attr::Context &ctx, std::size_t n,
+						   std::chrono::nanoseconds timeout = 10s)
+{
+	std::vector<aio_attr::Completion> out;
+
+	if (!collect(ctx, n, out, timeout))
+		throw Fail(strf(
+			"only %zu of %zu completions within %lld ms", out.size(), n,
+			(long long)std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+				.count()));
+	return out;
+}
+
+/* Submit all of @sqes; fails the case unless every one is accepted. */
+inline void submit_all(aio_attr::Context &ctx, std::span<const aio_attr_sqe> sqes)
+{
+	const aio_attr::SubmitResult r = ctx.submit(sqes);
+
+	if (!r.ok() || r.accepted != sqes.size())
+		throw Fail(strf("submit accepted %u of %zu: %s", r.accepted, sqes.size(),
+				std::strerror(r.error)));
+}
+
+/* One request, one completion: returns it. */
+inline aio_attr::Completion do_one(aio_attr::Context &ctx, const aio_attr_sqe &sqe,
+				   std::chrono::nanoseconds timeout = 10s)
+{
+	submit_all(ctx, { &sqe, 1 });
+	auto v = collect_n(ctx, 1, timeout);
+	require(v[0].user_data == sqe.user_data,
+		strf("user_data %llu, expected %llu", (unsigned long long)v[0].user_data,
+		     (unsigned long long)sqe.user_data));
+	return v[0];
+}
+
+/* The result of @c must be @expect bytes. */
+inline void require_result(const aio_attr::Completion &c, int64_t expect)
+{
+	if (c.result != expect)
+		throw Fail(strf("user_data %llu: result %lld (%s), expected %lld",
+				(unsigned long long)c.user_data, (long long)c.result,
+				c.result < 0 ? std::strerror((int)-c.result) : "bytes",
+				(long long)expect));
+}
+
+/* The record of @id must be present with @status; returns its value. */
+inline uint64_t require_attr(const aio_attr::Completion &c, unsigned id, unsigned status)
+{
+	const aio_attr::Attr *a = c.find(id);
+
+	require(a != nullptr, strf("no %s record in %s", aio_attr::attr_name(id).data(),
+				   aio_attr::format_completion(c).c_str()));
+	require(a->status == status, strf("%s is %s, expected %s", aio_attr::attr_name(id).data(),
+					  aio_attr::format_status(a->status).c_str(),
+					  aio_attr::format_status(status).c_str()));
+	return a->value;
+}
+
+/* Read a decimal number from a sysfs file; -1 when unreadable. */
+inline long long read_sysfs_num(const char *path)
+{
+	char buf[64] = {};
+	const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	const ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+	::close(fd);
+	if (n <= 0)
+		return -1;
+	return std::strtoll(buf, nullptr, 10);
+}
+
+/* Command line: the value after @name, or @def. */
+inline const char *arg_value(int argc, char **argv, const char *name, const char *def = nullptr)
+{
+	for (int i = 1; i + 1 < argc; i++)
+		if (!std::strcmp(argv[i], name))
+			return argv[i + 1];
+	return def;
+}
+
+inline bool arg_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (!std::strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+} // namespace aatest
