@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * attrstat - attribute report arithmetic; see attrstat.h.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrstat.h"
+
+static const char *const attr_names[AIO_ATTR_NR] = {
+	[AIO_ATTR_SERVICE_NS] = "service_ns", [AIO_ATTR_QUEUE_NS] = "queue_ns",
+	[AIO_ATTR_DEVICE_NS] = "device_ns",   [AIO_ATTR_CACHE] = "cache",
+	[AIO_ATTR_CRYPT_NS] = "crypt_ns",     [AIO_ATTR_COMPLETION_CTX] = "completion_ctx",
+};
+
+_Static_assert(AIO_ATTR_NR == 6, "attribute registry changed: update attr_names");
+
+const char *aa_attr_name(unsigned int id)
+{
+	return id < AIO_ATTR_NR ? attr_names[id] : NULL;
+}
+
+int aa_attr_lookup(const char *name, size_t len)
+{
+	unsigned int id;
+
+	for (id = 0; id < AIO_ATTR_NR; id++)
+		if (strlen(attr_names[id]) == len && !memcmp(attr_names[id], name, len))
+			return (int)id;
+	return -1;
+}
+
+bool aa_attr_is_ns(unsigned int id)
+{
+	return id == AIO_ATTR_SERVICE_NS || id == AIO_ATTR_QUEUE_NS || id == AIO_ATTR_DEVICE_NS ||
+	       id == AIO_ATTR_CRYPT_NS;
+}
+
+static void known_names(char *buf, size_t len)
+{
+	unsigned int id;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (id = 0; id < AIO_ATTR_NR && n < len; id++)
+		n += (size_t)snprintf(buf + n, len - n, "%s, ", attr_names[id]);
+	if (n < len)
+		snprintf(buf + n, len - n, "all");
+}
+
+int aa_attr_parse_list(const char *list, uint64_t *mask, char *err, size_t errlen)
+{
+	const char *p = list ? list : "";
+	uint64_t m = 0;
+	char names[160];
+
+	known_names(names, sizeof(names));
+	for (;;) {
+		const char *end = strchr(p, ',');
+		const char *b = p, *e = end ? end : p + strlen(p);
+		int id;
+
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (b == e) {
+			snprintf(err, errlen, "empty attribute name in \"%s\" (valid: %s)",
+				 list ? list : "", names);
+			return -1;
+		}
+		if ((size_t)(e - b) == 3 && !memcmp(b, "all", 3)) {
+			m |= AIO_ATTR_ALL;
+		} else {
+			id = aa_attr_lookup(b, (size_t)(e - b));
+			if (id < 0) {
+				snprintf(err, errlen, "unknown attribute \"%.*s\" (valid: %s)",
+					 (int)(e - b), b, names);
+				return -1;
+			}
+			m |= AIO_ATTR_BIT(id);
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	*mask = m;
+	return 0;
+}
+
+void aa_attr_format_list(uint64_t mask, char *buf, size_t len)
+{
+	unsigned int id;
+	size_t n = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (!mask) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	for (id = 0; id < AIO_ATTR_NR && n < len; id++)
+		if (mask & AIO_ATTR_BIT(id))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+					      attr_names[id]);
+}
+
+/* ---- histogram ---- */
+
+void aa_hist_init(struct aa_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->min = UINT64_MAX;
+}
+
+unsigned int aa_hist_index(uint64_t v)
+{
+	unsigned int m;
+
+	if (v < AA_HIST_SUB)
+		return (unsigned int)v;
+	m = 63u - (unsigned int)__builtin_clzll(v);
+	return AA_HIST_SUB + (m - AA_HIST_SUB_BITS) * AA_HIST_SUB +
+	       (unsigned int)((v >> (m - AA_HIST_SUB_BITS)) & (AA_HIST_SUB - 1));
+}
+
+uint64_t aa_hist_low(unsigned int i)
+{
+	unsigned int g, sub, m;
+
+	if (i < AA_HIST_SUB)
+		return i;
+	g = (i - AA_HIST_SUB) / AA_HIST_SUB;
+	sub = (i - AA_HIST_SUB) % AA_HIST_SUB;
+	m = g + AA_HIST_SUB_BITS;
+	return (1ULL << m) + ((uint64_t)sub << (m - AA_HIST_SUB_BITS));
+}
+
+uint64_t aa_hist_high(unsigned int i)
+{
+	unsigned int m;
+
+	if (i < AA_HIST_SUB)
+		return i;
+	m = (i - AA_HIST_SUB) / AA_HIST_SUB + AA_HIST_SUB_BITS;
+	return aa_hist_low(i) + ((1ULL << (m - AA_HIST_SUB_BITS)) - 1);
+}
+
+void aa_hist_add(struct aa_hist *h, uint64_t v)
+{
+	h->bucket[aa_hist_index(v)]++;
+	h->count++;
+	h->sum += (long double)v;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
+
+uint64_t aa_hist_percentile(const struct aa_hist *h, double p)
+{
+	uint64_t rank, seen = 0, lo, hi, mid;
+	unsigned int i;
+
+	if (!h->count)
+		return 0;
+	if (p <= 0)
+		return h->min;
+	if (p >= 100)
+		return h->max;
+	/* ceil(p/100 * count) without the floating-point drift of 99.9/100. */
+	rank = (uint64_t)ceill((long double)p * (long double)h->count / 100.0L - 1e-9L);
+	if (rank < 1)
+		rank = 1;
+	for (i = 0; i < AA_HIST_BUCKETS; i++) {
+		seen += h->bucket[i];
+		if (seen >= rank)
+			break;
+	}
+	if (i == AA_HIST_BUCKETS)
+		return h->max;
+	lo = aa_hist_low(i);
+	hi = aa_hist_high(i);
+	mid = lo + (hi - lo) / 2;
+	if (mid < h->min)
+		mid = h->min;
+	if (mid > h->max)
+		mid = h->max;
+	return mid;
+}
+
+double aa_hist_mean(const struct aa_hist *h)
+{
+	return h->count ? (double)(h->sum / (long double)h->count) : 0.0;
+}
+
+/* ---- per-I/O accumulation ---- */
+
+void aa_stats_init(struct aa_stats *s, uint64_t mask)
+{
+	unsigned int id;
+
+	memset(s, 0, sizeof(*s));
+	s->mask = mask;
+	aa_hist_init(&s->lat);
+	for (id = 0; id < AIO_ATTR_NR; id++)
+		aa_hist_init(&s->ns[id]);
+}
+
+struct aa_stats *aa_stats_new(uint64_t mask)
+{
+	struct aa_stats *s = malloc(sizeof(*s));
+
+	if (s)
+		aa_stats_init(s, mask);
+	return s;
+}
+
+static void add_ctx(struct aa_stats *s, uint64_t v)
+{
+	switch (v & AIO_ATTR_CTX_MASK) {
+	case AIO_ATTR_CTX_TASK:
+		s->ctx[AA_CTX_TASK]++;
+		break;
+	case AIO_ATTR_CTX_SOFTIRQ:
+		s->ctx[AA_CTX_SOFTIRQ]++;
+		break;
+	case AIO_ATTR_CTX_HARDIRQ:
+		s->ctx[AA_CTX_HARDIRQ]++;
+		break;
+	default:
+		s->ctx[AA_CTX_OTHER]++;
+		break;
+	}
+	if (v & AIO_ATTR_CTX_HOP)
+		s->ctx_hop++;
+	if (v & AIO_ATTR_CTX_INLINE)
+		s->ctx_inline++;
+	if (v & AIO_ATTR_CTX_IRQS_OFF)
+		s->ctx_irqs_off++;
+	if (v & AIO_ATTR_CTX_WORKER)
+		s->ctx_worker++;
+}
+
+void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
+{
+	unsigned int id;
+
+	if (smp->error) {
+		s->errors++;
+		return;
+	}
+	s->ios++;
+	if (smp->ddir >= 0 && smp->ddir < 5)
+		s->ddir_ios[smp->ddir]++;
+	if (smp->ddir == 0 || smp->ddir == 1)
+		s->bytes[smp->ddir] += smp->bs;
+	aa_hist_add(&s->lat, smp->lat_ns);
+	for (id = 0; id < AIO_ATTR_NR; id++) {
+		if (!(s->mask & AIO_ATTR_BIT(id)))
+			continue;
+		switch (smp->status[id]) {
+		case AIO_ATTR_ST_HANDLED:
+			break;
+		case AIO_ATTR_ST_UNSUPPORTED:
+			s->unsupported[id]++;
+			continue;
+		default:
+			s->other_status[id]++;
+			continue;
+		}
+		s->handled[id]++;
+		if (aa_attr_is_ns(id)) {
+			aa_hist_add(&s->ns[id], smp->value[id]);
+		} else if (id == AIO_ATTR_CACHE) {
+			if (smp->value[id] <= AIO_ATTR_CACHE_PARTIAL)
+				s->cache[smp->value[id]]++;
+			else
+				s->cache_other++;
+		} else if (id == AIO_ATTR_COMPLETION_CTX) {
+			add_ctx(s, smp->value[id]);
+		}
+	}
+}
+
+/* ---- reports ---- */
+
+void aa_format_ns(double ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.*fus", ns < 1e4 ? 2 : 1, ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.*fms", ns < 1e7 ? 2 : 1, ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static const double report_pcts[] = { 50, 90, 99, 99.9 };
+
+static void text_hist_cols(FILE *f, const struct aa_hist *h)
+{
+	char b[32];
+	unsigned int i;
+
+	if (!h->count) {
+		fprintf(f, "  (no values)");
+		return;
+	}
+	aa_format_ns((double)h->min, b, sizeof(b));
+	fprintf(f, " %8s", b);
+	aa_format_ns(aa_hist_mean(h), b, sizeof(b));
+	fprintf(f, " %8s", b);
+	for (i = 0; i < sizeof(report_pcts) / sizeof(report_pcts[0]); i++) {
+		aa_format_ns((double)aa_hist_percentile(h, report_pcts[i]), b, sizeof(b));
+		fprintf(f, " %8s", b);
+	}
+	aa_format_ns((double)h->max, b, sizeof(b));
+	fprintf(f, " %8s", b);
+}
+
+static void fmt_bytes(uint64_t v, char *buf, size_t len)
+{
+	if (v < 1024)
+		snprintf(buf, len, "%lluB", (unsigned long long)v);
+	else if (v < (1ULL << 20))
+		snprintf(buf, len, "%.1fKiB", (double)v / 1024);
+	else if (v < (1ULL << 30))
+		snprintf(buf, len, "%.1fMiB", (double)v / (1 << 20));
+	else
+		snprintf(buf, len, "%.2fGiB", (double)v / (1 << 30));
+}
+
+void aa_report_text(FILE *f, const struct aa_stats *s, const struct aa_report_info *ri)
+{
+	char list[128], rb[32], wb[32];
+	unsigned int id;
+
+	aa_attr_format_list(s->mask, list, sizeof(list));
+	fmt_bytes(s->bytes[0], rb, sizeof(rb));
+	fmt_bytes(s->bytes[1], wb, sizeof(wb));
+	fprintf(f, "aioattr report: %s\n", ri->title ? ri->title : "-");
+	fprintf(f, "  I/Os: %llu ok, %llu failed (not counted below); read %s, written %s\n",
+		(unsigned long long)s->ios, (unsigned long long)s->errors, rb, wb);
+	fprintf(f, "  attributes requested: %s\n", list);
+	fprintf(f, "  %-15s %9s %11s %8s %8s %8s %8s %8s %8s %8s\n", "attribute", "handled",
+		"unsupported", "min", "mean", "p50", "p90", "p99", "p99.9", "max");
+	fprintf(f, "  %-15s %9llu %11s", "latency", (unsigned long long)s->lat.count, "-");
+	text_hist_cols(f, &s->lat);
+	fprintf(f, "\n");
+	for (id = 0; id < AIO_ATTR_NR; id++) {
+		if (!(s->mask & AIO_ATTR_BIT(id)))
+			continue;
+		fprintf(f, "  %-15s %9llu %11llu", attr_names[id],
+			(unsigned long long)s->handled[id], (unsigned long long)s->unsupported[id]);
+		if (!s->handled[id]) {
+			fprintf(f, "  UNSUPPORTED on this path (no values)");
+		} else if (aa_attr_is_ns(id)) {
+			text_hist_cols(f, &s->ns[id]);
+		} else if (id == AIO_ATTR_CACHE) {
+			uint64_t h = s->handled[id];
+
+			fprintf(f, "  hit %.2f%%  miss %.2f%%  partial %.2f%%", pct(s->cache[1], h),
+				pct(s->cache[2], h), pct(s->cache[3], h));
+			if (s->cache[0])
+				fprintf(f, "  none %.2f%%", pct(s->cache[0], h));
+			if (s->cache_other)
+				fprintf(f, "  unknown %.2f%%", pct(s->cache_other, h));
+		} else if (id == AIO_ATTR_COMPLETION_CTX) {
+			uint64_t h = s->handled[id];
+
+			fprintf(f,
+				"  hop %.2f%% (%llu)  task %.1f%%  softirq %.1f%%  hardirq %.1f%%",
+				pct(s->ctx_hop, h), (unsigned long long)s->ctx_hop,
+				pct(s->ctx[AA_CTX_TASK], h), pct(s->ctx[AA_CTX_SOFTIRQ], h),
+				pct(s->ctx[AA_CTX_HARDIRQ], h));
+			if (s->ctx_inline)
+				fprintf(f, "  inline %.1f%%", pct(s->ctx_inline, h));
+			if (s->ctx_irqs_off)
+				fprintf(f, "  irqs_off %.1f%%", pct(s->ctx_irqs_off, h));
+			if (s->ctx_worker)
+				fprintf(f, "  worker %.1f%%", pct(s->ctx_worker, h));
+		}
+		if (s->other_status[id])
+			fprintf(f, "  (%llu with an unknown status)",
+				(unsigned long long)s->other_status[id]);
+		fprintf(f, "\n");
+	}
+	if (ri->ring_bytes)
+		fprintf(f,
+			"  ring: %u bytes, %llu events, %llu of them through the overflow list\n",
+			ri->ring_bytes, (unsigned long long)ri->ring_posted,
+			(unsigned long long)ri->ring_overflowed);
+	fprintf(f, "  percentiles: log-linear histogram, at most 0.79%% relative error; "
+		   "latency = submit to reap\n");
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_hist(FILE *f, const struct aa_hist *h)
+{
+	unsigned int i;
+
+	if (!h->count) {
+		fprintf(f, ", \"count\": 0");
+		return;
+	}
+	fprintf(f, ", \"count\": %llu, \"min\": %llu, \"mean\": %.1f", (unsigned long long)h->count,
+		(unsigned long long)h->min, aa_hist_mean(h));
+	for (i = 0; i < sizeof(report_pcts) / sizeof(report_pcts[0]); i++)
+		fprintf(f, ", \"p%g\": %llu", report_pcts[i],
+			(unsigned long long)aa_hist_percentile(h, report_pcts[i]));
+	fprintf(f, ", \"max\": %llu", (unsigned long long)h->max);
+}
+
+static double ratio(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : 0.0;
+}
+
+void aa_report_json(FILE *f, const struct aa_stats *s, const struct aa_report_info *ri)
+{
+	unsigned int id;
+	bool first = true;
+
+	fprintf(f, "{\"aioattr_report\": 1, \"title\": ");
+	json_str(f, ri->title ? ri->title : "");
+	fprintf(f, ", \"origin\": ");
+	json_str(f, ri->origin ? ri->origin : "");
+	fprintf(f, ", \"ios\": %llu, \"errors\": %llu, \"read_bytes\": %llu, \"write_bytes\": %llu",
+		(unsigned long long)s->ios, (unsigned long long)s->errors,
+		(unsigned long long)s->bytes[0], (unsigned long long)s->bytes[1]);
+	if (ri->ring_bytes)
+		fprintf(f, ", \"ring\": {\"bytes\": %u, \"posted\": %llu, \"overflowed\": %llu}",
+			ri->ring_bytes, (unsigned long long)ri->ring_posted,
+			(unsigned long long)ri->ring_overflowed);
+	fprintf(f, ", \"percentile_method\": \"log-linear histogram, 64 buckets per power of two, "
+		   "relative error <= 0.0079\"");
+	fprintf(f, ", \"latency_ns\": {\"unit\": \"ns\"");
+	json_hist(f, &s->lat);
+	fprintf(f, "}, \"attributes\": {");
+	for (id = 0; id < AIO_ATTR_NR; id++) {
+		if (!(s->mask & AIO_ATTR_BIT(id)))
+			continue;
+		fprintf(f, "%s\"%s\": {\"handled\": %llu, \"unsupported\": %llu", first ? "" : ", ",
+			attr_names[id], (unsigned long long)s->handled[id],
+			(unsigned long long)s->unsupported[id]);
+		first = false;
+		if (s->other_status[id])
+			fprintf(f, ", \"other_status\": %llu",
+				(unsigned long long)s->other_status[id]);
+		if (aa_attr_is_ns(id)) {
+			fprintf(f, ", \"unit\": \"ns\"");
+			json_hist(f, &s->ns[id]);
+		} else if (id == AIO_ATTR_CACHE) {
+			uint64_t h = s->handled[id];
+
+			fprintf(f,
+				", \"hit\": %llu, \"miss\": %llu, \"partial\": %llu, \"none\": "
+				"%llu",
+				(unsigned long long)s->cache[1], (unsigned long long)s->cache[2],
+				(unsigned long long)s->cache[3], (unsigned long long)s->cache[0]);
+			fprintf(f,
+				", \"hit_ratio\": %.6f, \"miss_ratio\": %.6f, \"partial_ratio\": "
+				"%.6f",
+				ratio(s->cache[1], h), ratio(s->cache[2], h),
+				ratio(s->cache[3], h));
+		} else if (id == AIO_ATTR_COMPLETION_CTX) {
+			uint64_t h = s->handled[id];
+
+			fprintf(f,
+				", \"task\": %llu, \"softirq\": %llu, \"hardirq\": %llu, "
+				"\"other\": %llu"
+				", \"hop\": %llu, \"hop_ratio\": %.6f, \"inline\": %llu"
+				", \"irqs_off\": %llu, \"worker\": %llu",
+				(unsigned long long)s->ctx[AA_CTX_TASK],
+				(unsigned long long)s->ctx[AA_CTX_SOFTIRQ],
+				(unsigned long long)s->ctx[AA_CTX_HARDIRQ],
+				(unsigned long long)s->ctx[AA_CTX_OTHER],
+				(unsigned long long)s->ctx_hop, ratio(s->ctx_hop, h),
+				(unsigned long long)s->ctx_inline,
+				(unsigned long long)s->ctx_irqs_off,
+				(unsigned long long)s->ctx_worker);
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "}}\n");
+}

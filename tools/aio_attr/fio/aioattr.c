@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aioattr - fio external ioengine for /dev/aio_attr.
+ *
+ *	fio --ioengine=external:/path/aioattr.so --direct=1 --attrs=all \
+ *	    --attr_log=io.log --filename=/dev/ram0 ...
+ *
+ * Every I/O goes through one aio_attr context (include/uapi/linux/aio_attr.h)
+ * per job: ->queue() fills a request in a preallocated batch, ->commit()
+ * hands the batch to AIO_ATTR_IOC_SUBMIT, ->getevents() reaps the mapped
+ * completion ring (acquire on tail, release on head, skip entries, the
+ * overflow flag flushed with AIO_ATTR_IOC_WAIT 0/0) and sleeps in
+ * AIO_ATTR_IOC_WAIT for the rest of min events, ->event() hands the io_us
+ * back.  The attribute records of each completion are accumulated into
+ * an attribute report (common/attrstat.h) printed when the job ends, and
+ * optionally written to a per-I/O log (common/attrlog.h) and a JSON file.
+ *
+ * Hook contracts (fio 3.33, ioengines.h):
+ *  ->init	  once per job, before any io_u exists: open and map the context.
+ *  ->io_u_init	  once per io_u: remember it by io_u->index (the user_data).
+ *  ->queue	  may not block; returns QUEUED, BUSY (batch full, or a sync
+ *		  request behind outstanding I/O) or COMPLETED with io_u->error.
+ *  ->commit	  submits everything queued; requests the kernel refuses
+ *		  complete through ->getevents() with their errno.
+ *  ->getevents	  returns between min and max completions (fewer only when
+ *		  @t expires), ->event(n) the io_u of the n-th.
+ *  ->cleanup	  once per job after the last I/O: report, log, JSON, unmap.
+ *
+ * The per-I/O path does not allocate: batch, io_u table, events, statistics
+ * and the log buffer are sized at ->init.  The log buffer is written out
+ * with write(2) when it fills up and at the end.
+ *
+ * Built against fio's own headers (the same configured source tree the
+ * fio binary comes from), see Makefile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fio.h"
+#include "optgroup.h"
+
+#include <linux/aio_attr.h>
+
+#include "attrlog.h"
+#include "attrstat.h"
+
+#define AIOATTR_DEV	 "/dev/aio_attr"
+#define LOG_BUF_BYTES	 (1u << 20)
+#define STALL_TIMEOUT_MS 30000
+
+struct aioattr_options {
+	void *pad; /* an option at offset 0 would not be found by fio's parser */
+	char *attrs;
+	char *attr_log;
+	char *attr_json;
+	char *device;
+	unsigned int ring_kb;
+};
+
+struct aioattr_data {
+	int ctx;
+	void *map;
+	size_t map_bytes;
+	struct aio_attr_ring_hdr *hdr;
+	unsigned char *data;
+	uint32_t ring_bytes;
+	uint64_t mask;
+
+	unsigned int depth;	   /* io_u count: sizes every table below */
+	struct aio_attr_sqe *sqes; /* queued, not yet submitted */
+	unsigned int queued;
+	unsigned int inflight;	    /* submitted (or refused) and not yet reaped */
+	struct io_u **by_index;	    /* io_u of each user_data */
+	unsigned char *busy;	    /* by index: submitted and not completed */
+	struct timespec *submit_ts; /* by index: just before the submitting ioctl */
+	struct io_u **failed;	    /* refused at submission, delivered by getevents */
+	unsigned int nr_failed;
+	struct io_u **events;
+	unsigned int nr_events;
+	uint64_t bad_entries;
+
+	struct aa_stats *stats;
+	int log_fd;
+	char *log_path;
+	char *log_buf;
+	size_t log_len;
+	int log_error;
+};
+
+static int str_attrs_cb(void *data, const char *str)
+{
+	uint64_t mask;
+	char err[256];
+
+	(void)data;
+	if (aa_attr_parse_list(str, &mask, err, sizeof(err))) {
+		log_err("fio: aioattr: attrs=%s: %s\n", str, err);
+		return 1;
+	}
+	return 0;
+}
+
+static struct fio_option options[] = {
+	{
+		.name = "attrs",
+		.lname = "aio_attr attributes",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct aioattr_options, attrs),
+		.cb = str_attrs_cb,
+		.def = "all",
+		.help = "Attributes to request per I/O: comma list of service_ns, queue_ns, "
+			"device_ns, cache, crypt_ns, completion_ctx, or all",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "attr_log",
+		.lname = "aio_attr per-I/O log",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct aioattr_options, attr_log),
+		.help = "Write every I/O's attributes to this file (.N appended when the run "
+			"has several jobs)",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "attr_json",
+		.lname = "aio_attr JSON report",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct aioattr_options, attr_json),
+		.help = "Write the attribute report as JSON to this file (default with "
+			"--output-format=json: <job>.aioattr.json)",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "aio_attr_dev",
+		.lname = "aio_attr device",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct aioattr_options, device),
+		.def = AIOATTR_DEV,
+		.help = "The aio_attr character device",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "ring_kb",
+		.lname = "aio_attr ring size",
+		.type = FIO_OPT_INT,
+		.off1 = offsetof(struct aioattr_options, ring_kb),
+		.def = "0",
+		.help = "Completion ring data area in KiB, a power of two (0: sized from iodepth)",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = NULL,
+	},
+};
+
+/* ---- the per-I/O log ---- */
+
+static void log_flush(struct aioattr_data *ad)
+{
+	size_t off = 0;
+
+	while (off < ad->log_len && !ad->log_error) {
+		ssize_t r = write(ad->log_fd, ad->log_buf + off, ad->log_len - off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ad->log_error = r < 0 ? errno : EIO;
+			log_err("fio: aioattr: writing %s: %s\n", ad->log_path,
+				strerror(ad->log_error));
+			break;
+		}
+		off += (size_t)r;
+	}
+	ad->log_len = 0;
+}
+
+static void log_sample(struct aioattr_data *ad, const struct aa_sample *s)
+{
+	if (LOG_BUF_BYTES - ad->log_len < AA_LOG_LINE_MAX)
+		log_flush(ad);
+	ad->log_len += aa_log_format_line(ad->log_buf + ad->log_len, LOG_BUF_BYTES - ad->log_len, s,
+					  ad->mask);
+}
+
+/* @path, or @path.N when this fio run has more than one job. */
+static char *job_path(struct thread_data *td, const char *path)
+{
+	char *p;
+
+	if (thread_number <= 1)
+		return strdup(path);
+	if (asprintf(&p, "%s.%u", path, td->thread_number) < 0)
+		return NULL;
+	return p;
+}
+
+/* ---- completions ---- */
+
+static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct io_u *io_u,
+			const struct aio_attr_event *ev, const struct timespec *now)
+{
+	struct aa_sample s;
+	unsigned int i;
+
+	memset(&s, 0, sizeof(s));
+	if (ev->result < 0) {
+		io_u->error = (unsigned int)-ev->result;
+		s.error = (int)io_u->error;
+	} else if (ddir_rw(io_u->ddir) && (unsigned long long)ev->result < io_u->xfer_buflen) {
+		io_u->resid = io_u->xfer_buflen - (unsigned long long)ev->result;
+	}
+	s.time_ms = ntime_since(&td->epoch, now) / 1000000ULL;
+	s.lat_ns = ntime_since(&ad->submit_ts[io_u->index], now);
+	s.ddir = io_u->ddir;
+	s.bs = ev->result > 0 ? (uint64_t)ev->result : 0;
+	s.offset = io_u->offset;
+	for (i = 0; i < ev->nr_attrs; i++) {
+		const struct aio_attr_rec *r = &ev->attrs[i];
+
+		if (r->id < AIO_ATTR_NR) {
+			s.status[r->id] = r->status;
+			s.value[r->id] = r->value;
+		}
+	}
+	aa_stats_add(ad->stats, &s);
+	if (ad->log_fd >= 0 && !s.error)
+		log_sample(ad, &s);
+	ad->events[ad->nr_events++] = io_u;
+	ad->busy[io_u->index] = 0;
+	ad->inflight--;
+}
+
+/*
+ * Reap up to @max completions from the ring into ad->events.  Returns the
+ * number reaped or a negative errno for a ring the kernel cannot have
+ * written (the job stops rather than trusting it).
+ */
+static int reap_ring(struct thread_data *td, struct aioattr_data *ad, unsigned int max)
+{
+	uint32_t head = __atomic_load_n(&ad->hdr->head, __ATOMIC_RELAXED);
+	uint32_t tail = __atomic_load_n(&ad->hdr->tail, __ATOMIC_ACQUIRE);
+	uint32_t mask = ad->ring_bytes - 1;
+	struct timespec now;
+	int n = 0;
+
+	if (head == tail)
+		return 0;
+	if (tail - head > ad->ring_bytes || ((tail - head) & 7))
+		goto bad;
+	fio_gettime(&now, NULL);
+	while (head != tail && (unsigned int)n < max) {
+		uint32_t pos = head & mask;
+		const struct aio_attr_event *ev = (const void *)(ad->data + pos);
+		uint32_t len = ev->len;
+		struct io_u *io_u;
+
+		if (len < 8 || (len & 7) || len > tail - head || len > ad->ring_bytes - pos)
+			goto bad;
+		if (ev->flags & AIO_ATTR_EVF_SKIP) {
+			head += len;
+			__atomic_store_n(&ad->hdr->head, head, __ATOMIC_RELEASE);
+			continue;
+		}
+		if (len < sizeof(*ev) || len != AIO_ATTR_EVENT_BYTES(ev->nr_attrs) ||
+		    ev->user_data >= ad->depth || !ad->busy[ev->user_data])
+			goto bad;
+		io_u = ad->by_index[ev->user_data];
+		complete_io(td, ad, io_u, ev, &now);
+		head += len;
+		__atomic_store_n(&ad->hdr->head, head, __ATOMIC_RELEASE);
+		n++;
+	}
+	return n;
+bad:
+	if (!ad->bad_entries++)
+		log_err("fio: aioattr: malformed completion ring entry at %u (tail %u)\n", head,
+			tail);
+	return -EBADMSG;
+}
+
+static int ctx_wait(struct aioattr_data *ad, unsigned int min, int64_t timeout_ns)
+{
+	struct aio_attr_wait w;
+
+	memset(&w, 0, sizeof(w));
+	w.min_events = min;
+	w.timeout_ns = timeout_ns;
+	if (ioctl(ad->ctx, AIO_ATTR_IOC_WAIT, &w) < 0) {
+		if (errno == ETIME || errno == EINTR)
+			return 0;
+		return -errno;
+	}
+	return 0;
+}
+
+/* Reap what is there, moving overflowed completions into the ring as needed. */
+static int reap_all(struct thread_data *td, struct aioattr_data *ad, unsigned int max)
+{
+	int got = 0, r;
+
+	while (ad->nr_failed && ad->nr_events < max) {
+		ad->events[ad->nr_events++] = ad->failed[--ad->nr_failed];
+		ad->inflight--;
+		got++;
+	}
+	for (;;) {
+		r = reap_ring(td, ad, max - ad->nr_events);
+		if (r < 0)
+			return r;
+		got += r;
+		if (ad->nr_events >= max || !(__atomic_load_n(&ad->hdr->flags, __ATOMIC_ACQUIRE) &
+					      AIO_ATTR_RING_F_OVERFLOW))
+			break;
+		r = ctx_wait(ad, 0, 0);
+		if (r < 0)
+			return r;
+		if (__atomic_load_n(&ad->hdr->tail, __ATOMIC_ACQUIRE) ==
+		    __atomic_load_n(&ad->hdr->head, __ATOMIC_RELAXED))
+			break;
+	}
+	return got;
+}
+
+static int fio_aioattr_getevents(struct thread_data *td, unsigned int min, unsigned int max,
+				 const struct timespec *t)
+{
+	struct aioattr_data *ad = td->io_ops_data;
+	int64_t timeout = t ? (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec : -1;
+	bool waited = false;
+	unsigned int want;
+	int r;
+
+	ad->nr_events = 0;
+	if (max > ad->depth)
+		max = ad->depth;
+	for (;;) {
+		r = reap_all(td, ad, max);
+		if (r < 0)
+			return r;
+		if (ad->nr_events >= min || !ad->inflight || (waited && timeout >= 0))
+			break;
+		want = min - ad->nr_events;
+		if (want > ad->inflight)
+			want = ad->inflight;
+		r = ctx_wait(ad, want, timeout);
+		if (r < 0) {
+			log_err("fio: aioattr: AIO_ATTR_IOC_WAIT: %s\n", strerror(-r));
+			return r;
+		}
+		waited = true;
+	}
+	return (int)ad->nr_events;
+}
+
+static struct io_u *fio_aioattr_event(struct thread_data *td, int event)
+{
+	struct aioattr_data *ad = td->io_ops_data;
+
+	return ad->events[event];
+}
+
+/* ---- submission ---- */
+
+static enum fio_q_status fio_aioattr_queue(struct thread_data *td, struct io_u *io_u)
+{
+	struct aioattr_data *ad = td->io_ops_data;
+	struct aio_attr_sqe *sqe;
+	uint8_t op;
+
+	fio_ro_check(td, io_u);
+
+	if (ad->queued == ad->depth)
+		return FIO_Q_BUSY;
+	switch (io_u->ddir) {
+	case DDIR_READ:
+		op = AIO_ATTR_OP_READ;
+		break;
+	case DDIR_WRITE:
+		op = AIO_ATTR_OP_WRITE;
+		break;
+	case DDIR_SYNC:
+	case DDIR_DATASYNC:
+		/* Like libaio: a sync covers the I/O before it, so issue it alone. */
+		if (ad->queued || ad->inflight)
+			return FIO_Q_BUSY;
+		op = io_u->ddir == DDIR_SYNC ? AIO_ATTR_OP_FSYNC : AIO_ATTR_OP_FDATASYNC;
+		break;
+	default:
+		io_u->error = EOPNOTSUPP;
+		return FIO_Q_COMPLETED;
+	}
+	if (ddir_rw(io_u->ddir) && io_u->xfer_buflen > UINT32_MAX) {
+		io_u->error = E2BIG;
+		return FIO_Q_COMPLETED;
+	}
+
+	sqe = &ad->sqes[ad->queued++];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op;
+	sqe->fd = io_u->file->fd;
+	sqe->ioprio = io_u->ioprio;
+	if (op == AIO_ATTR_OP_READ || op == AIO_ATTR_OP_WRITE) {
+		sqe->addr = (uintptr_t)io_u->xfer_buf;
+		sqe->len = (uint32_t)io_u->xfer_buflen;
+		sqe->offset = io_u->offset;
+	}
+	sqe->user_data = io_u->index;
+	sqe->attr_mask = ad->mask;
+	return FIO_Q_QUEUED;
+}
+
+static int fio_aioattr_commit(struct thread_data *td)
+{
+	struct aioattr_data *ad = td->io_ops_data;
+	struct timespec now, stall, before;
+	bool stalling = false;
+
+	while (ad->queued) {
+		struct aio_attr_submit sub;
+		unsigned int i, accepted;
+		int ret, err;
+
+		memset(&sub, 0, sizeof(sub));
+		sub.sqes = (uintptr_t)ad->sqes;
+		sub.nr = ad->queued;
+		/* Before the call: a request may complete inside it (brd). */
+		fio_gettime(&before, NULL);
+		ret = ioctl(ad->ctx, AIO_ATTR_IOC_SUBMIT, &sub);
+		if (ret < 0) {
+			err = errno;
+			accepted = 0;
+		} else {
+			accepted = (unsigned int)ret;
+			err = accepted < ad->queued ? (sub.error ? sub.error : EIO) : 0;
+		}
+		if (accepted) {
+			fio_gettime(&now, NULL);
+			for (i = 0; i < accepted; i++) {
+				struct io_u *io_u = ad->by_index[ad->sqes[i].user_data];
+
+				io_u->issue_time = now;
+				io_u_queued(td, io_u);
+				ad->busy[io_u->index] = 1;
+				ad->submit_ts[io_u->index] = before;
+			}
+			io_u_mark_submit(td, accepted);
+			ad->inflight += accepted;
+			ad->queued -= accepted;
+			memmove(ad->sqes, ad->sqes + accepted, ad->queued * sizeof(*ad->sqes));
+			stalling = false;
+		}
+		if (!err)
+			continue;
+		if (err == EINTR)
+			continue;
+		if (err == EAGAIN || err == ENOMEM) {
+			/* At the in-flight limit: let fio reap, or wait a little if nothing is out.
+			 */
+			if (ad->inflight)
+				return 0;
+			if (!stalling) {
+				fio_gettime(&stall, NULL);
+				stalling = true;
+			} else if (mtime_since_now(&stall) > STALL_TIMEOUT_MS) {
+				log_err("fio: aioattr: submissions refused with %s for %ds, giving "
+					"up\n",
+					strerror(err), STALL_TIMEOUT_MS / 1000);
+				return -err;
+			}
+			usleep(100);
+			continue;
+		}
+		/* This request is refused: it completes with the error through getevents. */
+		{
+			struct io_u *io_u = ad->by_index[ad->sqes[0].user_data];
+
+			fio_gettime(&now, NULL);
+			io_u->issue_time = now;
+			ad->submit_ts[io_u->index] = before;
+			io_u->error = (unsigned int)err;
+			io_u_mark_submit(td, 1);
+			ad->stats->errors++;
+			ad->failed[ad->nr_failed++] = io_u;
+			ad->inflight++;
+			ad->queued--;
+			memmove(ad->sqes, ad->sqes + 1, ad->queued * sizeof(*ad->sqes));
+		}
+	}
+	return 0;
+}
+
+/* ---- setup and teardown ---- */
+
+static void free_data(struct aioattr_data *ad)
+{
+	if (ad->map)
+		munmap(ad->map, ad->map_bytes);
+	if (ad->ctx >= 0)
+		close(ad->ctx);
+	if (ad->log_fd >= 0)
+		close(ad->log_fd);
+	free(ad->log_path);
+	free(ad->log_buf);
+	free(ad->stats);
+	free(ad->sqes);
+	free(ad->by_index);
+	free(ad->busy);
+	free(ad->submit_ts);
+	free(ad->failed);
+	free(ad->events);
+	free(ad);
+}
+
+static uint32_t ring_size(struct thread_data *td, const struct aioattr_options *o,
+			  const struct aio_attr_probe *p, unsigned int nattrs)
+{
+	uint64_t want, bytes = AIO_ATTR_RING_MIN_BYTES;
+
+	if (o->ring_kb)
+		return o->ring_kb * 1024u;
+	/* Room for two full depths of events; overflow covers the rest. */
+	want = 2ULL * td->o.iodepth * AIO_ATTR_EVENT_BYTES(nattrs);
+	while (bytes < want && bytes < p->ring_max)
+		bytes <<= 1;
+	if (p->ring_min > bytes)
+		bytes = p->ring_min;
+	return (uint32_t)bytes;
+}
+
+static int fio_aioattr_init(struct thread_data *td)
+{
+	struct aioattr_options *o = td->eo;
+	struct aioattr_data *ad;
+	struct aio_attr_probe probe;
+	struct aio_attr_setup setup;
+	char err[256];
+	unsigned int nattrs;
+	uint64_t mask;
+
+	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", &mask, err, sizeof(err))) {
+		log_err("fio: aioattr: attrs=%s: %s\n", o->attrs, err);
+		return 1;
+	}
+	ad = calloc(1, sizeof(*ad));
+	if (!ad)
+		return 1;
+	ad->ctx = -1;
+	ad->log_fd = -1;
+	ad->depth = td->o.iodepth;
+
+	ad->ctx = open(o->device ? o->device : AIOATTR_DEV, O_RDWR | O_CLOEXEC);
+	if (ad->ctx < 0) {
+		log_err("fio: aioattr: cannot open %s: %s%s\n", o->device ? o->device : AIOATTR_DEV,
+			strerror(errno),
+			errno == ENOENT ? " (is the aio_attr module loaded?)" : "");
+		goto fail;
+	}
+	memset(&probe, 0, sizeof(probe));
+	if (ioctl(ad->ctx, AIO_ATTR_IOC_PROBE, &probe) < 0) {
+		log_err("fio: aioattr: AIO_ATTR_IOC_PROBE: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (probe.version < AIO_ATTR_VERSION) {
+		log_err("fio: aioattr: kernel ABI version %u, need %u\n", probe.version,
+			AIO_ATTR_VERSION);
+		goto fail;
+	}
+	/* "all" means what this kernel knows; named ones it does not know are an error. */
+	if (o->attrs && strstr(o->attrs, "all"))
+		mask &= probe.attrs;
+	if (mask & ~probe.attrs) {
+		aa_attr_format_list(mask & ~probe.attrs, err, sizeof(err));
+		log_err("fio: aioattr: attrs=%s: this kernel does not know %s\n", o->attrs, err);
+		goto fail;
+	}
+	ad->mask = mask;
+	nattrs = (unsigned int)__builtin_popcountll(mask);
+	if (td->o.iodepth > probe.max_inflight)
+		log_info("fio: aioattr: iodepth=%u is above the module's max_inflight=%u; "
+			 "submissions will wait for completions\n",
+			 td->o.iodepth, probe.max_inflight);
+
+	memset(&setup, 0, sizeof(setup));
+	setup.version = AIO_ATTR_VERSION;
+	setup.ring_bytes = ring_size(td, o, &probe, nattrs);
+	if (ioctl(ad->ctx, AIO_ATTR_IOC_SETUP, &setup) < 0) {
+		log_err("fio: aioattr: AIO_ATTR_IOC_SETUP (ring %u bytes): %s\n", setup.ring_bytes,
+			strerror(errno));
+		goto fail;
+	}
+	ad->map_bytes = setup.mmap_bytes;
+	ad->map = mmap(NULL, ad->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ad->ctx, 0);
+	if (ad->map == MAP_FAILED) {
+		ad->map = NULL;
+		log_err("fio: aioattr: mapping the ring: %s\n", strerror(errno));
+		goto fail;
+	}
+	ad->hdr = ad->map;
+	ad->data = (unsigned char *)ad->map + setup.data_offset;
+	ad->ring_bytes = ad->hdr->ring_bytes;
+	if (ad->hdr->entry_version != AIO_ATTR_ENTRY_VERSION || ad->ring_bytes < 8 ||
+	    (ad->ring_bytes & (ad->ring_bytes - 1)) ||
+	    (uint64_t)setup.data_offset + ad->ring_bytes > ad->map_bytes) {
+		log_err("fio: aioattr: unexpected ring header (entry version %u, %u bytes)\n",
+			ad->hdr->entry_version, ad->ring_bytes);
+		goto fail;
+	}
+
+	ad->sqes = calloc(ad->depth, sizeof(*ad->sqes));
+	ad->by_index = calloc(ad->depth, sizeof(*ad->by_index));
+	ad->busy = calloc(ad->depth, 1);
+	ad->submit_ts = calloc(ad->depth, sizeof(*ad->submit_ts));
+	ad->failed = calloc(ad->depth, sizeof(*ad->failed));
+	ad->events = calloc(ad->depth, sizeof(*ad->events));
+	ad->stats = aa_stats_new(mask);
+	if (!ad->sqes || !ad->by_index || !ad->busy || !ad->submit_ts || !ad->failed ||
+	    !ad->events || !ad->stats)
+		goto nomem;
+
+	if (o->attr_log) {
+		size_t n;
+
+		ad->log_path = job_path(td, o->attr_log);
+		ad->log_buf = malloc(LOG_BUF_BYTES);
+		if (!ad->log_path || !ad->log_buf)
+			goto nomem;
+		ad->log_fd = open(ad->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (ad->log_fd < 0) {
+			log_err("fio: aioattr: attr_log: cannot create %s: %s\n", ad->log_path,
+				strerror(errno));
+			goto fail;
+		}
+		n = aa_log_format_header(ad->log_buf, LOG_BUF_BYTES, mask);
+		ad->log_len = n;
+	}
+	td->io_ops_data = ad;
+	return 0;
+nomem:
+	log_err("fio: aioattr: out of memory\n");
+fail:
+	free_data(ad);
+	return 1;
+}
+
+static int fio_aioattr_io_u_init(struct thread_data *td, struct io_u *io_u)
+{
+	struct aioattr_data *ad = td->io_ops_data;
+
+	if (io_u->index >= ad->depth) {
+		log_err("fio: aioattr: io_u index %u beyond iodepth %u\n", io_u->index, ad->depth);
+		return 1;
+	}
+	ad->by_index[io_u->index] = io_u;
+	return 0;
+}
+
+static int fio_aioattr_open_file(struct thread_data *td, struct fio_file *f)
+{
+	int ret = generic_open_file(td, f);
+
+	if (!ret && f->filetype == FIO_TYPE_BLOCK && !td->o.odirect)
+		log_info(
+			"fio: aioattr: %s is a block device opened without direct=1: its I/O takes "
+			"the page cache path and driver attributes come back UNSUPPORTED\n",
+			f->file_name);
+	return ret;
+}
+
+static void write_json(struct thread_data *td, struct aioattr_data *ad,
+		       const struct aa_report_info *ri)
+{
+	struct aioattr_options *o = td->eo;
+	char *path, *dflt = NULL;
+	FILE *f;
+
+	if (o->attr_json) {
+		path = job_path(td, o->attr_json);
+	} else {
+		if (asprintf(&dflt, "%s.aioattr.json", td->o.name) < 0)
+			return;
+		path = job_path(td, dflt);
+		free(dflt);
+	}
+	if (!path)
+		return;
+	f = fopen(path, "w");
+	if (!f) {
+		log_err("fio: aioattr: attr_json: cannot create %s: %s\n", path, strerror(errno));
+	} else {
+		aa_report_json(f, ad->stats, ri);
+		if (fclose(f))
+			log_err("fio: aioattr: attr_json: writing %s: %s\n", path, strerror(errno));
+	}
+	free(path);
+}
+
+static void fio_aioattr_cleanup(struct thread_data *td)
+{
+	struct aioattr_data *ad = td->io_ops_data;
+	struct aioattr_options *o = td->eo;
+	struct aa_report_info ri;
+	char title[256];
+
+	if (!ad)
+		return;
+	snprintf(title, sizeof(title), "fio job \"%s\" (job %u)", td->o.name, td->thread_number);
+	memset(&ri, 0, sizeof(ri));
+	ri.title = title;
+	ri.origin = "fio engine aioattr";
+	ri.ring_bytes = ad->ring_bytes;
+	ri.ring_posted = __atomic_load_n(&ad->hdr->posted_total, __ATOMIC_RELAXED);
+	ri.ring_overflowed = __atomic_load_n(&ad->hdr->overflow_total, __ATOMIC_RELAXED);
+	if (output_format & FIO_OUTPUT_NORMAL) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		/* One write, so reports of parallel jobs do not interleave. */
+		if (m) {
+			aa_report_text(m, ad->stats, &ri);
+			if (ad->bad_entries)
+				fprintf(m, "  malformed ring entries: %llu\n",
+					(unsigned long long)ad->bad_entries);
+			fclose(m);
+			log_info("%s", buf);
+			log_info_flush();
+			free(buf);
+		}
+	}
+	if (o->attr_json || (output_format & (FIO_OUTPUT_JSON | FIO_OUTPUT_JSON_PLUS)))
+		write_json(td, ad, &ri);
+	if (ad->log_fd >= 0) {
+		log_flush(ad);
+		if (close(ad->log_fd) && !ad->log_error)
+			log_err("fio: aioattr: closing %s: %s\n", ad->log_path, strerror(errno));
+		ad->log_fd = -1;
+	}
+	free_data(ad);
+	td->io_ops_data = NULL;
+}
+
+struct ioengine_ops ioengine = {
+	.name = "aioattr",
+	.version = FIO_IOOPS_VERSION,
+	.flags = FIO_ASYNCIO_SETS_ISSUE_TIME,
+	.init = fio_aioattr_init,
+	.io_u_init = fio_aioattr_io_u_init,
+	.queue = fio_aioattr_queue,
+	.commit = fio_aioattr_commit,
+	.getevents = fio_aioattr_getevents,
+	.event = fio_aioattr_event,
+	.cleanup = fio_aioattr_cleanup,
+	.open_file = fio_aioattr_open_file,
+	.close_file = generic_close_file,
+	.get_file_size = generic_get_file_size,
+	.option_struct_size = sizeof(struct aioattr_options),
+	.options = options,
+};

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fake_aio_attr.so - an LD_PRELOAD test double of /dev/aio_attr for the
+ * host, where the module cannot be loaded.  It lets the fio engine and the
+ * CLI run their real code paths (setup, mmap, submit, ring reaping with
+ * skip entries and the overflow list, wait) against an emulation that does
+ * each request synchronously with pread/pwrite and posts its completion
+ * into the ring at once, with made-up but deterministic attributes:
+ *
+ *   service_ns, device_ns  measured time of the pread/pwrite
+ *   queue_ns               100
+ *   cache                  hit for even 4 KiB blocks, miss for odd ones
+ *   crypt_ns               UNSUPPORTED (nobody on the path fills it)
+ *   completion_ctx         task|inline, plus hop for every 8th request
+ *
+ * Environment: FAKE_AA_MAX_INFLIGHT (completions that may wait on the
+ * overflow list, default 1024; more gives EAGAIN), FAKE_AA_FAIL_EVERY=N
+ * (every Nth request completes with -EIO).  Not a model of the kernel's
+ * timing: only of its ABI.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/aio_attr.h>
+
+#define MAX_CTX	    64
+#define DATA_OFFSET 4096u
+
+struct pending {
+	uint64_t user_data;
+	int64_t result;
+	uint64_t mask;
+	uint64_t value[AIO_ATTR_NR];
+	uint16_t status[AIO_ATTR_NR];
+};
+
+struct fake_ctx {
+	int fd;
+	int setup;
+	uint32_t ring_bytes;
+	unsigned char *map;
+	size_t map_bytes;
+	struct pending *ovf; /* overflow list, FIFO */
+	unsigned int ovf_head, ovf_len, ovf_cap;
+	uint64_t nr_req;
+};
+
+static struct fake_ctx ctxs[MAX_CTX];
+
+static struct fake_ctx *find(int fd)
+{
+	int i;
+
+	for (i = 0; i < MAX_CTX; i++)
+		if (ctxs[i].fd == fd)
+			return &ctxs[i];
+	return NULL;
+}
+
+static int env_int(const char *name, int dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? atoi(v) : dflt;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int (*real_open)(const char *, int, ...);
+static int (*real_close)(int);
+static int (*real_ioctl)(int, unsigned long, ...);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+
+static void resolve(void)
+{
+	if (real_open)
+		return;
+	real_open = dlsym(RTLD_NEXT, "open");
+	real_close = dlsym(RTLD_NEXT, "close");
+	real_ioctl = dlsym(RTLD_NEXT, "ioctl");
+	real_mmap = dlsym(RTLD_NEXT, "mmap");
+}
+
+static int open_ctx(void)
+{
+	int fd = memfd_create("fake_aio_attr", MFD_CLOEXEC), i;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < MAX_CTX; i++) {
+		if (!ctxs[i].fd && !ctxs[i].map) {
+			memset(&ctxs[i], 0, sizeof(ctxs[i]));
+			ctxs[i].fd = fd;
+			return fd;
+		}
+	}
+	real_close(fd);
+	errno = EMFILE;
+	return -1;
+}
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	resolve();
+	if (!strcmp(path, "/dev/aio_attr"))
+		return open_ctx();
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return real_open(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+int close(int fd)
+{
+	struct fake_ctx *c;
+
+	resolve();
+	c = fd > 0 ? find(fd) : NULL;
+	if (c) {
+		/* The ring mapping of the fake itself stays (like the kernel's, until munmap). */
+		free(c->ovf);
+		memset(c, 0, sizeof(*c));
+	}
+	return real_close(fd);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct fake_ctx *c;
+
+	resolve();
+	c = fd > 0 ? find(fd) : NULL;
+	if (c && !c->setup) {
+		errno = EBADFD;
+		return MAP_FAILED;
+	}
+	return real_mmap(addr, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+	__attribute__((alias("mmap")));
+
+static struct aio_attr_ring_hdr *hdr_of(struct fake_ctx *c)
+{
+	return (struct aio_attr_ring_hdr *)c->map;
+}
+
+/* Post @p into the ring; 0 on success, -1 when it does not fit. */
+static int post(struct fake_ctx *c, const struct pending *p, int overflowed)
+{
+	struct aio_attr_ring_hdr *h = hdr_of(c);
+	uint32_t nr = (uint32_t)__builtin_popcountll(p->mask);
+	uint32_t len = (uint32_t)AIO_ATTR_EVENT_BYTES(nr);
+	uint32_t head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+	uint32_t tail = h->tail, pos = tail & (c->ring_bytes - 1);
+	uint32_t to_end = c->ring_bytes - pos, need = len;
+	struct aio_attr_event *ev;
+	unsigned int id, i = 0;
+
+	if (to_end < len)
+		need += to_end;
+	if (c->ring_bytes - (tail - head) < need)
+		return -1;
+	if (to_end < len) {
+		ev = (void *)(c->map + DATA_OFFSET + pos);
+		ev->len = to_end;
+		ev->flags = AIO_ATTR_EVF_SKIP;
+		tail += to_end;
+		pos = 0;
+	}
+	ev = (void *)(c->map + DATA_OFFSET + pos);
+	memset(ev, 0, len);
+	ev->len = len;
+	ev->flags = overflowed ? AIO_ATTR_EVF_OVERFLOWED : 0;
+	ev->nr_attrs = (uint16_t)nr;
+	ev->result = p->result;
+	ev->user_data = p->user_data;
+	for (id = 0; id < AIO_ATTR_NR; id++) {
+		if (!(p->mask & AIO_ATTR_BIT(id)))
+			continue;
+		ev->attrs[i].id = (uint16_t)id;
+		ev->attrs[i].status = p->status[id];
+		ev->attrs[i].value = p->value[id];
+		i++;
+	}
+	h->posted_total++;
+	__atomic_store_n(&h->tail, tail + len, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void flush_overflow(struct fake_ctx *c)
+{
+	struct aio_attr_ring_hdr *h = hdr_of(c);
+
+	while (c->ovf_len) {
+		if (post(c, &c->ovf[c->ovf_head % c->ovf_cap], 1))
+			break;
+		c->ovf_head++;
+		c->ovf_len--;
+		h->overflow_pending--;
+	}
+	if (!c->ovf_len)
+		__atomic_and_fetch(&h->flags, ~AIO_ATTR_RING_F_OVERFLOW, __ATOMIC_RELEASE);
+}
+
+static void complete(struct fake_ctx *c, const struct pending *p)
+{
+	struct aio_attr_ring_hdr *h = hdr_of(c);
+
+	flush_overflow(c);
+	if (!c->ovf_len && !post(c, p, 0))
+		return;
+	c->ovf[(c->ovf_head + c->ovf_len) % c->ovf_cap] = *p;
+	c->ovf_len++;
+	h->overflow_pending++;
+	h->overflow_total++;
+	__atomic_or_fetch(&h->flags, AIO_ATTR_RING_F_OVERFLOW, __ATOMIC_RELEASE);
+}
+
+static int do_setup(struct fake_ctx *c, struct aio_attr_setup *s)
+{
+	struct aio_attr_ring_hdr *h;
+	int cap = env_int("FAKE_AA_MAX_INFLIGHT", 1024);
+
+	if (c->setup)
+		return EBUSY;
+	if (s->version != AIO_ATTR_VERSION || (s->flags & ~AIO_ATTR_SETUP_FLAGS) || s->resv0 ||
+	    s->resv[0] || s->resv[1] || s->resv[2] || s->ring_bytes < AIO_ATTR_RING_MIN_BYTES ||
+	    s->ring_bytes > (16u << 20) || (s->ring_bytes & (s->ring_bytes - 1)))
+		return EINVAL;
+	c->ring_bytes = s->ring_bytes;
+	c->map_bytes = DATA_OFFSET + s->ring_bytes;
+	if (ftruncate(c->fd, (off_t)c->map_bytes))
+		return errno;
+	c->map = real_mmap(NULL, c->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (c->map == MAP_FAILED) {
+		c->map = NULL;
+		return ENOMEM;
+	}
+	c->ovf_cap = (unsigned int)cap;
+	c->ovf = calloc(c->ovf_cap, sizeof(*c->ovf));
+	h = hdr_of(c);
+	h->mask = s->ring_bytes - 1;
+	h->ring_bytes = s->ring_bytes;
+	h->entry_version = AIO_ATTR_ENTRY_VERSION;
+	h->data_offset = DATA_OFFSET;
+	s->features = AIO_ATTR_FEAT_OVERFLOW | AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_SYNC;
+	s->attrs = AIO_ATTR_ALL;
+	s->mmap_bytes = (uint32_t)c->map_bytes;
+	s->data_offset = DATA_OFFSET;
+	s->entry_version = AIO_ATTR_ENTRY_VERSION;
+	c->setup = 1;
+	return 0;
+}
+
+static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
+{
+	struct pending p;
+	uint64_t t0, t1;
+	ssize_t r;
+	int every = env_int("FAKE_AA_FAIL_EVERY", 0);
+
+	if (q->flags || q->resv0 || q->resv[0] || q->resv[1] || (q->attr_mask & ~AIO_ATTR_ALL))
+		return EINVAL;
+	if (q->opcode < AIO_ATTR_OP_READ || q->opcode > AIO_ATTR_OP_FDATASYNC ||
+	    q->opcode == AIO_ATTR_OP_READV || q->opcode == AIO_ATTR_OP_WRITEV)
+		return EINVAL;
+	if ((q->opcode == AIO_ATTR_OP_READ || q->opcode == AIO_ATTR_OP_WRITE) && !q->len)
+		return EINVAL;
+	if (fcntl(q->fd, F_GETFL) < 0)
+		return EBADF;
+	if (c->ovf_len >= c->ovf_cap)
+		return EAGAIN;
+
+	memset(&p, 0, sizeof(p));
+	p.user_data = q->user_data;
+	p.mask = q->attr_mask;
+	t0 = now_ns();
+	switch (q->opcode) {
+	case AIO_ATTR_OP_READ:
+		r = pread(q->fd, (void *)(uintptr_t)q->addr, q->len, (off_t)q->offset);
+		break;
+	case AIO_ATTR_OP_WRITE:
+		r = pwrite(q->fd, (const void *)(uintptr_t)q->addr, q->len, (off_t)q->offset);
+		break;
+	case AIO_ATTR_OP_FSYNC:
+		r = fsync(q->fd);
+		break;
+	default:
+		r = fdatasync(q->fd);
+		break;
+	}
+	t1 = now_ns();
+	p.result = r < 0 ? -errno : r;
+	c->nr_req++;
+	if (every > 0 && c->nr_req % (uint64_t)every == 0)
+		p.result = -EIO;
+	p.status[AIO_ATTR_SERVICE_NS] = AIO_ATTR_ST_HANDLED;
+	p.value[AIO_ATTR_SERVICE_NS] = t1 - t0 + 100;
+	p.status[AIO_ATTR_QUEUE_NS] = AIO_ATTR_ST_HANDLED;
+	p.value[AIO_ATTR_QUEUE_NS] = 100;
+	p.status[AIO_ATTR_DEVICE_NS] = AIO_ATTR_ST_HANDLED;
+	p.value[AIO_ATTR_DEVICE_NS] = t1 - t0;
+	p.status[AIO_ATTR_CACHE] = AIO_ATTR_ST_HANDLED;
+	p.value[AIO_ATTR_CACHE] = (q->offset / 4096) % 2 ? AIO_ATTR_CACHE_MISS : AIO_ATTR_CACHE_HIT;
+	p.status[AIO_ATTR_CRYPT_NS] = AIO_ATTR_ST_UNSUPPORTED;
+	p.status[AIO_ATTR_COMPLETION_CTX] = AIO_ATTR_ST_HANDLED;
+	p.value[AIO_ATTR_COMPLETION_CTX] = AIO_ATTR_CTX_TASK | AIO_ATTR_CTX_INLINE |
+					   (c->nr_req % 8 == 0 ? AIO_ATTR_CTX_HOP : 0);
+	complete(c, &p);
+	return 0;
+}
+
+static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
+{
+	const struct aio_attr_sqe *q = (const void *)(uintptr_t)s->sqes;
+	uint32_t i;
+	int err = 0;
+
+	if (!c->setup)
+		return -EBADFD;
+	if (s->flags || s->resv[0] || s->resv[1])
+		return -EINVAL;
+	flush_overflow(c);
+	for (i = 0; i < s->nr; i++) {
+		err = do_one(c, &q[i]);
+		if (err)
+			break;
+	}
+	s->accepted = i;
+	s->error = err;
+	if (err && !i)
+		return -err;
+	return (int)i;
+}
+
+static uint32_t ready_events(struct fake_ctx *c)
+{
+	struct aio_attr_ring_hdr *h = hdr_of(c);
+
+	/* An upper bound is enough for the callers: bytes / smallest entry. */
+	return (h->tail - __atomic_load_n(&h->head, __ATOMIC_ACQUIRE)) ? 1 : 0;
+}
+
+static int do_wait(struct fake_ctx *c, struct aio_attr_wait *w)
+{
+	if (!c->setup)
+		return -EBADFD;
+	if (w->flags || w->resv[0] || w->resv[1])
+		return -EINVAL;
+	flush_overflow(c);
+	w->ready = ready_events(c);
+	w->overflow = c->ovf_len;
+	/* Everything completes at submission: if it is not here it never comes. */
+	if (w->min_events && !w->ready && !w->overflow)
+		return -ETIME;
+	return 0;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	struct fake_ctx *c;
+	va_list ap;
+	void *arg;
+	int r;
+
+	resolve();
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	c = fd > 0 ? find(fd) : NULL;
+	if (!c)
+		return real_ioctl(fd, req, arg);
+	switch (req) {
+	case AIO_ATTR_IOC_PROBE: {
+		struct aio_attr_probe *p = arg;
+
+		memset(p, 0, sizeof(*p));
+		p->version = AIO_ATTR_VERSION;
+		p->entry_version = AIO_ATTR_ENTRY_VERSION;
+		p->features =
+			AIO_ATTR_FEAT_OVERFLOW | AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_SYNC;
+		p->attrs = AIO_ATTR_ALL;
+		p->ring_min = AIO_ATTR_RING_MIN_BYTES;
+		p->ring_max = 16u << 20;
+		p->max_inflight = (uint32_t)env_int("FAKE_AA_MAX_INFLIGHT", 1024);
+		p->max_io_bytes = 4u << 20;
+		return 0;
+	}
+	case AIO_ATTR_IOC_SETUP:
+		r = do_setup(c, arg);
+		break;
+	case AIO_ATTR_IOC_SUBMIT:
+		r = do_submit(c, arg);
+		if (r >= 0)
+			return r;
+		r = -r;
+		break;
+	case AIO_ATTR_IOC_WAIT:
+		r = -do_wait(c, arg);
+		break;
+	default:
+		r = ENOTTY;
+		break;
+	}
+	if (r) {
+		errno = r;
+		return -1;
+	}
+	return 0;
+}

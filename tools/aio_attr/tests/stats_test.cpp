@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Report arithmetic: the log-linear histogram against exact nearest-rank
+ * percentiles, the per-attribute counts, the attribute name list.
+ */
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "attrstat.h"
+
+namespace {
+
+struct Hist {
+	Hist() { aa_hist_init(h.get()); }
+	std::unique_ptr<aa_hist> h = std::make_unique<aa_hist>();
+};
+
+/* Exact nearest-rank percentile of sorted @v. */
+uint64_t exact(const std::vector<uint64_t> &v, double p)
+{
+	auto rank = static_cast<std::size_t>(
+		std::ceil(p / 100.0 * static_cast<double>(v.size()) - 1e-9));
+
+	return v[std::max<std::size_t>(rank, 1) - 1];
+}
+
+std::string text_report(const aa_stats *s)
+{
+	char *buf = nullptr;
+	std::size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	aa_report_info ri{};
+
+	ri.title = "t";
+	aa_report_text(f, s, &ri);
+	std::fclose(f);
+	std::string out(buf, len);
+	std::free(buf);
+	return out;
+}
+
+std::string json_report(const aa_stats *s)
+{
+	char *buf = nullptr;
+	std::size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	aa_report_info ri{};
+
+	ri.title = "t\"q";
+	aa_report_json(f, s, &ri);
+	std::fclose(f);
+	std::string out(buf, len);
+	std::free(buf);
+	return out;
+}
+
+std::string line_of(const std::string &text, const std::string &start)
+{
+	auto p = text.find("\n  " + start);
+	if (p == std::string::npos)
+		return {};
+	auto e = text.find('\n', p + 1);
+	return text.substr(p + 1, e - p - 1);
+}
+
+} // namespace
+
+TEST(Hist, BucketsTileTheWholeRange)
+{
+	EXPECT_EQ(aa_hist_low(0), 0u);
+	for (unsigned int i = 0; i + 1 < AA_HIST_BUCKETS; i++) {
+		ASSERT_LE(aa_hist_low(i), aa_hist_high(i)) << i;
+		ASSERT_EQ(aa_hist_high(i) + 1, aa_hist_low(i + 1)) << i;
+	}
+	EXPECT_EQ(aa_hist_high(AA_HIST_BUCKETS - 1), UINT64_MAX);
+}
+
+TEST(Hist, IndexFindsTheBucketHoldingTheValue)
+{
+	std::mt19937_64 rng(1);
+
+	const uint64_t edges[] = { 0,	      1,   63,	 64,	     65,
+				   127,	      128, 1000, 1ull << 40, UINT64_MAX - 1,
+				   UINT64_MAX };
+
+	for (uint64_t v : edges) {
+		unsigned int i = aa_hist_index(v);
+
+		ASSERT_LT(i, AA_HIST_BUCKETS);
+		EXPECT_LE(aa_hist_low(i), v);
+		EXPECT_GE(aa_hist_high(i), v);
+	}
+	for (int n = 0; n < 100000; n++) {
+		uint64_t v = rng() >> (rng() % 64);
+		unsigned int i = aa_hist_index(v);
+
+		ASSERT_LE(aa_hist_low(i), v);
+		ASSERT_GE(aa_hist_high(i), v);
+		/* A bucket is at most 1/64 of its lower bound wide. */
+		if (v >= 64) {
+			ASSERT_LE(aa_hist_high(i) - aa_hist_low(i) + 1, aa_hist_low(i) / 64);
+		}
+	}
+}
+
+TEST(Hist, SmallValuesAreExact)
+{
+	Hist h;
+	std::vector<uint64_t> v;
+
+	for (uint64_t i = 1; i <= 50; i++) {
+		aa_hist_add(h.h.get(), i);
+		v.push_back(i);
+	}
+	for (double p : { 1.0, 10.0, 50.0, 90.0, 99.0, 99.9 })
+		EXPECT_EQ(aa_hist_percentile(h.h.get(), p), exact(v, p)) << p;
+	EXPECT_EQ(aa_hist_percentile(h.h.get(), 50), 25u);
+	EXPECT_EQ(aa_hist_percentile(h.h.get(), 100), 50u);
+}
+
+TEST(Hist, OneToThousand)
+{
+	Hist h;
+
+	for (uint64_t i = 1; i <= 1000; i++)
+		aa_hist_add(h.h.get(), i);
+	EXPECT_EQ(h.h->min, 1u);
+	EXPECT_EQ(h.h->max, 1000u);
+	EXPECT_DOUBLE_EQ(aa_hist_mean(h.h.get()), 500.5);
+	EXPECT_NEAR(aa_hist_percentile(h.h.get(), 50), 500, 500 / 128.0);
+	EXPECT_NEAR(aa_hist_percentile(h.h.get(), 90), 900, 900 / 128.0);
+	EXPECT_NEAR(aa_hist_percentile(h.h.get(), 99), 990, 990 / 128.0);
+	EXPECT_NEAR(aa_hist_percentile(h.h.get(), 99.9), 999, 999 / 128.0);
+}
+
+TEST(Hist, RandomDataWithinTheStatedErrorBound)
+{
+	std::mt19937_64 rng(42);
+	std::lognormal_distribution<double> dist(10.0, 1.5); /* ~ 22us median, long tail */
+
+	for (int round = 0; round < 5; round++) {
+		Hist h;
+		std::vector<uint64_t> v;
+		const int n = 1000 + round * 7919;
+
+		for (int i = 0; i < n; i++) {
+			uint64_t x = static_cast<uint64_t>(dist(rng));
+
+			v.push_back(x);
+			aa_hist_add(h.h.get(), x);
+		}
+		std::sort(v.begin(), v.end());
+		for (double p : { 1.0, 50.0, 90.0, 99.0, 99.9 }) {
+			const double want = static_cast<double>(exact(v, p));
+			const double got = static_cast<double>(aa_hist_percentile(h.h.get(), p));
+
+			EXPECT_LE(std::fabs(got - want), want / 128.0 + 0.5)
+				<< "p" << p << " n=" << n << " want " << want << " got " << got;
+		}
+		EXPECT_EQ(aa_hist_percentile(h.h.get(), 100), v.back());
+	}
+}
+
+TEST(Hist, SingleAndEmpty)
+{
+	Hist h;
+
+	EXPECT_EQ(aa_hist_percentile(h.h.get(), 50), 0u);
+	EXPECT_EQ(aa_hist_mean(h.h.get()), 0.0);
+	aa_hist_add(h.h.get(), 123456789);
+	for (double p : { 0.1, 50.0, 99.9, 100.0 })
+		EXPECT_EQ(aa_hist_percentile(h.h.get(), p), 123456789u);
+}
+
+TEST(Hist, HugeValues)
+{
+	Hist h;
+
+	aa_hist_add(h.h.get(), UINT64_MAX);
+	aa_hist_add(h.h.get(), UINT64_MAX - 5);
+	EXPECT_EQ(h.h->max, UINT64_MAX);
+	EXPECT_GE(aa_hist_percentile(h.h.get(), 50), UINT64_MAX - 5);
+}
+
+TEST(AttrNames, ParseList)
+{
+	uint64_t m = 0;
+	char err[256];
+
+	ASSERT_EQ(aa_attr_parse_list("all", &m, err, sizeof(err)), 0);
+	EXPECT_EQ(m, AIO_ATTR_ALL);
+	ASSERT_EQ(aa_attr_parse_list(" cache , service_ns", &m, err, sizeof(err)), 0);
+	EXPECT_EQ(m, AIO_ATTR_BIT(AIO_ATTR_CACHE) | AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS));
+	ASSERT_EQ(aa_attr_parse_list("completion_ctx,crypt_ns,device_ns,queue_ns", &m, err,
+				     sizeof(err)),
+		  0);
+	EXPECT_EQ(m, AIO_ATTR_ALL &
+			     ~(AIO_ATTR_BIT(AIO_ATTR_CACHE) | AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)));
+}
+
+TEST(AttrNames, BadNamesSayWhatIsWrong)
+{
+	uint64_t m = 7;
+	char err[256];
+
+	ASSERT_EQ(aa_attr_parse_list("service_ns,bogus", &m, err, sizeof(err)), -1);
+	EXPECT_NE(std::string(err).find("unknown attribute \"bogus\""), std::string::npos) << err;
+	EXPECT_NE(std::string(err).find("valid: service_ns"), std::string::npos) << err;
+	EXPECT_EQ(m, 7u);
+	EXPECT_EQ(aa_attr_parse_list("", &m, err, sizeof(err)), -1);
+	EXPECT_NE(std::string(err).find("empty attribute name"), std::string::npos) << err;
+	EXPECT_EQ(aa_attr_parse_list("cache,", &m, err, sizeof(err)), -1);
+	EXPECT_EQ(aa_attr_parse_list("Cache", &m, err, sizeof(err)), -1);
+	EXPECT_EQ(aa_attr_parse_list("cache_ns", &m, err, sizeof(err)), -1);
+}
+
+TEST(AttrNames, FormatList)
+{
+	char b[128];
+
+	aa_attr_format_list(0, b, sizeof(b));
+	EXPECT_STREQ(b, "none");
+	aa_attr_format_list(AIO_ATTR_ALL, b, sizeof(b));
+	EXPECT_STREQ(b, "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx");
+}
+
+TEST(Stats, CountsHandledUnsupportedAndErrors)
+{
+	const uint64_t mask = AIO_ATTR_ALL;
+	std::unique_ptr<aa_stats, decltype(&std::free)> s(aa_stats_new(mask), std::free);
+	aa_sample smp{};
+
+	smp.bs = 4096;
+	for (int i = 0; i < 100; i++) {
+		smp.lat_ns = 1000 + static_cast<uint64_t>(i);
+		smp.ddir = i % 2;
+		for (unsigned int id = 0; id < AIO_ATTR_NR; id++)
+			smp.status[id] = AIO_ATTR_ST_HANDLED;
+		smp.status[AIO_ATTR_CRYPT_NS] = AIO_ATTR_ST_UNSUPPORTED;
+		smp.value[AIO_ATTR_SERVICE_NS] = 900;
+		/* 50 hits, 30 misses, 20 partial */
+		smp.value[AIO_ATTR_CACHE] = i < 50   ? AIO_ATTR_CACHE_HIT
+					    : i < 80 ? AIO_ATTR_CACHE_MISS
+						     : AIO_ATTR_CACHE_PARTIAL;
+		smp.value[AIO_ATTR_COMPLETION_CTX] =
+			AIO_ATTR_CTX_SOFTIRQ | (i % 4 == 0 ? AIO_ATTR_CTX_HOP : 0);
+		aa_stats_add(s.get(), &smp);
+	}
+	smp.error = 5; /* not counted in the attribute statistics */
+	aa_stats_add(s.get(), &smp);
+
+	EXPECT_EQ(s->ios, 100u);
+	EXPECT_EQ(s->errors, 1u);
+	EXPECT_EQ(s->bytes[0], 50u * 4096);
+	EXPECT_EQ(s->bytes[1], 50u * 4096);
+	EXPECT_EQ(s->handled[AIO_ATTR_CRYPT_NS], 0u);
+	EXPECT_EQ(s->unsupported[AIO_ATTR_CRYPT_NS], 100u);
+	EXPECT_EQ(s->handled[AIO_ATTR_CACHE], 100u);
+	EXPECT_EQ(s->cache[1], 50u);
+	EXPECT_EQ(s->cache[2], 30u);
+	EXPECT_EQ(s->cache[3], 20u);
+	EXPECT_EQ(s->ctx[AA_CTX_SOFTIRQ], 100u);
+	EXPECT_EQ(s->ctx_hop, 25u);
+	EXPECT_EQ(s->ns[AIO_ATTR_SERVICE_NS].count, 100u);
+	EXPECT_EQ(s->ns[AIO_ATTR_CRYPT_NS].count, 0u);
+
+	const std::string t = text_report(s.get());
+	EXPECT_NE(line_of(t, "crypt_ns").find("UNSUPPORTED"), std::string::npos) << t;
+	EXPECT_EQ(line_of(t, "crypt_ns").find("0ns"), std::string::npos) << t;
+	EXPECT_NE(line_of(t, "cache").find("hit 50.00%  miss 30.00%  partial 20.00%"),
+		  std::string::npos)
+		<< t;
+	EXPECT_NE(line_of(t, "completion_ctx").find("hop 25.00% (25)"), std::string::npos) << t;
+	EXPECT_NE(t.find("100 ok, 1 failed"), std::string::npos) << t;
+
+	const std::string j = json_report(s.get());
+	EXPECT_NE(j.find("\"title\": \"t\\\"q\""), std::string::npos) << j;
+	EXPECT_NE(j.find("\"crypt_ns\": {\"handled\": 0, \"unsupported\": 100, \"unit\": \"ns\", "
+			 "\"count\": 0}"),
+		  std::string::npos)
+		<< j;
+	EXPECT_NE(j.find("\"hit_ratio\": 0.500000, \"miss_ratio\": 0.300000, \"partial_ratio\": "
+			 "0.200000"),
+		  std::string::npos)
+		<< j;
+	EXPECT_NE(j.find("\"hop\": 25, \"hop_ratio\": 0.250000"), std::string::npos) << j;
+	EXPECT_NE(j.find("\"p99.9\": "), std::string::npos) << j;
+	EXPECT_EQ(j.back(), '\n');
+}
+
+TEST(Stats, OnlyRequestedAttributesAreCounted)
+{
+	std::unique_ptr<aa_stats, decltype(&std::free)> s(
+		aa_stats_new(AIO_ATTR_BIT(AIO_ATTR_CACHE)), std::free);
+	aa_sample smp{};
+
+	smp.status[AIO_ATTR_SERVICE_NS] = AIO_ATTR_ST_HANDLED;
+	smp.status[AIO_ATTR_CACHE] = 0xffff; /* reserved status */
+	aa_stats_add(s.get(), &smp);
+	EXPECT_EQ(s->handled[AIO_ATTR_SERVICE_NS], 0u);
+	EXPECT_EQ(s->other_status[AIO_ATTR_CACHE], 1u);
+	const std::string t = text_report(s.get());
+	EXPECT_EQ(line_of(t, "service_ns"), "");
+	EXPECT_NE(line_of(t, "cache").find("unknown status"), std::string::npos) << t;
+}
+
+TEST(FormatNs, Units)
+{
+	char b[32];
+
+	aa_format_ns(812, b, sizeof(b));
+	EXPECT_STREQ(b, "812ns");
+	aa_format_ns(13245, b, sizeof(b));
+	EXPECT_STREQ(b, "13.2us");
+	aa_format_ns(4500000, b, sizeof(b));
+	EXPECT_STREQ(b, "4.50ms");
+	aa_format_ns(2.1e9, b, sizeof(b));
+	EXPECT_STREQ(b, "2.10s");
+}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The `make demo` run (tools/aio_attr/demo.sh): fio with the aioattr engine
+# on dm-iocrypt over an aiodemo disk with a cache model, zipf reads and
+# some writes for 8 s (aa.demo_seconds=N on the kernel command line changes
+# it).  Prints the engine's report, then the attr_log, gzip'd and base64'd
+# between AADEMO-LOG-BEGIN / AADEMO-LOG-END, for the host to draw.  Runs
+# only when it is the one test of the boot (aa.tests=fio_demo): in a full
+# test run it is skipped, as it tests nothing the others do not.
+. "$AA_LIB"
+aa_require fio /tests/lib/aioattr.so
+
+secs=8
+alone=0
+for w in $(cat /proc/cmdline); do
+	case $w in
+	aa.demo_seconds=*) secs=${w#*=} ;;
+	aa.tests=fio_demo) alone=1 ;;
+	esac
+done
+if [ $alone = 0 ]; then
+	aa_skip fio.demo "runs only alone (make demo)"
+	exit 0
+fi
+
+aa_load aio_attr
+aa_load aiodemo nr_devices=0
+aa_load dm-iocrypt
+d=/sys/kernel/config/aiodemo/demo0
+mkdir $d
+echo 256 >$d/size
+echo 4096 >$d/blocksize
+echo softirq >$d/completion
+echo 8192 >$d/cache_blocks
+echo 2000 >$d/hit_nsec
+echo 40000 >$d/miss_nsec
+echo 1 >$d/power || { aa_fail fio.demo.setup "aiodemo power on"; exit 1; }
+key=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
+dmsetup create demo --table "0 $((256 * 2048)) iocrypt aes-xts-plain64 $key 0 /dev/demo0 0" ||
+	{ aa_fail fio.demo.setup "dmsetup create"; exit 1; }
+[ -b /dev/mapper/demo ] || dmsetup mknodes
+
+cd /tmp
+if out=$(fio --name=demo --filename=/dev/mapper/demo --ioengine=external:/tests/lib/aioattr.so \
+	--direct=1 --rw=randrw --rwmixread=80 --bs=8k --random_distribution=zipf:1.2 \
+	--iodepth=8 --time_based --runtime="$secs" --attrs=all \
+	--attr_log=/tmp/demo.attr.log 2>&1); then
+	aa_pass fio.demo
+else
+	aa_fail fio.demo "$(echo "$out" | grep -i 'err\|fio:' | head -n 3 | tr '\n' ' ')"
+fi
+echo "$out" | sed -n '/^aioattr report/,/percentiles/p'
+echo "aiodemo: $(cat /sys/block/demo0/aiodemo/stats)"
+echo "AADEMO-LOG-BEGIN"
+gzip -c /tmp/demo.attr.log | base64
+echo "AADEMO-LOG-END"
+dmsetup remove demo
+echo 0 >$d/power
+rmdir $d
+aa_done
