@@ -19,17 +19,7 @@
 
 #include "conf.h"
 
-const struct aiodemo_conf aiodemo_conf_defaults = {
-	.size_mb	= AIODEMO_DEF_SIZE_MB,
-	.blocksize	= AIODEMO_DEF_BLOCKSIZE,
-	.hw_queues	= AIODEMO_DEF_HW_QUEUES,
-	.queue_depth	= AIODEMO_DEF_QUEUE_DEPTH,
-	.completion	= AIODEMO_DEF_COMPLETION,
-	.cache_blocks	= AIODEMO_DEF_CACHE_BLOCKS,
-	.write_policy	= AIODEMO_DEF_WRITE_POLICY,
-	.hit_nsec	= AIODEMO_DEF_HIT_NSEC,
-	.miss_nsec	= AIODEMO_DEF_MISS_NSEC,
-};
+const struct aiodemo_conf aiodemo_conf_defaults = AIODEMO_CONF_DEFAULTS;
 EXPORT_SYMBOL_IF_KUNIT(aiodemo_conf_defaults);
 
 enum aiodemo_kind {

@@ -19,6 +19,19 @@
 #define AIODEMO_DEF_CACHE_BLOCKS	1024
 #define AIODEMO_DEF_HIT_NSEC		1000
 #define AIODEMO_DEF_MISS_NSEC		100000
+
+/* Initialiser with every default, for static and const configurations. */
+#define AIODEMO_CONF_DEFAULTS {					\
+	.size_mb	= AIODEMO_DEF_SIZE_MB,				\
+	.blocksize	= AIODEMO_DEF_BLOCKSIZE,			\
+	.hw_queues	= AIODEMO_DEF_HW_QUEUES,			\
+	.queue_depth	= AIODEMO_DEF_QUEUE_DEPTH,			\
+	.completion	= AIODEMO_DEF_COMPLETION,			\
+	.cache_blocks	= AIODEMO_DEF_CACHE_BLOCKS,			\
+	.write_policy	= AIODEMO_DEF_WRITE_POLICY,			\
+	.hit_nsec	= AIODEMO_DEF_HIT_NSEC,				\
+	.miss_nsec	= AIODEMO_DEF_MISS_NSEC,			\
+}
 #define AIODEMO_DEF_WRITE_POLICY	AIODEMO_WRITE_THROUGH
 #define AIODEMO_DEF_WRITE_POLICY_NAME	"through"
 

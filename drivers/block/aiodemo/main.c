@@ -26,17 +26,7 @@ EXPORT_SYMBOL_IF_KUNIT(aiodemo_lock);
 static LIST_HEAD(aiodemo_devs);
 
 /* Configuration of the devices made at load. */
-static struct aiodemo_conf aiodemo_mod_conf = {
-	.size_mb	= AIODEMO_DEF_SIZE_MB,
-	.blocksize	= AIODEMO_DEF_BLOCKSIZE,
-	.hw_queues	= AIODEMO_DEF_HW_QUEUES,
-	.queue_depth	= AIODEMO_DEF_QUEUE_DEPTH,
-	.completion	= AIODEMO_DEF_COMPLETION,
-	.cache_blocks	= AIODEMO_DEF_CACHE_BLOCKS,
-	.write_policy	= AIODEMO_DEF_WRITE_POLICY,
-	.hit_nsec	= AIODEMO_DEF_HIT_NSEC,
-	.miss_nsec	= AIODEMO_DEF_MISS_NSEC,
-};
+static struct aiodemo_conf aiodemo_mod_conf = AIODEMO_CONF_DEFAULTS;
 
 static unsigned int nr_devices = 1;
 module_param(nr_devices, uint, 0444);

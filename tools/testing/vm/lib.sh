@@ -92,5 +92,17 @@ aa_nullb() {
 	[ -b "/dev/$name" ] || { aa_fail nullb.create "no /dev/$name"; exit 1; }
 }
 
+# aa_configfs_clean DIR - power off and remove every device under the
+# configfs directory DIR (null_blk, aiodemo); meant for an EXIT trap so a
+# test that stops early still leaves its module unloadable.
+aa_configfs_clean() {
+	for d in "$1"/*; do
+		[ -d "$d" ] || continue
+		echo 0 >"$d/power" 2>/dev/null
+		rmdir "$d" 2>/dev/null
+	done
+	return 0
+}
+
 # aa_done - exit with the status the reported results call for.
 aa_done() { exit "$AA_FAILED"; }

@@ -7,15 +7,7 @@
 
 # Remove every configfs device, even when the test stops early, so that
 # aiodemo can be unloaded.
-# shellcheck disable=SC2317 # run by the EXIT trap
-aiodemo_cleanup() {
-	for d in /sys/kernel/config/aiodemo/*; do
-		[ -d "$d" ] || continue
-		echo 0 >"$d/power" 2>/dev/null
-		rmdir "$d" 2>/dev/null
-	done
-}
-trap aiodemo_cleanup EXIT
+trap 'aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require fio
 
 aa_load aiodemo nr_devices=0
