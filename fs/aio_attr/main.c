@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
 #include <linux/eventfd.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
@@ -200,6 +201,7 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	struct aio_attr_submit __user *usub = arg;
 	struct aio_attr_sqe __user *usqe;
 	struct aio_attr_submit sub;
+	struct blk_plug plug;
 	u32 i;
 	int err = 0;
 
@@ -211,6 +213,13 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 		return -EINVAL;
 	aa_flush(ctx);
 
+	/*
+	 * Like io_submit() and io_uring: a batch is plugged, so that a
+	 * blk-mq device with an I/O scheduler gets its requests dispatched
+	 * here, in one go, rather than one kblockd queue run per request.
+	 */
+	if (sub.nr > 1)
+		blk_start_plug(&plug);
 	usqe = u64_to_user_ptr(sub.sqes);
 	for (i = 0; i < sub.nr; i++) {
 		struct aio_attr_sqe sqe;
@@ -224,6 +233,8 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 			break;
 		cond_resched();
 	}
+	if (sub.nr > 1)
+		blk_finish_plug(&plug);
 	if (put_user(i, &usub->accepted) || put_user(-err, &usub->error))
 		return -EFAULT;
 	if (!i && err)
