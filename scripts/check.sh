@@ -14,6 +14,7 @@ LAYERS=(utest modules sparse coccicheck kunit vmtest)
 declare -A RESFILE=([modules]=build)
 
 rm -rf "$AA_RESULTS"
+mkdir -p "$AA_RESULTS"
 total_p=0 total_f=0 total_s=0
 start=$SECONDS
 for layer in "${LAYERS[@]}"; do

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Host-side C++ tests: configure and build tools/ into build/user with cmake,
-# then run ctest.  Every GoogleTest case counts (read from gtest's XML
-# reports).  `utest.sh build` only builds (the VM harness needs the static
+# then run ctest.  Every GoogleTest case counts (from ctest's JUnit
+# report).  `utest.sh build` only builds (the VM harness needs the static
 # guest programs from build/user/guest/).
 set -euo pipefail
 # shellcheck source=scripts/harness-lib.sh
@@ -10,7 +10,7 @@ set -euo pipefail
 
 SRC=$AA_PROJ/tools
 OUT=$AA_BUILD/user
-XML=$AA_BUILD/user-gtest-xml
+JUNIT=$AA_BUILD/user-ctest.xml
 LOG=$AA_BUILD/logs/utest.log
 
 # build_user - configure (once) and build; returns nonzero on failure.
@@ -23,30 +23,28 @@ build_user() {
 	cmake --build "$OUT" -j "$(nproc)"
 }
 
-# count - print "passed failed skipped": every GoogleTest case from the XML
-# reports, plus the ctest tests that wrote no report (not gtest, or crashed).
+# count - print "passed failed skipped" from ctest's JUnit report.  Every
+# GoogleTest case is its own ctest test (gtest_discover_tests), so this counts
+# cases; a crashed or non-gtest test counts as one.  (gtest's own XML output
+# is not used: parallel ctest processes of one binary overwrite its file.)
 count() {
-	python3 - "$XML" "$LOG" <<'PY'
-import glob, re, sys, xml.etree.ElementTree as ET
-p = f = s = files = files_failed = 0
-for name in glob.glob(sys.argv[1] + "/*.xml"):
-    files += 1
-    failed_here = 0
-    for case in ET.parse(name).getroot().iter("testcase"):
-        if case.find("failure") is not None or case.find("error") is not None:
-            failed_here += 1
-        elif case.get("result") == "skipped" or case.find("skipped") is not None \
-                or case.get("status") == "notrun":
-            s += 1
-        else:
-            p += 1
-    f += failed_here
-    files_failed += failed_here > 0
-m = re.search(r"(\d+) tests failed out of (\d+)", open(sys.argv[2]).read())
-ctest_failed, ctest_total = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-other_total = max(0, ctest_total - files)
-other_failed = max(0, ctest_failed - files_failed)
-print(p + other_total - other_failed, f + other_failed, s)
+	python3 - "$JUNIT" <<'PY'
+import sys, xml.etree.ElementTree as ET
+p = f = s = 0
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError) as e:
+    print("utest: no usable ctest report:", e, file=sys.stderr)
+    print(0, 1, 0)
+    sys.exit()
+for case in root.iter("testcase"):
+    if case.find("failure") is not None or case.find("error") is not None:
+        f += 1
+    elif case.find("skipped") is not None or case.get("status") in ("notrun", "disabled"):
+        s += 1
+    else:
+        p += 1
+print(p, f, s)
 PY
 }
 
@@ -63,11 +61,11 @@ if ! build_user; then
 fi
 [[ ${1:-} == build ]] && exit 0
 
-rm -rf "$XML"
-mkdir -p "$XML" "$(dirname "$LOG")"
+rm -f "$JUNIT"
+mkdir -p "$(dirname "$LOG")"
 aa_step "utest: ctest"
 rc=0
-GTEST_OUTPUT=xml:$XML/ ctest --test-dir "$OUT" --output-on-failure -j "$(nproc)" \
+ctest --test-dir "$OUT" --output-on-failure --output-junit "$JUNIT" -j "$(nproc)" \
 	2>&1 | tee "$LOG" || rc=$?
 read -r passed failed skipped < <(count)
 ((rc != 0 && failed == 0)) && failed=1
