@@ -186,7 +186,7 @@ extern unsigned int aa_max_ring_bytes;
 /* ring.c: pure arithmetic, exposed for KUnit */
 bool aa_ring_reserve(u32 head, u32 tail, u32 size, u32 len, u32 *skip);
 u32 aa_ring_used(u32 head, u32 tail, u32 size);
-int aa_ring_count(const void *data, u32 size, u32 head, u32 tail);
+int aa_ring_count(const void *data, u32 size, u32 head, u32 tail, u32 limit);
 u32 aa_event_bytes(u64 want);
 u32 aa_encode_event(void *dst, u64 user_data, s64 result, u16 flags,
 		    u64 want, unsigned long handled, const atomic64_t *val);
@@ -197,7 +197,8 @@ int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes);
 void aa_ctx_put(struct aa_ctx *ctx);
 void aa_ctx_kill(struct aa_ctx *ctx);
 void aa_post(struct aa_req *req);
-unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 *ring, u32 *overflow);
+unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
+			  u32 *overflow);
 
 /* iodesc.c */
 int aa_lookup_init(unsigned int entries);

@@ -150,7 +150,7 @@ static void do_io(struct kunit *test, u8 op, loff_t pos, u64 user_data,
 						  &iter, pos, 0, user_data,
 						  want), 0);
 	left = wait_event_timeout(ctx->wait,
-				  aa_ctx_ready(ctx, &ring, &over) >= 1,
+				  aa_ctx_ready(ctx, 1, &ring, &over) >= 1,
 				  10 * HZ);
 	KUNIT_ASSERT_GT_MSG(test, left, 0L, "no completion within 10 s");
 	KUNIT_ASSERT_EQ(test, ring, 1u);

@@ -193,7 +193,7 @@ static void aa_flush(struct aa_ctx *ctx)
 	u32 ring, overflow;
 
 	if (READ_ONCE(ctx->overflow_nr))
-		aa_ctx_ready(ctx, &ring, &overflow);
+		aa_ctx_ready(ctx, 0, &ring, &overflow);
 }
 
 static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
@@ -255,7 +255,8 @@ static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
 	if (w.flags || !aa_zero(w.resv, ARRAY_SIZE(w.resv)))
 		return -EINVAL;
 
-#define AA_ENOUGH (aa_ctx_ready(ctx, &ring, &overflow) >= w.min_events)
+#define AA_ENOUGH \
+	(aa_ctx_ready(ctx, w.min_events, &ring, &overflow) >= w.min_events)
 	if (w.timeout_ns < 0)
 		ret = wait_event_interruptible(ctx->wait, AA_ENOUGH);
 	else if (w.timeout_ns > 0)
@@ -267,7 +268,7 @@ static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
 	/* a timed wait must not restart with its full timeout */
 	if (ret == -ERESTARTSYS)
 		ret = -EINTR;
-	aa_ctx_ready(ctx, &ring, &overflow);
+	aa_ctx_ready(ctx, U32_MAX, &ring, &overflow);
 	w.ready = ring;
 	w.overflow = overflow;
 	if (copy_to_user(arg, &w, sizeof(w)))
@@ -341,7 +342,7 @@ static __poll_t aa_poll(struct file *file, struct poll_table_struct *pt)
 	if (!aa_ctx_is_ready(ctx))
 		return 0;
 	poll_wait(file, &ctx->wait, pt);
-	if (aa_ctx_ready(ctx, &ring, &overflow))
+	if (aa_ctx_ready(ctx, 1, &ring, &overflow))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
 }

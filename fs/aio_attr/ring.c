@@ -125,22 +125,24 @@ u32 aa_encode_event(void *dst, u64 user_data, s64 result, u16 flags,
  * @size: its size
  * @head: consumer position
  * @tail: producer position
+ * @limit: stop counting at this many events
  *
  * Walks the entries the kernel wrote.  Userspace can scribble on the
- * mapping, so every length is checked and the walk is bounded.
+ * mapping, so every length is checked and the walk is bounded; @limit keeps
+ * a wait or poll that only needs a few events from walking a large ring.
  *
- * Return: number of non-skip entries, or -EBADMSG when the ring is not
- * consistent (a bad head or a damaged entry).
+ * Return: number of non-skip entries up to @limit, or -EBADMSG when the
+ * ring is not consistent (a bad head or a damaged entry).
  */
-int aa_ring_count(const void *data, u32 size, u32 head, u32 tail)
+int aa_ring_count(const void *data, u32 size, u32 head, u32 tail, u32 limit)
 {
 	u32 used = aa_ring_used(head, tail, size);
 	u32 pos = head;
-	int nr = 0;
+	u32 nr = 0;
 
 	if (used > size)
 		return -EBADMSG;
-	while (pos != tail) {
+	while (pos != tail && nr < limit) {
 		u32 off = pos & (size - 1);
 		const struct aio_attr_event *ev = data + off;
 		u32 len = READ_ONCE(ev->len);
@@ -284,28 +286,36 @@ void aa_post(struct aa_req *req)
 /**
  * aa_ctx_ready() - flush the overflow list and count what is available
  * @ctx: context, set up
- * @ring: out: events in the ring
+ * @limit: count ring events only up to this many
+ * @ring: out: events in the ring, at most @limit
  * @overflow: out: completions still on the overflow list
+ *
+ * The walk over the ring runs after ctx->lock is dropped: entries below
+ * the tail snapshot do not change until userspace moves head past them,
+ * and a walk that races with that is bounded and checked.
  *
  * Context: process or softirq; takes ctx->lock with interrupts off.
  * Return: @ring + @overflow; a damaged ring counts as empty.
  */
-unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 *ring, u32 *overflow)
+unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
+			  u32 *overflow)
 {
 	unsigned long flags;
 	LIST_HEAD(done);
-	u32 head;
+	u32 head, tail;
 	int nr;
 
 	spin_lock_irqsave(&ctx->lock, flags);
 	aa_flush_overflow_locked(ctx, &done);
-	/* same pairing as in aa_ring_put_locked() */
-	head = smp_load_acquire(&ctx->hdr->head);
-	nr = aa_ring_count(ctx->data, ctx->ring_bytes, head, ctx->tail);
-	*ring = nr < 0 ? 0 : nr;
+	tail = ctx->tail;
 	*overflow = ctx->overflow_nr;
 	spin_unlock_irqrestore(&ctx->lock, flags);
 	aa_release_list(&done);
+
+	/* same pairing as in aa_ring_put_locked() */
+	head = smp_load_acquire(&ctx->hdr->head);
+	nr = aa_ring_count(ctx->data, ctx->ring_bytes, head, tail, limit);
+	*ring = nr < 0 ? 0 : nr;
 	return *ring + *overflow;
 }
 

@@ -93,7 +93,7 @@ static void ring_bad_head(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, aa_ring_reserve(100, 50, RING, 8, &skip));
 	/* unaligned head */
 	KUNIT_EXPECT_GT(test, aa_ring_used(4, 64, RING), RING);
-	KUNIT_EXPECT_EQ(test, aa_ring_count(NULL, RING, 4, 64), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, aa_ring_count(NULL, RING, 4, 64, U32_MAX), -EBADMSG);
 }
 
 static void encode_records(struct kunit *test)
@@ -161,16 +161,19 @@ static void count_with_skip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tail & (size - 1), 0u);
 	aa_encode_event(data, 99, 0, 0, AIO_ATTR_ALL, 0, val);
 	tail += EV(6);
-	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail), 15);
+	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail, U32_MAX), 15);
+	/* a limit stops the walk early */
+	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail, 4), 4);
+	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail, 0), 0);
 
 	/* a damaged entry stops the walk */
 	ev = data + (head & (size - 1));
 	ev->len = 12;
-	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail, U32_MAX), -EBADMSG);
 	ev->len = 0;
-	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail, U32_MAX), -EBADMSG);
 	ev->len = 4096;
-	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail, U32_MAX), -EBADMSG);
 }
 
 /* Pull every entry out of a kernel-side ring, oldest first. */
@@ -235,7 +238,7 @@ static void overflow_keeps_order(struct kunit *test)
 	while (got < total) {
 		int n;
 
-		aa_ctx_ready(ctx, &ring, &over);
+		aa_ctx_ready(ctx, 0, &ring, &over);
 		n = drain(test, ctx, seen + got, total - got, &overflowed);
 		KUNIT_ASSERT_GT(test, n, 0);
 		got += n;

@@ -21,8 +21,12 @@
  * kernel only writes tail, userspace only writes head.  An entry is 8-byte
  * aligned and never wraps: when it would cross the end of the data area the
  * kernel first writes a skip entry (AIO_ATTR_EVF_SKIP) covering the rest of
- * the data area.  A skip entry may be as short as 8 bytes, so only its len
- * and flags fields may be read.
+ * the data area: a skip entry always ends exactly at the end of the data
+ * area.  It may be as short as 8 bytes, so only its len and flags fields
+ * may be read.
+ *
+ * Before AIO_ATTR_IOC_SETUP, mmap(), AIO_ATTR_IOC_SUBMIT and
+ * AIO_ATTR_IOC_WAIT fail with EBADFD.
  *
  * Memory ordering: userspace loads tail with acquire semantics before
  * reading entries, and stores head with release semantics after it is done
@@ -142,7 +146,7 @@ struct aio_attr_probe {
 };
 
 /* struct aio_attr_setup.flags */
-#define AIO_ATTR_SETUP_EVENTFD	(1U << 0)	/* signal @eventfd once per posted event */
+#define AIO_ATTR_SETUP_EVENTFD	(1U << 0)	/* add 1 to @eventfd per completion */
 #define AIO_ATTR_SETUP_FLAGS	(AIO_ATTR_SETUP_EVENTFD)
 
 /**
@@ -275,13 +279,19 @@ enum aio_attr_op {
  * @attr_mask: AIO_ATTR_BIT() of each attribute to return
  * @resv:      must be zero
  *
+ * On a block device opened with O_DIRECT, reads stop at the end of the
+ * device (a read at or past it completes with 0) and writes at or past it
+ * complete with -ENOSPC, as with pread(2)/pwrite(2).
+ *
  * Errors (see Documentation/aio_attr/abi.rst for the full table):
  * EINVAL bad opcode, flags, reserved fields, unknown attribute bits, length
  * 0, offset overflow, or an unaligned O_DIRECT buffer, length or offset;
  * E2BIG a length above max_io_bytes; EBADF a bad fd or one not opened for
  * the direction; ESPIPE a file without positional I/O; EFAULT an unreadable
- * iovec array or an unmapped buffer; EAGAIN too many requests in flight;
- * EPERM a write to a read-only block device.
+ * iovec array, a NULL buffer, or (O_DIRECT block devices, whose pages are
+ * pinned at submission) an unmapped buffer - other files copy later and
+ * report an unmapped buffer as a -EFAULT result, like pread(2); EAGAIN too
+ * many requests in flight; EPERM a write to a read-only block device.
  */
 struct aio_attr_sqe {
 	__u8	opcode;
