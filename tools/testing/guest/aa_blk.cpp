@@ -27,6 +27,8 @@ struct Opts {
 	std::string label;
 	bool data = false;
 	bool no_hop = false;
+	/* --ctx task|softirq|hardirq: every completion must report it */
+	uint64_t want_ctx = 0;
 	uint64_t unsupported = 0;
 };
 
@@ -209,6 +211,10 @@ public:
 		info("%s: service_ns %llu..%llu, ctx task %u softirq %u hardirq %u",
 		     o_.label.c_str(), (unsigned long long)min_ns, (unsigned long long)max_ns,
 		     ctx_count[1], ctx_count[2], ctx_count[3]);
+		if (o_.want_ctx)
+			require(ctx_count[o_.want_ctx] == 64,
+				strf("expected all 64 completions in %s context",
+				     format_ctx(o_.want_ctx).c_str()));
 	}
 
 	void unsupported()
@@ -356,11 +362,23 @@ int main(int argc, char **argv)
 	o.data = arg_flag(argc, argv, "--data");
 	o.no_hop = arg_flag(argc, argv, "--no-hop");
 	Suite s("blk." + o.label);
+	if (const char *c = arg_value(argc, argv, "--ctx", nullptr)) {
+		const std::string_view v = c;
+		o.want_ctx = v == "task"      ? AIO_ATTR_CTX_TASK
+			     : v == "softirq" ? AIO_ATTR_CTX_SOFTIRQ
+			     : v == "hardirq" ? AIO_ATTR_CTX_HARDIRQ
+					      : 0;
+		if (!o.want_ctx) {
+			std::fprintf(stderr, "%s: --ctx takes task, softirq or hardirq\n",
+				     argv[0]);
+			return 2;
+		}
+	}
 
 	if (!o.dev) {
 		std::fprintf(stderr,
 			     "usage: %s --dev DEV --label NAME [--data] [--no-hop] "
-			     "[--unsupported LIST]\n",
+			     "[--ctx task|softirq|hardirq] [--unsupported LIST]\n",
 			     argv[0]);
 		return 2;
 	}

@@ -8,7 +8,7 @@ aa_require aa_blk aa_stress
 
 aa_load aio_attr
 aa_brd 64
-aa_blk --dev /dev/ram0 --label brd --data --no-hop --unsupported cache,device_ns,crypt_ns ||
+aa_blk --dev /dev/ram0 --label brd --data --no-hop --ctx task --unsupported cache,device_ns,crypt_ns ||
 	AA_FAILED=1
 aa_stress --dev /dev/ram0 --label brd --count 100000 --qd 64 --ring 2048 --timeout 400 ||
 	AA_FAILED=1
