@@ -10,14 +10,16 @@
  *  - Reads.  The bio is cloned to the lower device (the clone shares the
  *    bvec table, so the lower driver finds the aio_attr descriptor by
  *    itself).  The clone's end_io decrypts in place, right there, when the
- *    context allows it: not hardirq, interrupts enabled.  The transform is
- *    synchronous (CRYPTO_ALG_ASYNC masked out), so nothing ever waits for
- *    a crypto backlog, and the skcipher request lives in the per-bio data,
- *    so nothing is allocated.  Otherwise the bio goes to a workqueue and
- *    the descriptor records the hop.
+ *    context allows it: not hardirq, interrupts enabled.  Otherwise the
+ *    bio goes to a workqueue and the descriptor records the hop.
  *  - Writes.  Encrypted in the submitter's context (->map) into bounce
  *    pages from a mempool; the bounce bio carries the descriptor down and
  *    drops it in its end_io, which completes the original bio.
+ *
+ * The transform is the fastest there is, asynchronous or not, and it is
+ * called without backlog or sleeping: it nearly always runs in the call
+ * (see iocrypt_crypt_run() for the rare cases when it does not).  The
+ * skcipher request lives in the per-bio data, so nothing is allocated.
  *
  * Either way the time spent in the cipher is added to CRYPT_NS.
  */
@@ -40,6 +42,11 @@ static bool read_inline = true;
 module_param(read_inline, bool, 0644);
 MODULE_PARM_DESC(read_inline,
 		 "Decrypt reads in the lower device's completion context when it is safe (default: Y)");
+
+bool iocrypt_force_cryptd;
+module_param_named(force_cryptd, iocrypt_force_cryptd, bool, 0644);
+MODULE_PARM_DESC(force_cryptd,
+		 "Testing: new mappings wrap the cipher in cryptd, so every request completes asynchronously (default: N)");
 
 /*
  * Walking bios.  A crypto sector is sector_size bytes of a bio; it normally
@@ -73,81 +80,41 @@ static int iocrypt_sg_from_bio(struct scatterlist *sg, struct bio *bio,
 }
 
 /**
- * iocrypt_crypt_sector() - en/decrypt one crypto sector
+ * iocrypt_crypt_sector() - en/decrypt one crypto sector, waiting for it
  * @cc: the target
- * @req: request with @cc->tfm and its flags set
+ * @req: request with @cc->tfm set; its callback is set here
  * @src: the sector's data, @cc->p.sector_size bytes
  * @dst: where the result goes (may be @src)
  * @sector: target-relative 512-byte sector of the crypto sector
  * @encrypt: direction
  * @iv: IOCRYPT_IV_SIZE bytes of scratch, in linear memory
  *
- * Context: any but hardirq; sleeps only if @req allows it.
- * Return: 0 or the cipher's error (never -EINPROGRESS: @cc->tfm is
- * synchronous).
+ * For callers in process context (the KUnit suite); the I/O paths use
+ * iocrypt_crypt_run().
+ *
+ * Context: process; may sleep (waits for an asynchronous transform).
+ * Return: 0 or the cipher's error.
  */
 int iocrypt_crypt_sector(const struct iocrypt_config *cc,
 			 struct skcipher_request *req, struct scatterlist *src,
 			 struct scatterlist *dst, sector_t sector, bool encrypt,
 			 u8 *iv)
 {
+	DECLARE_CRYPTO_WAIT(wait);
 	int ret;
 
 	iocrypt_iv_gen(cc, iv, sector);
+	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG |
+				      CRYPTO_TFM_REQ_MAY_SLEEP,
+				      crypto_req_done, &wait);
 	skcipher_request_set_crypt(req, src, dst, cc->p.sector_size, iv);
 	ret = encrypt ? crypto_skcipher_encrypt(req) : crypto_skcipher_decrypt(req);
-	/* a synchronous transform never queues */
-	if (WARN_ON_ONCE(ret == -EINPROGRESS || ret == -EBUSY))
-		ret = -EIO;
-	return ret;
+	return crypto_wait_req(ret, &wait);
 }
 
 static struct skcipher_request *iocrypt_req(struct iocrypt_io *io)
 {
 	return (struct skcipher_request *)((u8 *)io + io->cc->req_offset);
-}
-
-static u64 iocrypt_clock(struct iodesc *iod)
-{
-	return iodesc_wants(iod, AIO_ATTR_CRYPT_NS) ? ktime_get_ns() : 0;
-}
-
-/*
- * Decrypt @io->base in place.  @may_sleep is false in a completion
- * context; the transform is synchronous either way.
- */
-static blk_status_t iocrypt_decrypt(struct iocrypt_io *io, struct iodesc *iod,
-				    bool may_sleep)
-{
-	struct iocrypt_config *cc = io->cc;
-	struct skcipher_request *req = iocrypt_req(io);
-	struct bvec_iter iter = io->base->bi_iter;
-	unsigned int ss = cc->p.sector_size;
-	sector_t sector = io->sector;
-	u64 t0 = iocrypt_clock(iod);
-	int ret = 0;
-
-	skcipher_request_set_tfm(req, cc->tfm);
-	skcipher_request_set_callback(req, may_sleep ? CRYPTO_TFM_REQ_MAY_SLEEP : 0,
-				      NULL, NULL);
-	while (iter.bi_size) {
-		ret = iocrypt_sg_from_bio(io->sg, io->base, &iter, ss);
-		if (ret)
-			break;
-		ret = iocrypt_crypt_sector(cc, req, io->sg, io->sg, sector,
-					   false, io->iv);
-		if (ret)
-			break;
-		sector += ss >> SECTOR_SHIFT;
-	}
-	if (t0)
-		iodesc_add_attr(iod, AIO_ATTR_CRYPT_NS, ktime_get_ns() - t0);
-	if (ret) {
-		DMERR_LIMIT("%pg: decryption failed at sector %llu: %d",
-			    cc->dev->bdev, (unsigned long long)sector, ret);
-		return BLK_STS_IOERR;
-	}
-	return BLK_STS_OK;
 }
 
 static void iocrypt_end_base(struct iocrypt_io *io, blk_status_t status)
@@ -158,22 +125,204 @@ static void iocrypt_end_base(struct iocrypt_io *io, blk_status_t status)
 	bio_endio(io->base);
 }
 
-/*
- * Deferred read decryption.  The work item lives in the per-bio data,
- * which bio_endio() of the base bio lets dm free: it is the last thing
- * done, and a workqueue never touches an item after its function has
- * started, so freeing it from here is allowed.
- */
-static void iocrypt_read_work(struct work_struct *work)
+static void iocrypt_free_bounce(struct iocrypt_config *cc, struct bio *clone)
 {
-	struct iocrypt_io *io = container_of(work, struct iocrypt_io, work);
-	struct iodesc *iod = iodesc_from_bio(io->base);
+	struct bvec_iter_all iter_all;
+	struct bio_vec *bv;
 
-	atomic64_inc(&io->cc->stats.reads_deferred);
-	iocrypt_end_base(io, iocrypt_decrypt(io, iod, true));
+	bio_for_each_segment_all(bv, clone, iter_all)
+		mempool_free(bv->bv_page, &cc->page_pool);
 }
 
-/* May decryption run in the context this completion was called from? */
+/*
+ * The cipher.  A read is decrypted in place in the lower device's
+ * completion, a write is encrypted into its bounce bio in ->map.  Both
+ * first call the transform without CRYPTO_TFM_REQ_MAY_BACKLOG or
+ * CRYPTO_TFM_REQ_MAY_SLEEP, from whatever context they are in:
+ *
+ *  0            it ran in the call - the common case (the x86 SIMD wrapper
+ *               runs AES-NI inline whenever the FPU is usable);
+ *  -EINPROGRESS the transform queued it (cryptd, hardware): its callback,
+ *               iocrypt_crypt_done(), carries on with the next sector;
+ *  -EBUSY, -ENOSPC, -ENOMEM
+ *               its queue is full (no backlog was allowed) or an atomic
+ *               allocation failed: the rest of the bio goes to @cc->wq,
+ *               which retries with MAY_BACKLOG | MAY_SLEEP and waits.
+ *
+ * So nothing ever waits for a crypto backlog outside process context.
+ * Only one request of a bio is in flight at a time (XTS-plain64 and the
+ * CBC IV modes take one request per crypto sector anyway), so the request
+ * in the per-bio data is all it needs: nothing is allocated.
+ */
+static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait);
+static void iocrypt_crypt_end(struct iocrypt_io *io, int ret);
+
+/*
+ * Start the cipher on the crypto sector at @io->iter and consume it.  All
+ * of @io is written before the transform is called: once it has returned
+ * -EINPROGRESS, @io belongs to the callback.
+ */
+static int iocrypt_crypt_start(struct iocrypt_io *io,
+			       struct skcipher_request *req)
+{
+	struct iocrypt_config *cc = io->cc;
+	unsigned int ss = cc->p.sector_size;
+	unsigned int done = io->size - io->iter.bi_size;
+	struct scatterlist *dst = io->sg;
+	struct bio_vec *bv;
+	int ret;
+
+	ret = iocrypt_sg_from_bio(io->sg, io->base, &io->iter, ss);
+	if (ret)
+		return ret;
+	if (io->clone) {
+		/* bounce pages are page aligned and ss <= PAGE_SIZE: one entry */
+		bv = &io->clone->bi_io_vec[done >> PAGE_SHIFT];
+		sg_init_table(&io->sg_out, 1);
+		sg_set_page(&io->sg_out, bv->bv_page, ss, done & ~PAGE_MASK);
+		dst = &io->sg_out;
+	}
+	io->cur = io->sector + (done >> SECTOR_SHIFT);
+	iocrypt_iv_gen(cc, io->iv, io->cur);
+	skcipher_request_set_crypt(req, io->sg, dst, ss, io->iv);
+	return io->clone ? crypto_skcipher_encrypt(req) :
+			   crypto_skcipher_decrypt(req);
+}
+
+/* Context: the transform's completion (for cryptd: a kworker, BH off). */
+static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
+{
+	struct iocrypt_io *io = areq->data;
+
+	/* a backlog notice: never asked for, but harmless */
+	if (err == -EINPROGRESS)
+		return;
+	iodesc_note_hop(io->iod);
+	if (!err)
+		err = iocrypt_crypt_run(io, false);
+	iocrypt_crypt_end(io, err);
+}
+
+/**
+ * iocrypt_crypt_run() - en/decrypt what is left of @io
+ * @io: the bio; @io->iter says what is left
+ * @can_wait: process context: allow a backlog and wait for the transform
+ *
+ * Context: any but hardirq or irqs off; sleeps only if @can_wait.
+ * Return: 0 when done; -EINPROGRESS when iocrypt_crypt_done() will carry
+ * on; -EAGAIN (only if !@can_wait) when the rest must be retried in
+ * process context; or the cipher's error.
+ */
+static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
+{
+	struct skcipher_request *req = iocrypt_req(io);
+	struct bvec_iter prev;
+	DECLARE_CRYPTO_WAIT(wait);
+	int ret;
+
+	skcipher_request_set_tfm(req, io->cc->tfm);
+	if (can_wait)
+		skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG |
+					      CRYPTO_TFM_REQ_MAY_SLEEP,
+					      crypto_req_done, &wait);
+	else
+		skcipher_request_set_callback(req, 0, iocrypt_crypt_done, io);
+
+	while (io->iter.bi_size) {
+		prev = io->iter;
+		ret = iocrypt_crypt_start(io, req);
+		if (likely(!ret))
+			continue;
+		if (can_wait) {
+			ret = crypto_wait_req(ret, &wait);
+			if (!ret)
+				continue;
+		} else if (ret == -EINPROGRESS) {
+			/* hands off @io: the callback may already be running */
+			atomic64_inc(&io->cc->stats.crypto_async);
+			return ret;
+		}
+		/* not started: no callback will come, @io is still ours */
+		io->iter = prev;
+		if (!can_wait && (ret == -EBUSY || ret == -ENOSPC || ret == -ENOMEM)) {
+			atomic64_inc(&io->cc->stats.crypto_async);
+			return -EAGAIN;
+		}
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Deferred cipher work: a read whose completion context does not allow
+ * the cipher, or the rest of a bio whose transform was busy.  The work
+ * item lives in the per-bio data, which bio_endio() of the base bio lets
+ * dm free: that is the last thing done here (through iocrypt_crypt_end()),
+ * and a workqueue never touches an item after its function has started,
+ * so freeing it from here is allowed.  It is queued at most once per bio.
+ */
+static void iocrypt_crypt_work(struct work_struct *work)
+{
+	struct iocrypt_io *io = container_of(work, struct iocrypt_io, work);
+
+	if (!io->clone)
+		atomic64_inc(&io->cc->stats.reads_deferred);
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, true));
+}
+
+static void iocrypt_defer(struct iocrypt_io *io)
+{
+	iodesc_note_hop(io->iod);
+	INIT_WORK(&io->work, iocrypt_crypt_work);
+	queue_work(io->cc->wq, &io->work);
+}
+
+/*
+ * What iocrypt_crypt_run() returned, from whichever context ran it:
+ * hand over, defer, or finish the bio (a read completes, a write goes
+ * down).
+ */
+static void iocrypt_crypt_end(struct iocrypt_io *io, int ret)
+{
+	struct iocrypt_config *cc = io->cc;
+	struct bio *clone = io->clone;
+
+	if (ret == -EINPROGRESS)
+		return;
+	if (ret == -EAGAIN) {
+		iocrypt_defer(io);
+		return;
+	}
+	if (io->t0)
+		iodesc_add_attr(io->iod, AIO_ATTR_CRYPT_NS, ktime_get_ns() - io->t0);
+	if (unlikely(ret)) {
+		DMERR_LIMIT("%pg: %scryption failed at sector %llu: %d",
+			    cc->dev->bdev, clone ? "en" : "de",
+			    (unsigned long long)io->cur, ret);
+		if (clone) {
+			iodesc_uncarry(clone);
+			iocrypt_free_bounce(cc, clone);
+			bio_put(clone);
+		}
+		iocrypt_end_base(io, BLK_STS_IOERR);
+		return;
+	}
+	if (!clone) {
+		iocrypt_end_base(io, BLK_STS_OK);
+		return;
+	}
+	atomic64_inc(&cc->stats.writes);
+	dm_submit_bio_remap(io->base, clone);
+}
+
+static void iocrypt_crypt_begin(struct iocrypt_io *io)
+{
+	io->iter = io->base->bi_iter;
+	io->cur = io->sector;
+	io->t0 = iodesc_wants(io->iod, AIO_ATTR_CRYPT_NS) ? ktime_get_ns() : 0;
+}
+
+/* May the cipher run in the context this completion was called from? */
 static bool iocrypt_inline_ok(void)
 {
 	/* the skcipher walk refuses hardirq; irqs off means an idle or odd caller */
@@ -186,22 +335,20 @@ static void iocrypt_read_endio(struct bio *clone)
 {
 	struct iocrypt_io *io = clone->bi_private;
 	blk_status_t status = clone->bi_status;
-	struct iodesc *iod;
 
 	bio_put(clone);
 	if (status) {
 		iocrypt_end_base(io, status);
 		return;
 	}
-	iod = iodesc_from_bio(io->base);
+	io->iod = iodesc_from_bio(io->base);
+	iocrypt_crypt_begin(io);
 	if (iocrypt_inline_ok()) {
 		atomic64_inc(&io->cc->stats.reads_inline);
-		iocrypt_end_base(io, iocrypt_decrypt(io, iod, false));
+		iocrypt_crypt_end(io, iocrypt_crypt_run(io, false));
 		return;
 	}
-	iodesc_note_hop(iod);
-	INIT_WORK(&io->work, iocrypt_read_work);
-	queue_work(io->cc->wq, &io->work);
+	iocrypt_defer(io);
 }
 
 static int iocrypt_map_read(struct iocrypt_io *io)
@@ -219,15 +366,6 @@ static int iocrypt_map_read(struct iocrypt_io *io)
 	clone->bi_end_io = iocrypt_read_endio;
 	dm_submit_bio_remap(io->base, clone);
 	return DM_MAPIO_SUBMITTED;
-}
-
-static void iocrypt_free_bounce(struct iocrypt_config *cc, struct bio *clone)
-{
-	struct bvec_iter_all iter_all;
-	struct bio_vec *bv;
-
-	bio_for_each_segment_all(bv, clone, iter_all)
-		mempool_free(bv->bv_page, &cc->page_pool);
 }
 
 /*
@@ -274,65 +412,35 @@ static void iocrypt_write_endio(struct bio *clone)
 	iocrypt_end_base(io, status);
 }
 
-/* Context: the submitter's (->map); may sleep. */
+/*
+ * Context: the submitter's (->map); may sleep.  The encrypted bio is
+ * submitted from here when the cipher runs in the call, else from the
+ * transform's callback or the workqueue.
+ */
 static int iocrypt_map_write(struct iocrypt_io *io)
 {
 	struct iocrypt_config *cc = io->cc;
-	struct skcipher_request *req = iocrypt_req(io);
-	struct iodesc *iod = iodesc_from_bio(io->base);
-	struct bvec_iter iter = io->base->bi_iter;
-	unsigned int ss = cc->p.sector_size;
-	unsigned int size = iter.bi_size;
-	unsigned int off = 0;
-	sector_t sector = io->sector;
 	struct bio *clone;
-	struct bio_vec *bv;
-	u64 t0;
-	int ret = 0;
 
-	clone = bio_alloc_bioset(cc->dev->bdev, DIV_ROUND_UP(size, PAGE_SIZE),
+	clone = bio_alloc_bioset(cc->dev->bdev, DIV_ROUND_UP(io->size, PAGE_SIZE),
 				 io->base->bi_opf, GFP_NOIO, &cc->bs);
 	if (!clone)
 		return DM_MAPIO_REQUEUE;
-	iocrypt_alloc_bounce(cc, clone, size);
-
-	t0 = iocrypt_clock(iod);
-	skcipher_request_set_tfm(req, cc->tfm);
-	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP, NULL, NULL);
-	while (iter.bi_size) {
-		ret = iocrypt_sg_from_bio(io->sg, io->base, &iter, ss);
-		if (ret)
-			break;
-		/* bounce pages are page aligned and ss <= PAGE_SIZE: one entry */
-		bv = &clone->bi_io_vec[off >> PAGE_SHIFT];
-		sg_init_table(&io->sg_out, 1);
-		sg_set_page(&io->sg_out, bv->bv_page, ss, off & ~PAGE_MASK);
-		ret = iocrypt_crypt_sector(cc, req, io->sg, &io->sg_out, sector,
-					   true, io->iv);
-		if (ret)
-			break;
-		sector += ss >> SECTOR_SHIFT;
-		off += ss;
-	}
-	if (t0)
-		iodesc_add_attr(iod, AIO_ATTR_CRYPT_NS, ktime_get_ns() - t0);
-	if (ret) {
-		DMERR_LIMIT("%pg: encryption failed at sector %llu: %d",
-			    cc->dev->bdev, (unsigned long long)sector, ret);
-		iocrypt_free_bounce(cc, clone);
-		bio_put(clone);
-		atomic64_inc(&cc->stats.errors);
-		return DM_MAPIO_KILL;
-	}
-
+	iocrypt_alloc_bounce(cc, clone, io->size);
 	bio_clear_polled(clone);
 	clone->bi_iter.bi_sector = cc->p.start + io->sector;
 	clone->bi_private = io;
 	clone->bi_end_io = iocrypt_write_endio;
-	/* Without it the lower device's attributes are lost, not the data. */
-	iodesc_carry(iod, clone, GFP_NOIO);
-	atomic64_inc(&cc->stats.writes);
-	dm_submit_bio_remap(io->base, clone);
+	io->iod = iodesc_from_bio(io->base);
+	/*
+	 * Here, where GFP_NOIO is allowed, not where the bio is submitted.
+	 * Without it the lower device's attributes are lost, not the data.
+	 */
+	iodesc_carry(io->iod, clone, GFP_NOIO);
+	io->clone = clone;
+
+	iocrypt_crypt_begin(io);
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, false));
 	return DM_MAPIO_SUBMITTED;
 }
 
@@ -370,7 +478,10 @@ static int iocrypt_map(struct dm_target *ti, struct bio *bio)
 	io = dm_per_bio_data(bio, ti->per_io_data_size);
 	io->cc = cc;
 	io->base = bio;
+	io->clone = NULL;
+	io->iod = NULL;
 	io->sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	io->size = bio->bi_iter.bi_size;
 
 	if (bio_op(bio) == REQ_OP_READ)
 		return iocrypt_map_read(io);
@@ -493,6 +604,29 @@ static int iocrypt_wipe_key(struct iocrypt_config *cc)
 	return ret;
 }
 
+/*
+ * Testing (force_cryptd): the synchronous implementation of @name inside
+ * cryptd, so that every request completes in cryptd's callback.  cryptd
+ * takes a driver name reliably, not always an algorithm name.
+ */
+static struct crypto_skcipher *iocrypt_alloc_cryptd(const char *name)
+{
+	char drv[CRYPTO_MAX_ALG_NAME];
+	struct crypto_skcipher *tfm;
+
+	tfm = crypto_alloc_skcipher(name, 0, CRYPTO_ALG_ASYNC |
+				    CRYPTO_ALG_ALLOCATES_MEMORY);
+	if (IS_ERR(tfm))
+		return tfm;
+	if (snprintf(drv, sizeof(drv), "cryptd(%s)",
+		     crypto_skcipher_driver_name(tfm)) >= sizeof(drv)) {
+		crypto_free_skcipher(tfm);
+		return ERR_PTR(-ENAMETOOLONG);
+	}
+	crypto_free_skcipher(tfm);
+	return crypto_alloc_skcipher(drv, 0, CRYPTO_ALG_ALLOCATES_MEMORY);
+}
+
 /**
  * iocrypt_init_crypto() - allocate the transforms @cc->p asks for
  * @cc: the target, parameters parsed
@@ -504,11 +638,19 @@ static int iocrypt_wipe_key(struct iocrypt_config *cc)
  */
 int iocrypt_init_crypto(struct iocrypt_config *cc, char **error)
 {
+	const char *name = cc->p.chain == IOCRYPT_XTS ? "xts(aes)" : "cbc(aes)";
 	int ret;
 
-	/* Synchronous only: completions decrypt inline and never wait. */
-	cc->tfm = crypto_alloc_skcipher(cc->p.chain == IOCRYPT_XTS ? "xts(aes)" : "cbc(aes)",
-					0, CRYPTO_ALG_ASYNC);
+	/*
+	 * The fastest implementation, asynchronous or not (on x86 the SIMD
+	 * wrapper: AES-NI inline whenever the FPU is usable, cryptd only
+	 * otherwise); iocrypt_crypt_run() treats asynchrony as the slow path.
+	 * As dm-crypt: none that allocates memory per request.
+	 */
+	if (READ_ONCE(iocrypt_force_cryptd))
+		cc->tfm = iocrypt_alloc_cryptd(name);
+	else
+		cc->tfm = crypto_alloc_skcipher(name, 0, CRYPTO_ALG_ALLOCATES_MEMORY);
 	if (IS_ERR(cc->tfm)) {
 		ret = PTR_ERR(cc->tfm);
 		cc->tfm = NULL;
@@ -649,8 +791,11 @@ static int iocrypt_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 
 	cc->req_offset = ALIGN(sizeof(struct iocrypt_io), CRYPTO_MINALIGN);
+	/* the SIMD wrapper's reqsize includes cryptd's and the inner cipher's */
 	ti->per_io_data_size = cc->req_offset + sizeof(struct skcipher_request) +
 			       crypto_skcipher_reqsize(cc->tfm);
+	pr_debug(DM_NAME ": " DM_MSG_PREFIX ": %s: cipher %s, %u bytes per bio\n",
+		 devname, crypto_skcipher_driver_name(cc->tfm), ti->per_io_data_size);
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = cc->p.allow_discards;
 	ti->limit_swap_bios = true;
@@ -687,12 +832,14 @@ static void iocrypt_status(struct dm_target *ti, status_type_t type,
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		DMEMIT("%lld %lld %lld %lld %lld",
+		DMEMIT("%lld %lld %lld %lld %lld %lld %s",
 		       atomic64_read(&st->reads_inline),
 		       atomic64_read(&st->reads_deferred),
 		       atomic64_read(&st->writes),
 		       atomic64_read(&st->bounce_waits),
-		       atomic64_read(&st->errors));
+		       atomic64_read(&st->errors),
+		       atomic64_read(&st->crypto_async),
+		       crypto_skcipher_driver_name(cc->tfm));
 		break;
 
 	case STATUSTYPE_TABLE:
@@ -820,7 +967,7 @@ static void iocrypt_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type iocrypt_target = {
 	.name		 = "iocrypt",
-	.version	 = {1, 0, 0},
+	.version	 = {1, 1, 0},
 	.module		 = THIS_MODULE,
 	.ctr		 = iocrypt_ctr,
 	.dtr		 = iocrypt_dtr,

@@ -15,6 +15,8 @@
 #include <linux/scatterlist.h>
 #include <linux/workqueue.h>
 
+struct iodesc;
+
 #define IOCRYPT_IV_SIZE		16	/* AES block: every supported mode */
 #define IOCRYPT_MAX_KEY		64	/* aes-xts with a 512-bit key */
 #define IOCRYPT_MAX_SECTOR	4096
@@ -85,6 +87,8 @@ enum {
  * @writes: writes encrypted in the submitter's context
  * @bounce_waits: writes that had to wait for bounce pages
  * @errors: bios failed (lower device or crypto)
+ * @crypto_async: cipher requests that did not finish in the call: the
+ *	transform queued them (cryptd, hardware) or its queue was full
  */
 struct iocrypt_stats {
 	atomic64_t reads_inline;
@@ -92,6 +96,7 @@ struct iocrypt_stats {
 	atomic64_t writes;
 	atomic64_t bounce_waits;
 	atomic64_t errors;
+	atomic64_t crypto_async;
 };
 
 /**
@@ -100,7 +105,9 @@ struct iocrypt_stats {
  * @dev: lower device
  * @cipher_string: the cipher argument as given, for the TABLE status
  * @key_string: "logon:<desc>" or "user:<desc>" for a keyring key, else NULL
- * @tfm: synchronous skcipher ("xts(aes)" or "cbc(aes)")
+ * @tfm: the fastest skcipher for "xts(aes)" or "cbc(aes)", which may be
+ *	asynchronous (on x86 the SIMD wrapper, which runs inline whenever the
+ *	FPU is usable and goes through cryptd otherwise)
  * @essiv_hash: digest used to derive the ESSIV key, or NULL
  * @essiv: expanded ESSIV key
  * @flags: IOCRYPT_KEY_VALID, IOCRYPT_SUSPENDED
@@ -134,19 +141,35 @@ struct iocrypt_config {
  * struct iocrypt_io - per-bio data (dm_per_bio_data)
  * @cc: the target
  * @base: the bio dm handed to ->map
+ * @clone: a write's bounce bio, NULL for a read
+ * @iod: @base's aio_attr descriptor, or NULL
  * @sector: target-relative sector of @base
- * @work: read decryption deferred to @cc->wq
+ * @size: bytes in @base
+ * @iter: what is left to en/decrypt of @base; the crypto sector in
+ *	progress is already consumed while its request is in flight
+ * @cur: target-relative sector of the crypto sector in progress (or that
+ *	failed)
+ * @t0: ktime_get_ns() when the cipher started, 0 if CRYPT_NS is not wanted
+ * @work: the rest of the cipher work deferred to @cc->wq
  * @iv: IV of the crypto sector in progress
  * @sg: the crypto sector in progress as it lies in @base's pages
  * @sg_out: the bounce page side of a write
  *
  * The skcipher request follows at @cc->req_offset: nothing is allocated
- * on the read completion path.
+ * on the fast path.  One request per bio is in flight at a time, so when
+ * the transform goes asynchronous its callback simply carries on with the
+ * next crypto sector.
  */
 struct iocrypt_io {
 	struct iocrypt_config *cc;
 	struct bio *base;
+	struct bio *clone;
+	struct iodesc *iod;
 	sector_t sector;
+	unsigned int size;
+	struct bvec_iter iter;
+	sector_t cur;
+	u64 t0;
 	struct work_struct work;
 	u8 iv[IOCRYPT_IV_SIZE] __aligned(8);
 	struct scatterlist sg[IOCRYPT_MAX_SG];
@@ -154,6 +177,7 @@ struct iocrypt_io {
 };
 
 /* dm-iocrypt-target.c */
+extern bool iocrypt_force_cryptd;
 int iocrypt_init_crypto(struct iocrypt_config *cc, char **error);
 void iocrypt_free_crypto(struct iocrypt_config *cc);
 int iocrypt_set_key(struct iocrypt_config *cc, char *arg, bool keyring);

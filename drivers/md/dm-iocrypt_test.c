@@ -199,7 +199,6 @@ static void iocrypt_sector_test(struct kunit *test)
 	for (i = 0; i < cc->p.sector_size; i++)
 		buf[i] = i;
 	sg_init_one(&sg, buf, cc->p.sector_size);
-	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP, NULL, NULL);
 
 	KUNIT_EXPECT_EQ(test, iocrypt_crypt_sector(cc, req, &sg, &sg, c->sector,
 						   true, iv), 0);
@@ -463,23 +462,31 @@ static struct kunit_suite iocrypt_table_suite = {
  * does (dm-init only accepts a fixed list of targets), so this suite needs
  * dm core's private header and is only built into the kernel.
  */
-#include "dm.h"
+#include "dm-core.h"
 
+/*
+ * @cryptd: the iocrypt mapping wraps its cipher in cryptd (force_cryptd),
+ * so every request completes asynchronously: the callback path carries
+ * each bio on, sector by sector (needs CONFIG_CRYPTO_CRYPTD).
+ */
 struct iocrypt_pair {
 	dev_t ram;
 	const char *opts;
 	unsigned int sector_size;
+	bool cryptd;
 };
 
 static const struct iocrypt_pair iocrypt_pairs[] = {
 	{ MKDEV(1, 0), "", 512 },
 	{ MKDEV(1, 1), " 1 sector_size:4096", 4096 },
+	{ MKDEV(1, 2), "", 512, true },
+	{ MKDEV(1, 3), " 1 sector_size:4096", 4096, true },
 };
 
 static void iocrypt_pair_desc(const struct iocrypt_pair *p, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "ram%u sector_size %u", MINOR(p->ram),
-		 p->sector_size);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "ram%u sector_size %u%s", MINOR(p->ram),
+		 p->sector_size, p->cryptd ? " cryptd" : "");
 }
 
 KUNIT_ARRAY_PARAM(iocrypt_pair, iocrypt_pairs, iocrypt_pair_desc);
@@ -636,6 +643,28 @@ static void iocrypt_bio_check(struct kunit *test, struct block_device *io,
 				    "segment %u", i);
 }
 
+/* The cipher the mapping runs, and whether its requests went async. */
+static void iocrypt_test_async_check(struct kunit *test, struct iocrypt_test_dev *d,
+				     bool cryptd)
+{
+	struct iocrypt_config *cc;
+	struct dm_table *t;
+	const char *drv;
+	s64 n;
+	int srcu;
+
+	t = dm_get_live_table(d->md, &srcu);
+	cc = dm_table_get_target(t, 0)->private;
+	drv = crypto_skcipher_driver_name(cc->tfm);
+	n = atomic64_read(&cc->stats.crypto_async);
+	kunit_info(test, "cipher %s, %lld async requests", drv, n);
+	if (cryptd) {
+		KUNIT_EXPECT_TRUE_MSG(test, strstarts(drv, "cryptd("), "driver %s", drv);
+		KUNIT_EXPECT_GT(test, n, 0);
+	}
+	dm_put_live_table(d->md, srcu);
+}
+
 static void iocrypt_bio_roundtrip_test(struct kunit *test)
 {
 	const struct iocrypt_pair *pair = test->param_value;
@@ -648,7 +677,12 @@ static void iocrypt_bio_roundtrip_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, args);
 	snprintf(args, 256, "aes-xts-plain64 " HEX64 " 0 %u:%u 0%s",
 		 MAJOR(pair->ram), MINOR(pair->ram), pair->opts);
-	KUNIT_ASSERT_EQ(test, iocrypt_test_mkdev(&io, "iocrypt", args), 0);
+	if (pair->cryptd && !IS_BUILTIN(CONFIG_CRYPTO_CRYPTD))
+		kunit_skip(test, "needs CONFIG_CRYPTO_CRYPTD=y");
+	iocrypt_force_cryptd = pair->cryptd;
+	i = iocrypt_test_mkdev(&io, "iocrypt", args);
+	iocrypt_force_cryptd = false;
+	KUNIT_ASSERT_EQ(test, i, 0);
 	if (iocrypt_test_mkdev(&cr, "crypt", args)) {
 		iocrypt_test_rmdev(&io);
 		KUNIT_FAIL(test, "cannot make the crypt mapping");
@@ -663,10 +697,12 @@ static void iocrypt_bio_roundtrip_test(struct kunit *test)
 	for (i = 0; i < IOCRYPT_TEST_PAGES; i++)
 		if (!src[i] || !dst[i])
 			break;
-	if (i == IOCRYPT_TEST_PAGES)
+	if (i == IOCRYPT_TEST_PAGES) {
 		iocrypt_bio_check(test, io.bdev, cr.bdev, src, dst);
-	else
+		iocrypt_test_async_check(test, &io, pair->cryptd);
+	} else {
 		KUNIT_FAIL(test, "out of memory");
+	}
 
 	for (i = 0; i < IOCRYPT_TEST_PAGES; i++) {
 		if (src[i])

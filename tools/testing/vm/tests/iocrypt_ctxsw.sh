@@ -39,9 +39,11 @@ measure() {
 	lat=$(echo "$out" | sed -n 's/^ *lat (\([mun]sec\)).*avg= *\([0-9.]*\).*/\2\1/p' | head -n 1)
 	printf '%s %s: %d IOPS, mean lat %s, %d.%03d ctxt/IO' "$RW" "$1" "$iops" "$lat" \
 		$((milli / 1000)) $((milli % 1000))
-	[ "$2" = iocrypt ] && printf ' (inline/deferred reads: %s, writes %s)' \
+	[ "$2" = iocrypt ] && printf ' (inline/deferred reads: %s, writes %s, async %s, cipher %s)' \
 		"$(dmsetup status m | awk '{ print $4 "/" $5 }')" \
-		"$(dmsetup status m | awk '{ print $6 }')"
+		"$(dmsetup status m | awk '{ print $6 }')" \
+		"$(dmsetup status m | awk '{ print $9 }')" \
+		"$(dmsetup status m | awk '{ print $10 }')"
 	echo
 	dmsetup remove m
 	LAST_MILLI=$milli

@@ -59,7 +59,9 @@ fi
 info=$(dmsetup status io | cut -d' ' -f4-)
 # shellcheck disable=SC2086 # split the counters
 set -- $info
-if [ $# = 5 ] && [ "$3" -gt 0 ] && [ $(($1 + $2)) -gt 0 ]; then
+# six counters and the cipher driver, e.g. xts-aes-aesni
+if [ $# = 7 ] && [ "$3" -gt 0 ] && [ $(($1 + $2)) -gt 0 ] && [ "$6" -ge 0 ] &&
+	grep -q "^driver *: $7\$" /proc/crypto; then
 	aa_pass msg.info_counters
 else
 	aa_fail msg.info_counters "status: $info"

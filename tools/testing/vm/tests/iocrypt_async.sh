@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# iocrypt's cipher: the fastest implementation (xts-aes-aesni, the SIMD
+# wrapper, under -cpu max), shown in the INFO status; and the slow paths
+# of an asynchronous transform, forced with force_cryptd=1 (the cipher
+# inside cryptd: every request completes in cryptd's callback, which
+# carries the bio on) and a cryptd queue of one request per CPU (queue
+# full: the rest of the bio goes to the workqueue, which waits with a
+# backlog).  fio verify=crc32c must pass, data must match dm-crypt's, and
+# the counters must show that the paths ran.
+. "$AA_LIB"
+aa_require fio
+
+# cryptd's queue length is a load-time parameter: before aesni-intel
+# (which needs cryptd) is loaded by anything.
+if grep -q '^cryptd ' /proc/modules; then
+	QLEN1=0
+else
+	/sbin/modprobe cryptd cryptd_max_cpu_qlen=1 && QLEN1=1 || QLEN1=0
+fi
+aa_brd 128
+aa_load dm-crypt
+aa_load dm-iocrypt
+
+KEY=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
+SECTORS=$((96 * 2048))
+
+mkdev() { # NAME TARGET OPTS
+	printf '0 %s %s aes-xts-plain64 %s 0 /dev/ram0 0%s\n' "$SECTORS" "$2" "$KEY" "$3" |
+		dmsetup create "$1"
+}
+field() { dmsetup status "$1" | awk -v f="$2" '{ print $f }'; }
+
+# 1. The default cipher is the fastest one the crypto API has for xts(aes).
+if mkdev io iocrypt ""; then
+	drv=$(field io 10)
+	best=$(awk '/^name/ { n = $3 } /^driver/ { d = $3 } /^priority/ {
+		if (n == "xts(aes)" && $3 > p) { p = $3; b = d } } END { print b }' /proc/crypto)
+	echo "iocrypt cipher: $drv (highest priority xts(aes): $best)"
+	if [ "$drv" = "$best" ]; then
+		aa_pass async.fastest_cipher
+	else
+		aa_fail async.fastest_cipher "iocrypt uses $drv, the best xts(aes) is $best"
+	fi
+	if grep -qw aes /proc/cpuinfo; then
+		if [ "$drv" = xts-aes-aesni ]; then
+			aa_pass async.aesni
+		else
+			aa_fail async.aesni "AES-NI CPU but cipher $drv"
+		fi
+	else
+		aa_skip async.aesni "no AES-NI in this CPU"
+	fi
+	dmsetup remove io
+else
+	aa_fail async.fastest_cipher "dmsetup create failed"
+fi
+
+# 2. Every request asynchronous (cryptd), reads and writes, fio verify.
+echo 1 >/sys/module/dm_iocrypt/parameters/force_cryptd
+mkdev io iocrypt "" || aa_fail async.create "dmsetup create (force_cryptd) failed"
+echo 0 >/sys/module/dm_iocrypt/parameters/force_cryptd
+drv=$(field io 10)
+echo "forced: $drv, cryptd queue of one: $QLEN1"
+case $drv in
+cryptd\(*) aa_pass async.cryptd_cipher ;;
+*) aa_fail async.cryptd_cipher "cipher $drv" ;;
+esac
+for qd in 1 16; do
+	if out=$(fio --name=v --filename=/dev/mapper/io --ioengine=libaio --direct=1 \
+		--rw=randwrite --bsrange=4k-64k --iodepth=$qd --size=64M --io_size=24M \
+		--verify=crc32c --verify_fatal=1 --verify_backlog=512 --do_verify=1 \
+		--norandommap --randrepeat=0 2>&1); then
+		aa_pass async.verify_qd$qd
+	else
+		aa_fail async.verify_qd$qd "$(echo "$out" | grep -iE 'verify|err' | head -n 3 | tr '\n' ' ')"
+	fi
+done
+# sequential reads, many at once
+fio --name=s --filename=/dev/mapper/io --ioengine=libaio --direct=1 --rw=read \
+	--bs=128k --iodepth=16 --size=64M >/dev/null 2>&1 || aa_fail async.seqread "fio failed"
+st=$(dmsetup status io)
+echo "iocrypt (cryptd): $st"
+# shellcheck disable=SC2086
+set -- $st
+# 4 reads_inline 5 reads_deferred 6 writes 7 bounce_waits 8 errors 9 crypto_async
+if [ "$9" -gt 0 ] && [ "$8" = 0 ]; then
+	aa_pass async.counted
+else
+	aa_fail async.counted "crypto_async $9, errors $8"
+fi
+if [ "$QLEN1" = 1 ]; then
+	# brd completes reads in the submitter: only a full queue defers them
+	if [ "$5" -gt 0 ]; then
+		aa_pass async.queue_full_deferred
+	else
+		aa_fail async.queue_full_deferred "no read deferred with a cryptd queue of one"
+	fi
+else
+	aa_skip async.queue_full_deferred "cryptd was loaded before this test"
+fi
+
+# 3. What the asynchronous path wrote, dm-crypt reads, and the reverse.
+head -c $((8 << 20)) /dev/urandom >/tmp/a
+head -c $((8 << 20)) /dev/urandom >/tmp/b
+dd if=/tmp/a of=/dev/mapper/io bs=256k oflag=direct 2>/dev/null
+dmsetup remove io
+mkdev cr crypt ""
+if dd if=/dev/mapper/cr bs=256k count=32 iflag=direct 2>/dev/null | cmp -s - /tmp/a; then
+	aa_pass async.crypt_reads_cryptd_writes
+else
+	aa_fail async.crypt_reads_cryptd_writes "data differ"
+fi
+dd if=/tmp/b of=/dev/mapper/cr bs=256k oflag=direct 2>/dev/null
+dmsetup remove cr
+echo 1 >/sys/module/dm_iocrypt/parameters/force_cryptd
+mkdev io iocrypt ""
+echo 0 >/sys/module/dm_iocrypt/parameters/force_cryptd
+if dd if=/dev/mapper/io bs=256k count=32 iflag=direct 2>/dev/null | cmp -s - /tmp/b; then
+	aa_pass async.cryptd_reads_crypt_writes
+else
+	aa_fail async.cryptd_reads_crypt_writes "data differ"
+fi
+dmsetup remove io
+aa_done
