@@ -244,6 +244,13 @@ static void aa_bio_end_io(struct bio *bio)
 	struct aa_req *req = bio->bi_private;
 	int err = blk_status_to_errno(bio->bi_status);
 
+	/*
+	 * Unhash first: the bvec table is the lookup key, and a table that
+	 * is not inline is kfree'd by aa_release_pages() - a request being
+	 * submitted on another CPU may get the same address at once, and
+	 * must neither find this descriptor nor fail with -EEXIST.
+	 */
+	aa_iod_unregister_all(&req->iod);
 	aa_release_pages(req);
 	bio_uninit(bio);
 	aa_complete(req, err ? err : req->bytes);
