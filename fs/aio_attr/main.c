@@ -214,12 +214,13 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	aa_flush(ctx);
 
 	/*
-	 * Like io_submit() and io_uring: a batch is plugged, so that a
-	 * blk-mq device with an I/O scheduler gets its requests dispatched
-	 * here, in one go, rather than one kblockd queue run per request.
+	 * Submissions are plugged, even a single one (as blkdev_write_iter()
+	 * does): on a blk-mq device with an I/O scheduler an unplugged bio is
+	 * inserted and the queue run asynchronously, from kblockd - a worker
+	 * wakeup and two context switches per I/O.  Unplugging here
+	 * dispatches in the submitter, and a batch goes down in one go.
 	 */
-	if (sub.nr > 1)
-		blk_start_plug(&plug);
+	blk_start_plug(&plug);
 	usqe = u64_to_user_ptr(sub.sqes);
 	for (i = 0; i < sub.nr; i++) {
 		struct aio_attr_sqe sqe;
@@ -233,8 +234,7 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 			break;
 		cond_resched();
 	}
-	if (sub.nr > 1)
-		blk_finish_plug(&plug);
+	blk_finish_plug(&plug);
 	if (put_user(i, &usub->accepted) || put_user(-err, &usub->error))
 		return -EFAULT;
 	if (!i && err)
