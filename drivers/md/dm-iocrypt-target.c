@@ -351,14 +351,28 @@ static void iocrypt_read_endio(struct bio *clone)
 	iocrypt_defer(io);
 }
 
+/* A REQ_NOWAIT bio that would have to wait: the submitter retries it. */
+static int iocrypt_would_block(struct iocrypt_io *io)
+{
+	io->base->bi_status = BLK_STS_AGAIN;
+	bio_endio(io->base);
+	return DM_MAPIO_SUBMITTED;
+}
+
+static gfp_t iocrypt_gfp(const struct bio *bio)
+{
+	return bio->bi_opf & REQ_NOWAIT ? GFP_NOWAIT | __GFP_NOWARN : GFP_NOIO;
+}
+
 static int iocrypt_map_read(struct iocrypt_io *io)
 {
 	struct iocrypt_config *cc = io->cc;
 	struct bio *clone;
 
-	clone = bio_alloc_clone(cc->dev->bdev, io->base, GFP_NOIO, &cc->bs);
+	clone = bio_alloc_clone(cc->dev->bdev, io->base, iocrypt_gfp(io->base), &cc->bs);
 	if (!clone)
-		return DM_MAPIO_REQUEUE;
+		return io->base->bi_opf & REQ_NOWAIT ? iocrypt_would_block(io) :
+						       DM_MAPIO_REQUEUE;
 	/* dm polls its own clones, not ours: let the lower device interrupt */
 	bio_clear_polled(clone);
 	clone->bi_iter.bi_sector = cc->p.start + io->sector;
@@ -374,8 +388,8 @@ static int iocrypt_map_read(struct iocrypt_io *io)
  * @cc->bounce_lock, so the writers that already have their pages can
  * always finish and refill the pool (no partial holders deadlock).
  */
-static void iocrypt_alloc_bounce(struct iocrypt_config *cc, struct bio *clone,
-				 unsigned int size)
+static bool iocrypt_alloc_bounce(struct iocrypt_config *cc, struct bio *clone,
+				 unsigned int size, bool nowait)
 {
 	gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
 	bool locked = false;
@@ -388,6 +402,8 @@ retry:
 		if (!page) {
 			iocrypt_free_bounce(cc, clone);
 			bio_reset(clone, clone->bi_bdev, clone->bi_opf);
+			if (nowait)
+				return false;
 			atomic64_inc(&cc->stats.bounce_waits);
 			mutex_lock(&cc->bounce_lock);
 			locked = true;
@@ -398,6 +414,7 @@ retry:
 	}
 	if (locked)
 		mutex_unlock(&cc->bounce_lock);
+	return true;
 }
 
 /* Context: the lower device's completion: task, softirq or hardirq. */
@@ -420,23 +437,29 @@ static void iocrypt_write_endio(struct bio *clone)
 static int iocrypt_map_write(struct iocrypt_io *io)
 {
 	struct iocrypt_config *cc = io->cc;
+	bool nowait = io->base->bi_opf & REQ_NOWAIT;
 	struct bio *clone;
 
 	clone = bio_alloc_bioset(cc->dev->bdev, DIV_ROUND_UP(io->size, PAGE_SIZE),
-				 io->base->bi_opf, GFP_NOIO, &cc->bs);
+				 io->base->bi_opf, iocrypt_gfp(io->base), &cc->bs);
 	if (!clone)
-		return DM_MAPIO_REQUEUE;
-	iocrypt_alloc_bounce(cc, clone, io->size);
+		return nowait ? iocrypt_would_block(io) : DM_MAPIO_REQUEUE;
+	if (!iocrypt_alloc_bounce(cc, clone, io->size, nowait)) {
+		bio_put(clone);
+		return iocrypt_would_block(io);
+	}
 	bio_clear_polled(clone);
 	clone->bi_iter.bi_sector = cc->p.start + io->sector;
 	clone->bi_private = io;
 	clone->bi_end_io = iocrypt_write_endio;
 	io->iod = iodesc_from_bio(io->base);
 	/*
-	 * Here, where GFP_NOIO is allowed, not where the bio is submitted.
-	 * Without it the lower device's attributes are lost, not the data.
+	 * Carry the descriptor here, where we may allocate (GFP_NOWAIT for
+	 * a REQ_NOWAIT bio), not where the bio is submitted, which can be in
+	 * the cipher's callback.  If it fails only the lower device's
+	 * attributes are lost, not the data.
 	 */
-	iodesc_carry(io->iod, clone, GFP_NOIO);
+	iodesc_carry(io->iod, clone, iocrypt_gfp(io->base));
 	io->clone = clone;
 
 	iocrypt_crypt_begin(io);
@@ -979,6 +1002,12 @@ static struct target_type iocrypt_target = {
 	.message	 = iocrypt_message,
 	.iterate_devices = iocrypt_iterate_devices,
 	.io_hints	 = iocrypt_io_hints,
+	/*
+	 * ->map never sleeps for a REQ_NOWAIT bio (it fails it with
+	 * BLK_STS_AGAIN instead), so io_uring can issue to iocrypt inline
+	 * rather than punting every request to an io-wq worker.
+	 */
+	.features	 = DM_TARGET_NOWAIT,
 };
 
 static int __init dm_iocrypt_init(void)
