@@ -57,6 +57,11 @@ int aa_attr_parse_list(const char *list, uint64_t *mask, char *err, size_t errle
 	char names[160];
 
 	known_names(names, sizeof(names));
+	/* "none": request no attribute (the attribute-overhead baseline). */
+	if (!strcmp(p, "none")) {
+		*mask = 0;
+		return 0;
+	}
 	for (;;) {
 		const char *end = strchr(p, ',');
 		const char *b = p, *e = end ? end : p + strlen(p);
