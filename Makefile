@@ -43,6 +43,7 @@ help:
 	@echo '  make kunit     KUnit suites under UML'
 	@echo '  make vmtest    guest tests in qemu (TESTS="smoke ...")'
 	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
+	@echo 'make bench       side-by-side benchmarks in one guest boot (~10 min; not in check)'
 	@echo 'make install     modules, uapi header, library, pkg-config file'
 	@echo 'make lint        shellcheck the harness scripts'
 	@echo 'make clean'
@@ -97,7 +98,7 @@ coccicheck: deps
 # shellcheck over the harness scripts.
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
-		tools/testing/kunit/*.sh .ci/run && \
+		tools/testing/kunit/*.sh tools/testing/bench/*.sh .ci/run && \
 		shellcheck -x -s sh tools/testing/vm/init tools/testing/vm/lib.sh \
 		tools/testing/vm/tests/smoke.sh
 
@@ -132,3 +133,13 @@ install-user: user
 clean:
 	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(PROJ) $(KCONFIG_SYMS) clean
 	rm -rf $(PROJ)/build
+
+# ---- `make bench` (tools/testing/bench/, Documentation/aio_attr/performance.rst) ----
+# One guest boot: dm-crypt (both modes), iocrypt, brd and aiodemo x libaio,
+# io_uring and aioattr; writes build/bench/results.{json,md,png}.  Not part
+# of `make check`.  Knobs: BENCH_RUNTIME, BENCH_REPS, BENCH_ONLY, BENCH_PERF,
+# BENCH_SCHED, BENCH_OUT (see tools/testing/bench/run.sh).
+.PHONY: bench
+bench: deps modules
+	@$(MAKE) --no-print-directory fio-engine
+	@$(PROJ)/tools/testing/bench/run.sh

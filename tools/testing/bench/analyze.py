@@ -1,0 +1,433 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the guest console of `make bench` into results.json, results.md and
+the gnuplot input for results.png.
+
+    analyze.py CONSOLE.LOG OUTDIR
+
+The console carries (see guest.sh) one AABENCH-META line and blobs
+(gzip + base64 between AABENCH-BLOB-BEGIN NAME / AABENCH-BLOB-END): per
+repetition the fio JSON of every cell (TARGET.ENGINE.WL.ATTRS.REP.json),
+the aioattr engine's report (...attr.json), the /proc/stat counters
+(counters.REP), and once cryptsetup.txt, limit_dmzero.json and the perf
+profiles (perf.*.txt).  Only the standard library is used.
+"""
+import base64
+import gzip
+import json
+import os
+import re
+import statistics
+import sys
+
+TARGETS = ["brd", "crypt", "cryptnowq", "iocrypt", "aiodemo"]
+TARGET_NAMES = {
+    "brd": "brd (raw)",
+    "crypt": "dm-crypt default",
+    "cryptnowq": "dm-crypt no_r/w_workqueue",
+    "iocrypt": "iocrypt",
+    "aiodemo": "aiodemo 0 ns (raw)",
+}
+ENGINES = ["libaio", "io_uring", "aioattr"]
+WLS = ["rr1", "rr32", "rw1", "rw32", "sr8"]
+WL_NAMES = {
+    "rr1": "4k randread QD1",
+    "rr32": "4k randread QD32",
+    "rw1": "4k randwrite QD1",
+    "rw32": "4k randwrite QD32",
+    "sr8": "128k seq read QD8",
+}
+WL_DDIR = {"rr1": "read", "rr32": "read", "rw1": "write", "rw32": "write", "sr8": "read"}
+
+
+def read_blobs(path):
+    blobs, meta, name, buf = {}, {}, None, []
+    with open(path, "rb") as f:
+        for raw in f:
+            line = raw.decode("latin-1").rstrip("\r\n")
+            if name is not None:
+                if line == "AABENCH-BLOB-END":
+                    try:
+                        blobs[name] = gzip.decompress(base64.b64decode("".join(buf)))
+                    except Exception as e:  # a torn blob: report, go on
+                        print(f"analyze: blob {name} unreadable: {e}", file=sys.stderr)
+                    name, buf = None, []
+                else:
+                    buf.append(line.strip())
+            elif line.startswith("AABENCH-BLOB-BEGIN "):
+                name, buf = line.split(" ", 1)[1].strip(), []
+            elif line.startswith("AABENCH-META "):
+                for kv in line.split()[1:]:
+                    k, _, v = kv.partition("=")
+                    meta[k] = v
+    return blobs, meta
+
+
+def fio_json(data):
+    text = data.decode("utf-8", "replace")
+    i = text.find("{")
+    return json.loads(text[i:]) if i >= 0 else None
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def parse_runs(blobs):
+    counters = {}
+    for name, data in blobs.items():
+        if name.startswith("counters."):
+            for line in data.decode().splitlines():
+                parts = line.split()
+                if not parts:
+                    continue
+                kv = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+                counters[parts[0]] = kv
+    runs = []
+    for name, data in blobs.items():
+        m = re.fullmatch(r"(\w+)\.(\w+)\.(\w+)\.(\w+)\.(\d+)\.json", name)
+        if not m:
+            continue
+        t, e, wl, at, rep = m.groups()
+        key = f"{t}.{e}.{wl}.{at}.{rep}"
+        run = {"target": t, "engine": e, "workload": wl, "attrs": at, "rep": int(rep)}
+        try:
+            j = fio_json(data)
+            job = j["jobs"][0]
+            d = job[WL_DDIR[wl]]
+            pct = d["lat_ns"].get("percentile", {})
+            run.update(
+                iops=d["iops"],
+                bw_mib=d["bw_bytes"] / 1048576.0,
+                lat_mean_us=d["lat_ns"]["mean"] / 1000.0,
+                lat_p99_us=(pct.get("99.000000") or 0) / 1000.0 or None,
+                ios=d["total_ios"],
+                runtime_ms=d["runtime"],
+                usr_cpu=job.get("usr_cpu"),
+                sys_cpu=job.get("sys_cpu"),
+                error=job.get("error", 0),
+            )
+        except Exception as ex:
+            run["parse_error"] = str(ex)
+        c = counters.get(key, {})
+        if "ctxt" in c and run.get("ios"):
+            run["ctxt"] = int(c["ctxt"])
+            run["intr"] = int(c["intr"])
+            run["ctxt_per_io"] = int(c["ctxt"]) / run["ios"]
+            run["intr_per_io"] = int(c["intr"]) / run["ios"]
+        aj = blobs.get(f"{key}.attr.json")
+        if aj:
+            try:
+                run["aioattr_report"] = fio_json(aj)
+            except Exception:
+                pass
+        runs.append(run)
+    return runs
+
+
+def summarize(runs):
+    cells = {}
+    for r in runs:
+        if "iops" not in r:
+            continue
+        k = (r["target"], r["engine"], r["workload"], r["attrs"])
+        cells.setdefault(k, []).append(r)
+    out = {}
+    for k, rs in cells.items():
+        rs.sort(key=lambda r: r["rep"])
+        iops = [r["iops"] for r in rs]
+        m = med(iops)
+        out[k] = {
+            "target": k[0], "engine": k[1], "workload": k[2], "attrs": k[3],
+            "reps": len(rs),
+            "iops": m,
+            "iops_by_rep": iops,
+            "spread_pct": 100.0 * (max(iops) - min(iops)) / m if m else None,
+            "bw_mib": med([r["bw_mib"] for r in rs]),
+            "lat_mean_us": med([r["lat_mean_us"] for r in rs]),
+            "lat_p99_us": med([r.get("lat_p99_us") for r in rs]),
+            "ctxt_per_io": med([r.get("ctxt_per_io") for r in rs]),
+            "intr_per_io": med([r.get("intr_per_io") for r in rs]),
+        }
+    return out
+
+
+def ratio(cells, a, b, field="iops"):
+    """Median ratio a/b of a field, and the min..max of per-repetition ratios
+    (repetition i of a against repetition i of b: they ran in the same
+    round, next to each other in time)."""
+    ca, cb = cells.get(a), cells.get(b)
+    if not ca or not cb or not ca[field] or not cb[field]:
+        return None
+    per = [x / y for x, y in zip(ca["iops_by_rep"], cb["iops_by_rep"]) if y]
+    return {"ratio": ca[field] / cb[field], "rep_min": min(per) if per else None,
+            "rep_max": max(per) if per else None}
+
+
+def crypto_limit(blobs):
+    lim = {}
+    txt = blobs.get("cryptsetup.txt")
+    if txt:
+        for line in txt.decode().splitlines():
+            m = re.match(r"\s*aes-xts\s+(\d+)b\s+([\d.]+)\s+MiB/s\s+([\d.]+)\s+MiB/s", line)
+            if m:
+                lim["cryptsetup"] = {"key_bits": int(m.group(1)),
+                                     "encrypt_mib_s": float(m.group(2)),
+                                     "decrypt_mib_s": float(m.group(3))}
+    z = blobs.get("limit_dmzero.json")
+    if z:
+        try:
+            d = fio_json(z)["jobs"][0]["read"]
+            lim["dmcrypt_over_zero"] = {"read_mib_s": d["bw_bytes"] / 1048576.0}
+        except Exception:
+            pass
+    if "cryptsetup" in lim:
+        lim["used"] = "cryptsetup benchmark -c aes-xts-plain64 -s 512 (decryption)"
+        lim["mib_s"] = lim["cryptsetup"]["decrypt_mib_s"]
+    elif "dmcrypt_over_zero" in lim:
+        lim["used"] = "dm-crypt (inline) over dm-zero, 128k psync reads"
+        lim["mib_s"] = lim["dmcrypt_over_zero"]["read_mib_s"]
+    return lim
+
+
+def fmt(x, nd=2):
+    if x is None:
+        return "n/a"
+    if isinstance(x, float):
+        if abs(x) >= 1000:
+            return f"{x:,.0f}"
+        if abs(x) >= 100:
+            return f"{x:.0f}"
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def fr(r):
+    if not r:
+        return "n/a"
+    return f"{r['ratio']:.2f} ({r['rep_min']:.2f}-{r['rep_max']:.2f})"
+
+
+def targets(cells, lim):
+    res = []
+
+    def add(name, figure, thr, ok, note=""):
+        res.append({"target": name, "figure": figure, "threshold": thr,
+                    "met": ok, "note": note})
+
+    key = lambda t, e, wl, at="all": (t, e, wl, at)
+    r = ratio(cells, key("iocrypt", "libaio", "rr1"), key("crypt", "libaio", "rr1"))
+    add("iocrypt 4k randread QD1 libaio vs dm-crypt default (IOPS)",
+        fr(r), ">= 1.5x", r is not None and r["ratio"] >= 1.5)
+    r = ratio(cells, key("iocrypt", "libaio", "rr1"), key("cryptnowq", "libaio", "rr1"))
+    add("iocrypt 4k randread QD1 libaio vs dm-crypt no_workqueue (IOPS)",
+        fr(r), ">= 1.0x", r is not None and r["ratio"] >= 1.0)
+    c = cells.get(key("iocrypt", "libaio", "rr1"), {}).get("ctxt_per_io")
+    add("iocrypt 4k randread QD1 libaio context switches per I/O",
+        fmt(c, 3), "<= 0.1", c is not None and c <= 0.1)
+    worst = None
+    for wl in ("rr1", "rr32"):
+        v = cells.get(key("iocrypt", "io_uring", wl), {}).get("ctxt_per_io")
+        if v is not None:
+            worst = v if worst is None else max(worst, v)
+    ref = cells.get(key("cryptnowq", "io_uring", "rr1"), {}).get("ctxt_per_io")
+    add("iocrypt via io_uring: no io-wq punt (max ctxt/IO of randread QD1, QD32)",
+        fmt(worst, 3), "<= 0.1 (a punt costs ~2-4)",
+        worst is not None and worst <= 0.1,
+        f"dm-crypt no_workqueue via io_uring QD1: {fmt(ref, 2)} ctxt/IO")
+    for wl in ("rr1", "rr32"):
+        for other, thr in (("libaio", 1.0), ("io_uring", 0.95)):
+            r = ratio(cells, key("aiodemo", "aioattr", wl), key("aiodemo", other, wl))
+            add(f"aioattr vs {other} on aiodemo(0 ns), {WL_NAMES[wl]} (IOPS)",
+                fr(r), f">= {thr:.2f}x", r is not None and r["ratio"] >= thr)
+    for wl in ("rr1", "rr32"):
+        r = ratio(cells, key("aiodemo", "aioattr", wl, "all"),
+                  key("aiodemo", "aioattr", wl, "none"))
+        cost = None if r is None else 100.0 * (1.0 - r["ratio"])
+        add(f"all attributes vs none, aioattr on aiodemo, {WL_NAMES[wl]} (IOPS cost)",
+            "n/a" if cost is None else
+            f"{cost:.1f}% (per rep {100 * (1 - r['rep_max']):.1f}..{100 * (1 - r['rep_min']):.1f}%)",
+            "<= 3%", cost is not None and cost <= 3.0)
+    lm = lim.get("mib_s")
+    for e in ENGINES:
+        bw = cells.get(key("iocrypt", e, "sr8"), {}).get("bw_mib")
+        share = None if not lm or bw is None else bw / lm
+        add(f"iocrypt 128k seq read QD8 ({e}) vs in-guest AES-XTS",
+            "n/a" if share is None else f"{bw:.1f} MiB/s = {100 * share:.0f}% of {lm:.1f}",
+            ">= 85%", share is not None and share >= 0.85,
+            "" if e == "libaio" else "reported; the target is judged on libaio")
+    return res
+
+
+def markdown(meta, cells, lim, tg, runs):
+    L = []
+    L.append("# aio_attr benchmark (`make bench`)\n")
+    L.append(f"Guest: Debian kernel {meta.get('kernel', '?')}, {meta.get('cpus', '?')} vCPUs, "
+             f"qemu TCG (`{meta.get('model', '?').replace('_', ' ')}`); "
+             f"{meta.get('reps', '?')} interleaved repetitions of {meta.get('runtime', '?')} s "
+             f"per cell, {meta.get('cells', '?')} cells; figures are medians, ratios in "
+             f"parentheses are the min-max of the per-repetition ratios.  "
+             f"'no attributes' cells request: `{meta.get('none_attrs', '?')}`.\n")
+    if lim.get("mib_s"):
+        extra = ""
+        if "dmcrypt_over_zero" in lim:
+            extra = (f"; dm-crypt (inline) over dm-zero reads "
+                     f"{lim['dmcrypt_over_zero']['read_mib_s']:.1f} MiB/s")
+        L.append(f"Crypto limit: {lim['mib_s']:.1f} MiB/s from {lim['used']}{extra}.\n")
+    L.append("## Targets (issue 6)\n")
+    L.append("| target | figure | threshold | met |")
+    L.append("| --- | --- | --- | --- |")
+    for t in tg:
+        note = f" - {t['note']}" if t["note"] else ""
+        L.append(f"| {t['target']}{note} | {t['figure']} | {t['threshold']} | "
+                 f"{'**met**' if t['met'] else '**not met**'} |")
+    L.append("")
+    key = lambda t, e, wl, at="all": (t, e, wl, at)
+    L.append("## iocrypt vs dm-crypt (IOPS ratio)\n")
+    L.append("| workload | engine | vs dm-crypt default | vs dm-crypt no_workqueue |")
+    L.append("| --- | --- | --- | --- |")
+    for wl in WLS:
+        for e in ENGINES:
+            a = key("iocrypt", e, wl)
+            L.append(f"| {WL_NAMES[wl]} | {e} | {fr(ratio(cells, a, key('crypt', e, wl)))} | "
+                     f"{fr(ratio(cells, a, key('cryptnowq', e, wl)))} |")
+    L.append("")
+    L.append("## aioattr engine vs libaio and io_uring (IOPS ratio)\n")
+    L.append("| target | workload | vs libaio | vs io_uring |")
+    L.append("| --- | --- | --- | --- |")
+    for t in TARGETS:
+        for wl in WLS:
+            a = key(t, "aioattr", wl)
+            if a not in cells:
+                continue
+            L.append(f"| {TARGET_NAMES[t]} | {WL_NAMES[wl]} | "
+                     f"{fr(ratio(cells, a, key(t, 'libaio', wl)))} | "
+                     f"{fr(ratio(cells, a, key(t, 'io_uring', wl)))} |")
+    L.append("")
+    L.append("## aioattr: all attributes vs none (IOPS ratio all/none)\n")
+    L.append("| target | workload | all/none | IOPS all | IOPS none |")
+    L.append("| --- | --- | --- | --- | --- |")
+    for t in TARGETS:
+        for wl in WLS:
+            a, n = key(t, "aioattr", wl, "all"), key(t, "aioattr", wl, "none")
+            if n in cells and a in cells:
+                L.append(f"| {TARGET_NAMES[t]} | {WL_NAMES[wl]} | {fr(ratio(cells, a, n))} | "
+                         f"{fmt(cells[a]['iops'])} | {fmt(cells[n]['iops'])} |")
+    L.append("")
+    L.append("## All cells (medians)\n")
+    L.append("| target | engine | workload | attrs | IOPS | MiB/s | mean lat us | p99 lat us "
+             "| ctxt/IO | intr/IO | IOPS spread |")
+    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for t in TARGETS:
+        for e in ENGINES:
+            for wl in WLS:
+                for at in ("all", "none"):
+                    c = cells.get((t, e, wl, at))
+                    if not c:
+                        continue
+                    atn = at if e == "aioattr" else "-"
+                    L.append(f"| {TARGET_NAMES[t]} | {e} | {WL_NAMES[wl]} | {atn} | "
+                             f"{fmt(c['iops'])} | {fmt(c['bw_mib'], 1)} | "
+                             f"{fmt(c['lat_mean_us'], 1)} | {fmt(c['lat_p99_us'], 1)} | "
+                             f"{fmt(c['ctxt_per_io'], 3)} | {fmt(c['intr_per_io'], 3)} | "
+                             f"{fmt(c['spread_pct'], 0)}% |")
+    bad = [r for r in runs if "parse_error" in r or r.get("error")]
+    if bad:
+        L.append("\nRuns with errors: " + ", ".join(
+            f"{r['target']}.{r['engine']}.{r['workload']}.{r['attrs']}.{r['rep']}" for r in bad))
+    L.append("")
+    return "\n".join(L)
+
+
+def chart(outdir, cells, lim):
+    """Data files and chart.gp: four panels (randread QD1 IOPS, randread
+    QD32 IOPS, 128k read MiB/s against the crypto limit, ctxt/IO QD1)."""
+    def dat(name, wl, field):
+        with open(os.path.join(outdir, name), "w") as f:
+            f.write("# target " + " ".join(ENGINES) + "\n")
+            for t in TARGETS:
+                vals = []
+                for e in ENGINES:
+                    v = cells.get((t, e, wl, "all"), {}).get(field)
+                    vals.append("NaN" if v is None else f"{v:.4f}")
+                f.write(f'"{TARGET_NAMES[t]}" ' + " ".join(vals) + "\n")
+    dat("rr1.dat", "rr1", "iops")
+    dat("rr32.dat", "rr32", "iops")
+    dat("sr8.dat", "sr8", "bw_mib")
+    dat("ctx.dat", "rr1", "ctxt_per_io")
+    lm = lim.get("mib_s") or 0
+    gp = f"""# generated by tools/testing/bench/analyze.py
+set terminal pngcairo size 1400,1000 font ",10" noenhanced
+set output "{outdir}/results.png"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set grid ytics
+set key top right
+set xtics rotate by -20 scale 0
+set yrange [0:*]
+set multiplot layout 2,2 title "aio_attr bench - qemu TCG, 2 vCPUs, Debian 6.1 guest (medians)"
+set title "4k randread QD1 - IOPS"
+plot for [i=2:4] "{outdir}/rr1.dat" using i:xtic(1) title columnheader(i)
+set title "4k randread QD32 - IOPS"
+plot for [i=2:4] "{outdir}/rr32.dat" using i:xtic(1) title columnheader(i)
+set title "128k sequential read QD8 - MiB/s, log (line: in-guest AES-XTS decryption)"
+set logscale y
+set yrange [10:*]
+plot for [i=2:4] "{outdir}/sr8.dat" using i:xtic(1) title columnheader(i), \\
+     {lm} with lines lw 2 lc rgb "red" title "AES-XTS {lm:.0f} MiB/s"
+set title "4k randread QD1 - context switches per I/O (log)"
+set yrange [0.001:*]
+plot for [i=2:4] "{outdir}/ctx.dat" using i:xtic(1) title columnheader(i), \\
+     0.1 with lines lw 2 lc rgb "red" title "0.1"
+unset multiplot
+"""
+    # columnheader() needs the header without '#'
+    for name in ("rr1.dat", "rr32.dat", "sr8.dat", "ctx.dat"):
+        p = os.path.join(outdir, name)
+        with open(p) as f:
+            text = f.read()
+        with open(p, "w") as f:
+            f.write(text.replace("# target", "target", 1))
+    with open(os.path.join(outdir, "chart.gp"), "w") as f:
+        f.write(gp)
+
+
+def main():
+    console, outdir = sys.argv[1], sys.argv[2]
+    blobs, meta = read_blobs(console)
+    runs = parse_runs(blobs)
+    if not runs:
+        print("analyze: no fio results on the console", file=sys.stderr)
+        return 1
+    cells = summarize(runs)
+    lim = crypto_limit(blobs)
+    tg = targets(cells, lim)
+    os.makedirs(outdir, exist_ok=True)
+    for name, data in blobs.items():
+        if name.startswith("perf.") or name == "cryptsetup.txt":
+            os.makedirs(os.path.join(outdir, "profiles"), exist_ok=True)
+            with open(os.path.join(outdir, "profiles", name), "wb") as f:
+                f.write(data)
+    doc = {
+        "meta": meta,
+        "crypto_limit": lim,
+        "targets": tg,
+        "cells": [dict(v) for v in cells.values()],
+        "runs": runs,
+    }
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write(markdown(meta, cells, lim, tg, runs))
+    chart(outdir, cells, lim)
+    met = sum(1 for t in tg if t["met"])
+    print(f"analyze: {len(runs)} runs, {len(cells)} cells, targets met {met}/{len(tg)}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

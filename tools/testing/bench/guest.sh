@@ -1,0 +1,261 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The `make bench` matrix, run inside the test guest as /tests/bench.sh
+# (tools/testing/bench/run.sh packs it; it is not one of the vmtest tests).
+#
+# Targets: brd (raw), dm-crypt (default), dm-crypt no_read_workqueue +
+# no_write_workqueue, iocrypt, all aes-xts-plain64 with a 512-bit key over
+# the same 64 MiB of one brd; plus aiodemo with zero service time (raw).
+# Engines: libaio, io_uring, aioattr (attrs=all); aioattr with no attribute
+# requested on brd, iocrypt and aiodemo.  Workloads: 4k randread QD1/QD32, 4k
+# randwrite QD1/QD32, 128k sequential read QD8.
+#
+# Every repetition runs every cell once (round robin), so drift over the run
+# hits all cells alike.  Around each fio run it snapshots /proc/stat (ctxt,
+# intr).  Results leave the guest on the console: per repetition, each
+# cell's fio JSON gzip'd and base64'd between
+#   AABENCH-BLOB-BEGIN <name>  ...  AABENCH-BLOB-END
+# and progress lines "AABENCH: ...".  Knobs on the kernel command line:
+#   bench.runtime=S (2)  bench.reps=N (3)  bench.only=REGEX (cell filter)
+#   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
+#   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
+# shellcheck source=tools/testing/vm/lib.sh
+. "$AA_LIB"
+aa_require fio
+
+RUNTIME=2
+REPS=3
+ONLY=
+PERF=0
+SCHED=none
+# shellcheck disable=SC2013 # words, not lines
+for w in $(cat /proc/cmdline); do
+	case $w in
+	bench.runtime=*) RUNTIME=${w#*=} ;;
+	bench.reps=*) REPS=${w#*=} ;;
+	bench.only=*) ONLY=${w#*=} ;;
+	bench.perf=*) PERF=${w#*=} ;;
+	bench.sched=*) SCHED=${w#*=} ;;
+	esac
+done
+
+OUT=/tmp/bench
+mkdir -p $OUT
+cd $OUT || exit 1
+SIZE_MB=64
+SECTORS=$((SIZE_MB * 2048))
+ENGINE=/tests/lib/aioattr.so
+KEY=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
+
+say() { echo "AABENCH: $*"; }
+
+# blob NAME FILE - FILE gzip'd and base64'd between marker lines.
+blob() {
+	echo "AABENCH-BLOB-BEGIN $1"
+	gzip -c "$2" | base64
+	echo "AABENCH-BLOB-END"
+}
+
+# stat_field NAME - first value of the /proc/stat line NAME.
+stat_field() { awk -v n="$1" '$1 == n { print $2; exit }' /proc/stat; }
+
+# ---- devices ----
+aa_brd 128
+aa_load dm-crypt
+aa_load aio_attr
+aa_load aiodemo nr_devices=0
+aa_load dm-iocrypt
+# Every byte the cells touch exists in brd (an absent page reads as zeroes
+# without a copy, which would flatter the raw device).
+dd if=/dev/urandom of=/dev/ram0 bs=1M count=$SIZE_MB oflag=direct 2>/dev/null
+
+mkdm() {
+	printf '0 %s %s aes-xts-plain64 %s 0 /dev/ram0 0%s\n' "$SECTORS" "$2" "$KEY" "$3" |
+		dmsetup create "$1" || { aa_fail "bench.setup.$1" "dmsetup create $1"; exit 1; }
+}
+mkdm crypt crypt ""
+mkdm cryptnowq crypt " 2 no_read_workqueue no_write_workqueue"
+mkdm iocrypt iocrypt ""
+dmsetup mknodes
+
+d=/sys/kernel/config/aiodemo/bench0
+mkdir $d
+echo $SIZE_MB >$d/size
+echo 4096 >$d/blocksize
+echo softirq >$d/completion
+echo 0 >$d/cache_blocks
+echo 0 >$d/hit_nsec
+echo 0 >$d/miss_nsec
+echo 64 >$d/queue_depth
+echo 1 >$d/power || { aa_fail bench.setup.aiodemo "aiodemo power on"; exit 1; }
+dd if=/dev/urandom of=/dev/bench0 bs=1M count=$SIZE_MB oflag=direct 2>/dev/null
+# A single-queue blk-mq disk gets mq-deadline by default; a fast device
+# (NVMe) runs without a scheduler.  With one, every request submitted
+# outside a plug is dispatched by a kblockd worker (a context switch per
+# I/O at QD1): bench.sched=mq-deadline measures that case.
+echo "$SCHED" >/sys/block/bench0/queue/scheduler ||
+	{ aa_fail bench.setup.sched "scheduler $SCHED"; exit 1; }
+
+devpath() {
+	case $1 in
+	brd) echo /dev/ram0 ;;
+	crypt | cryptnowq | iocrypt) echo "/dev/mapper/$1" ;;
+	aiodemo) echo /dev/bench0 ;;
+	esac
+}
+
+# ---- the crypto limit ----
+# cryptsetup benchmark (AF_ALG, kernel crypto API, the same xts(aes)
+# implementation dm-crypt and iocrypt get: xts-aes-aesni under -cpu max).
+limit_cryptsetup() {
+	for m in af_alg algif_skcipher; do
+		grep -q "^$m " /proc/modules ||
+			/sbin/insmod /tests/bench/$m.ko 2>/dev/null || /sbin/modprobe $m 2>/dev/null
+	done
+	command -v cryptsetup >/dev/null || return 1
+	cryptsetup benchmark -c aes-xts-plain64 -s 512 >$OUT/cryptsetup.txt 2>&1 || return 1
+	cat $OUT/cryptsetup.txt
+	grep -q 'aes-xts' $OUT/cryptsetup.txt
+}
+# The kernel crypto API through dm-crypt (inline, no workqueues) over the
+# dm "zero" target: 128k sequential reads, psync QD1, so the data path is
+# decryption (of zeroes) and a bio round trip without a device.
+limit_dmzero() {
+	grep -q '^dm_zero ' /proc/modules || /sbin/insmod /tests/bench/dm-zero.ko 2>/dev/null
+	echo "0 $SECTORS zero" | dmsetup create zerodev || return 1
+	printf '0 %s crypt aes-xts-plain64 %s 0 /dev/mapper/zerodev 0 2 no_read_workqueue no_write_workqueue\n' \
+		"$SECTORS" "$KEY" | dmsetup create zcrypt || return 1
+	dmsetup mknodes
+	fio --name=z --filename=/dev/mapper/zcrypt --ioengine=psync --direct=1 --rw=read \
+		--bs=128k --size=${SIZE_MB}M --time_based --runtime=3 --output-format=json \
+		--output=$OUT/limit_dmzero.json >/dev/null 2>&1
+	dmsetup remove zcrypt
+	dmsetup remove zerodev
+}
+say "crypto limit: cryptsetup benchmark -c aes-xts-plain64 -s 512"
+limit_cryptsetup || say "cryptsetup benchmark did not work here"
+[ -f $OUT/cryptsetup.txt ] && blob cryptsetup.txt $OUT/cryptsetup.txt
+say "crypto limit: dm-crypt (inline) over dm-zero, 128k reads"
+limit_dmzero && blob limit_dmzero.json $OUT/limit_dmzero.json
+
+# ---- the matrix ----
+# Probe: can the engine request no attribute at all (attrs=none)?
+NONE=none
+if ! fio --name=p --filename=/dev/bench0 --ioengine=external:$ENGINE --direct=1 --rw=read \
+	--bs=4k --size=64k --attrs=none >/dev/null 2>&1; then
+	NONE=service_ns
+	say "engine does not take attrs=none: 'no attributes' cells request service_ns only"
+fi
+
+WLS="rr1 rr32 rw1 rw32 sr8"
+CELLS=/tmp/bench/cells
+: >$CELLS
+# Cells compared with each other run close together in time, because the
+# host's load drifts (other VMs on a shared machine): the engines of one
+# target back to back, the targets of one workload next to each other, and
+# each attribute-overhead pair (aioattr with all attributes, then with
+# none) back to back.
+for wl in $WLS; do
+	for t in brd crypt cryptnowq iocrypt aiodemo; do
+		for e in libaio io_uring aioattr; do
+			echo "$t $e $wl all" >>$CELLS
+			case $e.$t.$wl in
+			aioattr.aiodemo.rr* | aioattr.iocrypt.rr* | aioattr.brd.rr*)
+				echo "$t $e $wl none" >>$CELLS ;;
+			esac
+		done
+	done
+done
+if [ -n "$ONLY" ]; then
+	grep -E "$ONLY" $CELLS >$CELLS.f
+	mv $CELLS.f $CELLS
+fi
+NCELLS=$(wc -l <$CELLS)
+say "matrix: $NCELLS cells x $REPS repetitions, ${RUNTIME}s each"
+# Background: what the counters see with no I/O (an idle sleep, and fio
+# itself on the null engine), over one cell's runtime.
+c0=$(stat_field ctxt) i0=$(stat_field intr)
+sleep "$RUNTIME"
+c1=$(stat_field ctxt) i1=$(stat_field intr)
+fio --name=n --ioengine=null --size=1g --rw=randread --bs=4k --time_based \
+	--runtime="$RUNTIME" --rate_iops=1000 </dev/null >/dev/null 2>&1
+c2=$(stat_field ctxt) i2=$(stat_field intr)
+say "background per ${RUNTIME}s: idle ctxt $((c1 - c0)) intr $((i1 - i0));" \
+	"fio null engine at 1000 IOPS ctxt $((c2 - c1)) intr $((i2 - i1))"
+BG="bg_idle_ctxt=$((c1 - c0)) bg_idle_intr=$((i1 - i0)) bg_fio_ctxt=$((c2 - c1)) bg_fio_intr=$((i2 - i1))"
+echo "AABENCH-META $BG"
+echo "AABENCH-META runtime=$RUNTIME reps=$REPS cells=$NCELLS size_mb=$SIZE_MB none_attrs=$NONE" \
+	"aiodemo_sched=$SCHED kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
+	"model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1 | tr ' ' _)"
+
+# run_cell TARGET ENGINE WL ATTRS REP - one fio run; its JSON to $OUT.
+run_cell() {
+	t=$1 e=$2 wl=$3 at=$4 rep=$5
+	case $wl in
+	rr1) rw=randread bs=4k qd=1 ;;
+	rr32) rw=randread bs=4k qd=32 ;;
+	rw1) rw=randwrite bs=4k qd=1 ;;
+	rw32) rw=randwrite bs=4k qd=32 ;;
+	sr8) rw=read bs=128k qd=8 ;;
+	esac
+	name=$t.$e.$wl.$at.$rep
+	eopt=
+	case $e in
+	aioattr)
+		eng=external:$ENGINE
+		a=all
+		[ "$at" = none ] && a=$NONE
+		eopt="--attrs=$a --attr_json=$OUT/$name.attr.json"
+		;;
+	*) eng=$e ;;
+	esac
+	c0=$(stat_field ctxt) i0=$(stat_field intr)
+	# shellcheck disable=SC2086 # eopt is a list of options
+	fio --name=b --filename="$(devpath "$t")" --ioengine="$eng" $eopt --direct=1 \
+		--rw=$rw --bs=$bs --iodepth=$qd --size=${SIZE_MB}M --time_based \
+		--runtime="$RUNTIME" --norandommap --randrepeat=0 --lat_percentiles=1 \
+		--output-format=json --output="$OUT/$name.json" </dev/null >"$OUT/$name.err" 2>&1
+	frc=$?
+	c1=$(stat_field ctxt) i1=$(stat_field intr)
+	echo "$name ctxt=$((c1 - c0)) intr=$((i1 - i0)) rc=$frc" >>"$OUT/counters.$rep"
+	iops=$(awk '/"iops" :/ { v = $3; sub(",", "", v); if (v + 0 > 0) { print int(v); exit } }' \
+		"$OUT/$name.json" 2>/dev/null)
+	echo "$name ${iops:-?} $((c1 - c0)) $frc"
+}
+
+rep=1
+n=0
+total=$((NCELLS * REPS))
+while [ $rep -le "$REPS" ]; do
+	: >$OUT/counters.$rep
+	while read -r t e wl at; do
+		n=$((n + 1))
+		# shellcheck disable=SC2046 # the fields of run_cell's line
+		set -- $(run_cell "$t" "$e" "$wl" "$at" "$rep")
+		say "[$n/$total] rep $rep $t $e $wl attrs=$at: ${2} IOPS, ctxt $3 (fio rc $4)"
+		[ "$4" = 0 ] || { head -c 600 "$OUT/$1.err"; echo; }
+	done <$CELLS
+	# This repetition's results off the guest (between cells, then a pause
+	# so the serial console has drained before the next measurement).
+	for f in "$OUT"/*."$rep".json "$OUT"/*."$rep".attr.json; do
+		[ -f "$f" ] && blob "$(basename "$f")" "$f" && rm -f "$f"
+	done
+	blob counters.$rep $OUT/counters.$rep
+	sleep 1
+	rep=$((rep + 1))
+done
+
+echo "AABENCH-MATRIX-DONE"
+
+# ---- profiles (after the measurements; they perturb what they watch) ----
+if [ "$PERF" = 1 ] && command -v perf >/dev/null; then
+	# shellcheck source=tools/testing/bench/profile.sh
+	. /tests/bench/profile.sh
+fi
+
+aa_pass bench.matrix
+dmsetup remove_all
+echo 0 >$d/power
+rmdir $d
+aa_done

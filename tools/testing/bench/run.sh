@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: boot the test guest once and run the benchmark matrix of
+# tools/testing/bench/guest.sh in it; take the results off the console and
+# write, into build/bench/ (BENCH_OUT=DIR):
+#   results.json   every repetition of every cell, medians, ratios, targets
+#   results.md     the ratio table with each target met / not met
+#   results.png    a chart (gnuplot)
+#   console.log    the guest console
+# Expects the modules and the fio engine (build/user/guest/aioattr.so) to
+# be built; the Makefile's bench target sees to it.
+#
+# Knobs (environment): BENCH_RUNTIME (s per fio run, default 2),
+# BENCH_REPS (default 3), BENCH_ONLY (extended regex over the cell lines
+# "target engine workload attrs", e.g. 'iocrypt|crypt'), BENCH_PERF (1:
+# perf profiles of a few cells after the matrix; default 0, see
+# Documentation/aio_attr/performance.rst), VM_MEM (1G),
+# BENCH_SCHED (aiodemo's I/O scheduler: none (default) or mq-deadline),
+# BENCH_TIMEOUT (whole boot, s; default from the cell count).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+VM=$HERE/../vm
+# shellcheck source=scripts/harness-lib.sh
+. "$HERE/../../../scripts/harness-lib.sh"
+
+KV=$(aa_kver)
+OUT=${BENCH_OUT:-$AA_BUILD/bench}
+LOG=$OUT/console.log
+GUEST_BIN_DIR=${GUEST_BIN_DIR:-$AA_BUILD/user/guest}
+RUNTIME=${BENCH_RUNTIME:-2}
+REPS=${BENCH_REPS:-3}
+# (the kernel command line splits at blanks: they match any character)
+ONLY=${BENCH_ONLY:-}
+ONLY=${ONLY// /.}
+PERF=${BENCH_PERF:-0}
+SCHED=${BENCH_SCHED:-none}
+VM_MEM=${VM_MEM:-1G}
+PY=/usr/bin/python3
+
+[[ -f $GUEST_BIN_DIR/aioattr.so ]] ||
+	aa_die "no fio engine $GUEST_BIN_DIR/aioattr.so: run 'make fio-engine' (make bench does)"
+for t in gnuplot "$PY" qemu-system-x86_64 cryptsetup; do
+	command -v "$t" >/dev/null || aa_die "missing $t: run 'make deps'"
+done
+
+# our_modules - the .ko files the kbuild of this tree produced.
+our_modules() {
+	find "$AA_PROJ/fs" "$AA_PROJ/drivers" -name '*.ko' 2>/dev/null || true
+}
+
+# copy_elf ROOT FILE [DEST] - FILE and its shared libraries into ROOT.
+copy_elf() {
+	local root=$1 file=$2 dest=${3:-$2} lib
+	install -D -m 0755 "$file" "$root$dest"
+	while read -r lib; do
+		[[ -e $root$lib ]] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+	done < <(ldd "$file" 2>/dev/null | grep -oE '/[^ ]+' || true)
+}
+
+# extra_cpio KIMG OUT - an uncompressed cpio with the bench script, its
+# profile helper, cryptsetup, perf, the AF_ALG modules and dm-zero.  It goes in
+# front of the harness's lz4 initramfs: the kernel unpacks both, in order
+# (as with an early microcode archive), so the harness's own initramfs and
+# scripts stay as they are and the bench is no part of `make check`.
+extra_cpio() {
+	local kimg=$1 out=$2 root ko
+	root=$(mktemp -d "${TMPDIR:-/tmp}/aio_attr-bench.XXXXXX")
+	install -D -m 0755 "$HERE/guest.sh" "$root/tests/bench.sh"
+	install -D -m 0644 "$HERE/profile.sh" "$root/tests/bench/profile.sh"
+	copy_elf "$root" "$(command -v cryptsetup)" /usr/sbin/cryptsetup
+	if [[ $PERF == 1 ]] && command -v perf >/dev/null; then
+		copy_elf "$root" "$(readlink -f "$(command -v perf)")" /usr/bin/perf
+	fi
+	for ko in af_alg algif_skcipher dm-zero; do
+		ko=$(find "$kimg/lib/modules/$KV/kernel" -name "$ko.ko" | head -n1)
+		[[ -n $ko ]] && install -D -m 0644 "$ko" "$root/tests/bench/$(basename "$ko")"
+	done
+	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out"
+	rm -rf "$root"
+}
+
+# boot TIMEOUT KIMG - run the guest with the one test "bench"; progress
+# lines on the terminal as they come.
+boot() {
+	local hard=$1 kimg=$2 qpid rc=0
+	: >"$LOG"
+	aa_step "bench: booting $KV (hard timeout ${hard}s)"
+	timeout -k 10 "$hard" qemu-system-x86_64 -M q35 -cpu max -m "$VM_MEM" -smp 2 \
+		-accel tcg,thread=multi -nic none -display none -monitor none \
+		-serial "file:$LOG" -no-reboot \
+		-kernel "$kimg/boot/vmlinuz-$KV" -initrd "$OUT/initrd.img" \
+		-append "console=ttyS0 quiet panic=-1 clocksource=tsc tsc=reliable aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}" \
+		</dev/null >"$OUT/qemu.out" 2>&1 &
+	qpid=$!
+	# shellcheck disable=SC2064 # qpid is fixed now
+	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
+	tail -n +1 -F --pid="$qpid" "$LOG" 2>/dev/null |
+		grep --line-buffered -aE '^(AABENCH: |AATEST: |AABENCH-META)' |
+		sed -u 's/\r$//; s/^AABENCH: /  /; s/^/  /' &
+	# A guest that stops printing for BENCH_STALL seconds (default 240) is
+	# hung: stop it, keep what it printed.
+	(
+		last=0
+		while kill -0 "$qpid" 2>/dev/null; do
+			sleep 10
+			now=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+			if ((now != last)); then
+				last=$now quiet=0
+			else
+				quiet=$((${quiet:-0} + 10))
+				if ((quiet >= ${BENCH_STALL:-240})); then
+					echo "  bench: no console output for ${quiet}s: stopping the guest" >&2
+					kill "$qpid" 2>/dev/null
+				fi
+			fi
+		done
+	) &
+	wait "$qpid" || rc=$?
+	wait || true
+	trap - EXIT INT TERM
+	return "$rc"
+}
+
+main() {
+	local kimg fio qrc=0 ncells hard start
+	start=$(date +%s)
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+	kimg=$("$VM/fetch-kernel.sh")
+	fio=$("$VM/build-fio.sh")
+	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*libaio' ||
+		aa_die "the guest fio ($fio) has no libaio engine"
+	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*io_uring' ||
+		aa_die "the guest fio ($fio) has no io_uring engine"
+	mapfile -t kos < <(our_modules)
+	aa_step "bench: initramfs (${#kos[@]} modules of ours)"
+	"$VM/mkinitramfs.sh" "$kimg" "$OUT/initrd.base.img" "$fio" "$GUEST_BIN_DIR" "${kos[@]}"
+	extra_cpio "$kimg" "$OUT/initrd.bench.cpio"
+	cat "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img" >"$OUT/initrd.img"
+	rm -f "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img"
+	# 81 cells; a fio run costs its runtime plus ~1.3 s of start and stop.
+	ncells=81
+	hard=${BENCH_TIMEOUT:-$((300 + ncells * REPS * (RUNTIME + 4)))}
+	boot "$hard" "$kimg" || qrc=$?
+	aa_step "bench: guest finished (qemu status $qrc) after $(($(date +%s) - start)) s"
+	tr -d '\r' <"$LOG" >"$OUT/console.clean.log"
+	"$PY" "$HERE/analyze.py" "$OUT/console.clean.log" "$OUT" || aa_die "analysis failed"
+	gnuplot "$OUT/chart.gp" 2>"$OUT/gnuplot.err" ||
+		echo "bench: no chart ($(head -n1 "$OUT/gnuplot.err")) - a subset of the cells?" >&2
+	echo
+	cat "$OUT/results.md"
+	echo
+	aa_step "bench: $OUT/results.json, $OUT/results.md, $OUT/results.png" \
+		"(whole run $(($(date +%s) - start)) s)"
+	grep -q '^AABENCH-MATRIX-DONE' "$OUT/console.clean.log" ||
+		aa_die "the guest did not finish the matrix (qemu status $qrc); see $LOG"
+	grep -q '^AATEST: PASS bench.matrix' "$OUT/console.clean.log" ||
+		echo "bench: the matrix is complete, but the guest did not finish cleanly" \
+			"(profiles?); see $LOG" >&2
+}
+
+main "$@"
