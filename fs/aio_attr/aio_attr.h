@@ -107,13 +107,6 @@ struct aa_ctx {
 	struct work_struct	free_work;
 };
 
-/* Which way a request is carried out. */
-enum aa_kind {
-	AA_KIND_BDEV,		/* our own bio on an O_DIRECT block device */
-	AA_KIND_KIOCB,		/* the file's read_iter/write_iter */
-	AA_KIND_SYNC,		/* fsync or fdatasync from a worker */
-};
-
 /**
  * struct aa_req - one request from submission until its event is posted
  * @iod:	the descriptor drivers fill
@@ -122,21 +115,20 @@ enum aa_kind {
  * @user_data:	from the sqe
  * @result:	bytes or -errno; the first error wins
  * @refs:	one for the event, one more while pages await a deferred release
- * @kind:	enum aa_kind
  * @op:		enum aio_attr_op
  * @dirty:	pages were dirtied for a read and must stay dirty
  * @in_submit:	the submitting task has not finished with the request
  * @submitter:	the submitting task, compared only (no reference held)
  * @bytes:	length of the transfer, the result on success
- * @cred:	AA_KIND_SYNC: credentials of the submitter
+ * @cred:	FSYNC/FDATASYNC: credentials of the submitter
  * @ov_link:	&aa_ctx.overflow, or a private list of requests to free
  * @rcu:	the request is freed after a grace period (lookup table)
  * @work:	fsync worker or deferred page release
- * @bio:	AA_KIND_BDEV: the bio, embedded
- * @bvecs:	AA_KIND_BDEV: bvec table, @inline_vecs or allocated
- * @nr_vecs:	AA_KIND_BDEV: pinned pages in @bvecs
- * @inline_vecs: AA_KIND_BDEV: table for small requests
- * @kiocb:	AA_KIND_KIOCB: the kiocb
+ * @bio:	O_DIRECT block device: the bio, embedded
+ * @bvecs:	O_DIRECT block device: bvec table, @inline_vecs or allocated
+ * @nr_vecs:	O_DIRECT block device: pinned pages in @bvecs
+ * @inline_vecs: O_DIRECT block device: table for small requests
+ * @kiocb:	kiocb path: the kiocb
  */
 struct aa_req {
 	struct iodesc		iod;
@@ -145,7 +137,6 @@ struct aa_req {
 	u64			user_data;
 	atomic64_t		result;
 	refcount_t		refs;
-	u8			kind;
 	u8			op;
 	bool			dirty;
 	atomic_t		in_submit;

@@ -340,7 +340,6 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	req->kind = AA_KIND_BDEV;
 	if (file)
 		req->file = get_file(file);
 
@@ -457,7 +456,6 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	req->kind = AA_KIND_KIOCB;
 	req->file = get_file(file);
 	req->kiocb.ki_filp = file;
 	req->kiocb.ki_flags = iocb_flags(file);
@@ -515,7 +513,6 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 	req = aa_req_alloc(ctx, sqe->opcode, sqe->user_data, sqe->attr_mask);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
-	req->kind = AA_KIND_SYNC;
 	req->file = get_file(file);
 	req->cred = get_current_cred();
 	INIT_WORK(&req->work, aa_sync_work);
