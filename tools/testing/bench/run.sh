@@ -86,13 +86,9 @@ boot() {
 	local hard=$1 kimg=$2 qpid rc=0
 	: >"$LOG"
 	aa_step "bench: booting $KV (hard timeout ${hard}s)"
-	timeout -k 10 "$hard" qemu-system-x86_64 -M q35 -cpu max -m "$VM_MEM" -smp 2 \
-		-accel tcg,thread=multi -nic none -display none -monitor none \
-		-serial "file:$LOG" -no-reboot \
-		-kernel "$kimg/boot/vmlinuz-$KV" -initrd "$OUT/initrd.img" \
-		-append "console=ttyS0 quiet panic=-1 clocksource=tsc tsc=reliable aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}" \
-		</dev/null >"$OUT/qemu.out" 2>&1 &
-	qpid=$!
+	aa_qemu_start "$hard" "$kimg" "$OUT/initrd.img" "$LOG" "$OUT/qemu.out" \
+		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}"
+	qpid=$AA_QEMU_PID
 	# shellcheck disable=SC2064 # qpid is fixed now
 	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
 	tail -n +1 -F --pid="$qpid" "$LOG" 2>/dev/null |

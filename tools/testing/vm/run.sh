@@ -44,13 +44,9 @@ boot() {
 	hard=${VM_TIMEOUT:-$((120 + n * (AA_TEST_TIMEOUT + 30)))}
 	: >"$LOG"
 	aa_step "vm: booting $KV (tests: ${list//,/ }; hard timeout ${hard}s)"
-	timeout -k 10 "$hard" qemu-system-x86_64 -M q35 -cpu max -m "$VM_MEM" -smp 2 \
-		-accel tcg,thread=multi -nic none -display none -monitor none \
-		-serial "file:$LOG" -no-reboot \
-		-kernel "$kimg/boot/vmlinuz-$KV" -initrd "$OUT/initrd.img" \
-		-append "console=ttyS0 quiet panic=-1 clocksource=tsc tsc=reliable aa.tests=$list aa.timeout=$AA_TEST_TIMEOUT" \
-		</dev/null >"$OUT/qemu.out" 2>&1 &
-	qpid=$!
+	aa_qemu_start "$hard" "$kimg" "$OUT/initrd.img" "$LOG" "$OUT/qemu.out" \
+		"aa.tests=$list aa.timeout=$AA_TEST_TIMEOUT"
+	qpid=$AA_QEMU_PID
 	# shellcheck disable=SC2064 # qpid is fixed now
 	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
 	# Progress: result lines as the guest prints them.
