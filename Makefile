@@ -28,7 +28,7 @@ export AIO_ATTR_CACHE TESTS
 KCONFIG_SYMS := CONFIG_AIO_ATTR=m CONFIG_AIO_ATTR_DEMO=m CONFIG_DM_IOCRYPT=m
 KBUILD = $(MAKE) -j$(shell nproc) -C $(KDIR) M=$(PROJ) W=1 AIO_ATTR_WERROR=y $(KCONFIG_SYMS)
 
-.PHONY: all modules deps sparse utest user kunit vmtest check install \
+.PHONY: all modules deps sparse utest user kunit vmtest vmtest-debug check install \
 	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck
 
 all: modules
@@ -42,6 +42,7 @@ help:
 	@echo '  make coccicheck  no struct kiocb access in drivers/ (coccinelle)'
 	@echo '  make kunit     KUnit suites under UML'
 	@echo '  make vmtest    guest tests in qemu (TESTS="smoke ...")'
+	@echo '  make vmtest-debug  the same on a KASAN/lockdep kernel (built once, cached)'
 	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
 	@echo 'make bench       side-by-side benchmarks in one guest boot (~10 min; not in check)'
 	@echo 'make install     modules, uapi header, library, pkg-config file'
@@ -76,6 +77,16 @@ vmtest: deps modules
 	@$(MAKE) --no-print-directory fio-engine || \
 		echo 'vmtest: the fio engine did not build; its tests will fail'
 	@$(PROJ)/tools/testing/vm/run.sh $(TESTS)
+
+# The guest tests on the debug kernel (KASAN, KFENCE, lockdep, atomic sleep,
+# debug objects; tools/testing/vm/debug.config), built from linux-source-6.1
+# on first use and cached; our modules are built against it by run.sh.
+vmtest-debug: deps
+	@$(PROJ)/scripts/utest.sh build || \
+		echo 'vmtest-debug: C++ guest programs did not build; going on without them'
+	@$(MAKE) --no-print-directory fio-engine || \
+		echo 'vmtest-debug: the fio engine did not build; its tests will fail'
+	@$(PROJ)/tools/testing/vm/run.sh --debug $(TESTS)
 
 # The fio external engine, built against the same fio source as the guest's
 # fio; the guest packs build/user/guest/aioattr.so as /tests/lib/aioattr.so.

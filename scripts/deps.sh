@@ -10,9 +10,10 @@ set -euo pipefail
 PKGS=(linux-headers-amd64 make gcc sparse coccinelle dkms)
 # VM harness: guest kernel download, initramfs, tests, fio from source.
 PKGS+=(qemu-system-x86 busybox-static kmod cpio lz4 fio dmsetup cryptsetup-bin
-	dpkg-dev libaio-dev zlib1g-dev libelf-dev libssl-dev keyutils e2fsprogs)
-# KUnit under UML.
-PKGS+=(linux-source-6.1 flex bison bc python3 xz-utils)
+	dpkg-dev libaio-dev zlib1g-dev keyutils e2fsprogs)
+# KUnit under UML, and the debug guest kernel (vmtest-debug): both are
+# built from linux-source-6.1; objtool needs libelf, certs/ needs libssl.
+PKGS+=(linux-source-6.1 flex bison bc python3 xz-utils libelf-dev libssl-dev)
 # User-space library and its tests; plots for the demo.
 PKGS+=(cmake g++ libgtest-dev googletest pkgconf gnuplot-nox)
 

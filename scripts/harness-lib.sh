@@ -12,6 +12,25 @@ AA_CACHE=${AIO_ATTR_CACHE:-/var/cache/aio_attr}
 AA_BUILD=$AA_PROJ/build
 AA_RESULTS=$AA_BUILD/results
 
+# Kernel messages that fail a run (guest dmesg, the UML KUnit log).  Reports
+# of the debug options start with "BUG:" (KASAN, KFENCE, sleeping in atomic
+# context, scheduling while atomic) or "WARNING:" (lockdep, ODEBUG); their
+# other forms are listed too in case a report's first line is lost.
+AA_BAD_KERNEL_RE='WARNING:|BUG:|Oops|general protection|lockdep|possible recursive locking'
+AA_BAD_KERNEL_RE+='|circular locking|KASAN|kmemleak|Objects remaining|UBSAN|Kernel panic'
+AA_BAD_KERNEL_RE+='|blocked for more than|rcu.*detected stall|list_(add|del) corruption|refcount_t:'
+AA_BAD_KERNEL_RE+='|sleeping function called from invalid context|scheduling while atomic'
+AA_BAD_KERNEL_RE+='|KFENCE|ODEBUG:.*object type|ODEBUG.*disabled|inconsistent lock state'
+AA_BAD_KERNEL_RE+='|INFO: trying to register non-static key|suspicious RCU usage'
+# Lines that match but report nothing (boot banners of the debug options).
+AA_KERNEL_OK_RE='RCU lockdep checking is enabled'
+
+# aa_kernel_reports LOG OUT - write the kernel-report lines of LOG to OUT;
+# true if there are any.
+aa_kernel_reports() {
+	grep -E "$AA_BAD_KERNEL_RE" "$1" | grep -vE "$AA_KERNEL_OK_RE" >"$2"
+}
+
 # aa_step MSG... - print a progress line with a timestamp (on stderr, so
 # that scripts can print their result on stdout).
 aa_step() {

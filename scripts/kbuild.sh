@@ -3,6 +3,8 @@
 # Run one kbuild command for our out-of-tree modules and judge its output.
 #   kbuild.sh build  MAKE-COMMAND...   modules, W=1: fails on any warning
 #   kbuild.sh sparse MAKE-COMMAND...   C=2: fails if sparse reports on our files
+#   kbuild.sh build-debug MAKE-COMMAND...  like build (the modules for the
+#                                      debug kernel; part of vmtest-debug)
 # The log goes to build/logs/<mode>.log; the result to build/results/.
 set -euo pipefail
 # shellcheck source=scripts/harness-lib.sh
@@ -21,7 +23,7 @@ rc=0
 # warnings (modpost, kernel-doc) say "WARNING:" or "warning:" too.
 diag_re='(^|[[:space:]])(warning|error|WARNING|ERROR)[: ]'
 case $mode in
-build)
+build | build-debug)
 	bad=$(grep -E "$diag_re" "$log" || true)
 	;;
 sparse)

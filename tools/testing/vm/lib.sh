@@ -104,5 +104,10 @@ aa_configfs_clean() {
 	return 0
 }
 
+# aa_scaled SECS - SECS times the slowdown of the guest kernel
+# ($AA_TIME_SCALE: 1 on the Debian kernel, 4 on the debug kernel); use it
+# for every time limit a test sets, e.g. aa_stress --timeout "$(aa_scaled 300)".
+aa_scaled() { echo $(($1 * ${AA_TIME_SCALE:-1})); }
+
 # aa_done - exit with the status the reported results call for.
 aa_done() { exit "$AA_FAILED"; }
