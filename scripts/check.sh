@@ -10,7 +10,7 @@ set -euo pipefail
 
 MAKE=${MAKE:-make}
 # Layer = make target; the build of the modules and sparse count too.
-LAYERS=(utest modules sparse coccicheck kunit vmtest)
+LAYERS=(utest modules sparse coccicheck kunit vmtest vmtest-debug)
 declare -A RESFILE=([modules]=build)
 
 rm -rf "$AA_RESULTS"
@@ -28,7 +28,7 @@ for layer in "${LAYERS[@]}"; do
 		echo "$layer: did not run to the end (see above)"
 		p=0 f=1 s=0
 	fi
-	printf '%-8s %4d passed, %d failed, %d skipped (%ds)\n' \
+	printf '%-14s %4d passed, %d failed, %d skipped (%ds)\n' \
 		"$layer:" "$p" "$f" "$s" $((SECONDS - t0)) >>"$AA_RESULTS/summary"
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 done
