@@ -4,7 +4,8 @@
 # Run our KUnit suites under UML: linux-source-6.1 extracted once into the
 # cache, our code grafted in (graft.manifest), kunit.py builds and runs it.
 # Prints every case and "kunit: N passed, M failed"; a build failure counts
-# as one failure, with the compiler output shown.
+# as one failure, with the compiler output shown, and so does any kernel
+# report (lockdep, KASAN, ...; the kunitconfig turns those debug options on).
 # Environment: KUNITCONFIG (default aio_attr.kunitconfig beside this file),
 # KUNIT_ARGS (extra kunit.py arguments, e.g. --kernel_args=...).
 set -euo pipefail
@@ -77,6 +78,14 @@ main() {
 	((rc != 0 && failed == 0)) && failed=1
 	# No case at all is a failure too: the suites did not get built in.
 	((passed + failed + skipped == 0)) && failed=1
+	# A kernel report (lockdep, KASAN, atomic sleep, debug objects) during
+	# the run fails it even when every case passed.
+	if aa_kernel_reports "$build/test.log" "$OUT/kernel-bad.log"; then
+		echo "kunit: FAIL kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines" \
+			"(full log $build/test.log):"
+		head -n 40 "$OUT/kernel-bad.log" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
 	aa_result kunit "$passed" "$failed" "$skipped"
 	((failed == 0))
 }
