@@ -27,21 +27,31 @@
 /* Biggest entry: the fixed part and one record for every known id. */
 #define AA_MAX_EVENT_BYTES	AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR)
 #define AA_INLINE_VECS		4
+/* Lookup keys embedded in an iodesc: its own table, carried tables. */
+#define AA_OWN_KEYS		2
 #define AA_INLINE_CARRY		2
 
 /*
- * struct aa_key - one entry of the bio -> iodesc lookup table.  The key is
- * the address of a bvec table: clones and splits of a bio share it.
+ * struct aa_key - one entry of the bio -> iodesc lookup table: the part of
+ * a registered bvec table that lies in one page.  Lookups hash the page of
+ * a bio's bi_io_vec and match the range, so a bio that points into the
+ * middle of a table (a split handed to loop) finds it too.  A table that
+ * spans several pages has one key per page, in an array; only the first
+ * key of a carried array is linked on iodesc::carried and knows @nr.
  * Freed only after an RCU grace period, because lookups walk buckets
  * under rcu_read_lock() from any context.
  */
 struct aa_key {
 	struct hlist_node	node;
-	const void		*key;
+	unsigned long		start;
+	unsigned long		end;	/* exclusive, within start's page */
+	const void		*table;	/* the whole table's address */
 	struct iodesc		*iod;
-	struct list_head	link;	/* iodesc::carried */
+	struct list_head	link;	/* iodesc::carried, first key only */
 	struct rcu_head		rcu;
+	unsigned short		nr;	/* keys in this array, first key only */
 	bool			hashed;
+	bool			carried;
 	bool			embedded;
 	bool			busy;	/* embedded slot in use */
 };
@@ -55,6 +65,8 @@ enum {
 /*
  * struct iodesc - the opaque descriptor drivers see.  The values are
  * updated lock-free from any context; @handled has one bit per id.
+ * @keys or @more_keys (when the table spans more pages) hold the keys of
+ * the request's own bvec table, @nr_keys of them.
  */
 struct iodesc {
 	u64			want;
@@ -62,7 +74,9 @@ struct iodesc {
 	unsigned long		handled;
 	unsigned long		flags;
 	atomic64_t		val[AIO_ATTR_NR];
-	struct aa_key		key;
+	struct aa_key		keys[AA_OWN_KEYS];
+	struct aa_key		*more_keys;
+	unsigned int		nr_keys;
 	spinlock_t		carry_lock;	/* irq-safe, protects @carried */
 	struct list_head	carried;
 	struct aa_key		carry_slot[AA_INLINE_CARRY];
@@ -194,9 +208,13 @@ unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 /* iodesc.c */
 int aa_lookup_init(unsigned int entries);
 void aa_lookup_exit(void);
+void aa_lookup_get(void);
+void aa_lookup_put(void);
 void aa_iod_init(struct iodesc *iod, u64 want);
-int aa_iod_register(struct iodesc *iod, const void *bvec_table);
+int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
+		    gfp_t gfp);
 void aa_iod_unregister_all(struct iodesc *iod);
+void aa_iod_release(struct iodesc *iod);
 void aa_iod_finish(struct iodesc *iod, bool inline_done);
 
 /* submit.c */

@@ -327,6 +327,7 @@ static void aa_ctx_free_work(struct work_struct *work)
 		eventfd_ctx_put(ctx->evfd);
 	vfree(ctx->hdr);
 	kfree(ctx);
+	aa_lookup_put();
 	atomic_dec(&aa_stats.contexts);
 	module_put(THIS_MODULE);
 }
@@ -355,6 +356,7 @@ struct aa_ctx *aa_ctx_alloc(void)
 	INIT_WORK(&ctx->free_work, aa_ctx_free_work);
 	__module_get(THIS_MODULE);
 	atomic_inc(&aa_stats.contexts);
+	aa_lookup_get();
 	return ctx;
 }
 

@@ -302,17 +302,23 @@ static void iodesc_lookup_clone_and_split(struct kunit *test)
 	struct bio_vec vecs[2], other[1];
 	struct bio parent = {}, clone = {}, foreign = {};
 	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	struct iodesc *iod2 = kunit_kzalloc(test, sizeof(*iod2), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, iod);
+	KUNIT_ASSERT_NOT_NULL(test, iod2);
 	aa_iod_init(iod, AIO_ATTR_ALL);
 	parent.bi_io_vec = vecs;
 	clone.bi_io_vec = vecs;		/* clones share the bvec table */
 	foreign.bi_io_vec = other;
-	KUNIT_ASSERT_EQ(test, aa_iod_register(iod, vecs), 0);
+	KUNIT_ASSERT_EQ(test,
+			aa_iod_register(iod, vecs, sizeof(vecs), GFP_KERNEL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&parent), iod);
 	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&clone), iod);
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&foreign));
-	KUNIT_EXPECT_EQ(test, aa_iod_register(iod, vecs), -EEXIST);
+	/* the same table for another request is a bug */
+	aa_iod_init(iod2, AIO_ATTR_ALL);
+	KUNIT_EXPECT_EQ(test, aa_iod_register(iod2, vecs, sizeof(vecs),
+					      GFP_KERNEL), -EEXIST);
 	aa_iod_unregister_all(iod);
 	/* nothing stale after completion */
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&clone));
@@ -328,7 +334,8 @@ static void iodesc_carry_and_uncarry(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, iod);
 	aa_iod_init(iod, AIO_ATTR_ALL);
-	KUNIT_ASSERT_EQ(test, aa_iod_register(iod, vecs), 0);
+	KUNIT_ASSERT_EQ(test,
+			aa_iod_register(iod, vecs, sizeof(vecs), GFP_KERNEL), 0);
 	b1.bi_io_vec = bounce1;
 	b2.bi_io_vec = bounce2;
 	b3.bi_io_vec = bounce3;
@@ -349,6 +356,86 @@ static void iodesc_carry_and_uncarry(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b2));
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b3));
 	synchronize_rcu();
+}
+
+/* loop builds its backing file's bios over &table[idx] for a split */
+static void iodesc_lookup_inside_table(struct kunit *test)
+{
+	struct bio_vec vecs[8];
+	struct bio inside = {}, past = {};
+	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	struct iodesc *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, iod);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	aa_iod_init(iod, AIO_ATTR_ALL);
+	aa_iod_init(other, AIO_ATTR_ALL);
+	KUNIT_ASSERT_EQ(test,
+			aa_iod_register(iod, vecs, sizeof(vecs), GFP_KERNEL), 0);
+	inside.bi_io_vec = &vecs[5];
+	past.bi_io_vec = &vecs[8];
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&inside), iod);
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&past));
+	/* a table overlapping a registered one is a bug */
+	KUNIT_EXPECT_EQ(test, aa_iod_register(other, &vecs[6],
+					      2 * sizeof(*vecs), GFP_KERNEL),
+			-EEXIST);
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&inside), iod);
+	aa_iod_unregister_all(iod);
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&inside));
+	synchronize_rcu();
+}
+
+/* Tables across page boundaries: one key per page, every entry found. */
+static void iodesc_lookup_multi_page(struct kunit *test)
+{
+	const unsigned int nr = 3 * PAGE_SIZE / sizeof(struct bio_vec);
+	struct bio_vec *big = kunit_kcalloc(test, nr, sizeof(*big), GFP_KERNEL);
+	void *two = kunit_kzalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	struct bio_vec *straddle;
+	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	struct iodesc *iod2 = kunit_kzalloc(test, sizeof(*iod2), GFP_KERNEL);
+	struct bio b = {}, carried = {};
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, two);
+	KUNIT_ASSERT_NOT_NULL(test, iod);
+	KUNIT_ASSERT_NOT_NULL(test, iod2);
+	/* 4 entries, 2 on each side of a page boundary */
+	straddle = (struct bio_vec *)(PTR_ALIGN(two, PAGE_SIZE) + PAGE_SIZE -
+				      2 * sizeof(*straddle));
+	aa_iod_init(iod, AIO_ATTR_ALL);
+	aa_iod_init(iod2, AIO_ATTR_ALL);
+	KUNIT_ASSERT_EQ(test, aa_iod_register(iod, big, nr * sizeof(*big),
+					      GFP_KERNEL), 0);
+	KUNIT_EXPECT_GE(test, iod->nr_keys, 3U);
+	for (i = 0; i < nr; i += 37) {
+		b.bi_io_vec = &big[i];
+		KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&b), iod);
+	}
+	b.bi_io_vec = &big[nr - 1];
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&b), iod);
+
+	/* a driver's own bio whose table straddles a page boundary */
+	carried.bi_io_vec = straddle;
+	carried.bi_max_vecs = 4;
+	KUNIT_ASSERT_EQ(test, aa_iod_register(iod2, two, sizeof(*straddle),
+					      GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iodesc_carry(iod2, &carried, GFP_KERNEL), 0);
+	b.bi_io_vec = &straddle[3];
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&b), iod2);
+	iodesc_uncarry(&carried);
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b));
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&carried));
+
+	aa_iod_unregister_all(iod);
+	aa_iod_unregister_all(iod2);
+	b.bi_io_vec = &big[nr / 2];
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b));
+	synchronize_rcu();
+	aa_iod_release(iod);
+	aa_iod_release(iod2);
 }
 
 static void iodesc_combine_rules(struct kunit *test)
@@ -422,13 +509,29 @@ static void iodesc_completion_ctx(struct kunit *test)
 static struct kunit_case aa_iodesc_cases[] = {
 	KUNIT_CASE(iodesc_lookup_clone_and_split),
 	KUNIT_CASE(iodesc_carry_and_uncarry),
+	KUNIT_CASE(iodesc_lookup_inside_table),
+	KUNIT_CASE(iodesc_lookup_multi_page),
 	KUNIT_CASE(iodesc_combine_rules),
 	KUNIT_CASE(iodesc_completion_ctx),
 	{}
 };
 
+/* Lookups answer only while somebody may have registered keys. */
+static int aa_iodesc_init(struct kunit *test)
+{
+	aa_lookup_get();
+	return 0;
+}
+
+static void aa_iodesc_exit(struct kunit *test)
+{
+	aa_lookup_put();
+}
+
 static struct kunit_suite aa_iodesc_suite = {
 	.name = "aio_attr_iodesc",
+	.init = aa_iodesc_init,
+	.exit = aa_iodesc_exit,
 	.test_cases = aa_iodesc_cases,
 };
 

@@ -56,7 +56,10 @@ void aa_req_cache_exit(void)
 
 static void aa_req_free_rcu(struct rcu_head *rcu)
 {
-	kmem_cache_free(aa_req_cache, container_of(rcu, struct aa_req, rcu));
+	struct aa_req *req = container_of(rcu, struct aa_req, rcu);
+
+	aa_iod_release(&req->iod);
+	kmem_cache_free(aa_req_cache, req);
 }
 
 /**
@@ -405,7 +408,8 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 				set_page_dirty_lock(req->bvecs[i].bv_page);
 	}
 
-	ret = aa_iod_register(&req->iod, req->bio.bi_io_vec);
+	ret = aa_iod_register(&req->iod, req->bio.bi_io_vec,
+			      nr * sizeof(*req->bvecs), GFP_KERNEL);
 	if (ret)
 		goto unpin;
 	submit_bio(&req->bio);
