@@ -16,7 +16,7 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/percpu_counter.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -171,17 +171,30 @@ struct aa_req {
 	};
 };
 
-/* Global statistics, shown in /sys/class/misc/aio_attr/. */
+/*
+ * Global state, shown in /sys/class/misc/aio_attr/.  The counters every
+ * I/O bumps are per CPU; the in-flight count needs one global atomic for
+ * its limit and sits alone in its cache line.
+ */
 struct aa_stats {
 	atomic_t		contexts;
-	atomic_t		inflight;
-	atomic64_t		submitted;
-	atomic64_t		completed;
-	atomic64_t		overflowed;
-	atomic64_t		errors;
+	atomic_t		inflight ____cacheline_aligned_in_smp;
+};
+
+struct aa_pcpu_stats {
+	u64			submitted;
+	u64			completed;
+	u64			overflowed;
+	u64			errors;
 };
 
 extern struct aa_stats aa_stats;
+DECLARE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
+/* Context: any; this_cpu ops are irq-safe. */
+#define aa_stat_inc(field)	this_cpu_inc(aa_pcpu_stats.field)
+#define aa_stat_dec(field)	this_cpu_dec(aa_pcpu_stats.field)
+u64 aa_stat_sum(size_t offset);
+
 extern struct workqueue_struct *aa_wq;
 extern unsigned int aa_max_inflight;
 extern unsigned int aa_max_inflight_total;

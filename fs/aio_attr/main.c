@@ -25,6 +25,7 @@
 #include "aio_attr.h"
 
 struct aa_stats aa_stats;
+DEFINE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 struct workqueue_struct *aa_wq;
 
 /* ---------------------------------------------------------------------
@@ -370,12 +371,32 @@ static ssize_t name##_show(struct device *dev,				\
 }									\
 static DEVICE_ATTR_RO(name)
 
+/**
+ * aa_stat_sum() - sum of one per-CPU counter
+ * @offset: offsetof() the field in struct aa_pcpu_stats
+ *
+ * Context: any; the sum is a snapshot.
+ * Return: the sum over all possible CPUs.
+ */
+u64 aa_stat_sum(size_t offset)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((void *)per_cpu_ptr(&aa_pcpu_stats, cpu) +
+				offset);
+	return sum;
+}
+
+#define AA_PCPU(field)	aa_stat_sum(offsetof(struct aa_pcpu_stats, field))
+
 AA_STAT_ATTR(contexts, atomic_read(&aa_stats.contexts));
 AA_STAT_ATTR(inflight, atomic_read(&aa_stats.inflight));
-AA_STAT_ATTR(submitted, atomic64_read(&aa_stats.submitted));
-AA_STAT_ATTR(completed, atomic64_read(&aa_stats.completed));
-AA_STAT_ATTR(overflowed, atomic64_read(&aa_stats.overflowed));
-AA_STAT_ATTR(errors, atomic64_read(&aa_stats.errors));
+AA_STAT_ATTR(submitted, AA_PCPU(submitted));
+AA_STAT_ATTR(completed, AA_PCPU(completed));
+AA_STAT_ATTR(overflowed, AA_PCPU(overflowed));
+AA_STAT_ATTR(errors, AA_PCPU(errors));
 
 static struct attribute *aa_attrs[] = {
 	&dev_attr_contexts.attr,

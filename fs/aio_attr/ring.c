@@ -267,12 +267,12 @@ void aa_post(struct aa_req *req)
 			ctx->overflow_nr++;
 			ctx->hdr->overflow_total++;
 			aa_update_overflow_hdr(ctx);
-			atomic64_inc(&aa_stats.overflowed);
+			aa_stat_inc(overflowed);
 		}
 	}
 	spin_unlock_irqrestore(&ctx->lock, flags);
 
-	atomic64_inc(&aa_stats.completed);
+	aa_stat_inc(completed);
 	if (!dead) {
 		if (ctx->evfd)
 			eventfd_signal(ctx->evfd, 1);

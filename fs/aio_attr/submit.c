@@ -127,7 +127,7 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 	atomic_set(&req->in_submit, 1);
 	INIT_LIST_HEAD(&req->ov_link);
 	aa_iod_init(&req->iod, want);
-	atomic64_inc(&aa_stats.submitted);
+	aa_stat_inc(submitted);
 	return req;
 }
 
@@ -150,7 +150,7 @@ static void aa_req_abort(struct aa_req *req)
 		fput(req->file);
 	if (req->cred)
 		put_cred(req->cred);
-	atomic64_dec(&aa_stats.submitted);
+	aa_stat_dec(submitted);
 	refcount_set(&req->refs, 1);
 	aa_req_put(req);
 }
@@ -172,7 +172,7 @@ static void aa_complete(struct aa_req *req, long res)
 		res = -EINTR;
 	atomic64_set(&req->result, res);
 	if (res < 0)
-		atomic64_inc(&aa_stats.errors);
+		aa_stat_inc(errors);
 	aa_iod_unregister_all(&req->iod);
 	aa_iod_finish(&req->iod, aa_req_inline(req));
 	if (req->file) {
