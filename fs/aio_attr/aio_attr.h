@@ -30,6 +30,10 @@
 /* Lookup keys embedded in an iodesc: its own table, carried tables. */
 #define AA_OWN_KEYS		2
 #define AA_INLINE_CARRY		2
+/* Overflowed completions moved into the ring by one atomic-context post. */
+#define AA_ATOMIC_DRAIN		16
+/* ... and per lock hold in process context. */
+#define AA_TASK_DRAIN		64
 
 /*
  * struct aa_key - one entry of the bio -> iodesc lookup table: the part of

@@ -204,18 +204,21 @@ static void aa_update_overflow_hdr(struct aa_ctx *ctx)
 }
 
 /*
- * Move overflowed completions into the ring, oldest first, while they fit.
- * Moved requests go to @done for the caller to release after unlocking.
- * Called with ctx->lock held.
+ * Move up to @max overflowed completions into the ring, oldest first,
+ * while they fit.  Moved requests go to @done for the caller to release
+ * after unlocking.  Called with ctx->lock held (interrupts off), so @max
+ * bounds the time spent here.
  */
 static unsigned int aa_flush_overflow_locked(struct aa_ctx *ctx,
-					     struct list_head *done)
+					     struct list_head *done,
+					     unsigned int max)
 {
 	struct aa_req *req, *next;
 	unsigned int moved = 0;
 
 	list_for_each_entry_safe(req, next, &ctx->overflow, ov_link) {
-		if (!aa_ring_put_locked(ctx, req, AIO_ATTR_EVF_OVERFLOWED))
+		if (moved == max ||
+		    !aa_ring_put_locked(ctx, req, AIO_ATTR_EVF_OVERFLOWED))
 			break;
 		list_move_tail(&req->ov_link, done);
 		ctx->overflow_nr--;
@@ -242,7 +245,14 @@ static void aa_release_list(struct list_head *done)
  *
  * Posts the event into the ring, or appends it to the overflow list when
  * the ring is full or older completions are still waiting there, so order
- * is kept and nothing is lost.  Never sleeps and never allocates.
+ * is kept and nothing is lost.  Never sleeps and never allocates.  At
+ * most AA_ATOMIC_DRAIN older completions are moved from the overflow list
+ * on the way; process context (submit, wait, poll) moves the rest.
+ *
+ * A request parked on the overflow list belongs to the list from the
+ * moment the lock is dropped: a racing close() may release it, and with
+ * it the last context reference.  So the context is pinned for the
+ * wakeups that follow.
  *
  * Context: any, including hardirq.
  */
@@ -258,16 +268,18 @@ void aa_post(struct aa_req *req)
 	if (dead) {
 		list_add_tail(&req->ov_link, &done);
 	} else {
-		aa_flush_overflow_locked(ctx, &done);
+		aa_flush_overflow_locked(ctx, &done, AA_ATOMIC_DRAIN);
 		if (list_empty(&ctx->overflow) &&
 		    aa_ring_put_locked(ctx, req, 0)) {
 			list_add_tail(&req->ov_link, &done);
 		} else {
+			refcount_inc(&ctx->refs);
 			list_add_tail(&req->ov_link, &ctx->overflow);
 			ctx->overflow_nr++;
 			ctx->hdr->overflow_total++;
 			aa_update_overflow_hdr(ctx);
 			aa_stat_inc(overflowed);
+			req = NULL;
 		}
 	}
 	spin_unlock_irqrestore(&ctx->lock, flags);
@@ -279,6 +291,9 @@ void aa_post(struct aa_req *req)
 		if (wq_has_sleeper(&ctx->wait))
 			wake_up_all(&ctx->wait);
 	}
+	/* the pin taken for a parked request */
+	if (!req)
+		aa_ctx_put(ctx);
 	/* may drop the last context reference; ctx is not used after this */
 	aa_release_list(&done);
 }
@@ -290,27 +305,32 @@ void aa_post(struct aa_req *req)
  * @ring: out: events in the ring, at most @limit
  * @overflow: out: completions still on the overflow list
  *
- * The walk over the ring runs after ctx->lock is dropped: entries below
- * the tail snapshot do not change until userspace moves head past them,
- * and a walk that races with that is bounded and checked.
+ * The overflow list is drained in batches of AA_TASK_DRAIN, with the lock
+ * (and interrupts) released between batches.  The walk over the ring runs
+ * after ctx->lock is dropped: entries below the tail snapshot do not
+ * change until userspace moves head past them, and a walk that races
+ * with that is bounded and checked.
  *
- * Context: process or softirq; takes ctx->lock with interrupts off.
+ * Context: process; takes ctx->lock with interrupts off.
  * Return: @ring + @overflow; a damaged ring counts as empty.
  */
 unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 			  u32 *overflow)
 {
-	unsigned long flags;
-	LIST_HEAD(done);
+	unsigned int moved;
 	u32 head, tail;
 	int nr;
 
-	spin_lock_irqsave(&ctx->lock, flags);
-	aa_flush_overflow_locked(ctx, &done);
-	tail = ctx->tail;
-	*overflow = ctx->overflow_nr;
-	spin_unlock_irqrestore(&ctx->lock, flags);
-	aa_release_list(&done);
+	do {
+		LIST_HEAD(done);
+
+		spin_lock_irq(&ctx->lock);
+		moved = aa_flush_overflow_locked(ctx, &done, AA_TASK_DRAIN);
+		tail = ctx->tail;
+		*overflow = ctx->overflow_nr;
+		spin_unlock_irq(&ctx->lock);
+		aa_release_list(&done);
+	} while (moved == AA_TASK_DRAIN && *overflow);
 
 	/* same pairing as in aa_ring_put_locked() */
 	head = smp_load_acquire(&ctx->hdr->head);

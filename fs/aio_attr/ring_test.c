@@ -274,6 +274,55 @@ static void overflow_released_on_kill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&aa_stats.inflight), before);
 }
 
+/*
+ * A completion posted with interrupts off moves at most AA_ATOMIC_DRAIN
+ * older completions from the overflow list, however many would fit;
+ * process context moves the rest.
+ */
+static void overflow_drain_bounded_in_atomic(struct kunit *test)
+{
+	const int parked = 100;
+	struct aa_ctx *ctx = aa_ctx_alloc();
+	u64 *seen = kunit_kcalloc(test, 17 + parked + 1, sizeof(*seen),
+				  GFP_KERNEL);
+	int i, n, overflowed = 0;
+	u32 ring, over;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
+	ctx->ready = true;
+	for (i = 0; i <= 17 + parked; i++) {
+		struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, i,
+						  AIO_ATTR_ALL);
+		unsigned long flags;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(req));
+		aa_iod_finish(&req->iod, false);
+		if (i == 17 + parked) {
+			/* room for 17 again, and this one arrives in "irq" */
+			n = drain(test, ctx, seen, 17, &overflowed);
+			KUNIT_EXPECT_EQ(test, n, 17);
+			local_irq_save(flags);
+			aa_post(req);
+			local_irq_restore(flags);
+		} else {
+			aa_post(req);
+		}
+		aa_req_submitted(req);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->overflow_nr,
+			(u32)(parked - AA_ATOMIC_DRAIN + 1));
+	/* process context finishes the job, in order */
+	n = drain(test, ctx, seen, 17 + parked + 1, &overflowed);
+	KUNIT_EXPECT_EQ(test, n, AA_ATOMIC_DRAIN);
+	KUNIT_EXPECT_EQ(test, seen[0], 17ULL);
+	aa_ctx_ready(ctx, U32_MAX, &ring, &over);
+	KUNIT_EXPECT_EQ(test, ring, 17U);
+	KUNIT_EXPECT_EQ(test, over, (u32)(parked + 1 - AA_ATOMIC_DRAIN - 17));
+	aa_ctx_kill(ctx);
+}
+
 static struct kunit_case aa_ring_cases[] = {
 	KUNIT_CASE(ring_reserve_empty),
 	KUNIT_CASE(ring_reserve_exactly_full),
@@ -285,6 +334,7 @@ static struct kunit_case aa_ring_cases[] = {
 	KUNIT_CASE(count_with_skip),
 	KUNIT_CASE(overflow_keeps_order),
 	KUNIT_CASE(overflow_released_on_kill),
+	KUNIT_CASE(overflow_drain_bounded_in_atomic),
 	{}
 };
 
