@@ -4,6 +4,7 @@
  *
  * main.c	module parameters, the misc device, ioctls, sysfs statistics
  * ring.c	ring arithmetic, entry encoding, posting and the overflow list
+ * user.c	per-user limits and the RLIMIT_MEMLOCK charge of rings
  * iodesc.c	the iodesc driver API and the bio -> iodesc lookup table
  * submit.c	turning a struct aio_attr_sqe into bios or a kiocb
  */
@@ -21,6 +22,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -87,14 +89,37 @@ struct iodesc {
 };
 
 /**
+ * struct aa_user - what one user (uid) holds over all its contexts
+ * @node:	in the table of users
+ * @uid:	the user
+ * @refs:	contexts alive, closed ones with I/O in flight included
+ * @inflight:	requests not yet freed, over all its contexts
+ * @syncs:	FSYNC/FDATASYNC requests not yet finished
+ * @user:	the user's user_struct, whose locked_vm rings are charged to
+ */
+struct aa_user {
+	struct hlist_node	node;
+	kuid_t			uid;
+	unsigned int		refs;	/* under the users' mutex */
+	atomic_t		inflight ____cacheline_aligned_in_smp;
+	atomic_t		syncs;
+	struct user_struct	*user;
+};
+
+/**
  * struct aa_ctx - one open /dev/aio_attr
  * @lock:	irq-safe; protects @tail, @overflow, @overflow_nr, @dead and
  *		the kernel-written header fields
  * @setup_lock:	serialises setup against mmap
- * @hdr:	vmalloc_user() area: header page followed by the data area
+ * @hdr:	vmap() of @pages: header page followed by the data area
  * @data:	start of the data area
  * @ring_bytes:	size of the data area (power of two)
  * @mmap_bytes:	size of the whole area
+ * @pages:	the pages of the area, charged to the memory cgroup
+ * @nr_pages:	number of @pages
+ * @locked_pages: pages charged to @user's RLIMIT_MEMLOCK (0 with
+ *		CAP_IPC_LOCK)
+ * @user:	the opener, whose per-user limits apply
  * @tail:	producer position; the copy in @hdr is for userspace only
  * @overflow:	completed requests waiting for room, oldest first
  * @overflow_nr: length of @overflow
@@ -113,6 +138,10 @@ struct aa_ctx {
 	void			*data;
 	u32			ring_bytes;
 	u32			mmap_bytes;
+	struct page		**pages;
+	unsigned int		nr_pages;
+	unsigned long		locked_pages;
+	struct aa_user		*user;
 	u32			tail;
 	struct list_head	overflow;
 	u32			overflow_nr;
@@ -200,10 +229,14 @@ DECLARE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 u64 aa_stat_sum(size_t offset);
 
 extern struct workqueue_struct *aa_wq;
+extern struct workqueue_struct *aa_sync_wq;
 extern unsigned int aa_max_inflight;
 extern unsigned int aa_max_inflight_total;
 extern unsigned int aa_max_io_bytes;
 extern unsigned int aa_max_ring_bytes;
+extern unsigned int aa_max_contexts_per_user;
+extern unsigned int aa_max_inflight_per_user;
+extern unsigned int aa_max_syncs_per_user;
 
 /* ring.c: pure arithmetic, exposed for KUnit */
 bool aa_ring_reserve(u32 head, u32 tail, u32 size, u32 len, u32 *skip);
@@ -215,6 +248,7 @@ u32 aa_encode_event(void *dst, u64 user_data, s64 result, u16 flags,
 
 /* ring.c: contexts */
 struct aa_ctx *aa_ctx_alloc(void);
+void aa_ctx_free_ring(struct aa_ctx *ctx);
 int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes);
 void aa_ctx_put(struct aa_ctx *ctx);
 void aa_ctx_kill(struct aa_ctx *ctx);
@@ -233,6 +267,12 @@ int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
 void aa_iod_unregister_all(struct iodesc *iod);
 void aa_iod_release(struct iodesc *iod);
 void aa_iod_finish(struct iodesc *iod, bool inline_done);
+
+/* user.c */
+struct aa_user *aa_user_get(void);
+void aa_user_put(struct aa_user *u);
+int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages);
+void aa_user_uncharge_ring(struct aa_ctx *ctx);
 
 /* submit.c */
 int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe);

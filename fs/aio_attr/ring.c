@@ -17,6 +17,7 @@
 #include <linux/hardirq.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/mm.h>
 #include <linux/vmalloc.h>
 
 #include "aio_attr.h"
@@ -339,13 +340,36 @@ unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 	return *ring + *overflow;
 }
 
+/**
+ * aa_ctx_free_ring() - free the ring and give back its charge
+ * @ctx: context
+ *
+ * Context: process.
+ */
+void aa_ctx_free_ring(struct aa_ctx *ctx)
+{
+	unsigned int i;
+
+	if (ctx->hdr)
+		vunmap(ctx->hdr);
+	for (i = 0; i < ctx->nr_pages; i++)
+		__free_page(ctx->pages[i]);
+	kvfree(ctx->pages);
+	aa_user_uncharge_ring(ctx);
+	ctx->hdr = NULL;
+	ctx->data = NULL;
+	ctx->pages = NULL;
+	ctx->nr_pages = 0;
+}
+
 static void aa_ctx_free_work(struct work_struct *work)
 {
 	struct aa_ctx *ctx = container_of(work, struct aa_ctx, free_work);
 
 	if (ctx->evfd)
 		eventfd_ctx_put(ctx->evfd);
-	vfree(ctx->hdr);
+	aa_ctx_free_ring(ctx);
+	aa_user_put(ctx->user);
 	kfree(ctx);
 	aa_lookup_put();
 	atomic_dec(&aa_stats.contexts);
@@ -355,18 +379,27 @@ static void aa_ctx_free_work(struct work_struct *work)
 /**
  * aa_ctx_alloc() - a new context, not yet set up
  *
+ * The context counts against the calling user's max_contexts_per_user.
  * Takes a module reference that lives as long as the context, which can
  * outlive its file while I/O is in flight.
  *
  * Context: process.
- * Return: the context with one reference, or NULL.
+ * Return: the context with one reference, ERR_PTR(-EMFILE) over the
+ * per-user limit, or ERR_PTR(-ENOMEM).
  */
 struct aa_ctx *aa_ctx_alloc(void)
 {
-	struct aa_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	struct aa_user *u = aa_user_get();
+	struct aa_ctx *ctx;
 
-	if (!ctx)
-		return NULL;
+	if (IS_ERR(u))
+		return ERR_CAST(u);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx) {
+		aa_user_put(u);
+		return ERR_PTR(-ENOMEM);
+	}
+	ctx->user = u;
 	spin_lock_init(&ctx->lock);
 	mutex_init(&ctx->setup_lock);
 	INIT_LIST_HEAD(&ctx->overflow);
@@ -385,18 +418,37 @@ struct aa_ctx *aa_ctx_alloc(void)
  * @ctx: context
  * @ring_bytes: data area size, validated by the caller
  *
+ * The pages are charged to the memory cgroup and, unless the caller has
+ * CAP_IPC_LOCK, to the user's RLIMIT_MEMLOCK; they are mapped into
+ * userspace page by page (aa_mmap()) and into the kernel with vmap().
+ *
  * Context: process, with ctx->setup_lock held.
- * Return: 0 or -ENOMEM.
+ * Return: 0, or -ENOMEM (out of memory or over RLIMIT_MEMLOCK).
  */
 int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes)
 {
 	u32 data_off = PAGE_SIZE;
 	u32 total = data_off + PAGE_ALIGN(ring_bytes);
+	unsigned int i, nr = total >> PAGE_SHIFT;
 	struct aio_attr_ring_hdr *hdr;
+	int ret;
 
-	hdr = vmalloc_user(total);
+	ret = aa_user_charge_ring(ctx, nr);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	ctx->pages = kvcalloc(nr, sizeof(*ctx->pages), GFP_KERNEL_ACCOUNT);
+	if (!ctx->pages)
+		goto fail;
+	for (i = 0; i < nr; i++) {
+		ctx->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!ctx->pages[i])
+			goto fail;
+		ctx->nr_pages++;
+	}
+	hdr = vmap(ctx->pages, nr, VM_MAP, PAGE_KERNEL);
 	if (!hdr)
-		return -ENOMEM;
+		goto fail;
 	hdr->mask = ring_bytes - 1;
 	hdr->ring_bytes = ring_bytes;
 	hdr->entry_version = AIO_ATTR_ENTRY_VERSION;
@@ -406,6 +458,9 @@ int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes)
 	ctx->ring_bytes = ring_bytes;
 	ctx->mmap_bytes = total;
 	return 0;
+fail:
+	aa_ctx_free_ring(ctx);
+	return ret;
 }
 
 /**

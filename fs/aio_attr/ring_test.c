@@ -211,7 +211,7 @@ static void overflow_keeps_order(struct kunit *test)
 	int i, got = 0, overflowed = 0, first;
 	u32 ring, over;
 
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
 	ctx->ready = true;
@@ -258,7 +258,7 @@ static void overflow_released_on_kill(struct kunit *test)
 	struct aa_ctx *ctx = aa_ctx_alloc();
 	int i, before = atomic_read(&aa_stats.inflight);
 
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
 	ctx->ready = true;
 	for (i = 0; i < 40; i++) {

@@ -8,7 +8,7 @@
  *    whatever context the device completes it (hardirq included);
  *  - a kiocb handed to the file's ->read_iter/->write_iter for any other
  *    file; its ->ki_complete posts the event;
- *  - a work item on aa_wq for FSYNC and FDATASYNC.
+ *  - a work item on aa_sync_wq for FSYNC and FDATASYNC.
  *
  * One bio per request: its bvec table can hold any number of pages, and the
  * block layer splits it to the device's limits with clones that share the
@@ -40,7 +40,8 @@ static struct kmem_cache *aa_req_cache;
  */
 int aa_req_cache_init(void)
 {
-	aa_req_cache = KMEM_CACHE(aa_req, 0);
+	/* charged to the submitter's memory cgroup */
+	aa_req_cache = KMEM_CACHE(aa_req, SLAB_ACCOUNT);
 	return aa_req_cache ? 0 : -ENOMEM;
 }
 
@@ -62,6 +63,14 @@ static void aa_req_free_rcu(struct rcu_head *rcu)
 	kmem_cache_free(aa_req_cache, req);
 }
 
+/* Leave the in-flight counts of the context, its user and the system. */
+static void aa_inflight_dec(struct aa_ctx *ctx)
+{
+	atomic_dec(&ctx->inflight);
+	atomic_dec(&ctx->user->inflight);
+	atomic_dec(&aa_stats.inflight);
+}
+
 /**
  * aa_req_put() - drop a request reference
  * @req: request
@@ -78,8 +87,7 @@ void aa_req_put(struct aa_req *req)
 
 	if (!refcount_dec_and_test(&req->refs))
 		return;
-	atomic_dec(&ctx->inflight);
-	atomic_dec(&aa_stats.inflight);
+	aa_inflight_dec(ctx);
 	call_rcu(&req->rcu, aa_req_free_rcu);
 	aa_ctx_put(ctx);
 }
@@ -93,6 +101,8 @@ void aa_req_put(struct aa_req *req)
  *
  * The request starts with two references: the event's, dropped once it is
  * posted, and the submitter's, dropped by aa_req_submitted().
+ * Limits: max_inflight for the context, max_inflight_per_user for its
+ * user over all the user's contexts, max_inflight_total for the system.
  *
  * Context: process.
  * Return: the request, or ERR_PTR(-EAGAIN) over a limit, ERR_PTR(-ENOMEM).
@@ -100,21 +110,20 @@ void aa_req_put(struct aa_req *req)
 struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 {
 	struct aa_req *req;
+	bool over;
 
-	if (atomic_inc_return(&ctx->inflight) > READ_ONCE(aa_max_inflight)) {
-		atomic_dec(&ctx->inflight);
-		return ERR_PTR(-EAGAIN);
-	}
-	if (atomic_inc_return(&aa_stats.inflight) >
-	    READ_ONCE(aa_max_inflight_total)) {
-		atomic_dec(&aa_stats.inflight);
-		atomic_dec(&ctx->inflight);
+	over = atomic_inc_return(&ctx->inflight) > READ_ONCE(aa_max_inflight);
+	over |= atomic_inc_return(&ctx->user->inflight) >
+		READ_ONCE(aa_max_inflight_per_user);
+	over |= atomic_inc_return(&aa_stats.inflight) >
+		READ_ONCE(aa_max_inflight_total);
+	if (over) {
+		aa_inflight_dec(ctx);
 		return ERR_PTR(-EAGAIN);
 	}
 	req = kmem_cache_zalloc(aa_req_cache, GFP_KERNEL);
 	if (!req) {
-		atomic_dec(&aa_stats.inflight);
-		atomic_dec(&ctx->inflight);
+		aa_inflight_dec(ctx);
 		return ERR_PTR(-ENOMEM);
 	}
 	refcount_inc(&ctx->refs);
@@ -487,7 +496,11 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 }
 
 /* ---------------------------------------------------------------------
- * FSYNC and FDATASYNC: vfs_fsync_range() sleeps, so a worker runs it.
+ * FSYNC and FDATASYNC: vfs_fsync_range() sleeps, so a worker runs it, on
+ * aa_sync_wq, which nothing else uses: a sync that never returns (a FUSE
+ * server that does not answer) holds one worker and its own request, not
+ * context teardown or anybody's page release.  max_syncs_per_user bounds
+ * the workers one user can hold that way.
  */
 
 static void aa_sync_work(struct work_struct *work)
@@ -501,6 +514,7 @@ static void aa_sync_work(struct work_struct *work)
 	revert_creds(old);
 	put_cred(req->cred);
 	req->cred = NULL;
+	atomic_dec(&req->ctx->user->syncs);
 	set_bit(AA_IOD_WORKER, &req->iod.flags);
 	aa_complete(req, ret);
 }
@@ -514,13 +528,20 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 		return -EINVAL;
 	if (!file->f_op->fsync)
 		return -EINVAL;
+	if (atomic_inc_return(&ctx->user->syncs) >
+	    READ_ONCE(aa_max_syncs_per_user)) {
+		atomic_dec(&ctx->user->syncs);
+		return -EAGAIN;
+	}
 	req = aa_req_alloc(ctx, sqe->opcode, sqe->user_data, sqe->attr_mask);
-	if (IS_ERR(req))
+	if (IS_ERR(req)) {
+		atomic_dec(&ctx->user->syncs);
 		return PTR_ERR(req);
+	}
 	req->file = get_file(file);
 	req->cred = get_current_cred();
 	INIT_WORK(&req->work, aa_sync_work);
-	queue_work(aa_wq, &req->work);
+	queue_work(aa_sync_wq, &req->work);
 	aa_req_submitted(req);
 	return 0;
 }

@@ -165,7 +165,9 @@ struct aio_attr_probe {
  *
  * Allowed once per context.  Errors: EINVAL for an unknown version, unknown
  * flag bits, nonzero reserved fields or a bad @ring_bytes; EBADF or EINVAL
- * for a bad @eventfd; EBUSY when the context is already set up.
+ * for a bad @eventfd; EBUSY when the context is already set up; ENOMEM
+ * when out of memory or when the mapping (@mmap_bytes) would exceed the
+ * user's RLIMIT_MEMLOCK (not charged with CAP_IPC_LOCK).
  */
 struct aio_attr_setup {
 	__u32	version;
