@@ -167,10 +167,12 @@ struct aa_ctx {
  * @in_submit:	the submitting task has not finished with the request
  * @submitter:	the submitting task, compared only (no reference held)
  * @bytes:	length of the transfer, the result on success
+ * @pos:	O_DIRECT block device: byte offset, for the page cache
  * @cred:	FSYNC/FDATASYNC: credentials of the submitter
  * @ov_link:	&aa_ctx.overflow, or a private list of requests to free
  * @rcu:	the request is freed after a grace period (lookup table)
- * @work:	fsync worker or deferred page release
+ * @work:	fsync worker, deferred page release or page cache
+ *		invalidation after a direct write
  * @bio:	O_DIRECT block device: the bio, embedded
  * @bvecs:	O_DIRECT block device: bvec table, @inline_vecs or allocated
  * @nr_vecs:	O_DIRECT block device: pinned pages in @bvecs
@@ -189,6 +191,7 @@ struct aa_req {
 	atomic_t		in_submit;
 	struct task_struct	*submitter;
 	size_t			bytes;
+	loff_t			pos;
 	const struct cred	*cred;
 	struct list_head	ov_link;
 	struct rcu_head		rcu;

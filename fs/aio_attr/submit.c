@@ -248,6 +248,24 @@ static void aa_release_pages(struct aa_req *req)
 }
 
 /*
+ * Process context: after a direct write, drop the page cache pages of the
+ * range that a buffered reader may have brought in while the write was
+ * in flight (as block/fops.c does), then post.
+ */
+static void aa_invalidate_work(struct work_struct *work)
+{
+	struct aa_req *req = container_of(work, struct aa_req, work);
+	struct address_space *mapping = req->bio.bi_bdev->bd_inode->i_mapping;
+	long res = atomic64_read(&req->result);
+
+	invalidate_inode_pages2_range(mapping, req->pos >> PAGE_SHIFT,
+				      (req->pos + req->bytes - 1) >> PAGE_SHIFT);
+	set_bit(AA_IOD_WORKER, &req->iod.flags);
+	bio_uninit(&req->bio);
+	aa_complete(req, res);
+}
+
+/*
  * bi_end_io of the request's bio.
  * Context: whatever the device completes in: task, softirq or hardirq.
  */
@@ -255,6 +273,7 @@ static void aa_bio_end_io(struct bio *bio)
 {
 	struct aa_req *req = bio->bi_private;
 	int err = blk_status_to_errno(bio->bi_status);
+	long res = err ? err : req->bytes;
 
 	/*
 	 * Unhash first: the bvec table is the lookup key, and a table that
@@ -264,8 +283,20 @@ static void aa_bio_end_io(struct bio *bio)
 	 */
 	aa_iod_unregister_all(&req->iod);
 	aa_release_pages(req);
+	/*
+	 * A write leaves the page cache of the device stale if a buffered
+	 * reader cached the range meanwhile.  Invalidation sleeps: only then
+	 * is the completion posted from a worker.
+	 */
+	if (op_is_write(bio_op(bio)) &&
+	    READ_ONCE(bio->bi_bdev->bd_inode->i_mapping->nrpages)) {
+		atomic64_set(&req->result, res);
+		INIT_WORK(&req->work, aa_invalidate_work);
+		queue_work(aa_wq, &req->work);
+		return;
+	}
 	bio_uninit(bio);
-	aa_complete(req, err ? err : req->bytes);
+	aa_complete(req, res);
 }
 
 /* Pin the pages behind @iter into the bio.  Context: process. */
@@ -348,6 +379,9 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 		return -EINVAL;
 	if (write && bdev_read_only(bdev))
 		return -EPERM;
+	/* as blkdev_write_iter(): swap owns an active swap device's blocks */
+	if (write && IS_SWAPFILE(bdev->bd_inode))
+		return -ETXTBSY;
 
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
@@ -364,6 +398,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	iov_iter_truncate(iter, size - pos);
 	count = iov_iter_count(iter);
 	req->bytes = count;
+	req->pos = pos;
 
 	mapping = bdev->bd_inode->i_mapping;
 	if (mapping->nrpages) {
