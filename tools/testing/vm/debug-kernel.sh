@@ -7,7 +7,9 @@
 #   debug-kernel.sh --kdir   print the kbuild output tree (KDIR for our modules)
 # The entry is keyed by the source package version and a hash of the config
 # fragment, the compiler and this recipe.  It is built in place under a lock
-# and marked complete last, so an interrupted build resumes where it stopped.
+# and marked complete last, so an interrupted build resumes where it stopped;
+# a new entry starts from a copy of the last one, so a changed fragment
+# costs only the objects that depend on what changed.
 # Build time and log: $ENTRY/build-time, $ENTRY/build.log.
 set -euo pipefail
 VM=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +46,18 @@ check_config() {
 		bad=1
 	done <"$FRAGMENT"
 	return "$bad"
+}
+
+# seed ENTRY VER - start ENTRY's build tree as a copy of the newest complete
+# entry of source version VER, if any: after a change to the fragment kbuild
+# then recompiles only what depends on the options that changed.
+seed() {
+	local entry=$1 ver=$2 prev
+	prev=$(find "$AA_CACHE/debug-kernel" -mindepth 2 -maxdepth 2 -name .complete \
+		-path "*/$ver-*" -printf '%T@ %h\n' | sort -rn | head -n1 | cut -d' ' -f2-)
+	[[ -n $prev && $prev != "$entry" ]] || return 0
+	aa_step "debug kernel: starting from $prev"
+	cp -a "$prev/build" "$entry/build"
 }
 
 # build ENTRY SRC - configure, build, install modules into ENTRY/kimg.
@@ -85,6 +99,7 @@ main() {
 	exec {lockfd}>"$entry.lock"
 	flock "$lockfd"
 	if [[ ! -f $entry/.complete ]]; then
+		[[ -d $entry/build ]] || seed "$entry" "$ver" >&2
 		build "$entry" "$src/linux-source-6.1" >&2 || aa_die "debug kernel build failed"
 		touch "$entry/.complete"
 	fi
