@@ -96,7 +96,7 @@ boot() {
 	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
 	# Progress: result lines as the guest prints them.
 	tail -n +1 -F --pid="$qpid" "$LOG" 2>/dev/null |
-		grep --line-buffered -oE 'AATEST(-BEGIN)?: .*' | tr -d '\r' | sed -u 's/^/  /' &
+		grep --line-buffered -oE 'AATEST(-BEGIN)?: .*' | sed -u 's/\r//; s/^/  /' &
 	wait "$qpid" || rc=$?
 	wait || true
 	return "$rc"
