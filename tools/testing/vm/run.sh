@@ -82,6 +82,27 @@ debug_modules() {
 		CONFIG_DM_IOCRYPT=m modules >&2
 }
 
+# watch_silence PID SECS - stop qemu PID once the console log has not grown
+# for SECS seconds: the guest bounds every test and prints when it ends, so
+# that long a silence is a wedged kernel, not a slow test.
+watch_silence() {
+	local pid=$1 limit=$2 size last=-1 quiet=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 10
+		size=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+		if [[ $size != "$last" ]]; then
+			last=$size quiet=0
+			continue
+		fi
+		quiet=$((quiet + 10))
+		if ((quiet >= limit)); then
+			aa_step "vm: no console output for ${quiet}s, the guest is wedged; stopping it"
+			kill "$pid" 2>/dev/null
+			return
+		fi
+	done
+}
+
 # boot LIST - boot the guest running the comma-separated tests in LIST;
 # stream result lines as they arrive.  Returns qemu's (or timeout's) status.
 boot() {
@@ -97,7 +118,9 @@ boot() {
 	# Progress: result lines as the guest prints them.
 	tail -n +1 -F --pid="$qpid" "$LOG" 2>/dev/null |
 		grep --line-buffered -oE 'AATEST(-BEGIN)?: .*' | sed -u 's/\r//; s/^/  /' &
+	watch_silence "$qpid" $((AA_TEST_TIMEOUT + 180)) &
 	wait "$qpid" || rc=$?
+	kill $! 2>/dev/null || true
 	wait || true
 	return "$rc"
 }
