@@ -90,7 +90,9 @@ main() {
 	local ver hash src entry lockfd
 	[[ -f $TARBALL ]] || aa_die "$TARBALL missing; run 'make deps'"
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-	hash=$({ cat "$FRAGMENT"; echo "recipe $RECIPE"; gcc --version | head -n1; } |
+	# Comments do not count, "is not set" lines do.
+	hash=$({ grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$FRAGMENT"
+		echo "recipe $RECIPE"; gcc --version | head -n1; } |
 		sha256sum | cut -c1-12)
 	src=$AA_CACHE/debug-kernel/src-$ver
 	entry=$AA_CACHE/debug-kernel/$ver-$hash

@@ -109,5 +109,16 @@ aa_configfs_clean() {
 # for every time limit a test sets, e.g. aa_stress --timeout "$(aa_scaled 300)".
 aa_scaled() { echo $(($1 * ${AA_TIME_SCALE:-1})); }
 
+# aa_debug_kernel - true on the debug kernel of `make vmtest-debug` (KASAN,
+# lockdep, full preemption; its release ends in the LOCALVERSION of
+# tools/testing/vm/debug.config).  Timing and context-switch figures say
+# nothing about our code there: skip assertions on them.
+aa_debug_kernel() {
+	case $(uname -r) in
+	*-aadebug) return 0 ;;
+	esac
+	return 1
+}
+
 # aa_done - exit with the status the reported results call for.
 aa_done() { exit "$AA_FAILED"; }
