@@ -76,6 +76,7 @@ struct Expect {
 struct Pending {
 	unsigned ctx_id;
 	Expect exp;
+	bool sync;
 };
 
 struct LiveCtx {
@@ -90,7 +91,7 @@ struct LiveCtx {
 struct Stats {
 	uint64_t calls = 0, submits = 0, accepted = 0, refused = 0, completed = 0;
 	uint64_t overflowed = 0, bad_errno = 0, bad_result = 0, unknown = 0, wrong_ctx = 0;
-	uint64_t bad_eventfd = 0, ctx_closed_busy = 0, setups = 0, mmaps = 0;
+	uint64_t bad_eventfd = 0, ctx_closed_busy = 0, setups = 0, mmaps = 0, eagain = 0;
 	std::map<std::string, uint64_t> errnos; /* "EINVAL" -> count of refusals */
 	std::string first_bad;
 	void bad(uint64_t &counter, const std::string &why)
@@ -135,6 +136,13 @@ public:
 		Context c;
 		probe_ = c.probe();
 		calls_++;
+		/* per-user limits, where the module has them */
+		const long long syncs = read_sysfs_num(
+			"/sys/module/aio_attr/parameters/max_syncs_per_user");
+		const long long per_user = read_sysfs_num(
+			"/sys/module/aio_attr/parameters/max_inflight_per_user");
+		max_syncs_ = syncs > 0 ? syncs : UINT64_MAX;
+		max_user_ = per_user > 0 ? per_user : UINT64_MAX;
 	}
 
 	Stats &stats() { return st_; }
@@ -217,8 +225,16 @@ private:
 		if (c.outstanding) {
 			st_.ctx_closed_busy++;
 			/* its completions are dropped: forget them */
-			for (auto it = pending_.begin(); it != pending_.end();)
-				it = it->second.ctx_id == c.id ? pending_.erase(it) : std::next(it);
+			for (auto it = pending_.begin(); it != pending_.end();) {
+				if (it->second.ctx_id != c.id) {
+					++it;
+					continue;
+				}
+				syncs_ -= it->second.sync;
+				forgotten_syncs_ += it->second.sync;
+				forgotten_++;
+				it = pending_.erase(it);
+			}
 		} else {
 			read_eventfd(c);
 			if (c.evfd && c.ev_count != c.completions)
@@ -258,6 +274,7 @@ private:
 				     comp.result < 0 ? errname(-comp.result).c_str() : "bytes",
 				     (long long)e.lo, (long long)e.hi));
 		targets_[e.target].completed++;
+		syncs_ -= it->second.sync;
 		pending_.erase(it);
 	}
 
@@ -809,7 +826,10 @@ private:
 				st_.bad(st_.bad_errno, strf("%s on %s was accepted, expected %s",
 							    exp[i].what, t.label.c_str(),
 							    errname(exp[i].err).c_str()));
-			pending_[sqes[i].user_data] = { c.id, exp[i] };
+			const bool sync = sqes[i].opcode == AIO_ATTR_OP_FSYNC ||
+					  sqes[i].opcode == AIO_ATTR_OP_FDATASYNC;
+			pending_[sqes[i].user_data] = { c.id, exp[i], sync };
+			syncs_ += sync;
 			c.outstanding++;
 			t.accepted++;
 			st_.accepted++;
@@ -821,7 +841,19 @@ private:
 			t.refused++;
 			st_.refused++;
 			st_.errnos[errname(err)]++;
-			if (x.kind == Expect::accept)
+			const bool sync = sqes[acc].opcode == AIO_ATTR_OP_FSYNC ||
+					  sqes[acc].opcode == AIO_ATTR_OP_FDATASYNC;
+			/*
+			 * EAGAIN is right only at a limit.  What this process has
+			 * not reaped, plus every request of a context closed with
+			 * I/O in flight, bounds what the kernel counts.
+			 */
+			const bool at_limit = pending_.size() + forgotten_ >= max_user_ ||
+					      c.outstanding >= probe_.max_inflight ||
+					      (sync && syncs_ + forgotten_syncs_ >= max_syncs_);
+			if (x.kind == Expect::accept && err == EAGAIN && at_limit)
+				st_.eagain++;
+			else if (x.kind == Expect::accept)
 				st_.bad(st_.bad_errno, strf("%s on %s refused with %s", x.what,
 							    t.label.c_str(), errname(err).c_str()));
 			else if (err != x.err)
@@ -850,6 +882,9 @@ private:
 	unsigned next_ctx_id_ = 1;
 	uint64_t next_ud_ = 1;
 	uint64_t calls_ = 0;
+	uint64_t syncs_ = 0; /* accepted FSYNC/FDATASYNC not reaped */
+	uint64_t forgotten_ = 0, forgotten_syncs_ = 0; /* of contexts closed busy */
+	uint64_t max_syncs_ = UINT64_MAX, max_user_ = UINT64_MAX;
 	Stats st_;
 };
 
@@ -936,12 +971,12 @@ int main(int argc, char **argv)
 		const Stats &st = fz->stats();
 		info("%llu calls in %.1f s: %llu submits, %llu accepted, %llu refused, "
 		     "%llu completed (%llu overflowed), %llu setups, %llu mmaps, "
-		     "%llu contexts closed with I/O in flight",
+		     "%llu contexts closed with I/O in flight, %llu EAGAIN at a limit",
 		     (unsigned long long)fz->calls(), secs, (unsigned long long)st.submits,
 		     (unsigned long long)st.accepted, (unsigned long long)st.refused,
 		     (unsigned long long)st.completed, (unsigned long long)st.overflowed,
 		     (unsigned long long)st.setups, (unsigned long long)st.mmaps,
-		     (unsigned long long)st.ctx_closed_busy);
+		     (unsigned long long)st.ctx_closed_busy, (unsigned long long)st.eagain);
 		std::string errs;
 		for (const auto &[name, n] : st.errnos)
 			errs += strf(" %s=%llu", name.c_str(), (unsigned long long)n);
