@@ -3,7 +3,7 @@
  * aa_fuzz - random ioctl, mmap, poll and close calls on /dev/aio_attr.
  *
  *   aa_fuzz --bdev /dev/ram0:brd [--bdev DEV:LABEL...] [--file PATH:LABEL...]
- *	     [--seed N] [--calls 100000] [--time 50]
+ *	     [--seed N] [--calls 100000] [--time 50] [--threads 2]
  *
  * --bdev: a block device, opened O_RDWR | O_DIRECT (our own bio path)
  * --file: a regular file (created, 8 MiB), opened without O_DIRECT (the
@@ -23,15 +23,20 @@
  * own context, with the expected result (through the overflow list too),
  * and the eventfd must count every completion.
  *
- * The seed is printed; --seed replays a run.  Stops after --calls calls or
- * --time seconds, whichever comes first; fewer than --calls is a failure.
+ * --threads fuzzers (seeds N, N+1, ...) run at once, each with its own
+ * contexts and descriptors, so calls also race on the other vCPU.  The
+ * seed is printed; --seed replays a run (exactly with --threads 1).  Stops
+ * after --calls calls in all or --time seconds, whichever comes first;
+ * fewer than --calls is a failure.
  * Ids: fuzz.run, fuzz.exactly_once, fuzz.errnos, fuzz.results, fuzz.eventfd,
  * fuzz.drained.
  */
 #include "aatest.hpp"
 
+#include <atomic>
 #include <map>
 #include <optional>
+#include <thread>
 #include <random>
 #include <unordered_map>
 
@@ -94,12 +99,37 @@ struct Stats {
 	uint64_t bad_eventfd = 0, ctx_closed_busy = 0, setups = 0, mmaps = 0, eagain = 0;
 	std::map<std::string, uint64_t> errnos; /* "EINVAL" -> count of refusals */
 	std::string first_bad;
+	void add(const Stats &o)
+	{
+		for (auto [d, v] : { std::pair{ &calls, o.calls }, { &submits, o.submits },
+				     { &accepted, o.accepted }, { &refused, o.refused },
+				     { &completed, o.completed }, { &overflowed, o.overflowed },
+				     { &bad_errno, o.bad_errno }, { &bad_result, o.bad_result },
+				     { &unknown, o.unknown }, { &wrong_ctx, o.wrong_ctx },
+				     { &bad_eventfd, o.bad_eventfd },
+				     { &ctx_closed_busy, o.ctx_closed_busy }, { &setups, o.setups },
+				     { &mmaps, o.mmaps }, { &eagain, o.eagain } })
+			*d += v;
+		for (const auto &[name, n] : o.errnos)
+			errnos[name] += n;
+		if (first_bad.empty())
+			first_bad = o.first_bad;
+	}
 	void bad(uint64_t &counter, const std::string &why)
 	{
 		counter++;
 		if (first_bad.empty())
 			first_bad = why;
 	}
+};
+
+/*
+ * What all fuzzer threads have accepted and not reaped (they share the
+ * user's limits): pending requests and syncs, and those of contexts
+ * closed with I/O in flight, which are never reaped.
+ */
+struct Shared {
+	std::atomic<int64_t> pending{ 0 }, syncs{ 0 }, forgotten{ 0 }, forgotten_syncs{ 0 };
 };
 
 std::string errname(int e)
@@ -111,8 +141,9 @@ std::string errname(int e)
 
 class Fuzzer {
 public:
-	Fuzzer(uint64_t seed, std::vector<Target> &targets)
+	Fuzzer(uint64_t seed, std::vector<Target> &targets, Shared &shared)
 	    : rng_(seed)
+	    , sh_(shared)
 	    , targets_(targets)
 	    , pool_(pool_bytes + 8192) /* slack for the misaligned-buffer cases */
 	{
@@ -230,9 +261,10 @@ private:
 					++it;
 					continue;
 				}
-				syncs_ -= it->second.sync;
-				forgotten_syncs_ += it->second.sync;
-				forgotten_++;
+				sh_.syncs -= it->second.sync;
+				sh_.pending--;
+				sh_.forgotten_syncs += it->second.sync;
+				sh_.forgotten++;
 				it = pending_.erase(it);
 			}
 		} else {
@@ -274,7 +306,8 @@ private:
 				     comp.result < 0 ? errname(-comp.result).c_str() : "bytes",
 				     (long long)e.lo, (long long)e.hi));
 		targets_[e.target].completed++;
-		syncs_ -= it->second.sync;
+		sh_.syncs -= it->second.sync;
+		sh_.pending--;
 		pending_.erase(it);
 	}
 
@@ -524,9 +557,9 @@ private:
 		uint32_t blocks;
 		const unsigned r = pick(1000);
 
-		if (r < 900)
+		if (r < 948)
 			blocks = 1 + pick(8);
-		else if (r < 995)
+		else if (r < 998)
 			blocks = 1 + pick((64u << 10) / std::max<uint32_t>(t.lbs, 512));
 		else
 			blocks = 1 + pick((1u << 20) / std::max<uint32_t>(t.lbs, 512));
@@ -829,7 +862,8 @@ private:
 			const bool sync = sqes[i].opcode == AIO_ATTR_OP_FSYNC ||
 					  sqes[i].opcode == AIO_ATTR_OP_FDATASYNC;
 			pending_[sqes[i].user_data] = { c.id, exp[i], sync };
-			syncs_ += sync;
+			sh_.syncs += sync;
+			sh_.pending++;
 			c.outstanding++;
 			t.accepted++;
 			st_.accepted++;
@@ -848,9 +882,10 @@ private:
 			 * not reaped, plus every request of a context closed with
 			 * I/O in flight, bounds what the kernel counts.
 			 */
-			const bool at_limit = pending_.size() + forgotten_ >= max_user_ ||
-					      c.outstanding >= probe_.max_inflight ||
-					      (sync && syncs_ + forgotten_syncs_ >= max_syncs_);
+			const bool at_limit =
+				uint64_t(sh_.pending + sh_.forgotten) >= max_user_ ||
+				c.outstanding >= probe_.max_inflight ||
+				(sync && uint64_t(sh_.syncs + sh_.forgotten_syncs) >= max_syncs_);
 			if (x.kind == Expect::accept && err == EAGAIN && at_limit)
 				st_.eagain++;
 			else if (x.kind == Expect::accept)
@@ -871,6 +906,7 @@ public:
 
 private:
 	std::mt19937_64 rng_;
+	Shared &sh_;
 	std::vector<Target> &targets_;
 	Buffer pool_;
 	Mapping none_, rdonly_;
@@ -882,8 +918,6 @@ private:
 	unsigned next_ctx_id_ = 1;
 	uint64_t next_ud_ = 1;
 	uint64_t calls_ = 0;
-	uint64_t syncs_ = 0; /* accepted FSYNC/FDATASYNC not reaped */
-	uint64_t forgotten_ = 0, forgotten_syncs_ = 0; /* of contexts closed busy */
 	uint64_t max_syncs_ = UINT64_MAX, max_user_ = UINT64_MAX;
 	Stats st_;
 };
@@ -940,6 +974,8 @@ int main(int argc, char **argv)
 		std::strtoull(arg_value(argc, argv, "--calls", "100000"), nullptr, 0);
 	const auto limit =
 		std::chrono::seconds(std::strtoul(arg_value(argc, argv, "--time", "50"), nullptr, 0));
+	const unsigned threads =
+		std::max(1ul, std::strtoul(arg_value(argc, argv, "--threads", "2"), nullptr, 0));
 	Suite s("fuzz");
 	std::vector<Target> targets;
 
@@ -953,26 +989,53 @@ int main(int argc, char **argv)
 	}
 	if (targets.empty()) {
 		std::fprintf(stderr, "usage: %s --bdev DEV:LABEL... --file PATH:LABEL... "
-				     "[--seed N] [--calls N] [--time SEC]\n", argv[0]);
+				     "[--seed N] [--calls N] [--time SEC] [--threads N]\n", argv[0]);
 		return 2;
 	}
 
 	const long long ctx0 = aa_stat("contexts"), infl0 = aa_stat("inflight");
-	std::optional<Fuzzer> fz;
+	/* thread 0 uses the targets opened above, the others their own */
+	std::vector<std::vector<Target>> tgt(threads);
+	tgt[0] = std::move(targets);
+	Shared shared;
+	Stats st;
+	uint64_t calls = 0;
+	std::size_t left_pending = 0;
 	bool ran = false;
 	s.run("run", [&] {
-		fz.emplace(seed, targets);
-		fz->seed_hint_ = seed;
+		for (unsigned i = 1; i < threads; i++)
+			tgt[i] = open_targets(argc, argv);
+		std::vector<std::optional<Fuzzer>> fz(threads);
+		std::vector<std::exception_ptr> err(threads);
+		std::vector<std::thread> th;
 		const auto t0 = clock::now();
-		while (fz->calls() < want_calls && clock::now() - t0 < limit)
-			fz->step();
+		for (unsigned i = 0; i < threads; i++)
+			th.emplace_back([&, i] {
+				try {
+					fz[i].emplace(seed + i, tgt[i], shared);
+					fz[i]->seed_hint_ = seed;
+					while (fz[i]->calls() < want_calls / threads &&
+					       clock::now() - t0 < limit)
+						fz[i]->step();
+					fz[i]->finish();
+				} catch (...) {
+					err[i] = std::current_exception();
+				}
+			});
+		for (std::thread &t : th)
+			t.join();
 		const double secs = std::chrono::duration<double>(clock::now() - t0).count();
-		fz->finish();
-		const Stats &st = fz->stats();
-		info("%llu calls in %.1f s: %llu submits, %llu accepted, %llu refused, "
-		     "%llu completed (%llu overflowed), %llu setups, %llu mmaps, "
+		for (unsigned i = 0; i < threads; i++) {
+			if (err[i])
+				std::rethrow_exception(err[i]);
+			st.add(fz[i]->stats());
+			calls += fz[i]->calls();
+			left_pending += fz[i]->pending();
+		}
+		info("%llu calls in %.1f s (%u threads): %llu submits, %llu accepted, "
+		     "%llu refused, %llu completed (%llu overflowed), %llu setups, %llu mmaps, "
 		     "%llu contexts closed with I/O in flight, %llu EAGAIN at a limit",
-		     (unsigned long long)fz->calls(), secs, (unsigned long long)st.submits,
+		     (unsigned long long)calls, secs, threads, (unsigned long long)st.submits,
 		     (unsigned long long)st.accepted, (unsigned long long)st.refused,
 		     (unsigned long long)st.completed, (unsigned long long)st.overflowed,
 		     (unsigned long long)st.setups, (unsigned long long)st.mmaps,
@@ -981,35 +1044,41 @@ int main(int argc, char **argv)
 		for (const auto &[name, n] : st.errnos)
 			errs += strf(" %s=%llu", name.c_str(), (unsigned long long)n);
 		info("refusals by errno:%s", errs.c_str());
-		for (const Target &t : targets)
-			info("%s: accepted %llu refused %llu completed %llu", t.label.c_str(),
-			     (unsigned long long)t.accepted, (unsigned long long)t.refused,
-			     (unsigned long long)t.completed);
-		require(fz->calls() >= want_calls,
+		for (std::size_t j = 0; j < tgt[0].size(); j++) {
+			uint64_t a = 0, r = 0, c = 0;
+			for (const auto &v : tgt) {
+				a += v[j].accepted;
+				r += v[j].refused;
+				c += v[j].completed;
+			}
+			info("%s: accepted %llu refused %llu completed %llu",
+			     tgt[0][j].label.c_str(), (unsigned long long)a, (unsigned long long)r,
+			     (unsigned long long)c);
+		}
+		ran = true;
+		require(calls >= want_calls / threads * threads,
 			strf("only %llu of %llu calls within %lld s (seed %llu)",
-			     (unsigned long long)fz->calls(), (unsigned long long)want_calls,
+			     (unsigned long long)calls, (unsigned long long)want_calls,
 			     (long long)limit.count(), (unsigned long long)seed));
 		require(st.overflowed > 0, "no completion went through an overflow list");
-		ran = true;
 	});
 	auto check = [&](const char *name, auto counter_of) {
 		s.run(name, [&] {
-			require(fz.has_value(), "the run did not start");
-			const Stats &st = fz->stats();
+			require(ran, "the run did not finish");
 			const uint64_t n = counter_of(st);
 			require(!n, strf("%llu bad, first: %s (seed %llu)", (unsigned long long)n,
 					 st.first_bad.c_str(), (unsigned long long)seed));
 		});
 	};
-	check("exactly_once", [](const Stats &st) { return st.unknown + st.wrong_ctx; });
-	check("errnos", [](const Stats &st) { return st.bad_errno; });
-	check("results", [](const Stats &st) { return st.bad_result; });
-	check("eventfd", [](const Stats &st) { return st.bad_eventfd; });
+	check("exactly_once", [](const Stats &x) { return x.unknown + x.wrong_ctx; });
+	check("errnos", [](const Stats &x) { return x.bad_errno; });
+	check("results", [](const Stats &x) { return x.bad_result; });
+	check("eventfd", [](const Stats &x) { return x.bad_eventfd; });
 	s.run("drained", [&] {
 		require(ran, "the run did not finish");
-		require(fz->pending() == 0, strf("%zu accepted requests never completed",
-						 fz->pending()));
-		fz.reset();
+		require(left_pending == 0,
+			strf("%zu accepted requests never completed", left_pending));
+		tgt.clear();
 		const long long c = wait_stat("contexts", ctx0);
 		const long long i = wait_stat("inflight", infl0);
 		require(c == ctx0 && i == infl0,

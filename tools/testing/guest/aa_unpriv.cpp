@@ -94,10 +94,17 @@ uint32_t charge_of(uint32_t ring_bytes)
 	return c.setup(ring_bytes).mmap_bytes;
 }
 
+/* Set the soft RLIMIT_MEMLOCK (the one the kernel checks); the hard one stays. */
 void set_memlock(rlim_t bytes)
 {
-	const rlimit r{ bytes, bytes };
+	rlimit r{};
 
+	if (::getrlimit(RLIMIT_MEMLOCK, &r))
+		throw_errno("getrlimit(RLIMIT_MEMLOCK)");
+	r.rlim_cur = bytes;
+	if (r.rlim_max != RLIM_INFINITY && r.rlim_max < bytes)
+		throw Fail(strf("hard RLIMIT_MEMLOCK %llu is below %llu",
+				(unsigned long long)r.rlim_max, (unsigned long long)bytes));
 	if (::setrlimit(RLIMIT_MEMLOCK, &r))
 		throw_errno("setrlimit(RLIMIT_MEMLOCK)");
 }
