@@ -648,6 +648,31 @@ private:
 		return sqe;
 	}
 
+	/*
+	 * Point @sqe at @map, memory it cannot use (PROT_NONE, or read-only for
+	 * a READ), inside the device or file so that something is copied.  An
+	 * O_DIRECT block device pins at submission: EFAULT; a file copies
+	 * later and faults on the first byte: a -EFAULT result.
+	 */
+	bool bad_buffer(aio_attr_sqe &sqe, Expect &e, const Mapping &map, const char *what)
+	{
+		const Target &t = targets_[e.target];
+
+		sqe.addr = reinterpret_cast<uintptr_t>(map.get());
+		sqe.len = std::min<uint32_t>(sqe.len, map.size());
+		if (t.bdev)
+			sqe.len = std::max<uint32_t>(sqe.len / t.lbs, 1) * t.lbs;
+		sqe.offset = rand_off(t, sqe.len);
+		e.what = what;
+		if (t.bdev) {
+			e.kind = Expect::refuse;
+			e.err = EFAULT;
+		} else {
+			e.lo = e.hi = -EFAULT;
+		}
+		return true;
+	}
+
 	/* Give a valid @sqe one defect; adjust @e.  Returns false if none applies. */
 	bool mutate(aio_attr_sqe &sqe, Expect &e, std::vector<iovec> &iov)
 	{
@@ -720,27 +745,11 @@ private:
 		case 9:
 			if (sync || vec)
 				return false;
-			sqe.addr = reinterpret_cast<uintptr_t>(none_.get());
-			sqe.len = std::min<uint32_t>(sqe.len, 4 * 4096);
-			if (t.bdev)
-				sqe.len = std::max<uint32_t>(sqe.len / t.lbs, 1) * t.lbs;
-			/* inside the device or file, or nothing is copied at all */
-			sqe.offset = rand_off(t, sqe.len);
-			if (t.bdev)
-				return refuse(EFAULT, "PROT_NONE buffer");
-			return result(-EFAULT, -EFAULT, "PROT_NONE buffer");
+			return bad_buffer(sqe, e, none_, "PROT_NONE buffer");
 		case 10:
 			if (sync || vec || write)
 				return false;
-			sqe.addr = reinterpret_cast<uintptr_t>(rdonly_.get());
-			sqe.len = std::min<uint32_t>(sqe.len, 64 * 1024);
-			if (t.bdev)
-				sqe.len = std::max<uint32_t>(sqe.len / t.lbs, 1) * t.lbs;
-			sqe.offset = rand_off(t, sqe.len);
-			if (t.bdev)
-				return refuse(EFAULT, "READ into a read-only mapping");
-			/* the file copies later: the first byte already faults */
-			return result(-EFAULT, -EFAULT, "READ into a read-only mapping");
+			return bad_buffer(sqe, e, rdonly_, "READ into a read-only mapping");
 		case 11:
 			if (sync || vec)
 				return false;
@@ -1079,11 +1088,7 @@ int main(int argc, char **argv)
 		require(left_pending == 0,
 			strf("%zu accepted requests never completed", left_pending));
 		tgt.clear();
-		const long long c = wait_stat("contexts", ctx0);
-		const long long i = wait_stat("inflight", infl0);
-		require(c == ctx0 && i == infl0,
-			strf("contexts %lld inflight %lld, expected %lld and %lld", c, i, ctx0,
-			     infl0));
+		require_drained(ctx0, infl0);
 	});
 	return s.exit_code();
 }

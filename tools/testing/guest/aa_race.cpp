@@ -194,11 +194,7 @@ int close_mode(int argc, char **argv)
 	});
 	s.run("drained", [&] {
 		require(ran, "the run did not finish");
-		const long long c = wait_stat("contexts", ctx0, settle);
-		const long long i = wait_stat("inflight", infl0, settle);
-		require(c == ctx0 && i == infl0,
-			strf("contexts %lld inflight %lld, expected %lld and %lld", c, i, ctx0,
-			     infl0));
+		require_drained(ctx0, infl0, settle);
 	});
 	return s.exit_code();
 }
@@ -301,11 +297,7 @@ int kill_mode(int argc, char **argv)
 		return s.exit_code();
 	s.run("drained", [&] {
 		require(ran, "the run did not finish");
-		const long long c = wait_stat("contexts", ctx0, settle);
-		const long long i = wait_stat("inflight", infl0, settle);
-		require(c == ctx0 && i == infl0,
-			strf("contexts %lld inflight %lld, expected %lld and %lld", c, i, ctx0,
-			     infl0));
+		require_drained(ctx0, infl0, settle);
 	});
 	return s.exit_code();
 }

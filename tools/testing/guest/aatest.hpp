@@ -295,6 +295,22 @@ inline long long wait_stat(const char *name, long long want,
 	return v;
 }
 
+/*
+ * Fail unless the module's contexts and inflight counters come back to
+ * @contexts and @inflight within @timeout: everything a test opened and
+ * submitted, killed or closed with I/O in flight, was freed.
+ */
+inline void require_drained(long long contexts, long long inflight,
+			    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000))
+{
+	const long long c = wait_stat("contexts", contexts, timeout);
+	const long long i = wait_stat("inflight", inflight, timeout);
+
+	require(c == contexts && i == inflight,
+		strf("contexts %lld inflight %lld, expected %lld and %lld", c, i, contexts,
+		     inflight));
+}
+
 /* Write @value to a sysfs or procfs file; throws std::system_error. */
 inline void write_file(const std::string &path, const std::string &value)
 {

@@ -75,21 +75,27 @@ aa_brd() {
 	[ -b /dev/ram0 ] || { aa_fail brd.create "no /dev/ram0"; exit 1; }
 }
 
-# aa_nullb NAME SIZE_MIB [ATTR=VALUE...] - a null_blk device /dev/NAME made
-# through configfs (e.g. irqmode=1 memory_backed=1 blocksize=4096).
-aa_nullb() {
-	name=$1 size=$2
-	shift 2
-	aa_load null_blk nr_devices=0
-	d=/sys/kernel/config/nullb/$name
-	mkdir "$d" || { aa_fail nullb.create "mkdir $d"; exit 1; }
+# aa_configfs_dev KIND DIR NAME SIZE_MIB [ATTR=VALUE...] - make the device
+# /dev/NAME under the configfs directory DIR, set its size and attributes
+# and power it on; on failure report FAIL KIND.create and exit the test.
+aa_configfs_dev() {
+	kind=$1 d=$2/$3 name=$3 size=$4
+	shift 4
+	mkdir "$d" || { aa_fail "$kind.create" "mkdir $d"; exit 1; }
 	echo "$size" >"$d/size"
 	for kv in "$@"; do
 		echo "${kv#*=}" >"$d/${kv%%=*}" ||
-			{ aa_fail nullb.create "$kv"; exit 1; }
+			{ aa_fail "$kind.create" "$name: $kv"; exit 1; }
 	done
 	echo 1 >"$d/power"
-	[ -b "/dev/$name" ] || { aa_fail nullb.create "no /dev/$name"; exit 1; }
+	[ -b "/dev/$name" ] || { aa_fail "$kind.create" "no /dev/$name"; exit 1; }
+}
+
+# aa_nullb NAME SIZE_MIB [ATTR=VALUE...] - a null_blk device /dev/NAME made
+# through configfs (e.g. irqmode=1 memory_backed=1 blocksize=4096).
+aa_nullb() {
+	aa_load null_blk nr_devices=0
+	aa_configfs_dev nullb /sys/kernel/config/nullb "$@"
 }
 
 # aa_aiodemo NAME SIZE_MIB [ATTR=VALUE...] - an aiodemo device /dev/NAME
@@ -97,18 +103,8 @@ aa_nullb() {
 # loads aiodemo with no devices of its own if needed.  Pair it with
 #   trap 'aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_aiodemo() {
-	name=$1 size=$2
-	shift 2
 	grep -q '^aiodemo ' /proc/modules || aa_load aiodemo nr_devices=0
-	d=/sys/kernel/config/aiodemo/$name
-	mkdir "$d" || { aa_fail aiodemo.create "mkdir $d"; exit 1; }
-	echo "$size" >"$d/size"
-	for kv in "$@"; do
-		echo "${kv#*=}" >"$d/${kv%%=*}" ||
-			{ aa_fail aiodemo.create "$name: $kv"; exit 1; }
-	done
-	echo 1 >"$d/power"
-	[ -b "/dev/$name" ] || { aa_fail aiodemo.create "no /dev/$name"; exit 1; }
+	aa_configfs_dev aiodemo /sys/kernel/config/aiodemo "$@"
 }
 
 # aa_iocrypt NAME DEV - an iocrypt mapping /dev/mapper/NAME over all of
@@ -132,6 +128,20 @@ aa_wait_stat() {
 		sleep 0.1
 	done
 	return 0
+}
+
+# aa_unload ID MOD... - rmmod each MOD in order (dependents first): PASS
+# ID.rmmod_MOD if it unloads, FAIL with rmmod's message if not.
+aa_unload() {
+	id=$1
+	shift
+	for m in "$@"; do
+		if out=$(rmmod "$m" 2>&1); then
+			aa_pass "$id.rmmod_$m"
+		else
+			aa_fail "$id.rmmod_$m" "$out"
+		fi
+	done
 }
 
 # aa_configfs_clean DIR - power off and remove every device under the

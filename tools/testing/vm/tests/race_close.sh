@@ -19,9 +19,5 @@ aa_race close --dev /dev/adch --dev /dev/adcs --cycles 2000 --qd 24 --time 50 ||
 S=/sys/class/misc/aio_attr
 echo "# contexts $(cat $S/contexts) inflight $(cat $S/inflight) overflowed $(cat $S/overflowed)"
 aa_configfs_clean /sys/kernel/config/aiodemo
-if out=$(rmmod aiodemo 2>&1 && rmmod aio_attr 2>&1); then
-	aa_pass race.close.rmmod
-else
-	aa_fail race.close.rmmod "$out"
-fi
+aa_unload race.close aiodemo aio_attr
 aa_done

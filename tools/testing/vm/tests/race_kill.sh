@@ -23,11 +23,5 @@ aa_race kill --dev /dev/mapper/iok --cycles 40 --qd 64 --settle 30 || AA_FAILED=
 echo "# iocrypt: $(dmsetup status iok)"
 dmsetup remove iok || aa_fail race.kill.dm_remove "dmsetup remove iok"
 aa_configfs_clean /sys/kernel/config/aiodemo
-for m in dm_iocrypt aiodemo aio_attr; do
-	if out=$(rmmod $m 2>&1); then
-		aa_pass race.kill.rmmod_$m
-	else
-		aa_fail race.kill.rmmod_$m "$out"
-	fi
-done
+aa_unload race.kill dm_iocrypt aiodemo aio_attr
 aa_done

@@ -78,11 +78,5 @@ elif [ $ok = 1 ]; then
 fi
 aa_wait_stat contexts 0 || aa_fail race.rmmod.drained "contexts $(cat $S/contexts)"
 aa_configfs_clean /sys/kernel/config/aiodemo
-for m in dm_iocrypt aiodemo aio_attr; do
-	if out=$(rmmod $m 2>&1); then
-		aa_pass race.rmmod.unload_$m
-	else
-		aa_fail race.rmmod.unload_$m "$out"
-	fi
-done
+aa_unload race.rmmod dm_iocrypt aiodemo aio_attr
 aa_done
