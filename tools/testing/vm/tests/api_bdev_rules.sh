@@ -12,7 +12,9 @@
 #  - a buffered write to a block device made read-only after open is a
 #    -EPERM result (O_DIRECT: EPERM from SUBMIT).
 # Program: aa_core.
+# shellcheck source=../lib.sh
 . "$AA_LIB"
+# shellcheck disable=SC2317 # run from the EXIT trap
 cleanup() {
 	swapoff /dev/nullb1 2>/dev/null
 	umount /tmp/aa_ext4 2>/dev/null
@@ -31,9 +33,13 @@ echo "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 0 /dev/ram0 0 300" | dms
 aa_nullb nullb0 64 blocksize=4096 memory_backed=1 irqmode=1 poll_queues=0
 aa_nullb nullb1 64 memory_backed=1
 aa_nullb nullb2 16 memory_backed=1
-mkswap /dev/nullb1 >/dev/null && swapon /dev/nullb1 || aa_fail core.setup "swapon /dev/nullb1"
+if ! mkswap /dev/nullb1 >/dev/null || ! swapon /dev/nullb1; then
+	aa_fail core.setup "swapon /dev/nullb1"
+fi
 mkdir -p /tmp/aa_ext4
-mkfs.ext4 -q /dev/ram1 && mount -t ext4 /dev/ram1 /tmp/aa_ext4 || aa_fail core.setup "ext4 on /dev/ram1"
+if ! mkfs.ext4 -q /dev/ram1 || ! mount -t ext4 /dev/ram1 /tmp/aa_ext4; then
+	aa_fail core.setup "ext4 on /dev/ram1"
+fi
 aa_core --delay /dev/mapper/aadelay --swap /dev/nullb1 --bs4k /dev/nullb0 \
 	--fsfile /tmp/aa_ext4/file --ro /dev/nullb2 || AA_FAILED=1
 aa_done

@@ -7,6 +7,7 @@
 # errno and every accepted request must complete exactly once with the
 # expected result; the harness fails the run on any kernel warning.  The
 # seed is printed; aa_fuzz --seed N replays a run.
+# shellcheck source=../lib.sh
 . "$AA_LIB"
 trap 'dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_fuzz

@@ -7,6 +7,7 @@
 # table; the 1 MiB read is split by loop and its second part starts in the
 # middle of the table - with only that part cached in aiodemo, CACHE is
 # PARTIAL only if it was found.  Program: aa_core.
+# shellcheck source=../lib.sh
 . "$AA_LIB"
 trap 'aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_core

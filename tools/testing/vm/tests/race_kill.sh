@@ -5,6 +5,7 @@
 # cryptd's callback) over aiodemo completing in hardirq is SIGKILLed at a
 # random moment.  Everything drains (contexts and inflight back to 0) and
 # dm-iocrypt, aiodemo and aio_attr unload.  Program: aa_race.
+# shellcheck source=../lib.sh
 . "$AA_LIB"
 trap 'dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_race
