@@ -3,7 +3,10 @@
 # Process kill with I/O in flight: 40 times, a process keeping 64 I/Os in
 # flight on iocrypt (force_cryptd=1: every cipher call completes in
 # cryptd's callback) over aiodemo completing in hardirq is SIGKILLed at a
-# random moment.  Everything drains (contexts and inflight back to 0) and
+# random moment.  aiodemo has 8 tags per queue, so the writes iocrypt
+# issues after encryption wait for a tag: that wait must never happen in
+# cryptd's callback (bottom halves off: "scheduling while atomic", issue 9
+# defect 9).  Everything drains (contexts and inflight back to 0) and
 # dm-iocrypt, aiodemo and aio_attr unload.  Program: aa_race.
 # shellcheck source=../lib.sh
 . "$AA_LIB"
@@ -12,7 +15,8 @@ aa_require aa_race
 
 aa_load aio_attr
 aa_load dm-iocrypt
-aa_aiodemo adk 64 completion=hardirq hit_nsec=0 miss_nsec=20000 cache_blocks=1024 hw_queues=2
+aa_aiodemo adk 64 completion=hardirq hit_nsec=0 miss_nsec=20000 cache_blocks=1024 hw_queues=2 \
+	queue_depth=8
 echo 1 >/sys/module/dm_iocrypt/parameters/force_cryptd
 aa_iocrypt iok /dev/adk
 echo 0 >/sys/module/dm_iocrypt/parameters/force_cryptd
