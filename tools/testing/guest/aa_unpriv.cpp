@@ -3,7 +3,7 @@
  * aa_unpriv - an unprivileged user: what it may do, and its limits.
  *
  *   aa_unpriv --file PATH --slow DEV --sync-dev DEV --root-dev DEV
- *	       [--uid 65534] [--uid2 65533]
+ *	       [--secret PATH] [--uid 65534] [--uid2 65533]
  *
  * --file:     a root-owned file of mode 0644 (readable, not writable, by
  *             the user), at least 64 KiB
@@ -12,6 +12,7 @@
  * --sync-dev: a block device of mode 0666 with a volatile write cache whose
  *             flushes take ~1 s (null_blk cache_size, irqmode=2)
  * --root-dev: a block device only root may open (mode 0600)
+ * --secret:   a root-owned file of mode 0600: the user may open it O_PATH
  *
  * The program runs as root: it sets the module parameters and spawns
  * children that drop to --uid (and --uid2 for "another user") with
@@ -37,7 +38,7 @@ using namespace aio_attr;
 
 namespace {
 
-const char *file_path, *slow_path, *sync_path, *root_dev;
+const char *file_path, *slow_path, *sync_path, *root_dev, *secret_path;
 uid_t uid1 = 65534, uid2 = 65533;
 constexpr const char *params = "/sys/module/aio_attr/parameters/";
 
@@ -217,6 +218,7 @@ int main(int argc, char **argv)
 	slow_path = arg_value(argc, argv, "--slow");
 	sync_path = arg_value(argc, argv, "--sync-dev");
 	root_dev = arg_value(argc, argv, "--root-dev");
+	secret_path = arg_value(argc, argv, "--secret");
 	uid1 = std::strtoul(arg_value(argc, argv, "--uid", "65534"), nullptr, 0);
 	uid2 = std::strtoul(arg_value(argc, argv, "--uid2", "65533"), nullptr, 0);
 	if (!file_path || !slow_path || !sync_path || !root_dev) {
@@ -261,6 +263,31 @@ int main(int argc, char **argv)
 			/* fsync needs no write access, as fsync(2) */
 			if (r2.accepted == 1)
 				collect_n(ctx, 1);
+		});
+	});
+	s.run("o_path_fd", [] {
+		/* O_PATH needs no read permission; pread and fsync on it are EBADF */
+		const char *secret = secret_path;
+		if (!secret)
+			throw Skip("no --secret given");
+		run_as(uid1, uid1, [secret] {
+			require(::open(secret, O_RDONLY) < 0 && errno == EACCES,
+				strf("the user may read %s", secret));
+			unique_fd f = open_fd(secret, O_PATH);
+			Buffer b(4096);
+			require(::pread(f.get(), b.data(), 4096, 0) < 0 && errno == EBADF,
+				"pread on O_PATH is not EBADF");
+			Context ctx;
+			ctx.setup(4096);
+			for (const aio_attr_sqe &sqe :
+			     { prep_read(f.get(), b.data(), 4096, 0, 1), prep_fsync(f.get(), 2),
+			       prep_write(f.get(), b.data(), 4096, 0, 3) }) {
+				const SubmitResult r = ctx.submit(sqe);
+				require(r.accepted == 0 && r.error == EBADF,
+					strf("opcode %u on an O_PATH fd of an unreadable file: "
+					     "accepted %u error %s",
+					     sqe.opcode, r.accepted, errname(r.error).c_str()));
+			}
 		});
 	});
 	s.run("root_only_bdev", [] {
