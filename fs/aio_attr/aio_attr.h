@@ -4,6 +4,7 @@
  *
  * main.c	module parameters, the misc device, ioctls, sysfs statistics
  * ring.c	ring arithmetic, entry encoding, posting and the overflow list
+ * user.c	per-user limits and the RLIMIT_MEMLOCK charge of rings
  * iodesc.c	the iodesc driver API and the bio -> iodesc lookup table
  * submit.c	turning a struct aio_attr_sqe into bios or a kiocb
  */
@@ -16,32 +17,47 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/percpu_counter.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
 /* Biggest entry: the fixed part and one record for every known id. */
 #define AA_MAX_EVENT_BYTES	AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR)
 #define AA_INLINE_VECS		4
+/* Lookup keys embedded in an iodesc: its own table, carried tables. */
+#define AA_OWN_KEYS		2
 #define AA_INLINE_CARRY		2
+/* Overflowed completions moved into the ring by one atomic-context post. */
+#define AA_ATOMIC_DRAIN		16
+/* ... and per lock hold in process context. */
+#define AA_TASK_DRAIN		64
 
 /*
- * struct aa_key - one entry of the bio -> iodesc lookup table.  The key is
- * the address of a bvec table: clones and splits of a bio share it.
+ * struct aa_key - one entry of the bio -> iodesc lookup table: the part of
+ * a registered bvec table that lies in one page.  Lookups hash the page of
+ * a bio's bi_io_vec and match the range, so a bio that points into the
+ * middle of a table (a split handed to loop) finds it too.  A table that
+ * spans several pages has one key per page, in an array; only the first
+ * key of a carried array is linked on iodesc::carried and knows @nr.
  * Freed only after an RCU grace period, because lookups walk buckets
  * under rcu_read_lock() from any context.
  */
 struct aa_key {
 	struct hlist_node	node;
-	const void		*key;
+	unsigned long		start;
+	unsigned long		end;	/* exclusive, within start's page */
+	const void		*table;	/* the whole table's address */
 	struct iodesc		*iod;
-	struct list_head	link;	/* iodesc::carried */
+	struct list_head	link;	/* iodesc::carried, first key only */
 	struct rcu_head		rcu;
+	unsigned short		nr;	/* keys in this array, first key only */
 	bool			hashed;
+	bool			carried;
 	bool			embedded;
 	bool			busy;	/* embedded slot in use */
 };
@@ -55,6 +71,8 @@ enum {
 /*
  * struct iodesc - the opaque descriptor drivers see.  The values are
  * updated lock-free from any context; @handled has one bit per id.
+ * @keys or @more_keys (when the table spans more pages) hold the keys of
+ * the request's own bvec table, @nr_keys of them.
  */
 struct iodesc {
 	u64			want;
@@ -62,10 +80,30 @@ struct iodesc {
 	unsigned long		handled;
 	unsigned long		flags;
 	atomic64_t		val[AIO_ATTR_NR];
-	struct aa_key		key;
+	struct aa_key		keys[AA_OWN_KEYS];
+	struct aa_key		*more_keys;
+	unsigned int		nr_keys;
 	spinlock_t		carry_lock;	/* irq-safe, protects @carried */
 	struct list_head	carried;
 	struct aa_key		carry_slot[AA_INLINE_CARRY];
+};
+
+/**
+ * struct aa_user - what one user (uid) holds over all its contexts
+ * @node:	in the table of users
+ * @uid:	the user
+ * @refs:	contexts alive, closed ones with I/O in flight included
+ * @inflight:	requests not yet freed, over all its contexts
+ * @syncs:	FSYNC/FDATASYNC requests not yet finished
+ * @user:	the user's user_struct, whose locked_vm rings are charged to
+ */
+struct aa_user {
+	struct hlist_node	node;
+	kuid_t			uid;
+	unsigned int		refs;	/* under the users' mutex */
+	atomic_t		inflight ____cacheline_aligned_in_smp;
+	atomic_t		syncs;
+	struct user_struct	*user;
 };
 
 /**
@@ -73,10 +111,15 @@ struct iodesc {
  * @lock:	irq-safe; protects @tail, @overflow, @overflow_nr, @dead and
  *		the kernel-written header fields
  * @setup_lock:	serialises setup against mmap
- * @hdr:	vmalloc_user() area: header page followed by the data area
+ * @hdr:	vmap() of @pages: header page followed by the data area
  * @data:	start of the data area
  * @ring_bytes:	size of the data area (power of two)
  * @mmap_bytes:	size of the whole area
+ * @pages:	the pages of the area, charged to the memory cgroup
+ * @nr_pages:	number of @pages
+ * @locked_pages: pages charged to @user's RLIMIT_MEMLOCK (0 with
+ *		CAP_IPC_LOCK)
+ * @user:	the opener, whose per-user limits apply
  * @tail:	producer position; the copy in @hdr is for userspace only
  * @overflow:	completed requests waiting for room, oldest first
  * @overflow_nr: length of @overflow
@@ -95,6 +138,10 @@ struct aa_ctx {
 	void			*data;
 	u32			ring_bytes;
 	u32			mmap_bytes;
+	struct page		**pages;
+	unsigned int		nr_pages;
+	unsigned long		locked_pages;
+	struct aa_user		*user;
 	u32			tail;
 	struct list_head	overflow;
 	u32			overflow_nr;
@@ -120,10 +167,12 @@ struct aa_ctx {
  * @in_submit:	the submitting task has not finished with the request
  * @submitter:	the submitting task, compared only (no reference held)
  * @bytes:	length of the transfer, the result on success
+ * @pos:	O_DIRECT block device: byte offset, for the page cache
  * @cred:	FSYNC/FDATASYNC: credentials of the submitter
  * @ov_link:	&aa_ctx.overflow, or a private list of requests to free
  * @rcu:	the request is freed after a grace period (lookup table)
- * @work:	fsync worker or deferred page release
+ * @work:	fsync worker, deferred page release or page cache
+ *		invalidation after a direct write
  * @bio:	O_DIRECT block device: the bio, embedded
  * @bvecs:	O_DIRECT block device: bvec table, @inline_vecs or allocated
  * @nr_vecs:	O_DIRECT block device: pinned pages in @bvecs
@@ -142,6 +191,7 @@ struct aa_req {
 	atomic_t		in_submit;
 	struct task_struct	*submitter;
 	size_t			bytes;
+	loff_t			pos;
 	const struct cred	*cred;
 	struct list_head	ov_link;
 	struct rcu_head		rcu;
@@ -157,22 +207,39 @@ struct aa_req {
 	};
 };
 
-/* Global statistics, shown in /sys/class/misc/aio_attr/. */
+/*
+ * Global state, shown in /sys/class/misc/aio_attr/.  The counters every
+ * I/O bumps are per CPU; the in-flight count needs one global atomic for
+ * its limit and sits alone in its cache line.
+ */
 struct aa_stats {
 	atomic_t		contexts;
-	atomic_t		inflight;
-	atomic64_t		submitted;
-	atomic64_t		completed;
-	atomic64_t		overflowed;
-	atomic64_t		errors;
+	atomic_t		inflight ____cacheline_aligned_in_smp;
+};
+
+struct aa_pcpu_stats {
+	u64			submitted;
+	u64			completed;
+	u64			overflowed;
+	u64			errors;
 };
 
 extern struct aa_stats aa_stats;
+DECLARE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
+/* Context: any; this_cpu ops are irq-safe. */
+#define aa_stat_inc(field)	this_cpu_inc(aa_pcpu_stats.field)
+#define aa_stat_dec(field)	this_cpu_dec(aa_pcpu_stats.field)
+u64 aa_stat_sum(size_t offset);
+
 extern struct workqueue_struct *aa_wq;
+extern struct workqueue_struct *aa_sync_wq;
 extern unsigned int aa_max_inflight;
 extern unsigned int aa_max_inflight_total;
 extern unsigned int aa_max_io_bytes;
 extern unsigned int aa_max_ring_bytes;
+extern unsigned int aa_max_contexts_per_user;
+extern unsigned int aa_max_inflight_per_user;
+extern unsigned int aa_max_syncs_per_user;
 
 /* ring.c: pure arithmetic, exposed for KUnit */
 bool aa_ring_reserve(u32 head, u32 tail, u32 size, u32 len, u32 *skip);
@@ -184,6 +251,7 @@ u32 aa_encode_event(void *dst, u64 user_data, s64 result, u16 flags,
 
 /* ring.c: contexts */
 struct aa_ctx *aa_ctx_alloc(void);
+void aa_ctx_free_ring(struct aa_ctx *ctx);
 int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes);
 void aa_ctx_put(struct aa_ctx *ctx);
 void aa_ctx_kill(struct aa_ctx *ctx);
@@ -194,10 +262,20 @@ unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 /* iodesc.c */
 int aa_lookup_init(unsigned int entries);
 void aa_lookup_exit(void);
+void aa_lookup_get(void);
+void aa_lookup_put(void);
 void aa_iod_init(struct iodesc *iod, u64 want);
-int aa_iod_register(struct iodesc *iod, const void *bvec_table);
+int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
+		    gfp_t gfp);
 void aa_iod_unregister_all(struct iodesc *iod);
+void aa_iod_release(struct iodesc *iod);
 void aa_iod_finish(struct iodesc *iod, bool inline_done);
+
+/* user.c */
+struct aa_user *aa_user_get(void);
+void aa_user_put(struct aa_user *u);
+int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages);
+void aa_user_uncharge_ring(struct aa_ctx *ctx);
 
 /* submit.c */
 int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe);

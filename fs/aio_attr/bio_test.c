@@ -56,7 +56,13 @@ static int bio_fixture_init(struct kunit *test, const char *disk)
 	if (!f->bdev)
 		return 0;	/* the case skips */
 	f->ctx = aa_ctx_alloc();
-	if (!f->ctx || aa_ctx_setup_ring(f->ctx, 4096))
+	if (IS_ERR(f->ctx)) {
+		int ret = PTR_ERR(f->ctx);
+
+		f->ctx = NULL;
+		return ret;
+	}
+	if (aa_ctx_setup_ring(f->ctx, 4096))
 		return -ENOMEM;
 	f->ctx->ready = true;
 	for (i = 0; i < NR_PAGES; i++) {

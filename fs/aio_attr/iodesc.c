@@ -4,14 +4,19 @@
  *
  * Lookup.  dm and blk-mq hand drivers clones and splits of the bio the
  * framework submitted; those are new struct bios, but they share the
- * parent's bvec table (bi_io_vec).  So the key is the address of that
- * table.  The framework registers the table of every bio it submits, and
- * a stacking driver registers a bio it allocates itself with
- * iodesc_carry().  The table is a hash of RCU-protected chains with one
- * irq-safe lock per bucket: lookup is O(1) and lock-free in any context,
- * and keys are unhashed before their request posts its completion, so a
- * lookup after completion finds nothing.  Key memory is freed after an RCU
- * grace period because lookups may still be walking a chain.
+ * parent's bvec table (bi_io_vec).  A lower layer may also point a bio of
+ * its own into the middle of that table: loop with direct I/O builds the
+ * backing file's iterator over &table[idx] for a split.  So the key is
+ * the memory of the table, as a range: every page the table touches gets
+ * a key for its part, and a lookup hashes the page of bi_io_vec and finds
+ * the key whose range holds it.  The framework registers the table of
+ * every bio it submits, and a stacking driver registers a bio it
+ * allocates itself with iodesc_carry().  The table is a hash of
+ * RCU-protected chains with one irq-safe lock per bucket: lookup is O(1)
+ * and lock-free in any context, and keys are unhashed before their
+ * request posts its completion, so a lookup after completion finds
+ * nothing.  Key memory is freed after an RCU grace period because lookups
+ * may still be walking a chain.
  *
  * The rhashtable library is not used on purpose: in 6.1 its bucket locks
  * are only bh-safe, and keys are removed from hardirq completions.
@@ -33,9 +38,14 @@ struct aa_bucket {
 	struct hlist_head	head;
 };
 
-static struct aa_bucket *aa_buckets;
-static unsigned int aa_hash_bits;
-static atomic_t aa_keys_live = ATOMIC_INIT(0);
+static struct aa_bucket *aa_buckets __read_mostly;
+static unsigned int aa_hash_bits __read_mostly;
+/*
+ * Contexts (and test fixtures) that may register keys: while there are
+ * none, a lookup returns at once.  Changes per context, not per I/O, so
+ * the cache line stays shared among the CPUs that read it.
+ */
+static atomic_t aa_lookup_users __read_mostly = ATOMIC_INIT(0);
 
 /**
  * aa_lookup_init() - allocate the lookup table
@@ -67,61 +77,139 @@ int aa_lookup_init(unsigned int entries)
  */
 void aa_lookup_exit(void)
 {
-	WARN_ON(atomic_read(&aa_keys_live));
+	unsigned int i;
+
+	WARN_ON(atomic_read(&aa_lookup_users));
+	for (i = 0; i < (1U << aa_hash_bits); i++)
+		WARN_ON(!hlist_empty(&aa_buckets[i].head));
 	kvfree(aa_buckets);
 	aa_buckets = NULL;
 }
 
-static struct aa_bucket *aa_bucket_of(const void *key)
+/**
+ * aa_lookup_get() - a context that may register keys is created
+ *
+ * Context: any.
+ */
+void aa_lookup_get(void)
 {
-	return &aa_buckets[hash_ptr(key, aa_hash_bits)];
+	atomic_inc(&aa_lookup_users);
+}
+
+/**
+ * aa_lookup_put() - such a context is gone, with all its keys
+ *
+ * Context: any.
+ */
+void aa_lookup_put(void)
+{
+	atomic_dec(&aa_lookup_users);
+}
+
+static struct aa_bucket *aa_bucket_of(unsigned long addr)
+{
+	return &aa_buckets[hash_long(addr >> PAGE_SHIFT, aa_hash_bits)];
+}
+
+/* Keys are within one page, so the ranges of one bucket never mix pages. */
+static bool aa_key_overlaps(const struct aa_key *k, unsigned long start,
+			    unsigned long end)
+{
+	return k->start < end && start < k->end;
 }
 
 /* Context: any. */
 static int aa_key_insert(struct aa_key *k)
 {
-	struct aa_bucket *b = aa_bucket_of(k->key);
+	struct aa_bucket *b = aa_bucket_of(k->start);
 	struct aa_key *pos;
 	unsigned long flags;
 
 	spin_lock_irqsave(&b->lock, flags);
 	hlist_for_each_entry(pos, &b->head, node) {
-		if (pos->key == k->key) {
+		if (aa_key_overlaps(pos, k->start, k->end)) {
 			spin_unlock_irqrestore(&b->lock, flags);
 			return -EEXIST;
 		}
 	}
 	hlist_add_head_rcu(&k->node, &b->head);
 	k->hashed = true;
-	atomic_inc(&aa_keys_live);
 	spin_unlock_irqrestore(&b->lock, flags);
 	return 0;
 }
 
-/* Context: any. */
+/*
+ * Context: any.  A key that was never hashed (the descriptor of a request
+ * that is not an O_DIRECT block-device bio) costs no lock.
+ */
 static void aa_key_remove(struct aa_key *k)
 {
-	struct aa_bucket *b = aa_bucket_of(k->key);
+	struct aa_bucket *b;
 	unsigned long flags;
 
+	if (!READ_ONCE(k->hashed))
+		return;
+	b = aa_bucket_of(k->start);
 	spin_lock_irqsave(&b->lock, flags);
 	if (k->hashed) {
 		hlist_del_rcu(&k->node);
 		k->hashed = false;
-		atomic_dec(&aa_keys_live);
 	}
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 
-/* Find the key object for @key; caller holds rcu_read_lock(). */
-static struct aa_key *aa_key_find(const void *key)
+/* Find the key holding @addr; caller holds rcu_read_lock(). */
+static struct aa_key *aa_key_find(const void *addr)
 {
+	unsigned long a = (unsigned long)addr;
 	struct aa_key *k;
 
-	hlist_for_each_entry_rcu(k, &aa_bucket_of(key)->head, node)
-		if (READ_ONCE(k->key) == key)
+	hlist_for_each_entry_rcu(k, &aa_bucket_of(a)->head, node)
+		if (READ_ONCE(k->start) <= a && a < READ_ONCE(k->end))
 			return k;
 	return NULL;
+}
+
+/* Pages touched by @bytes at @table. */
+static unsigned int aa_table_pages(const void *table, size_t bytes)
+{
+	unsigned long start = (unsigned long)table;
+
+	return ((start + bytes - 1) >> PAGE_SHIFT) - (start >> PAGE_SHIFT) + 1;
+}
+
+static void aa_keys_remove(struct aa_key *keys, unsigned int nr)
+{
+	while (nr--)
+		aa_key_remove(&keys[nr]);
+}
+
+/*
+ * Fill @nr keys, one per page of the table, and hash them; all or none.
+ * Context: any.
+ */
+static int aa_keys_insert(struct aa_key *keys, unsigned int nr,
+			  struct iodesc *iod, const void *table, size_t bytes)
+{
+	unsigned long start = (unsigned long)table, end = start + bytes;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		struct aa_key *k = &keys[i];
+
+		k->start = start;
+		k->end = min(end, (start & PAGE_MASK) + PAGE_SIZE);
+		k->table = table;
+		k->iod = iod;
+		ret = aa_key_insert(k);
+		if (ret) {
+			aa_keys_remove(keys, i);
+			return ret;
+		}
+		start = k->end;
+	}
+	return 0;
 }
 
 /**
@@ -141,28 +229,59 @@ void aa_iod_init(struct iodesc *iod, u64 want)
 	iod->flags = 0;
 	for (id = 0; id < AIO_ATTR_NR; id++)
 		atomic64_set(&iod->val[id], 0);
-	memset(&iod->key, 0, sizeof(iod->key));
+	memset(iod->keys, 0, sizeof(iod->keys));
+	iod->more_keys = NULL;
+	iod->nr_keys = 0;
 	memset(iod->carry_slot, 0, sizeof(iod->carry_slot));
 	spin_lock_init(&iod->carry_lock);
 	INIT_LIST_HEAD(&iod->carried);
+}
+
+static struct aa_key *aa_iod_own_keys(struct iodesc *iod)
+{
+	return iod->more_keys ? iod->more_keys : iod->keys;
 }
 
 /**
  * aa_iod_register() - make the bvec table of the request's bio findable
  * @iod: descriptor
  * @bvec_table: bi_io_vec of the bio about to be submitted
+ * @bytes: size of the table
+ * @gfp: for the keys of a table that spans more than AA_OWN_KEYS pages
  *
- * Context: any.
- * Return: 0, or -EEXIST when the table is already registered (a bug).
+ * Every address inside the table finds @iod, not only its start.
+ *
+ * Context: any, with @gfp to match.
+ * Return: 0, -ENOMEM, or -EEXIST when the table is already registered (a
+ * bug).
  */
-int aa_iod_register(struct iodesc *iod, const void *bvec_table)
+int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
+		    gfp_t gfp)
 {
-	iod->key.key = bvec_table;
-	iod->key.iod = iod;
-	iod->key.embedded = true;
-	return aa_key_insert(&iod->key);
+	unsigned int nr = aa_table_pages(bvec_table, bytes);
+	int ret;
+
+	if (WARN_ON_ONCE(iod->nr_keys))
+		return -EEXIST;
+	if (nr > AA_OWN_KEYS) {
+		iod->more_keys = kcalloc(nr, sizeof(*iod->more_keys), gfp);
+		if (!iod->more_keys)
+			return -ENOMEM;
+	}
+	ret = aa_keys_insert(aa_iod_own_keys(iod), nr, iod, bvec_table, bytes);
+	if (ret) {
+		kfree(iod->more_keys);
+		iod->more_keys = NULL;
+		return ret;
+	}
+	iod->nr_keys = nr;
+	return 0;
 }
 
+/*
+ * Free a carried key array: embedded slots stay busy (readers may still
+ * see them); allocated arrays go after a grace period.
+ */
 static void aa_key_free(struct aa_key *k)
 {
 	if (!k->embedded)
@@ -183,14 +302,28 @@ void aa_iod_unregister_all(struct iodesc *iod)
 	struct aa_key *k, *next;
 	unsigned long flags;
 
-	aa_key_remove(&iod->key);
+	aa_keys_remove(aa_iod_own_keys(iod), iod->nr_keys);
+	if (list_empty_careful(&iod->carried))
+		return;
 	spin_lock_irqsave(&iod->carry_lock, flags);
 	list_for_each_entry_safe(k, next, &iod->carried, link) {
-		aa_key_remove(k);
+		aa_keys_remove(k, k->nr);
 		list_del(&k->link);
 		aa_key_free(k);
 	}
 	spin_unlock_irqrestore(&iod->carry_lock, flags);
+}
+
+/**
+ * aa_iod_release() - free what aa_iod_register() allocated
+ * @iod: descriptor, unregistered, after an RCU grace period
+ *
+ * Context: any (an RCU callback for requests).
+ */
+void aa_iod_release(struct iodesc *iod)
+{
+	kfree(iod->more_keys);
+	iod->more_keys = NULL;
 }
 
 static u64 aa_completion_ctx(const struct iodesc *iod, bool inline_done)
@@ -239,9 +372,10 @@ void aa_iod_finish(struct iodesc *iod, bool inline_done)
  * iodesc_from_bio() - find the I/O descriptor a bio belongs to
  * @bio: a bio the caller owns until it completes it
  *
- * Works for the bio the framework submitted and for every clone or split
- * of it (they share its bvec table), and for bios a stacking driver
- * registered with iodesc_carry().
+ * Works for the bio the framework submitted, for every clone or split of
+ * it (they share its bvec table), for a bio whose bi_io_vec points into
+ * the middle of that table, and for bios a stacking driver registered
+ * with iodesc_carry().
  *
  * Context: any, including hardirq; lock-free.
  * Return: the descriptor, valid until @bio is completed, or NULL when the
@@ -252,7 +386,7 @@ struct iodesc *iodesc_from_bio(const struct bio *bio)
 	struct iodesc *iod = NULL;
 	struct aa_key *k;
 
-	if (!bio || !bio->bi_io_vec || !atomic_read(&aa_keys_live))
+	if (!bio || !bio->bi_io_vec || !atomic_read(&aa_lookup_users))
 		return NULL;
 	rcu_read_lock();
 	k = aa_key_find(bio->bi_io_vec);
@@ -396,24 +530,32 @@ u64 iodesc_submit_time_ns(const struct iodesc *iod)
 }
 EXPORT_SYMBOL_GPL(iodesc_submit_time_ns);
 
-static struct aa_key *aa_carry_slot(struct iodesc *iod, gfp_t gfp)
+/* A single key from the embedded slots, or an array of @nr allocated. */
+static struct aa_key *aa_carry_keys(struct iodesc *iod, unsigned int nr,
+				    gfp_t gfp)
 {
 	struct aa_key *k = NULL;
 	unsigned long flags;
 	int i;
 
-	spin_lock_irqsave(&iod->carry_lock, flags);
-	for (i = 0; i < AA_INLINE_CARRY; i++) {
-		if (!iod->carry_slot[i].busy) {
-			k = &iod->carry_slot[i];
-			k->busy = true;
-			k->embedded = true;
-			break;
+	if (nr == 1) {
+		spin_lock_irqsave(&iod->carry_lock, flags);
+		for (i = 0; i < AA_INLINE_CARRY; i++) {
+			if (!iod->carry_slot[i].busy) {
+				k = &iod->carry_slot[i];
+				k->busy = true;
+				k->embedded = true;
+				break;
+			}
 		}
+		spin_unlock_irqrestore(&iod->carry_lock, flags);
 	}
-	spin_unlock_irqrestore(&iod->carry_lock, flags);
 	if (!k)
-		k = kzalloc(sizeof(*k), gfp);
+		k = kcalloc(nr, sizeof(*k), gfp);
+	if (k) {
+		k->nr = nr;
+		k->carried = true;
+	}
 	return k;
 }
 
@@ -425,9 +567,10 @@ static struct aa_key *aa_carry_slot(struct iodesc *iod, gfp_t gfp)
  *
  * A stacking driver that sends its own bio down instead of a clone (a
  * crypt target's bounce-page write) calls this before submitting it, so
- * the drivers below find the same descriptor.  Call iodesc_uncarry()
- * from the bio's end_io before freeing it; anything left carried is
- * dropped when the request completes.
+ * the drivers below find the same descriptor - also through bios that
+ * point into the middle of its bvec table.  Call iodesc_uncarry() from
+ * the bio's end_io before freeing it; anything left carried is dropped
+ * when the request completes.
  *
  * Context: any; with GFP_ATOMIC when atomic.
  * Return: 0 (also for a NULL @iod), -EINVAL for a bio without a bvec
@@ -435,20 +578,23 @@ static struct aa_key *aa_carry_slot(struct iodesc *iod, gfp_t gfp)
  */
 int iodesc_carry(struct iodesc *iod, struct bio *bio, gfp_t gfp)
 {
+	unsigned int vecs, nr;
 	struct aa_key *k;
 	unsigned long flags;
+	size_t bytes;
 	int ret;
 
 	if (!iod)
 		return 0;
 	if (!bio || !bio->bi_io_vec)
 		return -EINVAL;
-	k = aa_carry_slot(iod, gfp);
+	vecs = max_t(unsigned int, bio->bi_max_vecs, bio->bi_vcnt);
+	bytes = max(vecs, 1U) * sizeof(*bio->bi_io_vec);
+	nr = aa_table_pages(bio->bi_io_vec, bytes);
+	k = aa_carry_keys(iod, nr, gfp);
 	if (!k)
 		return -ENOMEM;
-	k->key = bio->bi_io_vec;
-	k->iod = iod;
-	ret = aa_key_insert(k);
+	ret = aa_keys_insert(k, nr, iod, bio->bi_io_vec, bytes);
 	if (ret) {
 		/* embedded slots are not reused: readers may still see them */
 		aa_key_free(k);
@@ -472,15 +618,15 @@ EXPORT_SYMBOL_GPL(iodesc_carry);
  */
 void iodesc_uncarry(struct bio *bio)
 {
+	struct aa_key *k, *pos, *found = NULL;
 	struct iodesc *iod;
-	struct aa_key *k;
 	unsigned long flags;
 
-	if (!bio || !bio->bi_io_vec || !atomic_read(&aa_keys_live))
+	if (!bio || !bio->bi_io_vec || !atomic_read(&aa_lookup_users))
 		return;
 	rcu_read_lock();
 	k = aa_key_find(bio->bi_io_vec);
-	if (!k || k == &k->iod->key) {
+	if (!k || !k->carried || k->table != bio->bi_io_vec) {
 		/* not carried, or the request's own bio: not ours to drop */
 		rcu_read_unlock();
 		return;
@@ -488,10 +634,18 @@ void iodesc_uncarry(struct bio *bio)
 	iod = k->iod;
 	rcu_read_unlock();
 
-	aa_key_remove(k);
 	spin_lock_irqsave(&iod->carry_lock, flags);
-	list_del(&k->link);
+	list_for_each_entry(pos, &iod->carried, link) {
+		if (pos->table == bio->bi_io_vec) {
+			list_del(&pos->link);
+			found = pos;
+			break;
+		}
+	}
 	spin_unlock_irqrestore(&iod->carry_lock, flags);
-	aa_key_free(k);
+	if (found) {
+		aa_keys_remove(found, found->nr);
+		aa_key_free(found);
+	}
 }
 EXPORT_SYMBOL_GPL(iodesc_uncarry);

@@ -25,7 +25,11 @@
 #include "aio_attr.h"
 
 struct aa_stats aa_stats;
+DEFINE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
+/* Context teardown and deferred page work: never waits on user I/O. */
 struct workqueue_struct *aa_wq;
+/* FSYNC/FDATASYNC: may block as long as the filesystem does. */
+struct workqueue_struct *aa_sync_wq;
 
 /* ---------------------------------------------------------------------
  * Module parameters.  All are checked when set; all may change at run
@@ -37,10 +41,23 @@ unsigned int aa_max_inflight = 1024;
 unsigned int aa_max_inflight_total = 65536;
 unsigned int aa_max_io_bytes = 4 << 20;
 unsigned int aa_max_ring_bytes = 16 << 20;
+unsigned int aa_max_contexts_per_user = 128;
+unsigned int aa_max_inflight_per_user = 8192;
+unsigned int aa_max_syncs_per_user = 16;
 
 static int aa_param_inflight(const char *val, const struct kernel_param *kp)
 {
 	return param_set_uint_minmax(val, kp, 1, 1U << 20);
+}
+
+static int aa_param_contexts(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 1U << 16);
+}
+
+static int aa_param_syncs(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 1024);
 }
 
 static int aa_param_io_bytes(const char *val, const struct kernel_param *kp)
@@ -71,6 +88,16 @@ static const struct kernel_param_ops aa_inflight_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops aa_contexts_ops = {
+	.set = aa_param_contexts,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops aa_syncs_ops = {
+	.set = aa_param_syncs,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops aa_io_bytes_ops = {
 	.set = aa_param_io_bytes,
 	.get = param_get_uint,
@@ -88,6 +115,18 @@ module_param_cb(max_inflight_total, &aa_inflight_ops, &aa_max_inflight_total,
 		0644);
 MODULE_PARM_DESC(max_inflight_total,
 		 "Requests outstanding over all contexts; past it submission fails with EAGAIN (1..1048576, default 65536)");
+module_param_cb(max_contexts_per_user, &aa_contexts_ops,
+		&aa_max_contexts_per_user, 0644);
+MODULE_PARM_DESC(max_contexts_per_user,
+		 "Contexts one user may have, closed ones with I/O in flight included; past it open() fails with EMFILE (0..65536, default 128)");
+module_param_cb(max_inflight_per_user, &aa_inflight_ops,
+		&aa_max_inflight_per_user, 0644);
+MODULE_PARM_DESC(max_inflight_per_user,
+		 "Requests one user may have outstanding over all its contexts; past it submission fails with EAGAIN (1..1048576, default 8192)");
+module_param_cb(max_syncs_per_user, &aa_syncs_ops, &aa_max_syncs_per_user,
+		0644);
+MODULE_PARM_DESC(max_syncs_per_user,
+		 "FSYNC/FDATASYNC requests one user may have running; past it submission fails with EAGAIN (0..1024, default 16)");
 module_param_cb(max_io_bytes, &aa_io_bytes_ops, &aa_max_io_bytes, 0644);
 MODULE_PARM_DESC(max_io_bytes,
 		 "Largest length of one request in bytes; longer ones fail with E2BIG (PAGE_SIZE..64 MiB, default 4 MiB)");
@@ -303,8 +342,8 @@ static int aa_open(struct inode *inode, struct file *file)
 {
 	struct aa_ctx *ctx = aa_ctx_alloc();
 
-	if (!ctx)
-		return -ENOMEM;
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
 	file->private_data = ctx;
 	return nonseekable_open(inode, file);
 }
@@ -318,6 +357,7 @@ static int aa_release(struct inode *inode, struct file *file)
 static int aa_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct aa_ctx *ctx = file->private_data;
+	unsigned long nr;
 	int ret;
 
 	mutex_lock(&ctx->setup_lock);
@@ -328,7 +368,9 @@ static int aa_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start > ctx->mmap_bytes)
 		goto unlock;
-	ret = remap_vmalloc_range(vma, ctx->hdr, 0);
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	nr = vma_pages(vma);
+	ret = vm_insert_pages(vma, vma->vm_start, ctx->pages, &nr);
 unlock:
 	mutex_unlock(&ctx->setup_lock);
 	return ret;
@@ -370,12 +412,32 @@ static ssize_t name##_show(struct device *dev,				\
 }									\
 static DEVICE_ATTR_RO(name)
 
+/**
+ * aa_stat_sum() - sum of one per-CPU counter
+ * @offset: offsetof() the field in struct aa_pcpu_stats
+ *
+ * Context: any; the sum is a snapshot.
+ * Return: the sum over all possible CPUs.
+ */
+u64 aa_stat_sum(size_t offset)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((void *)per_cpu_ptr(&aa_pcpu_stats, cpu) +
+				offset);
+	return sum;
+}
+
+#define AA_PCPU(field)	aa_stat_sum(offsetof(struct aa_pcpu_stats, field))
+
 AA_STAT_ATTR(contexts, atomic_read(&aa_stats.contexts));
 AA_STAT_ATTR(inflight, atomic_read(&aa_stats.inflight));
-AA_STAT_ATTR(submitted, atomic64_read(&aa_stats.submitted));
-AA_STAT_ATTR(completed, atomic64_read(&aa_stats.completed));
-AA_STAT_ATTR(overflowed, atomic64_read(&aa_stats.overflowed));
-AA_STAT_ATTR(errors, atomic64_read(&aa_stats.errors));
+AA_STAT_ATTR(submitted, AA_PCPU(submitted));
+AA_STAT_ATTR(completed, AA_PCPU(completed));
+AA_STAT_ATTR(overflowed, AA_PCPU(overflowed));
+AA_STAT_ATTR(errors, AA_PCPU(errors));
 
 static struct attribute *aa_attrs[] = {
 	&dev_attr_contexts.attr,
@@ -403,9 +465,14 @@ static int __init aa_init(void)
 	aa_wq = alloc_workqueue("aio_attr", WQ_UNBOUND, 0);
 	if (!aa_wq)
 		return -ENOMEM;
+	aa_sync_wq = alloc_workqueue("aio_attr_sync", WQ_UNBOUND,
+				     WQ_UNBOUND_MAX_ACTIVE);
+	ret = -ENOMEM;
+	if (!aa_sync_wq)
+		goto destroy_wq;
 	ret = aa_req_cache_init();
 	if (ret)
-		goto destroy_wq;
+		goto destroy_sync_wq;
 	ret = aa_lookup_init(aa_max_inflight_total);
 	if (ret)
 		goto destroy_cache;
@@ -420,6 +487,8 @@ destroy_lookup:
 	aa_lookup_exit();
 destroy_cache:
 	aa_req_cache_exit();
+destroy_sync_wq:
+	destroy_workqueue(aa_sync_wq);
 destroy_wq:
 	destroy_workqueue(aa_wq);
 	return ret;
@@ -429,6 +498,7 @@ static void __exit aa_exit(void)
 {
 	misc_deregister(&aa_misc);
 	/* contexts hold module references, so all are gone; drain workers */
+	destroy_workqueue(aa_sync_wq);
 	destroy_workqueue(aa_wq);
 	/* requests and lookup keys are freed by RCU callbacks */
 	rcu_barrier();

@@ -17,6 +17,7 @@
 #include <linux/hardirq.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/mm.h>
 #include <linux/vmalloc.h>
 
 #include "aio_attr.h"
@@ -204,18 +205,21 @@ static void aa_update_overflow_hdr(struct aa_ctx *ctx)
 }
 
 /*
- * Move overflowed completions into the ring, oldest first, while they fit.
- * Moved requests go to @done for the caller to release after unlocking.
- * Called with ctx->lock held.
+ * Move up to @max overflowed completions into the ring, oldest first,
+ * while they fit.  Moved requests go to @done for the caller to release
+ * after unlocking.  Called with ctx->lock held (interrupts off), so @max
+ * bounds the time spent here.
  */
 static unsigned int aa_flush_overflow_locked(struct aa_ctx *ctx,
-					     struct list_head *done)
+					     struct list_head *done,
+					     unsigned int max)
 {
 	struct aa_req *req, *next;
 	unsigned int moved = 0;
 
 	list_for_each_entry_safe(req, next, &ctx->overflow, ov_link) {
-		if (!aa_ring_put_locked(ctx, req, AIO_ATTR_EVF_OVERFLOWED))
+		if (moved == max ||
+		    !aa_ring_put_locked(ctx, req, AIO_ATTR_EVF_OVERFLOWED))
 			break;
 		list_move_tail(&req->ov_link, done);
 		ctx->overflow_nr--;
@@ -242,7 +246,14 @@ static void aa_release_list(struct list_head *done)
  *
  * Posts the event into the ring, or appends it to the overflow list when
  * the ring is full or older completions are still waiting there, so order
- * is kept and nothing is lost.  Never sleeps and never allocates.
+ * is kept and nothing is lost.  Never sleeps and never allocates.  At
+ * most AA_ATOMIC_DRAIN older completions are moved from the overflow list
+ * on the way; process context (submit, wait, poll) moves the rest.
+ *
+ * A request parked on the overflow list belongs to the list from the
+ * moment the lock is dropped: a racing close() may release it, and with
+ * it the last context reference.  So the context is pinned for the
+ * wakeups that follow.
  *
  * Context: any, including hardirq.
  */
@@ -258,27 +269,32 @@ void aa_post(struct aa_req *req)
 	if (dead) {
 		list_add_tail(&req->ov_link, &done);
 	} else {
-		aa_flush_overflow_locked(ctx, &done);
+		aa_flush_overflow_locked(ctx, &done, AA_ATOMIC_DRAIN);
 		if (list_empty(&ctx->overflow) &&
 		    aa_ring_put_locked(ctx, req, 0)) {
 			list_add_tail(&req->ov_link, &done);
 		} else {
+			refcount_inc(&ctx->refs);
 			list_add_tail(&req->ov_link, &ctx->overflow);
 			ctx->overflow_nr++;
 			ctx->hdr->overflow_total++;
 			aa_update_overflow_hdr(ctx);
-			atomic64_inc(&aa_stats.overflowed);
+			aa_stat_inc(overflowed);
+			req = NULL;
 		}
 	}
 	spin_unlock_irqrestore(&ctx->lock, flags);
 
-	atomic64_inc(&aa_stats.completed);
+	aa_stat_inc(completed);
 	if (!dead) {
 		if (ctx->evfd)
 			eventfd_signal(ctx->evfd, 1);
 		if (wq_has_sleeper(&ctx->wait))
 			wake_up_all(&ctx->wait);
 	}
+	/* the pin taken for a parked request */
+	if (!req)
+		aa_ctx_put(ctx);
 	/* may drop the last context reference; ctx is not used after this */
 	aa_release_list(&done);
 }
@@ -290,27 +306,32 @@ void aa_post(struct aa_req *req)
  * @ring: out: events in the ring, at most @limit
  * @overflow: out: completions still on the overflow list
  *
- * The walk over the ring runs after ctx->lock is dropped: entries below
- * the tail snapshot do not change until userspace moves head past them,
- * and a walk that races with that is bounded and checked.
+ * The overflow list is drained in batches of AA_TASK_DRAIN, with the lock
+ * (and interrupts) released between batches.  The walk over the ring runs
+ * after ctx->lock is dropped: entries below the tail snapshot do not
+ * change until userspace moves head past them, and a walk that races
+ * with that is bounded and checked.
  *
- * Context: process or softirq; takes ctx->lock with interrupts off.
+ * Context: process; takes ctx->lock with interrupts off.
  * Return: @ring + @overflow; a damaged ring counts as empty.
  */
 unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 			  u32 *overflow)
 {
-	unsigned long flags;
-	LIST_HEAD(done);
+	unsigned int moved;
 	u32 head, tail;
 	int nr;
 
-	spin_lock_irqsave(&ctx->lock, flags);
-	aa_flush_overflow_locked(ctx, &done);
-	tail = ctx->tail;
-	*overflow = ctx->overflow_nr;
-	spin_unlock_irqrestore(&ctx->lock, flags);
-	aa_release_list(&done);
+	do {
+		LIST_HEAD(done);
+
+		spin_lock_irq(&ctx->lock);
+		moved = aa_flush_overflow_locked(ctx, &done, AA_TASK_DRAIN);
+		tail = ctx->tail;
+		*overflow = ctx->overflow_nr;
+		spin_unlock_irq(&ctx->lock);
+		aa_release_list(&done);
+	} while (moved == AA_TASK_DRAIN && *overflow);
 
 	/* same pairing as in aa_ring_put_locked() */
 	head = smp_load_acquire(&ctx->hdr->head);
@@ -319,14 +340,38 @@ unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 	return *ring + *overflow;
 }
 
+/**
+ * aa_ctx_free_ring() - free the ring and give back its charge
+ * @ctx: context
+ *
+ * Context: process.
+ */
+void aa_ctx_free_ring(struct aa_ctx *ctx)
+{
+	unsigned int i;
+
+	if (ctx->hdr)
+		vunmap(ctx->hdr);
+	for (i = 0; i < ctx->nr_pages; i++)
+		__free_page(ctx->pages[i]);
+	kvfree(ctx->pages);
+	aa_user_uncharge_ring(ctx);
+	ctx->hdr = NULL;
+	ctx->data = NULL;
+	ctx->pages = NULL;
+	ctx->nr_pages = 0;
+}
+
 static void aa_ctx_free_work(struct work_struct *work)
 {
 	struct aa_ctx *ctx = container_of(work, struct aa_ctx, free_work);
 
 	if (ctx->evfd)
 		eventfd_ctx_put(ctx->evfd);
-	vfree(ctx->hdr);
+	aa_ctx_free_ring(ctx);
+	aa_user_put(ctx->user);
 	kfree(ctx);
+	aa_lookup_put();
 	atomic_dec(&aa_stats.contexts);
 	module_put(THIS_MODULE);
 }
@@ -334,18 +379,27 @@ static void aa_ctx_free_work(struct work_struct *work)
 /**
  * aa_ctx_alloc() - a new context, not yet set up
  *
+ * The context counts against the calling user's max_contexts_per_user.
  * Takes a module reference that lives as long as the context, which can
  * outlive its file while I/O is in flight.
  *
  * Context: process.
- * Return: the context with one reference, or NULL.
+ * Return: the context with one reference, ERR_PTR(-EMFILE) over the
+ * per-user limit, or ERR_PTR(-ENOMEM).
  */
 struct aa_ctx *aa_ctx_alloc(void)
 {
-	struct aa_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	struct aa_user *u = aa_user_get();
+	struct aa_ctx *ctx;
 
-	if (!ctx)
-		return NULL;
+	if (IS_ERR(u))
+		return ERR_CAST(u);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx) {
+		aa_user_put(u);
+		return ERR_PTR(-ENOMEM);
+	}
+	ctx->user = u;
 	spin_lock_init(&ctx->lock);
 	mutex_init(&ctx->setup_lock);
 	INIT_LIST_HEAD(&ctx->overflow);
@@ -355,6 +409,7 @@ struct aa_ctx *aa_ctx_alloc(void)
 	INIT_WORK(&ctx->free_work, aa_ctx_free_work);
 	__module_get(THIS_MODULE);
 	atomic_inc(&aa_stats.contexts);
+	aa_lookup_get();
 	return ctx;
 }
 
@@ -363,18 +418,37 @@ struct aa_ctx *aa_ctx_alloc(void)
  * @ctx: context
  * @ring_bytes: data area size, validated by the caller
  *
+ * The pages are charged to the memory cgroup and, unless the caller has
+ * CAP_IPC_LOCK, to the user's RLIMIT_MEMLOCK; they are mapped into
+ * userspace page by page (aa_mmap()) and into the kernel with vmap().
+ *
  * Context: process, with ctx->setup_lock held.
- * Return: 0 or -ENOMEM.
+ * Return: 0, or -ENOMEM (out of memory or over RLIMIT_MEMLOCK).
  */
 int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes)
 {
 	u32 data_off = PAGE_SIZE;
 	u32 total = data_off + PAGE_ALIGN(ring_bytes);
+	unsigned int i, nr = total >> PAGE_SHIFT;
 	struct aio_attr_ring_hdr *hdr;
+	int ret;
 
-	hdr = vmalloc_user(total);
+	ret = aa_user_charge_ring(ctx, nr);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	ctx->pages = kvcalloc(nr, sizeof(*ctx->pages), GFP_KERNEL_ACCOUNT);
+	if (!ctx->pages)
+		goto fail;
+	for (i = 0; i < nr; i++) {
+		ctx->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!ctx->pages[i])
+			goto fail;
+		ctx->nr_pages++;
+	}
+	hdr = vmap(ctx->pages, nr, VM_MAP, PAGE_KERNEL);
 	if (!hdr)
-		return -ENOMEM;
+		goto fail;
 	hdr->mask = ring_bytes - 1;
 	hdr->ring_bytes = ring_bytes;
 	hdr->entry_version = AIO_ATTR_ENTRY_VERSION;
@@ -384,6 +458,9 @@ int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes)
 	ctx->ring_bytes = ring_bytes;
 	ctx->mmap_bytes = total;
 	return 0;
+fail:
+	aa_ctx_free_ring(ctx);
+	return ret;
 }
 
 /**

@@ -211,7 +211,7 @@ static void overflow_keeps_order(struct kunit *test)
 	int i, got = 0, overflowed = 0, first;
 	u32 ring, over;
 
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
 	ctx->ready = true;
@@ -258,7 +258,7 @@ static void overflow_released_on_kill(struct kunit *test)
 	struct aa_ctx *ctx = aa_ctx_alloc();
 	int i, before = atomic_read(&aa_stats.inflight);
 
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
 	ctx->ready = true;
 	for (i = 0; i < 40; i++) {
@@ -274,6 +274,55 @@ static void overflow_released_on_kill(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&aa_stats.inflight), before);
 }
 
+/*
+ * A completion posted with interrupts off moves at most AA_ATOMIC_DRAIN
+ * older completions from the overflow list, however many would fit;
+ * process context moves the rest.
+ */
+static void overflow_drain_bounded_in_atomic(struct kunit *test)
+{
+	const int parked = 100;
+	struct aa_ctx *ctx = aa_ctx_alloc();
+	u64 *seen = kunit_kcalloc(test, 17 + parked + 1, sizeof(*seen),
+				  GFP_KERNEL);
+	int i, n, overflowed = 0;
+	u32 ring, over;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
+	ctx->ready = true;
+	for (i = 0; i <= 17 + parked; i++) {
+		struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, i,
+						  AIO_ATTR_ALL);
+		unsigned long flags;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(req));
+		aa_iod_finish(&req->iod, false);
+		if (i == 17 + parked) {
+			/* room for 17 again, and this one arrives in "irq" */
+			n = drain(test, ctx, seen, 17, &overflowed);
+			KUNIT_EXPECT_EQ(test, n, 17);
+			local_irq_save(flags);
+			aa_post(req);
+			local_irq_restore(flags);
+		} else {
+			aa_post(req);
+		}
+		aa_req_submitted(req);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->overflow_nr,
+			(u32)(parked - AA_ATOMIC_DRAIN + 1));
+	/* process context finishes the job, in order */
+	n = drain(test, ctx, seen, 17 + parked + 1, &overflowed);
+	KUNIT_EXPECT_EQ(test, n, AA_ATOMIC_DRAIN);
+	KUNIT_EXPECT_EQ(test, seen[0], 17ULL);
+	aa_ctx_ready(ctx, U32_MAX, &ring, &over);
+	KUNIT_EXPECT_EQ(test, ring, 17U);
+	KUNIT_EXPECT_EQ(test, over, (u32)(parked + 1 - AA_ATOMIC_DRAIN - 17));
+	aa_ctx_kill(ctx);
+}
+
 static struct kunit_case aa_ring_cases[] = {
 	KUNIT_CASE(ring_reserve_empty),
 	KUNIT_CASE(ring_reserve_exactly_full),
@@ -285,6 +334,7 @@ static struct kunit_case aa_ring_cases[] = {
 	KUNIT_CASE(count_with_skip),
 	KUNIT_CASE(overflow_keeps_order),
 	KUNIT_CASE(overflow_released_on_kill),
+	KUNIT_CASE(overflow_drain_bounded_in_atomic),
 	{}
 };
 
@@ -302,17 +352,23 @@ static void iodesc_lookup_clone_and_split(struct kunit *test)
 	struct bio_vec vecs[2], other[1];
 	struct bio parent = {}, clone = {}, foreign = {};
 	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	struct iodesc *iod2 = kunit_kzalloc(test, sizeof(*iod2), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, iod);
+	KUNIT_ASSERT_NOT_NULL(test, iod2);
 	aa_iod_init(iod, AIO_ATTR_ALL);
 	parent.bi_io_vec = vecs;
 	clone.bi_io_vec = vecs;		/* clones share the bvec table */
 	foreign.bi_io_vec = other;
-	KUNIT_ASSERT_EQ(test, aa_iod_register(iod, vecs), 0);
+	KUNIT_ASSERT_EQ(test,
+			aa_iod_register(iod, vecs, sizeof(vecs), GFP_KERNEL), 0);
 	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&parent), iod);
 	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&clone), iod);
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&foreign));
-	KUNIT_EXPECT_EQ(test, aa_iod_register(iod, vecs), -EEXIST);
+	/* the same table for another request is a bug */
+	aa_iod_init(iod2, AIO_ATTR_ALL);
+	KUNIT_EXPECT_EQ(test, aa_iod_register(iod2, vecs, sizeof(vecs),
+					      GFP_KERNEL), -EEXIST);
 	aa_iod_unregister_all(iod);
 	/* nothing stale after completion */
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&clone));
@@ -328,7 +384,8 @@ static void iodesc_carry_and_uncarry(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, iod);
 	aa_iod_init(iod, AIO_ATTR_ALL);
-	KUNIT_ASSERT_EQ(test, aa_iod_register(iod, vecs), 0);
+	KUNIT_ASSERT_EQ(test,
+			aa_iod_register(iod, vecs, sizeof(vecs), GFP_KERNEL), 0);
 	b1.bi_io_vec = bounce1;
 	b2.bi_io_vec = bounce2;
 	b3.bi_io_vec = bounce3;
@@ -349,6 +406,86 @@ static void iodesc_carry_and_uncarry(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b2));
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b3));
 	synchronize_rcu();
+}
+
+/* loop builds its backing file's bios over &table[idx] for a split */
+static void iodesc_lookup_inside_table(struct kunit *test)
+{
+	struct bio_vec vecs[8];
+	struct bio inside = {}, past = {};
+	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	struct iodesc *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, iod);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	aa_iod_init(iod, AIO_ATTR_ALL);
+	aa_iod_init(other, AIO_ATTR_ALL);
+	KUNIT_ASSERT_EQ(test,
+			aa_iod_register(iod, vecs, sizeof(vecs), GFP_KERNEL), 0);
+	inside.bi_io_vec = &vecs[5];
+	past.bi_io_vec = &vecs[8];
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&inside), iod);
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&past));
+	/* a table overlapping a registered one is a bug */
+	KUNIT_EXPECT_EQ(test, aa_iod_register(other, &vecs[6],
+					      2 * sizeof(*vecs), GFP_KERNEL),
+			-EEXIST);
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&inside), iod);
+	aa_iod_unregister_all(iod);
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&inside));
+	synchronize_rcu();
+}
+
+/* Tables across page boundaries: one key per page, every entry found. */
+static void iodesc_lookup_multi_page(struct kunit *test)
+{
+	const unsigned int nr = 3 * PAGE_SIZE / sizeof(struct bio_vec);
+	struct bio_vec *big = kunit_kcalloc(test, nr, sizeof(*big), GFP_KERNEL);
+	void *two = kunit_kzalloc(test, 2 * PAGE_SIZE, GFP_KERNEL);
+	struct bio_vec *straddle;
+	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	struct iodesc *iod2 = kunit_kzalloc(test, sizeof(*iod2), GFP_KERNEL);
+	struct bio b = {}, carried = {};
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, two);
+	KUNIT_ASSERT_NOT_NULL(test, iod);
+	KUNIT_ASSERT_NOT_NULL(test, iod2);
+	/* 4 entries, 2 on each side of a page boundary */
+	straddle = (struct bio_vec *)(PTR_ALIGN(two, PAGE_SIZE) + PAGE_SIZE -
+				      2 * sizeof(*straddle));
+	aa_iod_init(iod, AIO_ATTR_ALL);
+	aa_iod_init(iod2, AIO_ATTR_ALL);
+	KUNIT_ASSERT_EQ(test, aa_iod_register(iod, big, nr * sizeof(*big),
+					      GFP_KERNEL), 0);
+	KUNIT_EXPECT_GE(test, iod->nr_keys, 3U);
+	for (i = 0; i < nr; i += 37) {
+		b.bi_io_vec = &big[i];
+		KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&b), iod);
+	}
+	b.bi_io_vec = &big[nr - 1];
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&b), iod);
+
+	/* a driver's own bio whose table straddles a page boundary */
+	carried.bi_io_vec = straddle;
+	carried.bi_max_vecs = 4;
+	KUNIT_ASSERT_EQ(test, aa_iod_register(iod2, two, sizeof(*straddle),
+					      GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iodesc_carry(iod2, &carried, GFP_KERNEL), 0);
+	b.bi_io_vec = &straddle[3];
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&b), iod2);
+	iodesc_uncarry(&carried);
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b));
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&carried));
+
+	aa_iod_unregister_all(iod);
+	aa_iod_unregister_all(iod2);
+	b.bi_io_vec = &big[nr / 2];
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b));
+	synchronize_rcu();
+	aa_iod_release(iod);
+	aa_iod_release(iod2);
 }
 
 static void iodesc_combine_rules(struct kunit *test)
@@ -422,13 +559,29 @@ static void iodesc_completion_ctx(struct kunit *test)
 static struct kunit_case aa_iodesc_cases[] = {
 	KUNIT_CASE(iodesc_lookup_clone_and_split),
 	KUNIT_CASE(iodesc_carry_and_uncarry),
+	KUNIT_CASE(iodesc_lookup_inside_table),
+	KUNIT_CASE(iodesc_lookup_multi_page),
 	KUNIT_CASE(iodesc_combine_rules),
 	KUNIT_CASE(iodesc_completion_ctx),
 	{}
 };
 
+/* Lookups answer only while somebody may have registered keys. */
+static int aa_iodesc_init(struct kunit *test)
+{
+	aa_lookup_get();
+	return 0;
+}
+
+static void aa_iodesc_exit(struct kunit *test)
+{
+	aa_lookup_put();
+}
+
 static struct kunit_suite aa_iodesc_suite = {
 	.name = "aio_attr_iodesc",
+	.init = aa_iodesc_init,
+	.exit = aa_iodesc_exit,
 	.test_cases = aa_iodesc_cases,
 };
 

@@ -8,7 +8,7 @@
  *    whatever context the device completes it (hardirq included);
  *  - a kiocb handed to the file's ->read_iter/->write_iter for any other
  *    file; its ->ki_complete posts the event;
- *  - a work item on aa_wq for FSYNC and FDATASYNC.
+ *  - a work item on aa_sync_wq for FSYNC and FDATASYNC.
  *
  * One bio per request: its bvec table can hold any number of pages, and the
  * block layer splits it to the device's limits with clones that share the
@@ -40,7 +40,8 @@ static struct kmem_cache *aa_req_cache;
  */
 int aa_req_cache_init(void)
 {
-	aa_req_cache = KMEM_CACHE(aa_req, 0);
+	/* charged to the submitter's memory cgroup */
+	aa_req_cache = KMEM_CACHE(aa_req, SLAB_ACCOUNT);
 	return aa_req_cache ? 0 : -ENOMEM;
 }
 
@@ -56,7 +57,18 @@ void aa_req_cache_exit(void)
 
 static void aa_req_free_rcu(struct rcu_head *rcu)
 {
-	kmem_cache_free(aa_req_cache, container_of(rcu, struct aa_req, rcu));
+	struct aa_req *req = container_of(rcu, struct aa_req, rcu);
+
+	aa_iod_release(&req->iod);
+	kmem_cache_free(aa_req_cache, req);
+}
+
+/* Leave the in-flight counts of the context, its user and the system. */
+static void aa_inflight_dec(struct aa_ctx *ctx)
+{
+	atomic_dec(&ctx->inflight);
+	atomic_dec(&ctx->user->inflight);
+	atomic_dec(&aa_stats.inflight);
 }
 
 /**
@@ -75,8 +87,7 @@ void aa_req_put(struct aa_req *req)
 
 	if (!refcount_dec_and_test(&req->refs))
 		return;
-	atomic_dec(&ctx->inflight);
-	atomic_dec(&aa_stats.inflight);
+	aa_inflight_dec(ctx);
 	call_rcu(&req->rcu, aa_req_free_rcu);
 	aa_ctx_put(ctx);
 }
@@ -90,6 +101,8 @@ void aa_req_put(struct aa_req *req)
  *
  * The request starts with two references: the event's, dropped once it is
  * posted, and the submitter's, dropped by aa_req_submitted().
+ * Limits: max_inflight for the context, max_inflight_per_user for its
+ * user over all the user's contexts, max_inflight_total for the system.
  *
  * Context: process.
  * Return: the request, or ERR_PTR(-EAGAIN) over a limit, ERR_PTR(-ENOMEM).
@@ -97,21 +110,20 @@ void aa_req_put(struct aa_req *req)
 struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 {
 	struct aa_req *req;
+	bool over;
 
-	if (atomic_inc_return(&ctx->inflight) > READ_ONCE(aa_max_inflight)) {
-		atomic_dec(&ctx->inflight);
-		return ERR_PTR(-EAGAIN);
-	}
-	if (atomic_inc_return(&aa_stats.inflight) >
-	    READ_ONCE(aa_max_inflight_total)) {
-		atomic_dec(&aa_stats.inflight);
-		atomic_dec(&ctx->inflight);
+	over = atomic_inc_return(&ctx->inflight) > READ_ONCE(aa_max_inflight);
+	over |= atomic_inc_return(&ctx->user->inflight) >
+		READ_ONCE(aa_max_inflight_per_user);
+	over |= atomic_inc_return(&aa_stats.inflight) >
+		READ_ONCE(aa_max_inflight_total);
+	if (over) {
+		aa_inflight_dec(ctx);
 		return ERR_PTR(-EAGAIN);
 	}
 	req = kmem_cache_zalloc(aa_req_cache, GFP_KERNEL);
 	if (!req) {
-		atomic_dec(&aa_stats.inflight);
-		atomic_dec(&ctx->inflight);
+		aa_inflight_dec(ctx);
 		return ERR_PTR(-ENOMEM);
 	}
 	refcount_inc(&ctx->refs);
@@ -124,7 +136,7 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 	atomic_set(&req->in_submit, 1);
 	INIT_LIST_HEAD(&req->ov_link);
 	aa_iod_init(&req->iod, want);
-	atomic64_inc(&aa_stats.submitted);
+	aa_stat_inc(submitted);
 	return req;
 }
 
@@ -147,7 +159,7 @@ static void aa_req_abort(struct aa_req *req)
 		fput(req->file);
 	if (req->cred)
 		put_cred(req->cred);
-	atomic64_dec(&aa_stats.submitted);
+	aa_stat_dec(submitted);
 	refcount_set(&req->refs, 1);
 	aa_req_put(req);
 }
@@ -169,7 +181,7 @@ static void aa_complete(struct aa_req *req, long res)
 		res = -EINTR;
 	atomic64_set(&req->result, res);
 	if (res < 0)
-		atomic64_inc(&aa_stats.errors);
+		aa_stat_inc(errors);
 	aa_iod_unregister_all(&req->iod);
 	aa_iod_finish(&req->iod, aa_req_inline(req));
 	if (req->file) {
@@ -236,6 +248,24 @@ static void aa_release_pages(struct aa_req *req)
 }
 
 /*
+ * Process context: after a direct write, drop the page cache pages of the
+ * range that a buffered reader may have brought in while the write was
+ * in flight (as block/fops.c does), then post.
+ */
+static void aa_invalidate_work(struct work_struct *work)
+{
+	struct aa_req *req = container_of(work, struct aa_req, work);
+	struct address_space *mapping = req->bio.bi_bdev->bd_inode->i_mapping;
+	long res = atomic64_read(&req->result);
+
+	invalidate_inode_pages2_range(mapping, req->pos >> PAGE_SHIFT,
+				      (req->pos + req->bytes - 1) >> PAGE_SHIFT);
+	set_bit(AA_IOD_WORKER, &req->iod.flags);
+	bio_uninit(&req->bio);
+	aa_complete(req, res);
+}
+
+/*
  * bi_end_io of the request's bio.
  * Context: whatever the device completes in: task, softirq or hardirq.
  */
@@ -243,6 +273,7 @@ static void aa_bio_end_io(struct bio *bio)
 {
 	struct aa_req *req = bio->bi_private;
 	int err = blk_status_to_errno(bio->bi_status);
+	long res = err ? err : req->bytes;
 
 	/*
 	 * Unhash first: the bvec table is the lookup key, and a table that
@@ -252,8 +283,20 @@ static void aa_bio_end_io(struct bio *bio)
 	 */
 	aa_iod_unregister_all(&req->iod);
 	aa_release_pages(req);
+	/*
+	 * A write leaves the page cache of the device stale if a buffered
+	 * reader cached the range meanwhile.  Invalidation sleeps: only then
+	 * is the completion posted from a worker.
+	 */
+	if (op_is_write(bio_op(bio)) &&
+	    READ_ONCE(bio->bi_bdev->bd_inode->i_mapping->nrpages)) {
+		atomic64_set(&req->result, res);
+		INIT_WORK(&req->work, aa_invalidate_work);
+		queue_work(aa_wq, &req->work);
+		return;
+	}
 	bio_uninit(bio);
-	aa_complete(req, err ? err : req->bytes);
+	aa_complete(req, res);
 }
 
 /* Pin the pages behind @iter into the bio.  Context: process. */
@@ -336,6 +379,9 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 		return -EINVAL;
 	if (write && bdev_read_only(bdev))
 		return -EPERM;
+	/* as blkdev_write_iter(): swap owns an active swap device's blocks */
+	if (write && IS_SWAPFILE(bdev->bd_inode))
+		return -ETXTBSY;
 
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
@@ -352,6 +398,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	iov_iter_truncate(iter, size - pos);
 	count = iov_iter_count(iter);
 	req->bytes = count;
+	req->pos = pos;
 
 	mapping = bdev->bd_inode->i_mapping;
 	if (mapping->nrpages) {
@@ -405,7 +452,8 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 				set_page_dirty_lock(req->bvecs[i].bv_page);
 	}
 
-	ret = aa_iod_register(&req->iod, req->bio.bi_io_vec);
+	ret = aa_iod_register(&req->iod, req->bio.bi_io_vec,
+			      nr * sizeof(*req->bvecs), GFP_KERNEL);
 	if (ret)
 		goto unpin;
 	submit_bio(&req->bio);
@@ -483,7 +531,11 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 }
 
 /* ---------------------------------------------------------------------
- * FSYNC and FDATASYNC: vfs_fsync_range() sleeps, so a worker runs it.
+ * FSYNC and FDATASYNC: vfs_fsync_range() sleeps, so a worker runs it, on
+ * aa_sync_wq, which nothing else uses: a sync that never returns (a FUSE
+ * server that does not answer) holds one worker and its own request, not
+ * context teardown or anybody's page release.  max_syncs_per_user bounds
+ * the workers one user can hold that way.
  */
 
 static void aa_sync_work(struct work_struct *work)
@@ -497,6 +549,7 @@ static void aa_sync_work(struct work_struct *work)
 	revert_creds(old);
 	put_cred(req->cred);
 	req->cred = NULL;
+	atomic_dec(&req->ctx->user->syncs);
 	set_bit(AA_IOD_WORKER, &req->iod.flags);
 	aa_complete(req, ret);
 }
@@ -510,13 +563,20 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 		return -EINVAL;
 	if (!file->f_op->fsync)
 		return -EINVAL;
+	if (atomic_inc_return(&ctx->user->syncs) >
+	    READ_ONCE(aa_max_syncs_per_user)) {
+		atomic_dec(&ctx->user->syncs);
+		return -EAGAIN;
+	}
 	req = aa_req_alloc(ctx, sqe->opcode, sqe->user_data, sqe->attr_mask);
-	if (IS_ERR(req))
+	if (IS_ERR(req)) {
+		atomic_dec(&ctx->user->syncs);
 		return PTR_ERR(req);
+	}
 	req->file = get_file(file);
 	req->cred = get_current_cred();
 	INIT_WORK(&req->work, aa_sync_work);
-	queue_work(aa_wq, &req->work);
+	queue_work(aa_sync_wq, &req->work);
 	aa_req_submitted(req);
 	return 0;
 }

@@ -165,7 +165,9 @@ struct aio_attr_probe {
  *
  * Allowed once per context.  Errors: EINVAL for an unknown version, unknown
  * flag bits, nonzero reserved fields or a bad @ring_bytes; EBADF or EINVAL
- * for a bad @eventfd; EBUSY when the context is already set up.
+ * for a bad @eventfd; EBUSY when the context is already set up; ENOMEM
+ * when out of memory or when the mapping (@mmap_bytes) would exceed the
+ * user's RLIMIT_MEMLOCK (not charged with CAP_IPC_LOCK).
  */
 struct aio_attr_setup {
 	__u32	version;
@@ -285,13 +287,19 @@ enum aio_attr_op {
  *
  * Errors (see Documentation/aio_attr/abi.rst for the full table):
  * EINVAL bad opcode, flags, reserved fields, unknown attribute bits, length
- * 0, offset overflow, or an unaligned O_DIRECT buffer, length or offset;
+ * 0, offset overflow, or on an O_DIRECT block device an offset, length or
+ * iovec length that is not a multiple of the logical block size or a
+ * buffer not aligned to the device's DMA alignment (dma_alignment + 1);
  * E2BIG a length above max_io_bytes; EBADF a bad fd or one not opened for
  * the direction; ESPIPE a file without positional I/O; EFAULT an unreadable
  * iovec array, a NULL buffer, or (O_DIRECT block devices, whose pages are
  * pinned at submission) an unmapped buffer - other files copy later and
  * report an unmapped buffer as a -EFAULT result, like pread(2); EAGAIN too
- * many requests in flight; EPERM a write to a read-only block device.
+ * many requests in flight (per context, per user or system-wide) or, for
+ * FSYNC/FDATASYNC, too many syncs running for the user; EPERM a write to a
+ * read-only block device; ETXTBSY a write to an active swap device.  For
+ * other files, what ->read_iter/->write_iter return is the completion's
+ * result, not an error of the submission.
  */
 struct aio_attr_sqe {
 	__u8	opcode;
