@@ -383,6 +383,26 @@ int main(int argc, char **argv)
 			Context d2;
 			require(!setup_errno(d2, 32768),
 				"the charge of a closed context did not come back");
+			/*
+			 * Closed with a read in flight, a context keeps its charge
+			 * until the read ended and it is freed.
+			 */
+			unique_fd dev = open_fd(slow_path, O_RDWR | O_DIRECT);
+			Buffer buf(4096);
+			require(submit_reads(b, dev.get(), buf, 1, 0).accepted == 1,
+				"read on the slow device");
+			const long long with_b = contexts();
+			b = Context(unique_fd{});
+			Context e1;
+			const int err = setup_errno(e1, 16384);
+			require(err == ENOMEM,
+				strf("ring in the charge of a context closed with I/O in flight: "
+				     "%s, expected ENOMEM until the I/O ended",
+				     errname(err).c_str()));
+			wait_contexts(with_b); /* b freed, e1 open */
+			Context e2;
+			require(!setup_errno(e2, 16384),
+				"the charge of a context freed after its I/O ended did not come back");
 		});
 		wait_contexts(ctx0);
 	});
@@ -416,9 +436,24 @@ int main(int argc, char **argv)
 					strf("fifth context: %s", fd >= 0 ? "opened"
 									 : errname(e).c_str()));
 				checkpoint();
-				/* closing one gives its slot back once it is freed */
+				/*
+				 * Closed with a read in flight, a context still counts;
+				 * its slot comes back once it is freed.
+				 */
+				unique_fd dev = open_fd(slow_path, O_RDWR | O_DIRECT);
+				Buffer buf(4096);
+				v.back().setup(4096);
+				require(submit_reads(v.back(), dev.get(), buf, 1, 0).accepted == 1,
+					"read on the slow device");
 				const long long before = contexts();
 				v.pop_back();
+				const int fd2 = ::open(Context::default_path, O_RDWR);
+				const int e2 = errno;
+				if (fd2 >= 0)
+					::close(fd2);
+				require(fd2 < 0 && e2 == EMFILE,
+					strf("a context closed with I/O in flight did not count: %s",
+					     fd2 >= 0 ? "opened" : errname(e2).c_str()));
 				wait_contexts(before - 1);
 				v.emplace_back();
 			},
