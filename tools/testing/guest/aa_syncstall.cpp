@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aa_syncstall - FSYNC/FDATASYNC that never return cannot starve others.
+ *
+ * Run by tests/api_syncstall.sh with --dev naming a dm device that is
+ * suspended (writeback to it waits until "dmsetup resume"), --resume the
+ * command that resumes it, and max_syncs_per_user set to a small number.
+ * Cases (prefix "syncstall."):
+ *   per_user_cap      syncs beyond max_syncs_per_user are refused with
+ *                     EAGAIN while the first ones are stuck
+ *   stalled           the accepted syncs really wait (else the test
+ *                     proves nothing)
+ *   other_user_syncs  another uid's fsync completes meanwhile
+ *   teardown          contexts opened and closed meanwhile are freed
+ *   resume            after the resume every stuck sync completes once,
+ *                     with result 0, posted by a worker
+ *   cap_released      the user can sync again afterwards
+ * Without the per-user cap, one user fills the sync workqueue with stuck
+ * syncs (the 300 submitted here are more than its 256 workers) and the
+ * other cases time out.
+ */
+#include "aatest.hpp"
+
+#include <grp.h>
+#include <sys/wait.h>
+
+using namespace aatest;
+using aio_attr::Completion;
+using aio_attr::Context;
+
+namespace {
+
+constexpr unsigned kTries = 300;
+
+const char *g_dev;
+const char *g_resume;
+
+long long sysfs(const char *name)
+{
+	return read_sysfs_num(strf("/sys/class/misc/aio_attr/%s", name).c_str());
+}
+
+long long param(const char *name)
+{
+	return read_sysfs_num(strf("/sys/module/aio_attr/parameters/%s", name).c_str());
+}
+
+/* Poll a condition that has no event to wait on; bounded. */
+bool eventually(const std::function<bool()> &cond, std::chrono::milliseconds limit)
+{
+	const auto deadline = clock::now() + limit;
+
+	while (!cond()) {
+		if (clock::now() > deadline)
+			return false;
+		::usleep(10000);
+	}
+	return true;
+}
+
+/*
+ * In a child running as uid/gid 65534: fsync @fd (a file on another
+ * filesystem, opened by the parent); exit 0 when it completed with 0.
+ */
+int other_user_fsync(int fd)
+{
+	if (::setgroups(0, nullptr) || ::setgid(65534) || ::setuid(65534))
+		return 10;
+	try {
+		Context ctx;
+		ctx.setup(4096);
+		const aio_attr_sqe sqe = aio_attr::prep_fsync(fd, 7, AIO_ATTR_ALL);
+		if (ctx.submit(sqe).accepted != 1)
+			return 12;
+		std::vector<Completion> out;
+		if (!collect(ctx, 1, out, 10s))
+			return 13;
+		return out[0].result == 0 ? 0 : 14;
+	} catch (const std::exception &e) {
+		std::printf("# child: %s\n", e.what());
+		return 15;
+	}
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	g_dev = arg_value(argc, argv, "--dev");
+	g_resume = arg_value(argc, argv, "--resume");
+	const char *tmpdir = arg_value(argc, argv, "--tmp", "/tmp");
+	if (!g_dev || !g_resume) {
+		std::fprintf(stderr, "usage: aa_syncstall --dev DEV --resume CMD [--tmp DIR]\n");
+		return 2;
+	}
+	Suite s("syncstall");
+	const long long cap = param("max_syncs_per_user");
+	const int dev = ::open(g_dev, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		std::printf("AATEST: FAIL syncstall.open %s: %s\n", g_dev, std::strerror(errno));
+		return 1;
+	}
+	info("max_syncs_per_user=%lld, device %s", cap, g_dev);
+
+	Context ctx;
+	ctx.setup(64 * 1024);
+	unsigned accepted = 0;
+	int refused = 0;
+	bool resumed = false;
+
+	s.run("per_user_cap", [&] {
+		/*
+		 * Dirty the device's page cache: an empty flush to a device
+		 * without a write cache ends at once, but writeback to the
+		 * suspended device waits, and so does every fsync behind it.
+		 */
+		Buffer page(4096);
+		require(::pwrite(dev, page.data(), page.size(), 0) == 4096, "pwrite failed");
+		for (unsigned i = 0; i < kTries; i++) {
+			const aio_attr_sqe sqe = aio_attr::prep_fsync(
+				dev, 1000 + i, AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX));
+			const aio_attr::SubmitResult r = ctx.submit(sqe);
+			if (r.accepted != 1) {
+				refused = r.error;
+				break;
+			}
+			accepted++;
+		}
+		info("accepted %u stuck syncs, then %s", accepted,
+		     refused ? std::strerror(refused) : "nothing refused");
+		require(cap >= 0, "max_syncs_per_user is not a parameter of this module");
+		require(accepted == static_cast<unsigned>(cap),
+			strf("accepted %u syncs, the cap is %lld", accepted, cap));
+		require(refused == EAGAIN,
+			strf("refused with %s, expected EAGAIN", std::strerror(refused)));
+	});
+
+	s.run("stalled", [&] {
+		const aio_attr::WaitResult w = ctx.wait(1, 200ms);
+		require(w.timed_out() && w.ready == 0 && w.overflow == 0,
+			strf("a sync to the suspended device completed (ready %u): the test "
+			     "cannot show a stall",
+			     w.ready));
+	});
+
+	s.run("other_user_syncs", [&] {
+		const std::string path = strf("%s/aa_syncstall.%d", tmpdir, ::getpid());
+		const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		require(fd >= 0, strf("%s: %s", path.c_str(), std::strerror(errno)));
+		::unlink(path.c_str());
+		std::fflush(stdout);
+		const pid_t pid = ::fork();
+		if (pid == 0)
+			::_exit(other_user_fsync(fd));
+		::close(fd);
+		require(pid > 0, "fork failed");
+		int st = 0;
+		/* the child bounds its own wait (10 s) */
+		require(::waitpid(pid, &st, 0) == pid, "waitpid failed");
+		require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			strf("uid 65534's fsync did not complete (child status %d)", st));
+	});
+
+	s.run("teardown", [&] {
+		const long long before = sysfs("contexts");
+		for (int i = 0; i < 20; i++) {
+			Context c;
+			c.setup(4096);
+		}
+		require(eventually([&] { return sysfs("contexts") <= before; }, 10000ms),
+			strf("closed contexts were not freed: %lld alive, %lld before",
+			     sysfs("contexts"), before));
+	});
+
+	s.run("resume", [&] {
+		resumed = std::system(g_resume) == 0;
+		require(resumed, strf("'%s' failed", g_resume));
+		std::vector<Completion> out;
+		collect(ctx, accepted, out, 30s);
+		require(out.size() == accepted,
+			strf("%zu of %u stuck syncs completed after the resume", out.size(),
+			     accepted));
+		std::vector<int> seen(accepted, 0);
+		for (const Completion &c : out) {
+			require_result(c, 0);
+			const uint64_t where =
+				require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
+			require(where & AIO_ATTR_CTX_WORKER, "not posted by a worker");
+			require(c.user_data >= 1000 && c.user_data < 1000 + accepted &&
+					!seen[c.user_data - 1000]++,
+				strf("unexpected or repeated user_data %llu",
+				     (unsigned long long)c.user_data));
+		}
+	});
+
+	s.run("cap_released", [&] {
+		const aio_attr_sqe sqe = aio_attr::prep_fsync(dev, 5, 0);
+		require_result(do_one(ctx, sqe), 0);
+	});
+
+	if (!resumed && std::system(g_resume) != 0)
+		info("could not resume %s", g_dev);
+	::close(dev);
+	return s.exit_code();
+}
