@@ -42,8 +42,8 @@ aa_iocrypt ior /dev/adr
 echo 0 >/sys/module/dm_iocrypt/parameters/force_cryptd
 
 # 1. live process
-aa_stress --dev /dev/mapper/ior --label rmmod_live --count 3000 --qd 64 --ring 2048 --timeout 50 \
-	>/tmp/stress.out 2>&1 &
+aa_stress --dev /dev/mapper/ior --label rmmod_live --count 3000 --qd 64 --ring 2048 \
+	--timeout $((50 * ${AA_TIME_SCALE:-1})) >/tmp/stress.out 2>&1 &
 pid=$!
 tries=0 ok=1 seen=0
 while kill -0 "$pid" 2>/dev/null; do
