@@ -5,7 +5,7 @@
  * that arrive as completion results.
  *
  *   aa_core [--delay DEV] [--swap DEV] [--loop-backing DEV] [--bs4k DEV]
- *	     [--fsfile PATH] [--ro DEV]
+ *	     [--fsfile PATH] [--ro DEV] [--uffd]
  *
  * --delay:        dm-delay over a ram disk, writes held ~300 ms, reads not
  * --swap:         an active swap device (swapon done by the script)
@@ -14,13 +14,20 @@
  * --bs4k:         a device with 4096-byte logical blocks, storing data
  * --fsfile:       a file on a file system that supports O_DIRECT (ext4)
  * --ro:           a block device the program may set read-only (BLKROSET)
+ * --uffd:         also race SETUP's faulting copy-out with mmap (userfaultfd)
  *
  * A case whose device is not given is skipped.  Ids: core.<case>.
  */
 #include "aatest.hpp"
 
+#include <atomic>
+#include <thread>
+
 #include <linux/loop.h>
+#include <linux/userfaultfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 using namespace aatest;
@@ -305,6 +312,154 @@ void ro_bdev(const char *dev)
 		std::rethrow_exception(err);
 }
 
+/* The state letter of thread @tid of this process (R, S, D, ...), or 0. */
+char thread_state(pid_t tid)
+{
+	char buf[512] = {};
+	const int fd = ::open(strf("/proc/self/task/%d/stat", tid).c_str(), O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	const ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+	::close(fd);
+	const char *p = n > 0 ? std::strrchr(buf, ')') : nullptr;
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * Child of setup_vs_mmap: thread A's SETUP result lands in a page that is
+ * write-protected with userfaultfd, so its copy_to_user() waits for us;
+ * meanwhile thread B mmaps the context.  If SETUP still held the context's
+ * setup mutex in copy_to_user() (and aa_mmap() takes it under mmap_lock),
+ * B now holds mmap_lock waiting for the mutex, and un-protecting the page
+ * needs mmap_lock: an ABBA deadlock between two threads of one process.
+ * Writes 'A', 'B' and 'C' to @wfd as the steps finish.
+ */
+[[noreturn]] void setup_vs_mmap_child(int wfd)
+{
+	auto say = [wfd](char c) {
+		if (::write(wfd, &c, 1) != 1)
+			_exit(3);
+	};
+	unique_fd uffd(static_cast<int>(::syscall(SYS_userfaultfd, O_CLOEXEC)));
+	uffdio_api api{ UFFD_API, UFFD_FEATURE_PAGEFAULT_FLAG_WP, 0 };
+	if (!uffd || ::ioctl(uffd.get(), UFFDIO_API, &api))
+		_exit(2); /* no userfaultfd with write-protect here */
+	try {
+		void *page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			throw_errno("mmap");
+		auto *s = static_cast<aio_attr_setup *>(page);
+		*s = {};
+		s->version = AIO_ATTR_VERSION;
+		s->ring_bytes = 4096;
+		s->eventfd = -1;
+		uffdio_register reg{ { reinterpret_cast<uintptr_t>(page), 4096 },
+				     UFFDIO_REGISTER_MODE_WP, 0 };
+		if (::ioctl(uffd.get(), UFFDIO_REGISTER, &reg))
+			throw_errno("UFFDIO_REGISTER");
+		uffdio_writeprotect wp{ { reinterpret_cast<uintptr_t>(page), 4096 },
+					UFFDIO_WRITEPROTECT_MODE_WP };
+		if (::ioctl(uffd.get(), UFFDIO_WRITEPROTECT, &wp))
+			throw_errno("UFFDIO_WRITEPROTECT");
+
+		info("child: page write-protected");
+		unique_fd ctx = open_fd(Context::default_path, O_RDWR);
+		std::atomic<int> setup_ret{ 1 };
+		std::thread a([&] { setup_ret = ::ioctl(ctx.get(), AIO_ATTR_IOC_SETUP, s); });
+		/* A is in the write fault of its copy_to_user() */
+		pollfd p{ uffd.get(), POLLIN, 0 };
+		if (::poll(&p, 1, 5000) != 1)
+			throw Fail(strf("SETUP's copy-out did not fault (SETUP returned %d)",
+					setup_ret.load()));
+		uffd_msg msg;
+		if (::read(uffd.get(), &msg, sizeof(msg)) != sizeof(msg))
+			throw_errno("read uffd");
+		info("child: SETUP faulted in its copy-out");
+		std::atomic<pid_t> b_tid{ 0 };
+		std::atomic<bool> b_done{ false };
+		std::thread b([&] {
+			b_tid = ::gettid();
+			void *m = ::mmap(nullptr, 8192, PROT_READ, MAP_SHARED, ctx.get(), 0);
+			if (m != MAP_FAILED)
+				::munmap(m, 8192);
+			b_done = true;
+		});
+		/* B done, or blocked (D) in mmap: then resolving A's fault is the test */
+		const auto deadline = clock::now() + std::chrono::seconds(5);
+		while (!b_done && clock::now() < deadline &&
+		       !(b_tid && thread_state(b_tid) == 'D'))
+			::poll(nullptr, 0, 5);
+		info("child: mmap %s", b_done ? "returned" : "blocks");
+		say('A');
+		wp.mode = 0; /* let A's write through */
+		if (::ioctl(uffd.get(), UFFDIO_WRITEPROTECT, &wp))
+			throw_errno("UFFDIO_WRITEPROTECT off");
+		say('B');
+		a.join();
+		b.join();
+		if (setup_ret != 0)
+			throw Fail("SETUP failed");
+		say('C');
+		_exit(0);
+	} catch (const std::exception &e) {
+		std::printf("# setup_vs_mmap child: %s\n", e.what());
+		std::fflush(stdout);
+	}
+	_exit(1);
+}
+
+/*
+ * SETUP's copy of its result to userspace can fault (here: a userfaultfd
+ * write-protected page, as well as any page being migrated or swapped).
+ * mmap of the same context from another thread must neither deadlock with
+ * it nor keep the process from being killed.
+ */
+void setup_vs_mmap()
+{
+	int p[2];
+	require(::pipe2(p, O_CLOEXEC) == 0, "pipe");
+	unique_fd r(p[0]), w(p[1]);
+	std::fflush(stdout);
+	const pid_t pid = ::fork();
+	require(pid >= 0, "fork");
+	if (pid == 0) {
+		r.reset();
+		setup_vs_mmap_child(w.get());
+	}
+	w.reset();
+	std::string got;
+	bool hung = false;
+	for (;;) {
+		pollfd pf{ r.get(), POLLIN, 0 };
+		char c;
+		if (::poll(&pf, 1, 15000) != 1) {
+			hung = true;
+			break;
+		}
+		if (::read(r.get(), &c, 1) != 1)
+			break; /* EOF: the child exited */
+		got += c;
+	}
+	int status = 0;
+	if (hung) {
+		::kill(pid, SIGKILL);
+		pollfd pf{ r.get(), POLLIN, 0 };
+		require(::poll(&pf, 1, 10000) == 1, "the deadlocked child could not even be killed");
+	}
+	require(::waitpid(pid, &status, 0) == pid, "waitpid");
+	if (hung)
+		throw Fail(strf("the child hung (steps done: '%s') and had to be killed: SETUP's "
+				"copy_to_user() waits for a fault holding the context's setup "
+				"mutex while mmap() holds mmap_lock and waits for that mutex "
+				"(ABBA setup_lock / mmap_lock)",
+				got.c_str()));
+	if (got.empty() && WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		throw Skip("userfaultfd write-protect is not available");
+	require(got == "ABC", strf("child steps '%s', status %#x", got.c_str(), status));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -319,5 +474,10 @@ int main(int argc, char **argv)
 	s.run("bs4k_alignment", [&] { bs4k_rules(need(argc, argv, "--bs4k")); });
 	s.run("file_unaligned_direct", [&] { fsfile_unaligned(need(argc, argv, "--fsfile")); });
 	s.run("ro_bdev_buffered_write", [&] { ro_bdev(need(argc, argv, "--ro")); });
+	s.run("setup_copyout_vs_mmap", [&] {
+		if (!arg_flag(argc, argv, "--uffd"))
+			throw Skip("no --uffd given");
+		setup_vs_mmap();
+	});
 	return s.exit_code();
 }

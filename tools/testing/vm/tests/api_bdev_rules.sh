@@ -10,7 +10,9 @@
 #    256-aligned buffers and 512-aligned offsets or lengths (EINVAL);
 #  - an unaligned O_DIRECT buffer on an ext4 file is a -EINVAL result;
 #  - a buffered write to a block device made read-only after open is a
-#    -EPERM result (O_DIRECT: EPERM from SUBMIT).
+#    -EPERM result (O_DIRECT: EPERM from SUBMIT);
+#  - SETUP whose copy-out faults (userfaultfd) while another thread mmaps
+#    the context: no deadlock.
 # Program: aa_core.
 # shellcheck source=../lib.sh
 . "$AA_LIB"
@@ -41,5 +43,5 @@ if ! mkfs.ext4 -q /dev/ram1 || ! mount -t ext4 /dev/ram1 /tmp/aa_ext4; then
 	aa_fail core.setup "ext4 on /dev/ram1"
 fi
 aa_core --delay /dev/mapper/aadelay --swap /dev/nullb1 --bs4k /dev/nullb0 \
-	--fsfile /tmp/aa_ext4/file --ro /dev/nullb2 || AA_FAILED=1
+	--fsfile /tmp/aa_ext4/file --ro /dev/nullb2 --uffd || AA_FAILED=1
 aa_done
