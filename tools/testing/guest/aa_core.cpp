@@ -418,17 +418,7 @@ char thread_state(pid_t tid)
  */
 void setup_vs_mmap()
 {
-	int p[2];
-	require(::pipe2(p, O_CLOEXEC) == 0, "pipe");
-	unique_fd r(p[0]), w(p[1]);
-	std::fflush(stdout);
-	const pid_t pid = ::fork();
-	require(pid >= 0, "fork");
-	if (pid == 0) {
-		r.reset();
-		setup_vs_mmap_child(w.get());
-	}
-	w.reset();
+	auto [pid, r] = fork_child(setup_vs_mmap_child);
 	std::string got;
 	bool hung = false;
 	for (;;) {

@@ -265,17 +265,7 @@ int kill_mode(int argc, char **argv)
 		std::mt19937_64 rng(std::random_device{}());
 		long long max_inflight = 0;
 		for (unsigned cyc = 0; cyc < (no_settle ? 1 : cycles); cyc++) {
-			int p[2];
-			require(::pipe2(p, O_CLOEXEC) == 0, "pipe");
-			unique_fd r(p[0]), w(p[1]);
-			std::fflush(stdout);
-			const pid_t pid = ::fork();
-			require(pid >= 0, "fork");
-			if (pid == 0) {
-				r.reset();
-				kill_child(devs[0].c_str(), qd, w.get());
-			}
-			w.reset();
+			auto [pid, r] = fork_child([&](int w) { kill_child(devs[0].c_str(), qd, w); });
 			pollfd pfd{ r.get(), POLLIN, 0 };
 			char c = 0;
 			const bool got = ::poll(&pfd, 1, 20000) == 1 && ::read(r.get(), &c, 1) == 1;

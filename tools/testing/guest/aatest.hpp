@@ -325,6 +325,36 @@ inline void write_file(const std::string &path, const std::string &value)
 		aio_attr::throw_errno(n < 0 ? err : EIO, path.c_str());
 }
 
+/* A forked child and the read end of the pipe it reports on. */
+struct ChildProc {
+	pid_t pid;
+	aio_attr::unique_fd report;
+};
+
+/*
+ * Fork a child that runs @body with the write end of a pipe (close-on-exec);
+ * @body must end the child with _exit().  The caller reads the child's
+ * reports from the returned read end.
+ */
+inline ChildProc fork_child(const std::function<void(int)> &body)
+{
+	int p[2];
+
+	if (::pipe2(p, O_CLOEXEC))
+		aio_attr::throw_errno("pipe2");
+	aio_attr::unique_fd r(p[0]), w(p[1]);
+	std::fflush(stdout);
+	const pid_t pid = ::fork();
+	if (pid < 0)
+		aio_attr::throw_errno("fork");
+	if (pid == 0) {
+		r.reset();
+		body(w.get());
+		_exit(127);
+	}
+	return { pid, std::move(r) };
+}
+
 /*
  * Run @body in a child process as @uid/@gid with no supplementary groups
  * (the guest runs tests as root; setup that needs root happens before).
