@@ -95,12 +95,16 @@ fio-src: deps
 coccicheck: deps
 	@$(PROJ)/scripts/cocci-layer.sh
 
-# shellcheck over the harness scripts.
+# shellcheck over the harness scripts, the POSIX sh tools and the guest
+# tests that are clean so far.
+LINT_SH := tools/testing/vm/init tools/testing/vm/lib.sh tools/dm/iocryptsetup \
+	$(addprefix tools/testing/vm/tests/,smoke.sh iocrypt_switch.sh \
+	iocrypt_luks4k.sh iocrypt_luks.sh iocrypt_tools.sh aiodemo_large.sh \
+	aiodemo_attr.sh aiodemo_config.sh aiodemo_fio.sh)
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
 		tools/testing/kunit/*.sh tools/testing/bench/*.sh .ci/run && \
-		shellcheck -x -s sh tools/testing/vm/init tools/testing/vm/lib.sh \
-		tools/testing/vm/tests/smoke.sh
+		shellcheck -x -s sh $(LINT_SH)
 
 # The main job: boot the guest, aiodemo + iocrypt, fio with attribute
 # reporting, print the report and write the PNG.

@@ -214,7 +214,12 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 	s.mmap_bytes = ctx->mmap_bytes;
 	s.data_offset = ctx->hdr->data_offset;
 	s.entry_version = AIO_ATTR_ENTRY_VERSION;
-	ret = copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
+	mutex_unlock(&ctx->setup_lock);
+	/*
+	 * Not under setup_lock: the copy may fault and take mmap_lock, which
+	 * aa_mmap() holds while it waits for setup_lock.
+	 */
+	return copy_to_user(arg, &s, sizeof(s)) ? -EFAULT : 0;
 unlock:
 	mutex_unlock(&ctx->setup_lock);
 	return ret;

@@ -262,6 +262,8 @@ static void conf_set_accepts_valid_values(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, aiodemo_conf_set(&c, AIODEMO_P_HIT_NSEC, "0"), 0);
 	KUNIT_EXPECT_EQ(test, aiodemo_conf_set(&c, AIODEMO_P_MISS_NSEC, "0x10"), 0);
 	KUNIT_EXPECT_EQ(test, c.miss_nsec, 16ULL);
+	KUNIT_EXPECT_EQ(test, aiodemo_conf_set(&c, AIODEMO_P_MAX_SECTORS, "256\n"), 0);
+	KUNIT_EXPECT_EQ(test, c.max_sectors, 256U);
 	KUNIT_EXPECT_EQ(test, aiodemo_conf_check(&c, 1), 0);
 }
 
@@ -289,6 +291,9 @@ static void conf_set_rejects_invalid_values(struct kunit *test)
 		{ AIODEMO_P_MISS_NSEC, "99999999999" },
 		{ AIODEMO_P_WRITE_POLICY, "back" },
 		{ AIODEMO_P_WRITE_POLICY, "2" },
+		{ AIODEMO_P_MAX_SECTORS, "0" },
+		{ AIODEMO_P_MAX_SECTORS, "7" },
+		{ AIODEMO_P_MAX_SECTORS, "65537" },
 		{ AIODEMO_P_NR, "1" },
 	};
 	struct aiodemo_conf c = aiodemo_conf_defaults;
@@ -320,6 +325,16 @@ static void conf_check_rejects_bad_combinations(struct kunit *test)
 	c = aiodemo_conf_defaults;
 	c.completion = AIODEMO_COMP_NR;
 	KUNIT_EXPECT_EQ(test, aiodemo_conf_check(&c, 4), -EINVAL);
+	/* max_sectors must be whole blocks */
+	c = aiodemo_conf_defaults;
+	c.blocksize = 4096;
+	c.max_sectors = 12;
+	KUNIT_EXPECT_EQ(test, aiodemo_conf_check(&c, 4), -EINVAL);
+	c.max_sectors = 16;
+	KUNIT_EXPECT_EQ(test, aiodemo_conf_check(&c, 4), 0);
+	c.blocksize = 512;
+	c.max_sectors = 12;
+	KUNIT_EXPECT_EQ(test, aiodemo_conf_check(&c, 4), 0);
 }
 
 static void conf_show_and_format_round_trip(struct kunit *test)
@@ -332,12 +347,14 @@ static void conf_show_and_format_round_trip(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, aiodemo_conf_set(&c, AIODEMO_P_COMPLETION, "hardirq"), 0);
 	KUNIT_ASSERT_EQ(test, aiodemo_conf_set(&c, AIODEMO_P_WRITE_POLICY, "around"), 0);
 	KUNIT_ASSERT_EQ(test, aiodemo_conf_set(&c, AIODEMO_P_SIZE, "77"), 0);
+	KUNIT_ASSERT_EQ(test, aiodemo_conf_set(&c, AIODEMO_P_MAX_SECTORS, "512"), 0);
 	aiodemo_conf_show(&c, AIODEMO_P_COMPLETION, val, sizeof(val));
 	KUNIT_EXPECT_STREQ(test, val, "hardirq\n");
 
 	aiodemo_conf_format(&c, line, sizeof(line));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(line, "size=77 "));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(line, "completion=hardirq "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(line, "max_sectors=512\n"));
 	/* Feeding the pairs back gives the same configuration. */
 	strim(line);
 	while ((pair = strsep(&s, " ")) != NULL) {
@@ -669,10 +686,84 @@ static void blk_merged_bios_count_per_bio(struct kunit *test)
 	blk_destroy(test);
 }
 
+/* One synchronous bio of 1 MiB over @pages, allocated one by one. */
+static int blk_rw_1m(struct kunit *test, struct aiodemo_dev *dev, blk_opf_t op,
+		     u8 **pages)
+{
+	const int nr = SZ_1M / PAGE_SIZE;
+	struct bio *bio;
+	int i, ret;
+
+	bio = bio_alloc(dev->disk->part0, nr, op, GFP_KERNEL);
+	for (i = 0; i < nr; i++)
+		KUNIT_ASSERT_EQ(test, bio_add_page(bio, virt_to_page(pages[i]),
+						   PAGE_SIZE, 0), (int)PAGE_SIZE);
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+/*
+ * A 1 MiB bio of 256 scattered pages is one request by default (counted
+ * once, data intact); with max_sectors=256 the block layer splits it in 8
+ * and each piece counts, as aiodemo.rst says.
+ */
+static void blk_large_bio_is_one_request(struct kunit *test)
+{
+	const u32 *mode = test->param_value;
+	const int nr = SZ_1M / PAGE_SIZE;
+	struct aiodemo_conf conf = aiodemo_conf_defaults;
+	struct aiodemo_stats st;
+	struct aiodemo_dev *dev;
+	u8 **w, **r;
+	int i;
+
+	w = kunit_kcalloc(test, nr, sizeof(*w), GFP_KERNEL);
+	r = kunit_kcalloc(test, nr, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	for (i = 0; i < nr; i++) {
+		/* kmalloc(PAGE_SIZE) is page aligned */
+		w[i] = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+		r[i] = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w[i]);
+		KUNIT_ASSERT_NOT_NULL(test, r[i]);
+		memset(w[i], i + *mode, PAGE_SIZE);
+	}
+
+	dev = blk_create(test, *mode, 20000);
+	KUNIT_EXPECT_EQ(test, queue_max_hw_sectors(dev->disk->queue),
+			conf.max_sectors);
+	KUNIT_EXPECT_EQ(test, blk_rw_1m(test, dev, REQ_OP_WRITE, w), 0);
+	KUNIT_EXPECT_EQ(test, blk_rw_1m(test, dev, REQ_OP_READ, r), 0);
+	for (i = 0; i < nr; i++)
+		KUNIT_EXPECT_EQ(test, memcmp(w[i], r[i], PAGE_SIZE), 0);
+	aiodemo_stats_sum(dev, &st);
+	KUNIT_EXPECT_EQ(test, st.ios, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.writes, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.reads, 1ULL);
+	blk_destroy(test);
+
+	conf.size_mb = 4;
+	conf.blocksize = 4096;
+	conf.completion = *mode;
+	conf.max_sectors = 256;
+	mutex_lock(&aiodemo_lock);
+	dev = aiodemo_dev_create("adkunit_split", &conf);
+	mutex_unlock(&aiodemo_lock);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	test->priv = dev;
+	KUNIT_EXPECT_EQ(test, blk_rw_1m(test, dev, REQ_OP_READ, r), 0);
+	aiodemo_stats_sum(dev, &st);
+	KUNIT_EXPECT_EQ(test, st.ios, 8ULL);
+	blk_destroy(test);
+}
+
 static struct kunit_case aiodemo_blk_cases[] = {
 	KUNIT_CASE_PARAM(blk_data_counters_and_errors, blk_mode_gen_params),
 	KUNIT_CASE_PARAM(blk_merged_bios_count_per_bio, blk_mode_gen_params),
 	KUNIT_CASE_PARAM(blk_remove_with_io_in_flight, blk_mode_gen_params),
+	KUNIT_CASE_PARAM(blk_large_bio_is_one_request, blk_mode_gen_params),
 	{}
 };
 

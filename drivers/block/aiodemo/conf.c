@@ -64,6 +64,9 @@ static const struct aiodemo_param_desc aiodemo_params[AIODEMO_P_NR] = {
 		      miss_nsec, 0, AIODEMO_MAX_LATENCY_NSEC),
 	AIODEMO_PARAM(AIODEMO_P_WRITE_POLICY, "write_policy", AIODEMO_K_POLICY,
 		      write_policy, 0, AIODEMO_WRITE_NR - 1),
+	AIODEMO_PARAM(AIODEMO_P_MAX_SECTORS, "max_sectors", AIODEMO_K_U32,
+		      max_sectors, AIODEMO_MIN_MAX_SECTORS,
+		      AIODEMO_MAX_MAX_SECTORS),
 };
 
 static const char * const aiodemo_completion_names[AIODEMO_COMP_NR] = {
@@ -265,6 +268,12 @@ int aiodemo_conf_check(const struct aiodemo_conf *conf, unsigned int nr_cpus)
 	}
 	if (conf->blocksize != 512 && conf->blocksize != 4096) {
 		pr_err("blocksize: %u is not 512 or 4096\n", conf->blocksize);
+		return -EINVAL;
+	}
+	/* sectors are 512 bytes whatever the block size */
+	if (conf->max_sectors % (conf->blocksize / 512)) {
+		pr_err("max_sectors: %u is not a multiple of the %u sectors of a block\n",
+		       conf->max_sectors, conf->blocksize / 512);
 		return -EINVAL;
 	}
 	if (conf->hw_queues > nr_cpus) {

@@ -19,6 +19,7 @@
 #define AIODEMO_DEF_CACHE_BLOCKS	1024
 #define AIODEMO_DEF_HIT_NSEC		1000
 #define AIODEMO_DEF_MISS_NSEC		100000
+#define AIODEMO_DEF_MAX_SECTORS		2048	/* 1 MiB: a full bio */
 
 /* Initialiser with every default, for static and const configurations. */
 #define AIODEMO_CONF_DEFAULTS {					\
@@ -31,6 +32,7 @@
 	.write_policy	= AIODEMO_DEF_WRITE_POLICY,			\
 	.hit_nsec	= AIODEMO_DEF_HIT_NSEC,				\
 	.miss_nsec	= AIODEMO_DEF_MISS_NSEC,			\
+	.max_sectors	= AIODEMO_DEF_MAX_SECTORS,			\
 }
 #define AIODEMO_DEF_WRITE_POLICY	AIODEMO_WRITE_THROUGH
 #define AIODEMO_DEF_WRITE_POLICY_NAME	"through"
@@ -41,6 +43,8 @@
 #define AIODEMO_MAX_QUEUE_DEPTH		4096
 #define AIODEMO_MAX_CACHE_BLOCKS	(1U << 20)
 #define AIODEMO_MAX_LATENCY_NSEC	1000000000ULL	/* 1 s */
+#define AIODEMO_MIN_MAX_SECTORS		8		/* one 4 KiB block */
+#define AIODEMO_MAX_MAX_SECTORS		65536		/* 32 MiB */
 
 /* Where a request is completed. */
 enum aiodemo_completion {
@@ -68,6 +72,8 @@ enum aiodemo_write_policy {
  * @write_policy: enum aiodemo_write_policy
  * @hit_nsec:	  service time of a read served by the fast tier
  * @miss_nsec:	  service time of any other read or write
+ * @max_sectors:  largest request in 512-byte sectors (max_hw_sectors), a
+ *		  multiple of the block size
  */
 struct aiodemo_conf {
 	u64	size_mb;
@@ -79,6 +85,7 @@ struct aiodemo_conf {
 	u32	write_policy;
 	u64	hit_nsec;
 	u64	miss_nsec;
+	u32	max_sectors;
 };
 
 /* Every settable parameter, named as in modinfo and configfs. */
@@ -92,6 +99,7 @@ enum aiodemo_param {
 	AIODEMO_P_HIT_NSEC,
 	AIODEMO_P_MISS_NSEC,
 	AIODEMO_P_WRITE_POLICY,
+	AIODEMO_P_MAX_SECTORS,
 	AIODEMO_P_NR,
 };
 

@@ -89,6 +89,7 @@ AIODEMO_CFS_ATTR(cache_blocks, AIODEMO_P_CACHE_BLOCKS);
 AIODEMO_CFS_ATTR(hit_nsec, AIODEMO_P_HIT_NSEC);
 AIODEMO_CFS_ATTR(miss_nsec, AIODEMO_P_MISS_NSEC);
 AIODEMO_CFS_ATTR(write_policy, AIODEMO_P_WRITE_POLICY);
+AIODEMO_CFS_ATTR(max_sectors, AIODEMO_P_MAX_SECTORS);
 
 static ssize_t aiodemo_item_power_show(struct config_item *item, char *page)
 {
@@ -140,6 +141,7 @@ static struct configfs_attribute *aiodemo_item_attrs[] = {
 	&aiodemo_item_attr_hit_nsec,
 	&aiodemo_item_attr_miss_nsec,
 	&aiodemo_item_attr_write_policy,
+	&aiodemo_item_attr_max_sectors,
 	&aiodemo_item_attr_power,
 	NULL,
 };
@@ -205,7 +207,7 @@ static ssize_t aiodemo_group_features_show(struct config_item *item,
 					   char *page)
 {
 	return sysfs_emit(page,
-			  "blocksize,cache_blocks,completion,hit_nsec,hw_queues,miss_nsec,power,queue_depth,size,write_policy\n");
+			  "blocksize,cache_blocks,completion,hit_nsec,hw_queues,max_sectors,miss_nsec,power,queue_depth,size,write_policy\n");
 }
 CONFIGFS_ATTR_RO(aiodemo_group_, features);
 

@@ -74,6 +74,8 @@ AIODEMO_MODULE_PARAM(miss_nsec, AIODEMO_P_MISS_NSEC,
 	"Service time in ns of any other read and of every write, 0-1000000000, at least hit_nsec (default: " __stringify(AIODEMO_DEF_MISS_NSEC) ")");
 AIODEMO_MODULE_PARAM(write_policy, AIODEMO_P_WRITE_POLICY,
 	"What writes do to the fast tier: through (0, fill it) or around (1, bypass and invalidate) (default: " AIODEMO_DEF_WRITE_POLICY_NAME ")");
+AIODEMO_MODULE_PARAM(max_sectors, AIODEMO_P_MAX_SECTORS,
+	"Largest request in 512-byte sectors (max_hw_sectors), 8-65536, a multiple of the block size (default: " __stringify(AIODEMO_DEF_MAX_SECTORS) " = 1 MiB)");
 
 /**
  * aiodemo_name_taken() - whether a device of that name exists
@@ -198,6 +200,13 @@ struct aiodemo_dev *aiodemo_dev_create(const char *name,
 	set_capacity(disk, dev->capacity);
 	blk_queue_logical_block_size(disk->queue, conf->blocksize);
 	blk_queue_physical_block_size(disk->queue, conf->blocksize);
+	/*
+	 * Counters are per bio (aiodemo.rst, "Counting"): an I/O up to
+	 * max_sectors must arrive as one bio.  A memory copy has no segment
+	 * limits, so only the size splits a bio, never its page count.
+	 */
+	blk_queue_max_hw_sectors(disk->queue, conf->max_sectors);
+	blk_queue_max_segments(disk->queue, USHRT_MAX);
 	blk_queue_flag_set(QUEUE_FLAG_NONROT, disk->queue);
 	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, disk->queue);
 

@@ -5,7 +5,7 @@
 # configured service times, QUEUE_NS, COMPLETION_CTX matching the mode,
 # injected errors returning -EIO with attributes HANDLED, and the sysfs
 # aggregates equal to the per-I/O attributes (guest program aiodemo_attr).
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 
 # Remove every configfs device, even when the test stops early, so that

@@ -5,7 +5,7 @@
 # write leaves the device usable; data round trips, never-written blocks
 # read as zeroes and pages are allocated on first write; a device can be
 # removed with I/O in flight; mkfs and mount work on it.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 
 # Remove every configfs device, even when the test stops early, so that

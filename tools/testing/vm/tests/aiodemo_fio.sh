@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Stock clients on aiodemo: fio verify runs (verify=crc32c) with libaio,
 # io_uring and psync, each on a device in a different completion mode.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 
 # Remove every configfs device, even when the test stops early, so that

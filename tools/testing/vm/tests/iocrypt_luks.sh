@@ -5,6 +5,7 @@
 # writer is busy, used, switched back, and finally reopened by cryptsetup:
 # every file written at every stage reads back identically.  Then the same
 # for an old-style LUKS1 volume (aes-cbc-essiv:sha256, hex key in the table).
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require cryptsetup mkfs.ext4 iocryptsetup
 
@@ -72,7 +73,7 @@ echo "iocrypt: $(iocryptsetup status vol | tail -n 1)"
 # And back, again under a writer.
 dd if=/tmp/d of=/mnt/d bs=64k conv=fsync 2>/dev/null &
 writer=$!
-if out=$(iocryptsetup switch vol --to crypt 2>&1) && [ "$(target)" = crypt ]; then
+if out=$(iocryptsetup switch vol --to crypt --key-file /tmp/pass 2>&1) && [ "$(target)" = crypt ]; then
 	aa_pass luks.switch_back
 else
 	aa_fail luks.switch_back "$out"

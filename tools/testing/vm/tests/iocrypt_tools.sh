@@ -3,6 +3,7 @@
 # tools/dm/iocryptsetup: --help, create with each key form, status hides
 # the key unless --showkeys, clear errors for bad input, remove; and a
 # plain dm-crypt mapping switched to iocrypt and back with the data intact.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require iocryptsetup
 
