@@ -153,6 +153,12 @@ static void iocrypt_free_bounce(struct iocrypt_config *cc, struct bio *clone)
  * Only one request of a bio is in flight at a time (XTS-plain64 and the
  * CBC IV modes take one request per crypto sector anyway), so the request
  * in the per-bio data is all it needs: nothing is allocated.
+ *
+ * Ownership: once the transform has returned -EINPROGRESS, the bio and its
+ * per-bio data belong to the callback, which may already have run on
+ * another CPU (or inside the call) and ended the bio; the bio's end may
+ * also let the target go.  The caller then touches neither @io nor the
+ * target: it only returns -EINPROGRESS up the stack.
  */
 static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait);
 static void iocrypt_crypt_end(struct iocrypt_io *io, int ret);
@@ -197,6 +203,7 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
 	/* a backlog notice: never asked for, but harmless */
 	if (err == -EINPROGRESS)
 		return;
+	atomic64_inc(&io->cc->stats.crypto_async);
 	iodesc_note_hop(io->iod);
 	if (!err)
 		err = iocrypt_crypt_run(io, false);
@@ -210,8 +217,9 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
  *
  * Context: any but hardirq or irqs off; sleeps only if @can_wait.
  * Return: 0 when done; -EINPROGRESS when iocrypt_crypt_done() will carry
- * on; -EAGAIN (only if !@can_wait) when the rest must be retried in
- * process context; or the cipher's error.
+ * on, and then @io must not be touched any more; -EAGAIN (only if
+ * !@can_wait) when the rest must be retried in process context; or the
+ * cipher's error.
  */
 static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 {
@@ -233,13 +241,15 @@ static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 		ret = iocrypt_crypt_start(io, req);
 		if (likely(!ret))
 			continue;
-		if (can_wait) {
+		if (ret == -EINPROGRESS && !can_wait)
+			/* @io is the callback's, and may be gone already */
+			return ret;
+		if (can_wait && (ret == -EINPROGRESS || ret == -EBUSY)) {
+			atomic64_inc(&io->cc->stats.crypto_async);
 			ret = crypto_wait_req(ret, &wait);
 			if (!ret)
 				continue;
-		} else if (ret == -EINPROGRESS) {
-			/* hands off @io: the callback may already be running */
-			atomic64_inc(&io->cc->stats.crypto_async);
+			/* it failed, but it did start: io->iter stays consumed */
 			return ret;
 		}
 		/* not started: no callback will come, @io is still ours */
@@ -284,15 +294,18 @@ static void iocrypt_defer(struct iocrypt_io *io)
  */
 static void iocrypt_crypt_end(struct iocrypt_io *io, int ret)
 {
-	struct iocrypt_config *cc = io->cc;
-	struct bio *clone = io->clone;
+	struct iocrypt_config *cc;
+	struct bio *clone;
 
+	/* the callback owns @io: not even a read of it */
 	if (ret == -EINPROGRESS)
 		return;
 	if (ret == -EAGAIN) {
 		iocrypt_defer(io);
 		return;
 	}
+	cc = io->cc;
+	clone = io->clone;
 	if (io->t0)
 		iodesc_add_attr(io->iod, AIO_ATTR_CRYPT_NS, ktime_get_ns() - io->t0);
 	if (unlikely(ret)) {
