@@ -159,9 +159,15 @@ static void iocrypt_free_bounce(struct iocrypt_config *cc, struct bio *clone)
  * another CPU (or inside the call) and ended the bio; the bio's end may
  * also let the target go.  The caller then touches neither @io nor the
  * target: it only returns -EINPROGRESS up the stack.
+ *
+ * The callback runs wherever the transform completes: cryptd's worker
+ * with bottom halves off, a hardware engine's irq handler or tasklet.  It
+ * never submits a bio there (blk-mq may sleep for a tag or for write
+ * throttling): that goes to @cc->wq.
  */
 static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait);
-static void iocrypt_crypt_end(struct iocrypt_io *io, int ret);
+static void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit);
+static void iocrypt_crypt_work(struct work_struct *work);
 
 /*
  * Start the cipher on the crypto sector at @io->iter and consume it.  All
@@ -195,7 +201,18 @@ static int iocrypt_crypt_start(struct iocrypt_io *io,
 			   crypto_skcipher_decrypt(req);
 }
 
-/* Context: the transform's completion (for cryptd: a kworker, BH off). */
+/* Hand the rest of @io to @cc->wq: @fn runs in process context. */
+static void iocrypt_defer(struct iocrypt_io *io, work_func_t fn)
+{
+	iodesc_note_hop(io->iod);
+	INIT_WORK(&io->work, fn);
+	queue_work(io->cc->wq, &io->work);
+}
+
+/*
+ * Context: the transform's completion - cryptd's worker with bottom halves
+ * off, or a hardware engine's hard or soft interrupt; irqs may be off.
+ */
 static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
 {
 	struct iocrypt_io *io = areq->data;
@@ -207,7 +224,7 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
 	iodesc_note_hop(io->iod);
 	if (!err)
 		err = iocrypt_crypt_run(io, false);
-	iocrypt_crypt_end(io, err);
+	iocrypt_crypt_end(io, err, false);
 }
 
 /**
@@ -264,12 +281,16 @@ static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 }
 
 /*
- * Deferred cipher work: a read whose completion context does not allow
- * the cipher, or the rest of a bio whose transform was busy.  The work
- * item lives in the per-bio data, which bio_endio() of the base bio lets
- * dm free: that is the last thing done here (through iocrypt_crypt_end()),
- * and a workqueue never touches an item after its function has started,
- * so freeing it from here is allowed.  It is queued at most once per bio.
+ * Deferred work in @cc->wq: the cipher for a read whose completion context
+ * does not allow it, or for the rest of a bio whose transform was busy; or
+ * the submission of a write that the cipher's callback finished.  The
+ * work item lives in the per-bio data, which bio_endio() of the base bio
+ * lets dm free: that is the last thing done here, and a workqueue never
+ * touches an item after its function has started, so freeing it from here
+ * is allowed.  A bio is deferred at most once: nothing here goes
+ * asynchronous again.
+ *
+ * Context: process (a kworker); may sleep.
  */
 static void iocrypt_crypt_work(struct work_struct *work)
 {
@@ -277,22 +298,27 @@ static void iocrypt_crypt_work(struct work_struct *work)
 
 	if (!io->clone)
 		atomic64_inc(&io->cc->stats.reads_deferred);
-	iocrypt_crypt_end(io, iocrypt_crypt_run(io, true));
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, true), true);
 }
 
-static void iocrypt_defer(struct iocrypt_io *io)
+static void iocrypt_submit_write(struct iocrypt_io *io)
 {
-	iodesc_note_hop(io->iod);
-	INIT_WORK(&io->work, iocrypt_crypt_work);
-	queue_work(io->cc->wq, &io->work);
+	atomic64_inc(&io->cc->stats.writes);
+	dm_submit_bio_remap(io->base, io->clone);
+}
+
+/* Context: process (a kworker); may sleep. */
+static void iocrypt_submit_work(struct work_struct *work)
+{
+	iocrypt_submit_write(container_of(work, struct iocrypt_io, work));
 }
 
 /*
- * What iocrypt_crypt_run() returned, from whichever context ran it:
- * hand over, defer, or finish the bio (a read completes, a write goes
- * down).
+ * What iocrypt_crypt_run() returned, from whichever context ran it: hand
+ * over, defer, or finish the bio - a read completes, a write goes down,
+ * from here if @can_submit (->map or the workqueue), else from @cc->wq.
  */
-static void iocrypt_crypt_end(struct iocrypt_io *io, int ret)
+static void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit)
 {
 	struct iocrypt_config *cc;
 	struct bio *clone;
@@ -301,7 +327,7 @@ static void iocrypt_crypt_end(struct iocrypt_io *io, int ret)
 	if (ret == -EINPROGRESS)
 		return;
 	if (ret == -EAGAIN) {
-		iocrypt_defer(io);
+		iocrypt_defer(io, iocrypt_crypt_work);
 		return;
 	}
 	cc = io->cc;
@@ -320,12 +346,12 @@ static void iocrypt_crypt_end(struct iocrypt_io *io, int ret)
 		iocrypt_end_base(io, BLK_STS_IOERR);
 		return;
 	}
-	if (!clone) {
+	if (!clone)
 		iocrypt_end_base(io, BLK_STS_OK);
-		return;
-	}
-	atomic64_inc(&cc->stats.writes);
-	dm_submit_bio_remap(io->base, clone);
+	else if (can_submit)
+		iocrypt_submit_write(io);
+	else
+		iocrypt_defer(io, iocrypt_submit_work);
 }
 
 static void iocrypt_crypt_begin(struct iocrypt_io *io)
@@ -358,10 +384,10 @@ static void iocrypt_read_endio(struct bio *clone)
 	iocrypt_crypt_begin(io);
 	if (iocrypt_inline_ok()) {
 		atomic64_inc(&io->cc->stats.reads_inline);
-		iocrypt_crypt_end(io, iocrypt_crypt_run(io, false));
+		iocrypt_crypt_end(io, iocrypt_crypt_run(io, false), true);
 		return;
 	}
-	iocrypt_defer(io);
+	iocrypt_defer(io, iocrypt_crypt_work);
 }
 
 /* A REQ_NOWAIT bio that would have to wait: the submitter retries it. */
@@ -445,7 +471,7 @@ static void iocrypt_write_endio(struct bio *clone)
 /*
  * Context: the submitter's (->map); may sleep.  The encrypted bio is
  * submitted from here when the cipher runs in the call, else from the
- * transform's callback or the workqueue.
+ * workqueue, never from the transform's callback.
  */
 static int iocrypt_map_write(struct iocrypt_io *io)
 {
@@ -468,15 +494,15 @@ static int iocrypt_map_write(struct iocrypt_io *io)
 	io->iod = iodesc_from_bio(io->base);
 	/*
 	 * Carry the descriptor here, where we may allocate (GFP_NOWAIT for
-	 * a REQ_NOWAIT bio), not where the bio is submitted, which can be in
-	 * the cipher's callback.  If it fails only the lower device's
-	 * attributes are lost, not the data.
+	 * a REQ_NOWAIT bio), not where the bio is submitted, which can be
+	 * the workqueue.  If it fails only the lower device's attributes are
+	 * lost, not the data.
 	 */
 	iodesc_carry(io->iod, clone, iocrypt_gfp(io->base));
 	io->clone = clone;
 
 	iocrypt_crypt_begin(io);
-	iocrypt_crypt_end(io, iocrypt_crypt_run(io, false));
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, false), true);
 	return DM_MAPIO_SUBMITTED;
 }
 
