@@ -163,7 +163,8 @@ static void iocrypt_free_bounce(struct iocrypt_config *cc, struct bio *clone)
  * The callback runs wherever the transform completes: cryptd's worker
  * with bottom halves off, a hardware engine's irq handler or tasklet.  It
  * never submits a bio there (blk-mq may sleep for a tag or for write
- * throttling): that goes to @cc->wq.
+ * throttling) and never runs the cipher in hard interrupt context or with
+ * interrupts off (the skcipher walk refuses them): both go to @cc->wq.
  */
 static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait);
 static void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit);
@@ -201,6 +202,13 @@ static int iocrypt_crypt_start(struct iocrypt_io *io,
 			   crypto_skcipher_decrypt(req);
 }
 
+/* May the cipher run in the context we are called from? */
+static bool iocrypt_cipher_ctx_ok(void)
+{
+	/* the skcipher walk refuses hardirq; irqs off means an idle or odd caller */
+	return !in_hardirq() && !in_nmi() && !irqs_disabled();
+}
+
 /* Hand the rest of @io to @cc->wq: @fn runs in process context. */
 static void iocrypt_defer(struct iocrypt_io *io, work_func_t fn)
 {
@@ -222,8 +230,13 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
 		return;
 	atomic64_inc(&io->cc->stats.crypto_async);
 	iodesc_note_hop(io->iod);
-	if (!err)
+	if (!err && io->iter.bi_size) {
+		if (!iocrypt_cipher_ctx_ok()) {
+			iocrypt_defer(io, iocrypt_crypt_work);
+			return;
+		}
 		err = iocrypt_crypt_run(io, false);
+	}
 	iocrypt_crypt_end(io, err, false);
 }
 
@@ -282,13 +295,13 @@ static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 
 /*
  * Deferred work in @cc->wq: the cipher for a read whose completion context
- * does not allow it, or for the rest of a bio whose transform was busy; or
- * the submission of a write that the cipher's callback finished.  The
- * work item lives in the per-bio data, which bio_endio() of the base bio
- * lets dm free: that is the last thing done here, and a workqueue never
- * touches an item after its function has started, so freeing it from here
- * is allowed.  A bio is deferred at most once: nothing here goes
- * asynchronous again.
+ * does not allow it, or for the rest of a bio whose transform was busy or
+ * completed in hard interrupt context; or the submission of a write that
+ * the cipher's callback finished.  The work item lives in the per-bio data,
+ * which bio_endio() of the base bio lets dm free: that is the last thing
+ * done here, and a workqueue never touches an item after its function has
+ * started, so freeing it from here is allowed.  A bio is deferred at most
+ * once: nothing here goes asynchronous again.
  *
  * Context: process (a kworker); may sleep.
  */
@@ -361,14 +374,6 @@ static void iocrypt_crypt_begin(struct iocrypt_io *io)
 	io->t0 = iodesc_wants(io->iod, AIO_ATTR_CRYPT_NS) ? ktime_get_ns() : 0;
 }
 
-/* May the cipher run in the context this completion was called from? */
-static bool iocrypt_inline_ok(void)
-{
-	/* the skcipher walk refuses hardirq; irqs off means an idle or odd caller */
-	return READ_ONCE(read_inline) && !in_hardirq() && !in_nmi() &&
-	       !irqs_disabled();
-}
-
 /* Context: the lower device's completion: task, softirq or hardirq. */
 static void iocrypt_read_endio(struct bio *clone)
 {
@@ -382,7 +387,7 @@ static void iocrypt_read_endio(struct bio *clone)
 	}
 	io->iod = iodesc_from_bio(io->base);
 	iocrypt_crypt_begin(io);
-	if (iocrypt_inline_ok()) {
+	if (READ_ONCE(read_inline) && iocrypt_cipher_ctx_ok()) {
 		atomic64_inc(&io->cc->stats.reads_inline);
 		iocrypt_crypt_end(io, iocrypt_crypt_run(io, false), true);
 		return;
