@@ -249,11 +249,12 @@ static void iocrypt_parse(struct kunit *test, const char *table, sector_t len,
 	KUNIT_ASSERT_NOT_NULL(test, argv);
 	*error = NULL;
 	*ret = iocrypt_parse_table(p, argc, argv, len, error);
-	/* p->key points into argv: keep what the tests look at */
+	/* p->key and p->dev_path point into argv: keep what the tests look at */
 	if (!*ret && p->key_keyring)
 		p->key = iocrypt_test_strdup(test, p->key);
 	else
 		p->key = NULL;
+	p->dev_path = *ret ? NULL : iocrypt_test_strdup(test, p->dev_path);
 	argv_free(argv);
 }
 
