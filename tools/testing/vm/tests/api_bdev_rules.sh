@@ -14,7 +14,7 @@
 #  - SETUP whose copy-out faults (userfaultfd) while another thread mmaps
 #    the context: no deadlock.
 # Program: aa_core.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 # shellcheck disable=SC2317 # run from the EXIT trap
 cleanup() {

@@ -8,7 +8,7 @@
 # expected result; the harness fails the run on any kernel warning.  The
 # seed is printed; aa_fuzz --seed N --threads 1 replays a run.  100k calls
 # take ~40 s on an idle host; the bound is 120 s for a loaded one.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 trap 'dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_fuzz

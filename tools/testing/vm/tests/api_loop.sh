@@ -8,7 +8,7 @@
 # middle of the table - with only that part cached in aiodemo, CACHE is
 # PARTIAL only if it was found (the cache holds 32 MiB of 512-byte
 # blocks, so nothing the test touches is evicted).  Program: aa_core.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 trap 'aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_core

@@ -11,7 +11,7 @@
 # included) and max_syncs_per_user (EAGAIN) bind it but not the other
 # user.  Devices: null_blk with 2 s timer completions, and one with a
 # write cache whose flushes take 1 s.  Program: aa_unpriv.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 trap 'aa_configfs_clean /sys/kernel/config/nullb' EXIT
 aa_require aa_unpriv

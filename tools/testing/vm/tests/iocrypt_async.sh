@@ -9,6 +9,7 @@
 # blk-mq disk with one tag (the callback must not submit: the encrypted
 # write waits for the tag in the workqueue).  fio verify must pass, data
 # must match dm-crypt's, and the counters must show that the paths ran.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio aa_fifo
 

@@ -7,7 +7,7 @@
 # the aa_post() use-after-free (ctx->evfd and ctx->wait used after
 # ctx->lock is dropped); on a KASAN kernel the report fails the run.  The
 # counters must return to 0 and aio_attr must unload.  Program: aa_race.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 trap 'aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_race

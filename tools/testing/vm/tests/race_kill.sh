@@ -8,7 +8,7 @@
 # cryptd's callback (bottom halves off: "scheduling while atomic", issue 9
 # defect 9).  Everything drains (contexts and inflight back to 0) and
 # dm-iocrypt, aiodemo and aio_attr unload.  Program: aa_race.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 trap 'dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_race

@@ -9,7 +9,7 @@
 # 2. A process is SIGKILLed with 64 I/Os in flight (aiodemo 300 ms): rmmod
 #    aio_attr is tried until its requests drained; it must fail while any
 #    is in flight, then everything unloads.  Programs: aa_stress, aa_race.
-# shellcheck source=../lib.sh
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 trap 'dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_stress aa_race
