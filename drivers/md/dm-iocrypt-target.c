@@ -153,9 +153,22 @@ static void iocrypt_free_bounce(struct iocrypt_config *cc, struct bio *clone)
  * Only one request of a bio is in flight at a time (XTS-plain64 and the
  * CBC IV modes take one request per crypto sector anyway), so the request
  * in the per-bio data is all it needs: nothing is allocated.
+ *
+ * Ownership: once the transform has returned -EINPROGRESS, the bio and its
+ * per-bio data belong to the callback, which may already have run on
+ * another CPU (or inside the call) and ended the bio; the bio's end may
+ * also let the target go.  The caller then touches neither @io nor the
+ * target: it only returns -EINPROGRESS up the stack.
+ *
+ * The callback runs wherever the transform completes: cryptd's worker
+ * with bottom halves off, a hardware engine's irq handler or tasklet.  It
+ * never submits a bio there (blk-mq may sleep for a tag or for write
+ * throttling) and never runs the cipher in hard interrupt context or with
+ * interrupts off (the skcipher walk refuses them): both go to @cc->wq.
  */
 static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait);
-static void iocrypt_crypt_end(struct iocrypt_io *io, int ret);
+static void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit);
+static void iocrypt_crypt_work(struct work_struct *work);
 
 /*
  * Start the cipher on the crypto sector at @io->iter and consume it.  All
@@ -189,7 +202,25 @@ static int iocrypt_crypt_start(struct iocrypt_io *io,
 			   crypto_skcipher_decrypt(req);
 }
 
-/* Context: the transform's completion (for cryptd: a kworker, BH off). */
+/* May the cipher run in the context we are called from? */
+static bool iocrypt_cipher_ctx_ok(void)
+{
+	/* the skcipher walk refuses hardirq; irqs off means an idle or odd caller */
+	return !in_hardirq() && !in_nmi() && !irqs_disabled();
+}
+
+/* Hand the rest of @io to @cc->wq: @fn runs in process context. */
+static void iocrypt_defer(struct iocrypt_io *io, work_func_t fn)
+{
+	iodesc_note_hop(io->iod);
+	INIT_WORK(&io->work, fn);
+	queue_work(io->cc->wq, &io->work);
+}
+
+/*
+ * Context: the transform's completion - cryptd's worker with bottom halves
+ * off, or a hardware engine's hard or soft interrupt; irqs may be off.
+ */
 static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
 {
 	struct iocrypt_io *io = areq->data;
@@ -197,10 +228,16 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
 	/* a backlog notice: never asked for, but harmless */
 	if (err == -EINPROGRESS)
 		return;
+	atomic64_inc(&io->cc->stats.crypto_async);
 	iodesc_note_hop(io->iod);
-	if (!err)
+	if (!err && io->iter.bi_size) {
+		if (!iocrypt_cipher_ctx_ok()) {
+			iocrypt_defer(io, iocrypt_crypt_work);
+			return;
+		}
 		err = iocrypt_crypt_run(io, false);
-	iocrypt_crypt_end(io, err);
+	}
+	iocrypt_crypt_end(io, err, false);
 }
 
 /**
@@ -210,8 +247,9 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
  *
  * Context: any but hardirq or irqs off; sleeps only if @can_wait.
  * Return: 0 when done; -EINPROGRESS when iocrypt_crypt_done() will carry
- * on; -EAGAIN (only if !@can_wait) when the rest must be retried in
- * process context; or the cipher's error.
+ * on, and then @io must not be touched any more; -EAGAIN (only if
+ * !@can_wait) when the rest must be retried in process context; or the
+ * cipher's error.
  */
 static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 {
@@ -233,13 +271,15 @@ static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 		ret = iocrypt_crypt_start(io, req);
 		if (likely(!ret))
 			continue;
-		if (can_wait) {
+		if (ret == -EINPROGRESS && !can_wait)
+			/* @io is the callback's, and may be gone already */
+			return ret;
+		if (can_wait && (ret == -EINPROGRESS || ret == -EBUSY)) {
+			atomic64_inc(&io->cc->stats.crypto_async);
 			ret = crypto_wait_req(ret, &wait);
 			if (!ret)
 				continue;
-		} else if (ret == -EINPROGRESS) {
-			/* hands off @io: the callback may already be running */
-			atomic64_inc(&io->cc->stats.crypto_async);
+			/* it failed, but it did start: io->iter stays consumed */
 			return ret;
 		}
 		/* not started: no callback will come, @io is still ours */
@@ -254,12 +294,16 @@ static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 }
 
 /*
- * Deferred cipher work: a read whose completion context does not allow
- * the cipher, or the rest of a bio whose transform was busy.  The work
- * item lives in the per-bio data, which bio_endio() of the base bio lets
- * dm free: that is the last thing done here (through iocrypt_crypt_end()),
- * and a workqueue never touches an item after its function has started,
- * so freeing it from here is allowed.  It is queued at most once per bio.
+ * Deferred work in @cc->wq: the cipher for a read whose completion context
+ * does not allow it, or for the rest of a bio whose transform was busy or
+ * completed in hard interrupt context; or the submission of a write that
+ * the cipher's callback finished.  The work item lives in the per-bio data,
+ * which bio_endio() of the base bio lets dm free: that is the last thing
+ * done here, and a workqueue never touches an item after its function has
+ * started, so freeing it from here is allowed.  A bio is deferred at most
+ * once: nothing here goes asynchronous again.
+ *
+ * Context: process (a kworker); may sleep.
  */
 static void iocrypt_crypt_work(struct work_struct *work)
 {
@@ -267,32 +311,40 @@ static void iocrypt_crypt_work(struct work_struct *work)
 
 	if (!io->clone)
 		atomic64_inc(&io->cc->stats.reads_deferred);
-	iocrypt_crypt_end(io, iocrypt_crypt_run(io, true));
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, true), true);
 }
 
-static void iocrypt_defer(struct iocrypt_io *io)
+static void iocrypt_submit_write(struct iocrypt_io *io)
 {
-	iodesc_note_hop(io->iod);
-	INIT_WORK(&io->work, iocrypt_crypt_work);
-	queue_work(io->cc->wq, &io->work);
+	atomic64_inc(&io->cc->stats.writes);
+	dm_submit_bio_remap(io->base, io->clone);
+}
+
+/* Context: process (a kworker); may sleep. */
+static void iocrypt_submit_work(struct work_struct *work)
+{
+	iocrypt_submit_write(container_of(work, struct iocrypt_io, work));
 }
 
 /*
- * What iocrypt_crypt_run() returned, from whichever context ran it:
- * hand over, defer, or finish the bio (a read completes, a write goes
- * down).
+ * What iocrypt_crypt_run() returned, from whichever context ran it: hand
+ * over, defer, or finish the bio - a read completes, a write goes down,
+ * from here if @can_submit (->map or the workqueue), else from @cc->wq.
  */
-static void iocrypt_crypt_end(struct iocrypt_io *io, int ret)
+static void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit)
 {
-	struct iocrypt_config *cc = io->cc;
-	struct bio *clone = io->clone;
+	struct iocrypt_config *cc;
+	struct bio *clone;
 
+	/* the callback owns @io: not even a read of it */
 	if (ret == -EINPROGRESS)
 		return;
 	if (ret == -EAGAIN) {
-		iocrypt_defer(io);
+		iocrypt_defer(io, iocrypt_crypt_work);
 		return;
 	}
+	cc = io->cc;
+	clone = io->clone;
 	if (io->t0)
 		iodesc_add_attr(io->iod, AIO_ATTR_CRYPT_NS, ktime_get_ns() - io->t0);
 	if (unlikely(ret)) {
@@ -307,12 +359,12 @@ static void iocrypt_crypt_end(struct iocrypt_io *io, int ret)
 		iocrypt_end_base(io, BLK_STS_IOERR);
 		return;
 	}
-	if (!clone) {
+	if (!clone)
 		iocrypt_end_base(io, BLK_STS_OK);
-		return;
-	}
-	atomic64_inc(&cc->stats.writes);
-	dm_submit_bio_remap(io->base, clone);
+	else if (can_submit)
+		iocrypt_submit_write(io);
+	else
+		iocrypt_defer(io, iocrypt_submit_work);
 }
 
 static void iocrypt_crypt_begin(struct iocrypt_io *io)
@@ -320,14 +372,6 @@ static void iocrypt_crypt_begin(struct iocrypt_io *io)
 	io->iter = io->base->bi_iter;
 	io->cur = io->sector;
 	io->t0 = iodesc_wants(io->iod, AIO_ATTR_CRYPT_NS) ? ktime_get_ns() : 0;
-}
-
-/* May the cipher run in the context this completion was called from? */
-static bool iocrypt_inline_ok(void)
-{
-	/* the skcipher walk refuses hardirq; irqs off means an idle or odd caller */
-	return READ_ONCE(read_inline) && !in_hardirq() && !in_nmi() &&
-	       !irqs_disabled();
 }
 
 /* Context: the lower device's completion: task, softirq or hardirq. */
@@ -343,12 +387,12 @@ static void iocrypt_read_endio(struct bio *clone)
 	}
 	io->iod = iodesc_from_bio(io->base);
 	iocrypt_crypt_begin(io);
-	if (iocrypt_inline_ok()) {
+	if (READ_ONCE(read_inline) && iocrypt_cipher_ctx_ok()) {
 		atomic64_inc(&io->cc->stats.reads_inline);
-		iocrypt_crypt_end(io, iocrypt_crypt_run(io, false));
+		iocrypt_crypt_end(io, iocrypt_crypt_run(io, false), true);
 		return;
 	}
-	iocrypt_defer(io);
+	iocrypt_defer(io, iocrypt_crypt_work);
 }
 
 /* A REQ_NOWAIT bio that would have to wait: the submitter retries it. */
@@ -432,7 +476,7 @@ static void iocrypt_write_endio(struct bio *clone)
 /*
  * Context: the submitter's (->map); may sleep.  The encrypted bio is
  * submitted from here when the cipher runs in the call, else from the
- * transform's callback or the workqueue.
+ * workqueue, never from the transform's callback.
  */
 static int iocrypt_map_write(struct iocrypt_io *io)
 {
@@ -455,15 +499,15 @@ static int iocrypt_map_write(struct iocrypt_io *io)
 	io->iod = iodesc_from_bio(io->base);
 	/*
 	 * Carry the descriptor here, where we may allocate (GFP_NOWAIT for
-	 * a REQ_NOWAIT bio), not where the bio is submitted, which can be in
-	 * the cipher's callback.  If it fails only the lower device's
-	 * attributes are lost, not the data.
+	 * a REQ_NOWAIT bio), not where the bio is submitted, which can be
+	 * the workqueue.  If it fails only the lower device's attributes are
+	 * lost, not the data.
 	 */
 	iodesc_carry(io->iod, clone, iocrypt_gfp(io->base));
 	io->clone = clone;
 
 	iocrypt_crypt_begin(io);
-	iocrypt_crypt_end(io, iocrypt_crypt_run(io, false));
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, false), true);
 	return DM_MAPIO_SUBMITTED;
 }
 

@@ -21,9 +21,6 @@
  */
 #include "aatest.hpp"
 
-#include <grp.h>
-#include <sys/wait.h>
-
 using namespace aatest;
 using aio_attr::Completion;
 using aio_attr::Context;
@@ -35,51 +32,9 @@ constexpr unsigned kTries = 300;
 const char *g_dev;
 const char *g_resume;
 
-long long sysfs(const char *name)
-{
-	return read_sysfs_num(strf("/sys/class/misc/aio_attr/%s", name).c_str());
-}
-
 long long param(const char *name)
 {
 	return read_sysfs_num(strf("/sys/module/aio_attr/parameters/%s", name).c_str());
-}
-
-/* Poll a condition that has no event to wait on; bounded. */
-bool eventually(const std::function<bool()> &cond, std::chrono::milliseconds limit)
-{
-	const auto deadline = clock::now() + limit;
-
-	while (!cond()) {
-		if (clock::now() > deadline)
-			return false;
-		::usleep(10000);
-	}
-	return true;
-}
-
-/*
- * In a child running as uid/gid 65534: fsync @fd (a file on another
- * filesystem, opened by the parent); exit 0 when it completed with 0.
- */
-int other_user_fsync(int fd)
-{
-	if (::setgroups(0, nullptr) || ::setgid(65534) || ::setuid(65534))
-		return 10;
-	try {
-		Context ctx;
-		ctx.setup(4096);
-		const aio_attr_sqe sqe = aio_attr::prep_fsync(fd, 7, AIO_ATTR_ALL);
-		if (ctx.submit(sqe).accepted != 1)
-			return 12;
-		std::vector<Completion> out;
-		if (!collect(ctx, 1, out, 10s))
-			return 13;
-		return out[0].result == 0 ? 0 : 14;
-	} catch (const std::exception &e) {
-		std::printf("# child: %s\n", e.what());
-		return 15;
-	}
 }
 
 } // namespace
@@ -145,31 +100,30 @@ int main(int argc, char **argv)
 
 	s.run("other_user_syncs", [&] {
 		const std::string path = strf("%s/aa_syncstall.%d", tmpdir, ::getpid());
-		const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		require(fd >= 0, strf("%s: %s", path.c_str(), std::strerror(errno)));
+		aio_attr::unique_fd fd(
+			::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+		require(fd.get() >= 0, strf("%s: %s", path.c_str(), std::strerror(errno)));
 		::unlink(path.c_str());
-		std::fflush(stdout);
-		const pid_t pid = ::fork();
-		if (pid == 0)
-			::_exit(other_user_fsync(fd));
-		::close(fd);
-		require(pid > 0, "fork failed");
-		int st = 0;
-		/* the child bounds its own wait (10 s) */
-		require(::waitpid(pid, &st, 0) == pid, "waitpid failed");
-		require(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-			strf("uid 65534's fsync did not complete (child status %d)", st));
+		run_as(65534, 65534, [&] {
+			Context other;
+			other.setup(4096);
+			const aio_attr_sqe sqe = aio_attr::prep_fsync(fd.get(), 7, AIO_ATTR_ALL);
+			require_result(do_one(other, sqe), 0);
+		});
 	});
 
 	s.run("teardown", [&] {
-		const long long before = sysfs("contexts");
+		/* only ctx is left once the other user's context is freed */
+		const long long before = wait_stat("contexts", 1);
+		require(before == 1, strf("%lld contexts alive, expected only this one", before));
 		for (int i = 0; i < 20; i++) {
 			Context c;
 			c.setup(4096);
 		}
-		require(eventually([&] { return sysfs("contexts") <= before; }, 10000ms),
-			strf("closed contexts were not freed: %lld alive, %lld before",
-			     sysfs("contexts"), before));
+		const long long now = wait_stat("contexts", before);
+		require(now == before,
+			strf("closed contexts were not freed: %lld alive, %lld before", now,
+			     before));
 	});
 
 	s.run("resume", [&] {

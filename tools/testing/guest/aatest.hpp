@@ -16,6 +16,7 @@
 #include <aio_attr/aio_attr.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -29,8 +30,11 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace aatest {
@@ -264,6 +268,177 @@ inline long long read_sysfs_num(const char *path)
 	if (n <= 0)
 		return -1;
 	return std::strtoll(buf, nullptr, 10);
+}
+
+/* The module's statistics directory and one of its counters (-1 if unreadable). */
+inline constexpr const char *aa_sysfs = "/sys/class/misc/aio_attr/";
+
+inline long long aa_stat(const char *name)
+{
+	return read_sysfs_num((std::string(aa_sysfs) + name).c_str());
+}
+
+/*
+ * Wait until the counter @name of /sys/class/misc/aio_attr/ equals @want
+ * (contexts and inflight drop when the kernel frees them, possibly later
+ * than close() returns).  sysfs cannot notify, so this polls every 10 ms
+ * up to @timeout.  Returns the last value read.
+ */
+inline long long wait_stat(const char *name, long long want,
+			   std::chrono::milliseconds timeout = std::chrono::milliseconds(10000))
+{
+	const auto deadline = clock::now() + timeout;
+	long long v;
+
+	while ((v = aa_stat(name)) != want && clock::now() < deadline)
+		::poll(nullptr, 0, 10);
+	return v;
+}
+
+/*
+ * Fail unless the module's contexts and inflight counters come back to
+ * @contexts and @inflight within @timeout: everything a test opened and
+ * submitted, killed or closed with I/O in flight, was freed.
+ */
+inline void require_drained(long long contexts, long long inflight,
+			    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000))
+{
+	const long long c = wait_stat("contexts", contexts, timeout);
+	const long long i = wait_stat("inflight", inflight, timeout);
+
+	require(c == contexts && i == inflight,
+		strf("contexts %lld inflight %lld, expected %lld and %lld", c, i, contexts,
+		     inflight));
+}
+
+/* Write @value to a sysfs or procfs file; throws std::system_error. */
+inline void write_file(const std::string &path, const std::string &value)
+{
+	const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		aio_attr::throw_errno(path.c_str());
+	const ssize_t n = ::write(fd, value.data(), value.size());
+	const int err = errno;
+	::close(fd);
+	if (n != static_cast<ssize_t>(value.size()))
+		aio_attr::throw_errno(n < 0 ? err : EIO, path.c_str());
+}
+
+/* A forked child and the read end of the pipe it reports on. */
+struct ChildProc {
+	pid_t pid;
+	aio_attr::unique_fd report;
+};
+
+/*
+ * Fork a child that runs @body with the write end of a pipe (close-on-exec);
+ * @body must end the child with _exit().  The caller reads the child's
+ * reports from the returned read end.
+ */
+inline ChildProc fork_child(const std::function<void(int)> &body)
+{
+	int p[2];
+
+	if (::pipe2(p, O_CLOEXEC))
+		aio_attr::throw_errno("pipe2");
+	aio_attr::unique_fd r(p[0]), w(p[1]);
+	std::fflush(stdout);
+	const pid_t pid = ::fork();
+	if (pid < 0)
+		aio_attr::throw_errno("fork");
+	if (pid == 0) {
+		r.reset();
+		body(w.get());
+		_exit(127);
+	}
+	return { pid, std::move(r) };
+}
+
+/*
+ * Run @body in a child process as @uid/@gid with no supplementary groups
+ * (the guest runs tests as root; setup that needs root happens before).
+ * A Fail, Skip or other exception in the child becomes the same in the
+ * caller; the child gets @timeout to finish and is killed after that.
+ */
+inline void run_as(uid_t uid, gid_t gid, const std::function<void()> &body,
+		   std::chrono::seconds timeout = std::chrono::seconds(30))
+{
+	int p[2];
+
+	if (::pipe2(p, O_CLOEXEC))
+		aio_attr::throw_errno("pipe2");
+	std::fflush(stdout);
+	const pid_t pid = ::fork();
+	if (pid < 0)
+		aio_attr::throw_errno("fork");
+	if (pid == 0) {
+		::close(p[0]);
+		std::string msg;
+		char kind = 'P';
+		try {
+			if (::setgroups(0, nullptr) || ::setgid(gid) || ::setuid(uid))
+				aio_attr::throw_errno("dropping privileges");
+			body();
+		} catch (const Skip &e) {
+			kind = 'S';
+			msg = e.what();
+		} catch (const std::exception &e) {
+			kind = 'F';
+			msg = e.what();
+		}
+		msg.insert(msg.begin(), kind);
+		if (::write(p[1], msg.data(), msg.size()) < 0)
+			_exit(3);
+		std::fflush(stdout);
+		_exit(0);
+	}
+	::close(p[1]);
+	aio_attr::unique_fd rfd(p[0]);
+	std::string msg;
+	char buf[512];
+	const auto deadline = clock::now() + timeout;
+	for (;;) {
+		const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+			deadline - clock::now());
+		pollfd pfd{ rfd.get(), POLLIN, 0 };
+		if (left.count() <= 0 || ::poll(&pfd, 1, left.count()) == 0) {
+			::kill(pid, SIGKILL);
+			::waitpid(pid, nullptr, 0);
+			throw Fail(strf("child as uid %u did not finish within %lld s", uid,
+					(long long)timeout.count()));
+		}
+		const ssize_t n = ::read(rfd.get(), buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		msg.append(buf, n);
+	}
+	int status = 0;
+	::waitpid(pid, &status, 0);
+	if (msg.empty() || !WIFEXITED(status) || WEXITSTATUS(status))
+		throw Fail(strf("child as uid %u died (status %#x)", uid, status));
+	if (msg[0] == 'S')
+		throw Skip(msg.substr(1));
+	if (msg[0] != 'P')
+		throw Fail(strf("as uid %u: %s", uid, msg.substr(1).c_str()));
+}
+
+/*
+ * I/O priority values as ioprio_set(2) takes them (<linux/ioprio.h> is not
+ * C++: it names a parameter "class").
+ */
+enum class IoprioClass : uint16_t { none = 0, rt = 1, be = 2, idle = 3 };
+
+constexpr uint16_t ioprio(unsigned int cls, unsigned int level)
+{
+	return static_cast<uint16_t>(cls << 13 | level);
+}
+
+constexpr uint16_t ioprio(IoprioClass cls, unsigned int level)
+{
+	return ioprio(static_cast<unsigned int>(cls), level);
 }
 
 /* Command line: the value after @name, or @def. */

@@ -75,21 +75,73 @@ aa_brd() {
 	[ -b /dev/ram0 ] || { aa_fail brd.create "no /dev/ram0"; exit 1; }
 }
 
-# aa_nullb NAME SIZE_MIB [ATTR=VALUE...] - a null_blk device /dev/NAME made
-# through configfs (e.g. irqmode=1 memory_backed=1 blocksize=4096).
-aa_nullb() {
-	name=$1 size=$2
-	shift 2
-	aa_load null_blk nr_devices=0
-	d=/sys/kernel/config/nullb/$name
-	mkdir "$d" || { aa_fail nullb.create "mkdir $d"; exit 1; }
+# aa_configfs_dev KIND DIR NAME SIZE_MIB [ATTR=VALUE...] - make the device
+# /dev/NAME under the configfs directory DIR, set its size and attributes
+# and power it on; on failure report FAIL KIND.create and exit the test.
+aa_configfs_dev() {
+	kind=$1 d=$2/$3 name=$3 size=$4
+	shift 4
+	mkdir "$d" || { aa_fail "$kind.create" "mkdir $d"; exit 1; }
 	echo "$size" >"$d/size"
 	for kv in "$@"; do
 		echo "${kv#*=}" >"$d/${kv%%=*}" ||
-			{ aa_fail nullb.create "$kv"; exit 1; }
+			{ aa_fail "$kind.create" "$name: $kv"; exit 1; }
 	done
 	echo 1 >"$d/power"
-	[ -b "/dev/$name" ] || { aa_fail nullb.create "no /dev/$name"; exit 1; }
+	[ -b "/dev/$name" ] || { aa_fail "$kind.create" "no /dev/$name"; exit 1; }
+}
+
+# aa_nullb NAME SIZE_MIB [ATTR=VALUE...] - a null_blk device /dev/NAME made
+# through configfs (e.g. irqmode=1 memory_backed=1 blocksize=4096).
+aa_nullb() {
+	aa_load null_blk nr_devices=0
+	aa_configfs_dev nullb /sys/kernel/config/nullb "$@"
+}
+
+# aa_aiodemo NAME SIZE_MIB [ATTR=VALUE...] - an aiodemo device /dev/NAME
+# made through configfs (e.g. completion=hardirq hit_nsec=0 blocksize=4096);
+# loads aiodemo with no devices of its own if needed.  Pair it with
+#   trap 'aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
+aa_aiodemo() {
+	grep -q '^aiodemo ' /proc/modules || aa_load aiodemo nr_devices=0
+	aa_configfs_dev aiodemo /sys/kernel/config/aiodemo "$@"
+}
+
+# aa_iocrypt NAME DEV - an iocrypt mapping /dev/mapper/NAME over all of
+# DEV, aes-xts-plain64 with a random key; loads dm-iocrypt if needed.
+aa_iocrypt() {
+	grep -q '^dm_iocrypt ' /proc/modules || aa_load dm-iocrypt
+	key=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
+	sectors=$(blockdev --getsz "$2") || { aa_fail iocrypt.create "size of $2"; exit 1; }
+	echo "0 $sectors iocrypt aes-xts-plain64 $key 0 $2 0" | dmsetup create "$1" ||
+		{ aa_fail iocrypt.create "dmsetup create $1 over $2"; exit 1; }
+	[ -b "/dev/mapper/$1" ] || dmsetup mknodes "$1"
+}
+
+# aa_wait_stat NAME VALUE [TENTHS] - wait (default 10 s) for the counter
+# /sys/class/misc/aio_attr/NAME to read VALUE; false if it does not.
+aa_wait_stat() {
+	n=0
+	while [ "$(cat "/sys/class/misc/aio_attr/$1")" != "$2" ]; do
+		n=$((n + 1))
+		[ "$n" -gt "${3:-100}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# aa_unload ID MOD... - rmmod each MOD in order (dependents first): PASS
+# ID.rmmod_MOD if it unloads, FAIL with rmmod's message if not.
+aa_unload() {
+	id=$1
+	shift
+	for m in "$@"; do
+		if out=$(rmmod "$m" 2>&1); then
+			aa_pass "$id.rmmod_$m"
+		else
+			aa_fail "$id.rmmod_$m" "$out"
+		fi
+	done
 }
 
 # aa_configfs_clean DIR - power off and remove every device under the

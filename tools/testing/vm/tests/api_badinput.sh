@@ -3,6 +3,7 @@
 # Every refused setup, submit and request gets its documented errno.  The
 # in-flight limit is lowered to 16 and exercised on a null_blk whose
 # completions take 500 ms (irqmode=2 timer).  Program: aa_badinput.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require aa_badinput
 

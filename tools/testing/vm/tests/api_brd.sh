@@ -3,6 +3,7 @@
 # aio_attr on brd: data, attributes (no hop; CACHE/DEVICE_NS/CRYPT_NS
 # unsupported), wait/poll/eventfd, then 100k random 4k I/Os at QD 64 into a
 # 17-entry ring (overflow path).  Programs: aa_blk, aa_stress.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require aa_blk aa_stress
 

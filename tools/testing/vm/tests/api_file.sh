@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # aio_attr on a tmpfs file (kiocb path) and FSYNC/FDATASYNC through the
 # worker.  Program: aa_file.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require aa_file
 

@@ -5,6 +5,7 @@
 # straight into the ring from there: data is right, every completion says
 # hardirq with no deferral hop, and QD 64 into a 17-entry ring overflows
 # from hardirq without losing anything.  Programs: aa_blk, aa_stress.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require aa_blk aa_stress
 

@@ -4,6 +4,7 @@
 # completions) or with a full ring and overflow list (brd) leaves nothing
 # behind: the module's counters return to zero and it unloads.
 # Program: aa_killed.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require aa_killed
 

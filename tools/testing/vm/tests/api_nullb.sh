@@ -7,6 +7,7 @@
 # queues, and blk_mq_complete_request() then completes a same-CPU request
 # right in the submitter (task context) instead of raising BLOCK_SOFTIRQ.
 # Programs: aa_blk, aa_stress.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require aa_blk aa_stress
 

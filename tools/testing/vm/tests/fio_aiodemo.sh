@@ -5,6 +5,7 @@
 # the cache hit / miss / partial counts in the aioattr JSON report equal
 # the change of /sys/block/<disk>/aiodemo/{ios,reads,writes,hits,misses,
 # partial} over the run (aiodemo accounts per bio; 16k I/Os are one bio).
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so
 ENGINE=external:/tests/lib/aioattr.so
@@ -38,6 +39,7 @@ for mode in softirq hardirq inline; do
 	S=/sys/block/$name/aiodemo
 	for c in ios reads writes hits misses partial; do eval "b_$c=\$(cat $S/$c)"; done
 	rm -f /tmp/a.json
+	# shellcheck disable=SC2154 # a_* and b_* are set by eval
 	if ! out=$(fio --name=a --filename=/dev/$name --ioengine=$ENGINE --direct=1 \
 		--rw=randrw --rwmixread=70 --bs=16k --size=2m --io_size=48m --norandommap \
 		--iodepth=16 --randrepeat=0 --attrs=cache,device_ns,service_ns,completion_ctx \

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # A bad attrs= value stops fio before any I/O with a message naming the bad
 # item and the valid names; on the command line and in a job file.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so
 

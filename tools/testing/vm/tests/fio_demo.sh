@@ -7,12 +7,14 @@
 # between AADEMO-LOG-BEGIN / AADEMO-LOG-END, for the host to draw.  Runs
 # only when it is the one test of the boot (aa.tests=fio_demo): in a full
 # test run it is skipped, as it tests nothing the others do not.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so
 
 secs=8
 alone=0
-for w in $(cat /proc/cmdline); do
+read -r cmdline </proc/cmdline
+for w in $cmdline; do
 	case $w in
 	aa.demo_seconds=*) secs=${w#*=} ;;
 	aa.tests=fio_demo) alone=1 ;;
@@ -40,7 +42,7 @@ dmsetup create demo --table "0 $((256 * 2048)) iocrypt aes-xts-plain64 $key 0 /d
 	{ aa_fail fio.demo.setup "dmsetup create"; exit 1; }
 [ -b /dev/mapper/demo ] || dmsetup mknodes
 
-cd /tmp
+cd /tmp || exit 1
 if out=$(fio --name=demo --filename=/dev/mapper/demo --ioengine=external:/tests/lib/aioattr.so \
 	--direct=1 --rw=randrw --rwmixread=80 --bs=8k --random_distribution=zipf:1.2 \
 	--iodepth=8 --time_based --runtime="$secs" --attrs=all \

@@ -4,6 +4,7 @@
 # model.  A verify=crc32c job passes through it, and every layer reports:
 # CRYPT_NS from iocrypt, CACHE and DEVICE_NS from aiodemo, QUEUE_NS and
 # SERVICE_NS - all HANDLED for every I/O.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so
 ENGINE=external:/tests/lib/aioattr.so

@@ -3,6 +3,7 @@
 # An attribute the path cannot fill (CACHE, CRYPT_NS on brd) is reported
 # UNSUPPORTED - in the engine's report, its JSON, its attr_log ('-') and
 # by `aioattr probe` / `aioattr io` - never as 0.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so aioattr
 

@@ -4,6 +4,7 @@
 # attribute report is printed, SERVICE_NS and COMPLETION_CTX are HANDLED
 # for every I/O with no deferral hop, the attr_log holds one line per I/O
 # and `aioattr report` of it gives the same counts as the engine.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so aioattr
 ENGINE=external:/tests/lib/aioattr.so
@@ -70,8 +71,11 @@ if out=$(fio --name=o --filename=/dev/ram0 --ioengine=$ENGINE --direct=1 \
 	ovf=$(echo "$out" | sed -n 's/.* \([0-9]*\) of them through the overflow list.*/\1/p')
 	aa_pass "$id"
 	echo "$out" | grep 'ring:'
-	[ -n "$ovf" ] && [ "$ovf" -gt 0 ] && aa_pass "$id.used" ||
+	if [ -n "$ovf" ] && [ "$ovf" -gt 0 ]; then
+		aa_pass "$id.used"
+	else
 		aa_skip "$id.used" "no completion went through the overflow list (ring kept up)"
+	fi
 else
 	aa_fail "$id" "$(echo "$out" | grep -i 'err\|fio:\|verify' | head -n 4 | tr '\n' ' ')"
 fi

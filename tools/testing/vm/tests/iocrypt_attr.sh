@@ -5,6 +5,7 @@
 # aiodemo completing in softirq the read is decrypted right there (no hop);
 # in hardirq iocrypt defers to its workqueue and the completion says "hop".
 # aiodemo's fault injection reaches the caller as EIO through iocrypt.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require aioattr
 

@@ -3,6 +3,7 @@
 # iocrypt and stock dm-crypt share one on-disk format: data written through
 # either reads back identically through the other, for every cipher mode,
 # sector size and IV option, with the same table line.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 
 aa_brd 64

@@ -5,6 +5,7 @@
 # dm-crypt with no_read_workqueue/no_write_workqueue, and iocrypt with
 # inline decryption turned off (every read deferred to the workqueue).
 # The same for 4k random writes, reported only.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio
 

@@ -4,6 +4,7 @@
 # and writes, O_DIRECT and buffered, and nothing hangs: iocrypt sits on a
 # dm-flakey device that fails every I/O, then on one that works again.
 # Bad table lines are refused with dm-crypt's messages.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 
 aa_brd 32

@@ -4,6 +4,7 @@
 # back and checked, for 512- and 4096-byte crypto sectors; then the same
 # while the device is suspended and resumed over and over, which must lose
 # nothing.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio
 

@@ -4,6 +4,7 @@
 # iocrypt table naming one works like the hex key it holds, both ways
 # against dm-crypt; the TABLE status shows only the reference; `key set`
 # takes the keyring form; a wrong size or a revoked key is refused.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require keyctl
 

@@ -4,6 +4,7 @@
 # as given: hex or keyring reference), INFO counts, `key wipe` / `key set`
 # work only while suspended, a wiped key blocks resume until a key is set,
 # the data survives it all, and io_hints announce sector_size.
+# shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 
 aa_brd 32
