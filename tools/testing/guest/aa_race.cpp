@@ -4,6 +4,7 @@
  *
  *   aa_race close --dev DEV [--dev DEV...] [--cycles 2000] [--qd 64] [--time 40]
  *   aa_race kill --dev DEV [--cycles 50] [--qd 64] [--settle 30] [--no-settle]
+ *                [--held]
  *
  * close: each cycle opens a context with a 2048-byte ring (17 events with
  *        every attribute) and an eventfd, and submits --qd 4 KiB I/Os in
@@ -20,6 +21,10 @@
  *        checking each result; once it reports its first reaped batch the
  *        parent SIGKILLs it at a random moment.  --no-settle: one cycle,
  *        return right after the kill (the caller checks the drain).
+ *        --held: DEV holds every request until the caller releases it (a
+ *        suspended dm device): the child reports once it has submitted
+ *        --qd requests and the parent kills it once the inflight counter
+ *        shows all of them, so exactly --qd are in flight at the kill.
  *
  * Afterwards /sys/class/misc/aio_attr/{contexts,inflight} must return to
  * their values before the run (within --settle seconds).
@@ -201,9 +206,10 @@ int close_mode(int argc, char **argv)
 
 /*
  * Child of the kill mode: keep @qd I/Os in flight on @dev, checking each
- * result; after the first reaped batch write one byte to @wfd.
+ * result; after the first reaped batch (@held: once @qd are submitted)
+ * write one byte to @wfd.
  */
-[[noreturn]] void kill_child(const char *dev, unsigned qd, int wfd)
+[[noreturn]] void kill_child(const char *dev, unsigned qd, bool held, int wfd)
 {
 	try {
 		unique_fd fd = open_fd(dev, O_RDWR | O_DIRECT);
@@ -224,6 +230,11 @@ int close_mode(int argc, char **argv)
 					throw_errno(r.error, "submit");
 				inflight += r.accepted;
 				ud += r.accepted;
+			}
+			if (held && !told && inflight == qd) {
+				told = true;
+				if (::write(wfd, "1", 1) != 1)
+					_exit(3);
 			}
 			ctx.wait(std::min(inflight, 16u), std::chrono::seconds(10));
 			ctx.reap([&](const Completion &c) {
@@ -253,6 +264,7 @@ int kill_mode(int argc, char **argv)
 	const auto settle = std::chrono::seconds(
 		std::strtoul(arg_value(argc, argv, "--settle", "30"), nullptr, 0));
 	const bool no_settle = arg_flag(argc, argv, "--no-settle");
+	const bool held = arg_flag(argc, argv, "--held");
 	Suite s("race.kill");
 
 	if (devs.size() != 1 || !qd) {
@@ -265,17 +277,26 @@ int kill_mode(int argc, char **argv)
 		std::mt19937_64 rng(std::random_device{}());
 		long long max_inflight = 0;
 		for (unsigned cyc = 0; cyc < (no_settle ? 1 : cycles); cyc++) {
-			auto [pid, r] = fork_child([&](int w) { kill_child(devs[0].c_str(), qd, w); });
+			auto [pid, r] = fork_child(
+				[&](int w) { kill_child(devs[0].c_str(), qd, held, w); });
 			pollfd pfd{ r.get(), POLLIN, 0 };
 			char c = 0;
 			const bool got = ::poll(&pfd, 1, 20000) == 1 && ::read(r.get(), &c, 1) == 1;
-			/* a random moment within the next few hundred microseconds */
-			spin(rng() % 200000);
+			long long at_kill = infl0 + qd;
+			if (held && got && c == '1')
+				/* nothing completes: wait for the counter to show them all */
+				at_kill = wait_stat("inflight", infl0 + qd);
+			else
+				/* a random moment within the next few hundred microseconds */
+				spin(rng() % 200000);
 			max_inflight = std::max(max_inflight, aa_stat("inflight"));
 			::kill(pid, SIGKILL);
 			int status = 0;
 			require(::waitpid(pid, &status, 0) == pid, "waitpid");
 			require(got && c == '1', strf("cycle %u: the child did not start its I/O", cyc));
+			require(at_kill == infl0 + qd,
+				strf("cycle %u: inflight %lld with %u requests held, expected %lld",
+				     cyc, at_kill, qd, infl0 + qd));
 			require(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 				strf("cycle %u: child status %#x, expected SIGKILL", cyc, status));
 		}
