@@ -6,12 +6,17 @@
 #    aiodemo and dm_iocrypt is tried in a loop: every attempt must fail
 #    ("in use"), and the process's I/O must all complete exactly once with
 #    the right results (aa_stress).
-# 2. A process is SIGKILLed with 64 I/Os in flight (aiodemo 300 ms): rmmod
-#    aio_attr is tried until its requests drained; it must fail while any
-#    is in flight, then everything unloads.  Programs: aa_stress, aa_race.
+# 2. A process is SIGKILLed with 64 I/Os in flight that a suspended dm
+#    linear device over brd holds (nothing completes until it resumes, so
+#    no timing is involved).  dm_iocrypt and aiodemo are unloaded first:
+#    then only the dead process's context, which lives until its last
+#    request ends, keeps aio_attr loaded, and rmmod aio_attr must fail
+#    ("in use") with all 64 still in flight.  After the resume rmmod is
+#    retried while the completions arrive: it must fail until they all
+#    ended and then succeed.  Programs: aa_stress, aa_race.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
-trap 'dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
+trap 'dmsetup resume aahold >/dev/null 2>&1; dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_stress aa_race
 
 S=/sys/class/misc/aio_attr
@@ -59,25 +64,48 @@ elif [ $ok = 1 ]; then
 	aa_fail race.rmmod.live "no attempt while I/O was in flight ($tries attempts)"
 fi
 
-# 2. killed process, requests still in flight
+# 2. killed process, requests held in flight
 dmsetup remove ior
-d=/sys/kernel/config/aiodemo/adr
-echo 0 >$d/power
-echo 300000000 >$d/hit_nsec
-echo 300000000 >$d/miss_nsec
-echo 1 >$d/power
-aa_race kill --dev /dev/adr --cycles 1 --qd 64 --no-settle || AA_FAILED=1
-tries=0 ok=1 before=$(cat $S/inflight)
-while [ "$(cat $S/inflight)" != 0 ]; do
-	try_unload race.rmmod.killed aio_attr || { ok=0; break; }
+aa_configfs_clean /sys/kernel/config/aiodemo
+aa_unload race.rmmod dm_iocrypt aiodemo
+aa_brd 64
+echo "0 $(blockdev --getsz /dev/ram0) linear /dev/ram0 0" | dmsetup create aahold ||
+	{ aa_fail race.rmmod.killed "dmsetup create aahold"; aa_done; }
+dmsetup suspend aahold
+aa_race kill --dev /dev/mapper/aahold --cycles 1 --qd 64 --no-settle --held || AA_FAILED=1
+tries=0 ok=1 before=$(cat $S/inflight) ctx=$(cat $S/contexts)
+while [ $ok = 1 ] && [ $tries -lt 3 ]; do
+	try_unload race.rmmod.killed aio_attr || ok=0
 done
-echo "# inflight $before after the kill, $tries rmmod attempts until it drained"
-if [ $ok = 1 ] && [ "$before" -gt 0 ] && [ $tries -gt 0 ]; then
+after=$(cat $S/inflight)
+echo "# inflight $before ($ctx contexts) after the kill, $after after $tries rmmod attempts"
+if [ $ok = 1 ] && [ "$before" = 64 ] && [ "$after" = 64 ] && [ "$ctx" = 1 ]; then
 	aa_pass race.rmmod.killed
 elif [ $ok = 1 ]; then
-	aa_fail race.rmmod.killed "nothing was in flight after the kill (inflight $before)"
+	aa_fail race.rmmod.killed "expected 64 requests of 1 context held, got $before of $ctx, then $after"
 fi
-aa_wait_stat contexts 0 || aa_fail race.rmmod.drained "contexts $(cat $S/contexts)"
-aa_configfs_clean /sys/kernel/config/aiodemo
-aa_unload race.rmmod dm_iocrypt aiodemo aio_attr
+
+# Release them and unload while their completions arrive: rmmod must say
+# "in use" until the context is gone (a completion running in unloaded
+# code shows up in the kernel log the host scans).  Skipped if aio_attr
+# already went away above.
+dmsetup resume aahold
+tries=0 end=$(($(date +%s) + $(aa_scaled 10)))
+until [ $ok = 0 ] || out=$(rmmod aio_attr 2>&1); do
+	tries=$((tries + 1))
+	case $out in
+	*"in use"*) ;;
+	*) aa_fail race.rmmod.drained "rmmod aio_attr: unexpected '$out'"; ok=0 ;;
+	esac
+	if [ $ok = 1 ] && [ "$(date +%s)" -gt $end ]; then
+		aa_fail race.rmmod.drained "still in use: contexts $(cat $S/contexts) inflight $(cat $S/inflight)"
+		ok=0
+	fi
+done
+if [ $ok = 1 ]; then
+	echo "# aio_attr unloaded after $tries attempts that failed while its requests drained"
+	aa_pass race.rmmod.drained
+fi
+dmsetup remove aahold
+aa_unload race.rmmod brd
 aa_done
