@@ -5,6 +5,8 @@
 # into), `allnoconfig` + debug.config (KASAN, KFENCE, lockdep, ...).
 #   debug-kernel.sh          print KIMG: KIMG/boot/vmlinuz-$KV, KIMG/lib/modules/$KV
 #   debug-kernel.sh --kdir   print the kbuild output tree (KDIR for our modules)
+#   debug-kernel.sh --cached exit 0 when the kernel is built and cached, 1 if not
+#                            (builds nothing)
 # The entry is keyed by the source package version and a hash of the config
 # fragment, the compiler and this recipe.  It is built in place under a lock
 # and marked complete last, so an interrupted build resumes where it stopped;
@@ -96,6 +98,10 @@ main() {
 		sha256sum | cut -c1-12)
 	src=$AA_CACHE/debug-kernel/src-$ver
 	entry=$AA_CACHE/debug-kernel/$ver-$hash
+	if [[ ${1:-} == --cached ]]; then
+		[[ -f $entry/.complete ]]
+		return
+	fi
 	aa_cache_get "$src" extract
 	mkdir -p "$entry"
 	exec {lockfd}>"$entry.lock"
@@ -109,7 +115,7 @@ main() {
 	case ${1:-} in
 	--kdir) echo "$entry/build" ;;
 	'') echo "$entry/kimg" ;;
-	*) aa_die "usage: debug-kernel.sh [--kdir]" ;;
+	*) aa_die "usage: debug-kernel.sh [--kdir | --cached]" ;;
 	esac
 }
 
