@@ -981,10 +981,8 @@ int main(int argc, char **argv)
 						 (uint64_t)clock::now().time_since_epoch().count();
 	const uint64_t want_calls =
 		std::strtoull(arg_value(argc, argv, "--calls", "100000"), nullptr, 0);
-	const auto limit =
-		std::chrono::seconds(std::strtoul(arg_value(argc, argv, "--time", "50"), nullptr, 0));
-	const unsigned threads =
-		std::max(1ul, std::strtoul(arg_value(argc, argv, "--threads", "2"), nullptr, 0));
+	const auto limit = std::chrono::seconds(arg_num(argc, argv, "--time", 50));
+	const unsigned threads = std::max(1ul, arg_num(argc, argv, "--threads", 2));
 	Suite s("fuzz");
 	std::vector<Target> targets;
 

@@ -155,12 +155,10 @@ void close_cycle(int dev, uint64_t blocks, Buffer &buf, unsigned qd, std::mt1993
 int close_mode(int argc, char **argv)
 {
 	const auto devs = devs_of(argc, argv);
-	const unsigned cycles = std::strtoul(arg_value(argc, argv, "--cycles", "2000"), nullptr, 0);
-	const unsigned qd = std::strtoul(arg_value(argc, argv, "--qd", "64"), nullptr, 0);
-	const auto limit = std::chrono::seconds(
-		std::strtoul(arg_value(argc, argv, "--time", "40"), nullptr, 0));
-	const auto settle = std::chrono::seconds(
-		std::strtoul(arg_value(argc, argv, "--settle", "30"), nullptr, 0));
+	const unsigned cycles = arg_num(argc, argv, "--cycles", 2000);
+	const unsigned qd = arg_num(argc, argv, "--qd", 64);
+	const auto limit = std::chrono::seconds(arg_num(argc, argv, "--time", 40));
+	const auto settle = std::chrono::seconds(arg_num(argc, argv, "--settle", 30));
 	Suite s("race.close");
 
 	if (devs.empty() || !qd) {
@@ -259,10 +257,9 @@ int close_mode(int argc, char **argv)
 int kill_mode(int argc, char **argv)
 {
 	const auto devs = devs_of(argc, argv);
-	const unsigned cycles = std::strtoul(arg_value(argc, argv, "--cycles", "50"), nullptr, 0);
-	const unsigned qd = std::strtoul(arg_value(argc, argv, "--qd", "64"), nullptr, 0);
-	const auto settle = std::chrono::seconds(
-		std::strtoul(arg_value(argc, argv, "--settle", "30"), nullptr, 0));
+	const unsigned cycles = arg_num(argc, argv, "--cycles", 50);
+	const unsigned qd = arg_num(argc, argv, "--qd", 64);
+	const auto settle = std::chrono::seconds(arg_num(argc, argv, "--settle", 30));
 	const bool no_settle = arg_flag(argc, argv, "--no-settle");
 	const bool held = arg_flag(argc, argv, "--held");
 	Suite s("race.kill");

@@ -40,11 +40,9 @@ int main(int argc, char **argv)
 	const std::string label = arg_value(argc, argv, "--label", "dev");
 	const uint64_t count =
 		std::strtoull(arg_value(argc, argv, "--count", "100000"), nullptr, 0);
-	const unsigned qd = std::strtoul(arg_value(argc, argv, "--qd", "64"), nullptr, 0);
-	const uint32_t ring_bytes =
-		std::strtoul(arg_value(argc, argv, "--ring", "2048"), nullptr, 0);
-	const auto timeout = std::chrono::seconds(
-		std::strtoul(arg_value(argc, argv, "--timeout", "300"), nullptr, 0));
+	const unsigned qd = arg_num(argc, argv, "--qd", 64);
+	const uint32_t ring_bytes = arg_num(argc, argv, "--ring", 2048);
+	const auto timeout = std::chrono::seconds(arg_num(argc, argv, "--timeout", 300));
 	Suite s("stress." + label);
 
 	if (!dev || !count || !qd) {

@@ -219,8 +219,8 @@ int main(int argc, char **argv)
 	sync_path = arg_value(argc, argv, "--sync-dev");
 	root_dev = arg_value(argc, argv, "--root-dev");
 	secret_path = arg_value(argc, argv, "--secret");
-	uid1 = std::strtoul(arg_value(argc, argv, "--uid", "65534"), nullptr, 0);
-	uid2 = std::strtoul(arg_value(argc, argv, "--uid2", "65533"), nullptr, 0);
+	uid1 = arg_num(argc, argv, "--uid", 65534);
+	uid2 = arg_num(argc, argv, "--uid2", 65533);
 	if (!file_path || !slow_path || !sync_path || !root_dev) {
 		std::fprintf(stderr, "usage: %s --file PATH --slow DEV --sync-dev DEV --root-dev DEV\n",
 			     argv[0]);

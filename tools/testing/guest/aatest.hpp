@@ -450,6 +450,14 @@ inline const char *arg_value(int argc, char **argv, const char *name, const char
 	return def;
 }
 
+/* Command line: the number after @name (any base strtoul(3) takes), or @def. */
+inline unsigned long arg_num(int argc, char **argv, const char *name, unsigned long def)
+{
+	const char *v = arg_value(argc, argv, name);
+
+	return v ? std::strtoul(v, nullptr, 0) : def;
+}
+
 inline bool arg_flag(int argc, char **argv, const char *name)
 {
 	for (int i = 1; i < argc; i++)

@@ -510,7 +510,7 @@ int main(int argc, char **argv)
 	o.miss_ns = std::strtoull(arg_value(argc, argv, "--miss-ns"), nullptr, 0);
 	o.tol_ns = std::strtoull(arg_value(argc, argv, "--tol-ns", "2000000"), nullptr, 0);
 	const std::string only = arg_value(argc, argv, "--only", "");
-	o.pieces = std::strtoul(arg_value(argc, argv, "--pieces", "1"), nullptr, 0);
+	o.pieces = arg_num(argc, argv, "--pieces", 1);
 
 	Suite s("aiodemo." + o.label);
 	std::unique_ptr<Demo> d;
