@@ -123,6 +123,7 @@ struct aa_user {
  * @tail:	producer position; the copy in @hdr is for userspace only
  * @overflow:	completed requests waiting for room, oldest first
  * @overflow_nr: length of @overflow
+ * @version:	ABI version the context was set up with
  * @ready:	set once setup finished (read without @setup_lock)
  * @dead:	the file is released; completions are dropped
  * @wait:	AIO_ATTR_IOC_WAIT and poll() sleep here
@@ -145,6 +146,7 @@ struct aa_ctx {
 	u32			tail;
 	struct list_head	overflow;
 	u32			overflow_nr;
+	u32			version;
 	bool			ready;
 	bool			dead;
 	wait_queue_head_t	wait;

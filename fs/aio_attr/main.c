@@ -180,7 +180,8 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
-	if (s.version != AIO_ATTR_VERSION || (s.flags & ~AIO_ATTR_SETUP_FLAGS) ||
+	if (!s.version || s.version > AIO_ATTR_VERSION ||
+	    (s.flags & ~AIO_ATTR_SETUP_FLAGS) ||
 	    s.resv0 || !aa_zero(s.resv, ARRAY_SIZE(s.resv)))
 		return -EINVAL;
 	if (!is_power_of_2(s.ring_bytes) ||
@@ -206,6 +207,7 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 		goto unlock;
 	}
 	ctx->evfd = evfd;
+	ctx->version = s.version;
 	/* everything above is visible before anyone sees ready */
 	smp_store_release(&ctx->ready, true);
 

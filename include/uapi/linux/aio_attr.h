@@ -46,8 +46,14 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-/* ABI version passed in struct aio_attr_setup.version. */
-#define AIO_ATTR_VERSION	1
+/*
+ * ABI version passed in struct aio_attr_setup.version.  The kernel accepts
+ * every version from 1 up to this one.  A context set up with version 1
+ * behaves exactly as version 1 specified: the fields and flags added by
+ * later versions (marked "version 2" below) are reserved there and must be
+ * zero.
+ */
+#define AIO_ATTR_VERSION	2
 /* Layout version of ring entries, reported in the header. */
 #define AIO_ATTR_ENTRY_VERSION	1
 
@@ -118,6 +124,9 @@ enum aio_attr_status {
 #define AIO_ATTR_FEAT_VECTORED	(1ULL << 3)	/* READV, WRITEV */
 #define AIO_ATTR_FEAT_SYNC	(1ULL << 4)	/* FSYNC, FDATASYNC */
 #define AIO_ATTR_FEAT_POLL	(1ULL << 5)	/* poll() on the context */
+#define AIO_ATTR_FEAT_SUBMIT_WAIT (1ULL << 6)	/* AIO_ATTR_SUBMIT_WAIT (version 2) */
+#define AIO_ATTR_FEAT_FIXED_BUFS (1ULL << 7)	/* registered buffers (version 2) */
+#define AIO_ATTR_FEAT_REQ_TABLE	(1ULL << 8)	/* setup.reqs (version 2) */
 
 /**
  * struct aio_attr_probe - what this kernel supports (AIO_ATTR_IOC_PROBE)
@@ -160,8 +169,16 @@ struct aio_attr_probe {
  * @mmap_bytes:	  out: length to map at offset 0
  * @data_offset:  out: offset of the data area inside the mapping
  * @entry_version: out: ring entry layout version
- * @resv0:	  in: must be zero
+ * @reqs:	  version 2, in: request slots to allocate at setup, 0 to let
+ *		  the kernel choose (at most max_inflight); out: slots
+ *		  allocated.  Version 1: @resv0, must be zero.
  * @resv:	  in: must be zero
+ *
+ * Requests live in a per-context table of slots that are recycled: the
+ * table is allocated at setup and grows, one page of slots at a time,
+ * when more requests are in flight than it holds (never beyond
+ * max_inflight).  Its memory is charged to the memory cgroup of the
+ * caller and freed when the context is.
  *
  * Allowed once per context.  Errors: EINVAL for an unknown version, unknown
  * flag bits, nonzero reserved fields or a bad @ring_bytes; EBADF or EINVAL
@@ -179,7 +196,10 @@ struct aio_attr_setup {
 	__u32	mmap_bytes;
 	__u32	data_offset;
 	__u32	entry_version;
-	__u32	resv0;
+	union {
+		__u32	resv0;		/* version 1 */
+		__u32	reqs;		/* version 2 */
+	};
 	__u64	resv[3];
 };
 
@@ -267,15 +287,21 @@ enum aio_attr_op {
 	AIO_ATTR_OP_FDATASYNC	= 6,
 };
 
+/* struct aio_attr_sqe.flags (version 2) */
+#define AIO_ATTR_SQE_FIXED_BUF	(1U << 0)	/* @addr lies in registered buffer @buf_index */
+#define AIO_ATTR_SQE_FLAGS	(AIO_ATTR_SQE_FIXED_BUF)
+
 /**
  * struct aio_attr_sqe - one request
  * @opcode:    enum aio_attr_op
- * @flags:     must be zero
+ * @flags:     AIO_ATTR_SQE_* bits (version 2); must be zero in version 1
  * @ioprio:    I/O priority as for ioprio_set(2); 0 uses the task's
  * @fd:	       file of the calling process to do the I/O on
  * @addr:      buffer, or array of struct iovec for the vectored opcodes
  * @len:       bytes, or number of iovecs for the vectored opcodes
- * @resv0:     must be zero
+ * @buf_index: version 2, with AIO_ATTR_SQE_FIXED_BUF: index of the
+ *	       registered buffer that holds [@addr, @addr + @len); otherwise
+ *	       (and as @resv0 in version 1) must be zero
  * @offset:    file offset in bytes
  * @user_data: returned unchanged in the completion
  * @attr_mask: AIO_ATTR_BIT() of each attribute to return
@@ -297,7 +323,10 @@ enum aio_attr_op {
  * report an unmapped buffer as a -EFAULT result, like pread(2); EAGAIN too
  * many requests in flight (per context, per user or system-wide) or, for
  * FSYNC/FDATASYNC, too many syncs running for the user; EPERM a write to a
- * read-only block device; ETXTBSY a write to an active swap device.  For
+ * read-only block device; ETXTBSY a write to an active swap device.
+ * With AIO_ATTR_SQE_FIXED_BUF (READ and WRITE only, else EINVAL): EINVAL
+ * when no buffers are registered or @buf_index is out of range, EFAULT
+ * when [@addr, @addr + @len) is not inside that buffer.  For
  * other files, what ->read_iter/->write_iter return is the completion's
  * result, not an error of the submission.
  */
@@ -308,25 +337,47 @@ struct aio_attr_sqe {
 	__s32	fd;
 	__u64	addr;
 	__u32	len;
-	__u32	resv0;
+	union {
+		__u32	resv0;		/* version 1 */
+		__u32	buf_index;	/* version 2 */
+	};
 	__u64	offset;
 	__u64	user_data;
 	__u64	attr_mask;
 	__u64	resv[2];
 };
 
+/* struct aio_attr_submit.flags (version 2) */
+#define AIO_ATTR_SUBMIT_WAIT	(1U << 0)	/* then wait for @min_complete events */
+#define AIO_ATTR_SUBMIT_FLAGS	(AIO_ATTR_SUBMIT_WAIT)
+
 /**
  * struct aio_attr_submit - a batch of requests (AIO_ATTR_IOC_SUBMIT)
  * @sqes:     in: pointer to an array of @nr struct aio_attr_sqe
  * @nr:	      in: number of requests
- * @flags:    in: must be zero
+ * @flags:    in: AIO_ATTR_SUBMIT_* bits (version 2); must be zero in
+ *	      version 1
  * @accepted: out: requests queued, from the start of the array
  * @error:    out: positive errno that stopped the batch at index @accepted,
  *	      or 0 when the whole batch was accepted
- * @resv:     in: must be zero
+ * @min_complete: version 2, in, with AIO_ATTR_SUBMIT_WAIT: events to wait
+ *	      for, as AIO_ATTR_IOC_WAIT's @min_events
+ * @wait_error: version 2, out: 0 when the wait found @min_complete events
+ *	      (or did not run), ETIME when its timeout expired first, EINTR
+ *	      when a signal arrived
+ * @timeout_ns: version 2, in, with AIO_ATTR_SUBMIT_WAIT: as
+ *	      AIO_ATTR_IOC_WAIT's @timeout_ns (negative waits forever)
+ * @resv:     version 1: in, must be zero (the place of the three above)
  *
  * The ioctl returns @accepted when it is positive or the batch is empty,
  * and -@error when the very first request was refused.
+ *
+ * With AIO_ATTR_SUBMIT_WAIT the call, once the whole batch is accepted,
+ * waits exactly as AIO_ATTR_IOC_WAIT does, so submitting and waiting for
+ * the completion of one request takes one system call.  The outcome of
+ * the wait is in @wait_error, never in the return value, which always
+ * says how many requests were queued.  A batch that stops early does not
+ * wait.
  */
 struct aio_attr_submit {
 	__u64	sqes;
@@ -334,7 +385,14 @@ struct aio_attr_submit {
 	__u32	flags;
 	__u32	accepted;
 	__s32	error;
-	__u64	resv[2];
+	union {
+		__u64	resv[2];	/* version 1 */
+		struct {		/* version 2 */
+			__u32	min_complete;
+			__s32	wait_error;
+			__s64	timeout_ns;
+		};
+	};
 };
 
 /**
@@ -360,10 +418,46 @@ struct aio_attr_wait {
 	__u64	resv[2];
 };
 
+/*
+ * Registered buffers (version 2): AIO_ATTR_IOC_REGISTER_BUFFERS pins the
+ * pages behind an array of struct iovec once for the life of the context;
+ * requests with AIO_ATTR_SQE_FIXED_BUF then do I/O into them without
+ * pinning or unpinning anything.  The pinned pages are charged to the
+ * user's RLIMIT_MEMLOCK like the ring (not with CAP_IPC_LOCK).
+ */
+#define AIO_ATTR_MAX_BUFFERS	1024u		/* iovecs in one registration */
+#define AIO_ATTR_MAX_BUFFER_BYTES (1u << 30)	/* bytes in one iovec */
+
+/**
+ * struct aio_attr_buffers - buffers to register (AIO_ATTR_IOC_REGISTER_BUFFERS)
+ * @iovecs: in: pointer to an array of @nr struct iovec, each of nonzero
+ *	    length up to AIO_ATTR_MAX_BUFFER_BYTES, in anonymous memory
+ * @nr:	    in: number of iovecs, 1 to AIO_ATTR_MAX_BUFFERS
+ * @flags:  in: must be zero
+ * @resv:   in: must be zero
+ *
+ * One registration per context.  Errors: EBADFD before setup or on a
+ * version 1 context; EBUSY when buffers are registered already; EINVAL for
+ * bad @nr, @flags, @resv or lengths; EFAULT for an unreadable array or
+ * unmapped memory; EOPNOTSUPP for memory that is not anonymous (file
+ * mappings cannot be pinned for long); ENOMEM when out of memory or over
+ * RLIMIT_MEMLOCK.  AIO_ATTR_IOC_UNREGISTER_BUFFERS drops them: EBUSY while
+ * any request of the context is in flight, ENXIO when none are
+ * registered.  close() drops them too.
+ */
+struct aio_attr_buffers {
+	__u64	iovecs;
+	__u32	nr;
+	__u32	flags;
+	__u64	resv[2];
+};
+
 #define AIO_ATTR_IOC_MAGIC	0xA7
 #define AIO_ATTR_IOC_PROBE	_IOWR(AIO_ATTR_IOC_MAGIC, 0x00, struct aio_attr_probe)
 #define AIO_ATTR_IOC_SETUP	_IOWR(AIO_ATTR_IOC_MAGIC, 0x01, struct aio_attr_setup)
 #define AIO_ATTR_IOC_SUBMIT	_IOWR(AIO_ATTR_IOC_MAGIC, 0x02, struct aio_attr_submit)
 #define AIO_ATTR_IOC_WAIT	_IOWR(AIO_ATTR_IOC_MAGIC, 0x03, struct aio_attr_wait)
+#define AIO_ATTR_IOC_REGISTER_BUFFERS	_IOW(AIO_ATTR_IOC_MAGIC, 0x04, struct aio_attr_buffers)
+#define AIO_ATTR_IOC_UNREGISTER_BUFFERS	_IO(AIO_ATTR_IOC_MAGIC, 0x05)
 
 #endif /* _UAPI_LINUX_AIO_ATTR_H */
