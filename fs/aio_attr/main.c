@@ -150,7 +150,8 @@ static u64 aa_features(void)
 {
 	return AIO_ATTR_FEAT_EVENTFD | AIO_ATTR_FEAT_OVERFLOW |
 	       AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_VECTORED |
-	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL;
+	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL |
+	       AIO_ATTR_FEAT_SUBMIT_WAIT;
 }
 
 static long aa_ioctl_probe(void __user *arg)
@@ -242,20 +243,57 @@ static void aa_flush(struct aa_ctx *ctx)
 		aa_ctx_ready(ctx, 0, &ring, &overflow);
 }
 
+/*
+ * Wait until @min events are in the ring or on the overflow list, as
+ * AIO_ATTR_IOC_WAIT and AIO_ATTR_SUBMIT_WAIT specify.  Context: process.
+ * Return: 0, -ETIME or -EINTR.
+ */
+static int aa_wait_events(struct aa_ctx *ctx, u32 min, s64 timeout_ns)
+{
+	u32 ring, overflow;
+	int ret = 0;
+
+#define AA_ENOUGH (aa_ctx_ready(ctx, min, &ring, &overflow) >= min)
+	if (timeout_ns < 0)
+		ret = wait_event_interruptible(ctx->wait, AA_ENOUGH);
+	else if (timeout_ns > 0)
+		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_ENOUGH,
+						ns_to_ktime(timeout_ns));
+	else if (!AA_ENOUGH)
+		ret = -ETIME;
+#undef AA_ENOUGH
+	/* a timed wait must not restart with its full timeout */
+	return ret == -ERESTARTSYS ? -EINTR : ret;
+}
+
+/* The fields a version 1 context reserves; version 2 gives them meaning. */
+static int aa_check_submit(struct aa_ctx *ctx, const struct aio_attr_submit *sub)
+{
+	if (ctx->version < 2)
+		return sub->flags || !aa_zero(sub->resv, ARRAY_SIZE(sub->resv)) ?
+		       -EINVAL : 0;
+	if (sub->flags & ~AIO_ATTR_SUBMIT_FLAGS)
+		return -EINVAL;
+	if (!(sub->flags & AIO_ATTR_SUBMIT_WAIT) &&
+	    (sub->min_complete || sub->timeout_ns))
+		return -EINVAL;
+	return 0;
+}
+
 static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 {
 	struct aio_attr_submit __user *usub = arg;
 	struct aio_attr_sqe __user *usqe;
 	struct aio_attr_submit sub;
 	struct blk_plug plug;
+	int err = 0, werr = 0;
 	u32 i;
-	int err = 0;
 
 	if (!aa_ctx_is_ready(ctx))
 		return -EBADFD;
 	if (copy_from_user(&sub, arg, sizeof(sub)))
 		return -EFAULT;
-	if (sub.flags || !aa_zero(sub.resv, ARRAY_SIZE(sub.resv)))
+	if (aa_check_submit(ctx, &sub))
 		return -EINVAL;
 	aa_flush(ctx);
 
@@ -281,7 +319,12 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 		cond_resched();
 	}
 	blk_finish_plug(&plug);
+	/* one call submits and waits; a batch that stopped early returns */
+	if ((sub.flags & AIO_ATTR_SUBMIT_WAIT) && !err)
+		werr = aa_wait_events(ctx, sub.min_complete, sub.timeout_ns);
 	if (put_user(i, &usub->accepted) || put_user(-err, &usub->error))
+		return -EFAULT;
+	if (ctx->version >= 2 && put_user(-werr, &usub->wait_error))
 		return -EFAULT;
 	if (!i && err)
 		return err;
@@ -301,19 +344,7 @@ static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
 	if (w.flags || !aa_zero(w.resv, ARRAY_SIZE(w.resv)))
 		return -EINVAL;
 
-#define AA_ENOUGH \
-	(aa_ctx_ready(ctx, w.min_events, &ring, &overflow) >= w.min_events)
-	if (w.timeout_ns < 0)
-		ret = wait_event_interruptible(ctx->wait, AA_ENOUGH);
-	else if (w.timeout_ns > 0)
-		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_ENOUGH,
-						ns_to_ktime(w.timeout_ns));
-	else if (!AA_ENOUGH)
-		ret = -ETIME;
-#undef AA_ENOUGH
-	/* a timed wait must not restart with its full timeout */
-	if (ret == -ERESTARTSYS)
-		ret = -EINTR;
+	ret = aa_wait_events(ctx, w.min_events, w.timeout_ns);
 	aa_ctx_ready(ctx, U32_MAX, &ring, &overflow);
 	w.ready = ring;
 	w.overflow = overflow;

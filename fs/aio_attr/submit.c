@@ -674,7 +674,14 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 	u16 ioprio;
 	int ret;
 
-	if (sqe->flags || sqe->resv0 || sqe->resv[0] || sqe->resv[1])
+	if (sqe->resv[0] || sqe->resv[1])
+		return -EINVAL;
+	if (ctx->version < 2 ? sqe->flags || sqe->resv0 :
+	    (sqe->flags & ~AIO_ATTR_SQE_FLAGS) ||
+	    (!(sqe->flags & AIO_ATTR_SQE_FIXED_BUF) && sqe->buf_index))
+		return -EINVAL;
+	/* no buffers can be registered yet */
+	if (sqe->flags & AIO_ATTR_SQE_FIXED_BUF)
 		return -EINVAL;
 	if (sqe->attr_mask & ~AIO_ATTR_ALL)
 		return -EINVAL;
