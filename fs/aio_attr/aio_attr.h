@@ -3,9 +3,10 @@
  * aio_attr - private structures shared by the files of the core module.
  *
  * main.c	module parameters, the misc device, ioctls, sysfs statistics
+ * req.c	the lifetime of contexts and requests, the request table
  * ring.c	ring arithmetic, entry encoding, posting and the overflow list
  * user.c	per-user limits and the RLIMIT_MEMLOCK charge of rings
- * iodesc.c	the iodesc driver API and the bio -> iodesc lookup table
+ * iodesc.c	the iodesc driver API and the bio -> iodesc lookup
  * submit.c	turning a struct aio_attr_sqe into bios or a kiocb
  */
 #ifndef _FS_AIO_ATTR_H
@@ -16,6 +17,7 @@
 #include <linux/bio.h>
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -28,24 +30,23 @@
 
 /* Biggest entry: the fixed part and one record for every known id. */
 #define AA_MAX_EVENT_BYTES	AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR)
-#define AA_INLINE_VECS		4
-/* Lookup keys embedded in an iodesc: its own table, carried tables. */
-#define AA_OWN_KEYS		2
-#define AA_INLINE_CARRY		2
+/* bvec table inside a request slot: up to 64 KiB of 4 KiB pages, any offset */
+#define AA_INLINE_VECS		17
 /* Overflowed completions moved into the ring by one atomic-context post. */
 #define AA_ATOMIC_DRAIN		16
 /* ... and per lock hold in process context. */
 #define AA_TASK_DRAIN		64
 
 /*
- * struct aa_key - one entry of the bio -> iodesc lookup table: the part of
- * a registered bvec table that lies in one page.  Lookups hash the page of
- * a bio's bi_io_vec and match the range, so a bio that points into the
- * middle of a table (a split handed to loop) finds it too.  A table that
- * spans several pages has one key per page, in an array; only the first
- * key of a carried array is linked on iodesc::carried and knows @nr.
- * Freed only after an RCU grace period, because lookups walk buckets
- * under rcu_read_lock() from any context.
+ * struct aa_key - one entry of the hashed bio -> iodesc lookup, for bvec
+ * tables that are not inside a request slot (large requests, bios a
+ * stacking driver carries): the part of a table that lies in one page.
+ * Lookups hash the page of a bio's bi_io_vec and match the range, so a bio
+ * that points into the middle of a table (a split handed to loop) finds
+ * it too.  A table that spans several pages has one key per page, in an
+ * array; only the first key of an array is linked on iodesc::carried and
+ * knows @nr.  Always allocated, and freed only after an RCU grace period,
+ * because lookups walk buckets under rcu_read_lock() from any context.
  */
 struct aa_key {
 	struct hlist_node	node;
@@ -58,8 +59,6 @@ struct aa_key {
 	unsigned short		nr;	/* keys in this array, first key only */
 	bool			hashed;
 	bool			carried;
-	bool			embedded;
-	bool			busy;	/* embedded slot in use */
 };
 
 /* Bits in iodesc::flags */
@@ -71,8 +70,8 @@ enum {
 /*
  * struct iodesc - the opaque descriptor drivers see.  The values are
  * updated lock-free from any context; @handled has one bit per id.
- * @keys or @more_keys (when the table spans more pages) hold the keys of
- * the request's own bvec table, @nr_keys of them.
+ * @keys holds the @nr_keys hashed keys of the request's own bvec table
+ * when that table is not inside the request slot (NULL otherwise).
  */
 struct iodesc {
 	u64			want;
@@ -80,12 +79,10 @@ struct iodesc {
 	unsigned long		handled;
 	unsigned long		flags;
 	atomic64_t		val[AIO_ATTR_NR];
-	struct aa_key		keys[AA_OWN_KEYS];
-	struct aa_key		*more_keys;
+	struct aa_key		*keys;
 	unsigned int		nr_keys;
 	spinlock_t		carry_lock;	/* irq-safe, protects @carried */
 	struct list_head	carried;
-	struct aa_key		carry_slot[AA_INLINE_CARRY];
 };
 
 /**
@@ -128,9 +125,15 @@ struct aa_user {
  * @dead:	the file is released; completions are dropped
  * @wait:	AIO_ATTR_IOC_WAIT and poll() sleep here
  * @evfd:	eventfd to signal per completion, or NULL
- * @refs:	one for the file plus one per request in flight
+ * @refs:	one for the file, one while @inflight is not 0, one per
+ *		completion parked on @overflow
  * @inflight:	requests submitted and not yet freed
  * @free_work:	final teardown, in process context
+ * @slot_lock:	protects @free_slots; process context only
+ * @free_slots:	free request slots the submitters take from
+ * @freed_slots: slots given back by completions in any context
+ * @chunks:	pages of request slots (page->lru), see req.c
+ * @nr_slots:	request slots in @chunks
  */
 struct aa_ctx {
 	spinlock_t		lock;
@@ -154,12 +157,24 @@ struct aa_ctx {
 	refcount_t		refs;
 	atomic_t		inflight;
 	struct work_struct	free_work;
+
+	spinlock_t		slot_lock ____cacheline_aligned_in_smp;
+	struct llist_node	*free_slots;
+	struct list_head	chunks;
+	unsigned int		nr_slots;
+	struct llist_head	freed_slots ____cacheline_aligned_in_smp;
 };
 
 /**
  * struct aa_req - one request from submission until its event is posted
+ *
+ * Requests live in slots of their context's request table (req.c) and
+ * are recycled; nothing here is zeroed between uses, so aa_req_alloc()
+ * sets every field a path reads.
+ *
  * @iod:	the descriptor drivers fill
- * @ctx:	owning context (holds a reference)
+ * @ctx:	owning context (holds a reference while in use; fixed for the
+ *		slot's life)
  * @file:	target file (holds a reference until the I/O has finished)
  * @user_data:	from the sqe
  * @result:	bytes or -errno; the first error wins
@@ -172,12 +187,13 @@ struct aa_ctx {
  * @pos:	O_DIRECT block device: byte offset, for the page cache
  * @cred:	FSYNC/FDATASYNC: credentials of the submitter
  * @ov_link:	&aa_ctx.overflow, or a private list of requests to free
- * @rcu:	the request is freed after a grace period (lookup table)
+ * @free_node:	&aa_ctx.free_slots or &aa_ctx.freed_slots while free
  * @work:	fsync worker, deferred page release or page cache
  *		invalidation after a direct write
  * @bio:	O_DIRECT block device: the bio, embedded
  * @bvecs:	O_DIRECT block device: bvec table, @inline_vecs or allocated
- * @nr_vecs:	O_DIRECT block device: pinned pages in @bvecs
+ * @nr_vecs:	O_DIRECT block device: pinned pages in @bvecs (0 for pages
+ *		the caller keeps, such as registered buffers)
  * @inline_vecs: O_DIRECT block device: table for small requests
  * @kiocb:	kiocb path: the kiocb
  */
@@ -195,8 +211,10 @@ struct aa_req {
 	size_t			bytes;
 	loff_t			pos;
 	const struct cred	*cred;
-	struct list_head	ov_link;
-	struct rcu_head		rcu;
+	union {
+		struct list_head	ov_link;
+		struct llist_node	free_node;
+	};
 	struct work_struct	work;
 	union {
 		struct {
@@ -251,15 +269,30 @@ u32 aa_event_bytes(u64 want);
 u32 aa_encode_event(void *dst, u64 user_data, s64 result, u16 flags,
 		    u64 want, unsigned long handled, const atomic64_t *val);
 
-/* ring.c: contexts */
-struct aa_ctx *aa_ctx_alloc(void);
+/* ring.c: ring memory and posting */
 void aa_ctx_free_ring(struct aa_ctx *ctx);
 int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes);
-void aa_ctx_put(struct aa_ctx *ctx);
-void aa_ctx_kill(struct aa_ctx *ctx);
 void aa_post(struct aa_req *req);
+void aa_release_list(struct list_head *done);
 unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 			  u32 *overflow);
+
+/* req.c: contexts, requests and the request table */
+struct aa_ctx *aa_ctx_alloc(void);
+int aa_ctx_setup_slots(struct aa_ctx *ctx, unsigned int nr);
+static inline void aa_ctx_get(struct aa_ctx *ctx)
+{
+	refcount_inc(&ctx->refs);
+}
+
+void aa_ctx_put(struct aa_ctx *ctx);
+void aa_ctx_kill(struct aa_ctx *ctx);
+struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want);
+void aa_req_submitted(struct aa_req *req);
+void aa_req_abort(struct aa_req *req);
+void aa_req_put(struct aa_req *req);
+struct iodesc *aa_slot_iod(const void *addr);
+void aa_slots_exit(void);
 
 /* iodesc.c */
 int aa_lookup_init(unsigned int entries);
@@ -270,7 +303,6 @@ void aa_iod_init(struct iodesc *iod, u64 want);
 int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
 		    gfp_t gfp);
 void aa_iod_unregister_all(struct iodesc *iod);
-void aa_iod_release(struct iodesc *iod);
 void aa_iod_finish(struct iodesc *iod, bool inline_done);
 
 /* user.c */
@@ -284,10 +316,5 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe);
 int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct block_device *bdev, u8 op, struct iov_iter *iter,
 			loff_t pos, u16 ioprio, u64 user_data, u64 want);
-struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want);
-void aa_req_submitted(struct aa_req *req);
-void aa_req_put(struct aa_req *req);
-int aa_req_cache_init(void);
-void aa_req_cache_exit(void);
 
 #endif /* _FS_AIO_ATTR_H */

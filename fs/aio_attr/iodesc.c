@@ -7,16 +7,21 @@
  * parent's bvec table (bi_io_vec).  A lower layer may also point a bio of
  * its own into the middle of that table: loop with direct I/O builds the
  * backing file's iterator over &table[idx] for a split.  So the key is
- * the memory of the table, as a range: every page the table touches gets
- * a key for its part, and a lookup hashes the page of bi_io_vec and finds
- * the key whose range holds it.  The framework registers the table of
- * every bio it submits, and a stacking driver registers a bio it
- * allocates itself with iodesc_carry().  The table is a hash of
- * RCU-protected chains with one irq-safe lock per bucket: lookup is O(1)
- * and lock-free in any context, and keys are unhashed before their
- * request posts its completion, so a lookup after completion finds
- * nothing.  Key memory is freed after an RCU grace period because lookups
- * may still be walking a chain.
+ * the memory of the table.  Two ways lead from it to the descriptor:
+ *
+ *  - The common case, a table inside a request slot: the slot's page is
+ *    in the xarray of request table pages (req.c), and the address
+ *    rounded down to the slot gives the request.  Nothing per I/O.
+ *  - Any other table - a request too large for its slot, a bio a
+ *    stacking driver allocates itself and attaches with iodesc_carry() -
+ *    is registered as a range: every page the table touches gets a key
+ *    for its part, and a lookup hashes the page of bi_io_vec and finds
+ *    the key whose range holds it.  The hash has RCU-protected chains with
+ *    one irq-safe lock per bucket: lookup is O(1) and lock-free in any
+ *    context.  Keys are unhashed before their request posts its
+ *    completion, so a lookup after completion finds nothing, and their
+ *    memory is freed after an RCU grace period because lookups may still
+ *    be walking a chain.
  *
  * The rhashtable library is not used on purpose: in 6.1 its bucket locks
  * are only bh-safe, and keys are removed from hardirq completions.
@@ -229,25 +234,19 @@ void aa_iod_init(struct iodesc *iod, u64 want)
 	iod->flags = 0;
 	for (id = 0; id < AIO_ATTR_NR; id++)
 		atomic64_set(&iod->val[id], 0);
-	memset(iod->keys, 0, sizeof(iod->keys));
-	iod->more_keys = NULL;
+	iod->keys = NULL;
 	iod->nr_keys = 0;
-	memset(iod->carry_slot, 0, sizeof(iod->carry_slot));
 	spin_lock_init(&iod->carry_lock);
 	INIT_LIST_HEAD(&iod->carried);
-}
-
-static struct aa_key *aa_iod_own_keys(struct iodesc *iod)
-{
-	return iod->more_keys ? iod->more_keys : iod->keys;
 }
 
 /**
  * aa_iod_register() - make the bvec table of the request's bio findable
  * @iod: descriptor
- * @bvec_table: bi_io_vec of the bio about to be submitted
+ * @bvec_table: bi_io_vec of the bio about to be submitted, when it is not
+ *		the table inside the request slot
  * @bytes: size of the table
- * @gfp: for the keys of a table that spans more than AA_OWN_KEYS pages
+ * @gfp: for the keys, one per page the table touches
  *
  * Every address inside the table finds @iod, not only its start.
  *
@@ -263,29 +262,24 @@ int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
 
 	if (WARN_ON_ONCE(iod->nr_keys))
 		return -EEXIST;
-	if (nr > AA_OWN_KEYS) {
-		iod->more_keys = kcalloc(nr, sizeof(*iod->more_keys), gfp);
-		if (!iod->more_keys)
-			return -ENOMEM;
-	}
-	ret = aa_keys_insert(aa_iod_own_keys(iod), nr, iod, bvec_table, bytes);
+	iod->keys = kcalloc(nr, sizeof(*iod->keys), gfp);
+	if (!iod->keys)
+		return -ENOMEM;
+	ret = aa_keys_insert(iod->keys, nr, iod, bvec_table, bytes);
 	if (ret) {
-		kfree(iod->more_keys);
-		iod->more_keys = NULL;
+		/* never hashed: no reader can see them */
+		kfree(iod->keys);
+		iod->keys = NULL;
 		return ret;
 	}
 	iod->nr_keys = nr;
 	return 0;
 }
 
-/*
- * Free a carried key array: embedded slots stay busy (readers may still
- * see them); allocated arrays go after a grace period.
- */
+/* Free an unhashed key array after a grace period: readers may see it. */
 static void aa_key_free(struct aa_key *k)
 {
-	if (!k->embedded)
-		kfree_rcu(k, rcu);
+	kfree_rcu(k, rcu);
 }
 
 /**
@@ -293,7 +287,8 @@ static void aa_key_free(struct aa_key *k)
  * @iod: descriptor
  *
  * Called when the last bio of the request has ended, before the event is
- * posted, so no later lookup can find this descriptor.
+ * posted, so no later lookup can find this descriptor.  A request whose
+ * table is inside its slot and that carried nothing has nothing to do.
  *
  * Context: any.
  */
@@ -302,7 +297,12 @@ void aa_iod_unregister_all(struct iodesc *iod)
 	struct aa_key *k, *next;
 	unsigned long flags;
 
-	aa_keys_remove(aa_iod_own_keys(iod), iod->nr_keys);
+	if (iod->keys) {
+		aa_keys_remove(iod->keys, iod->nr_keys);
+		aa_key_free(iod->keys);
+		iod->keys = NULL;
+		iod->nr_keys = 0;
+	}
 	if (list_empty_careful(&iod->carried))
 		return;
 	spin_lock_irqsave(&iod->carry_lock, flags);
@@ -312,18 +312,6 @@ void aa_iod_unregister_all(struct iodesc *iod)
 		aa_key_free(k);
 	}
 	spin_unlock_irqrestore(&iod->carry_lock, flags);
-}
-
-/**
- * aa_iod_release() - free what aa_iod_register() allocated
- * @iod: descriptor, unregistered, after an RCU grace period
- *
- * Context: any (an RCU callback for requests).
- */
-void aa_iod_release(struct iodesc *iod)
-{
-	kfree(iod->more_keys);
-	iod->more_keys = NULL;
 }
 
 static u64 aa_completion_ctx(const struct iodesc *iod, bool inline_done)
@@ -375,7 +363,8 @@ void aa_iod_finish(struct iodesc *iod, bool inline_done)
  * Works for the bio the framework submitted, for every clone or split of
  * it (they share its bvec table), for a bio whose bi_io_vec points into
  * the middle of that table, and for bios a stacking driver registered
- * with iodesc_carry().
+ * with iodesc_carry().  The common case costs one xarray lookup and no
+ * shared write.
  *
  * Context: any, including hardirq; lock-free.
  * Return: the descriptor, valid until @bio is completed, or NULL when the
@@ -388,6 +377,9 @@ struct iodesc *iodesc_from_bio(const struct bio *bio)
 
 	if (!bio || !bio->bi_io_vec || !atomic_read(&aa_lookup_users))
 		return NULL;
+	iod = aa_slot_iod(bio->bi_io_vec);
+	if (iod)
+		return iod;
 	rcu_read_lock();
 	k = aa_key_find(bio->bi_io_vec);
 	if (k)
@@ -530,28 +522,15 @@ u64 iodesc_submit_time_ns(const struct iodesc *iod)
 }
 EXPORT_SYMBOL_GPL(iodesc_submit_time_ns);
 
-/* A single key from the embedded slots, or an array of @nr allocated. */
-static struct aa_key *aa_carry_keys(struct iodesc *iod, unsigned int nr,
-				    gfp_t gfp)
+/*
+ * The keys of a carried table, allocated: a request slot is reused as soon
+ * as its request ends, so keys that lookups may still be walking cannot
+ * live in it.
+ */
+static struct aa_key *aa_carry_keys(unsigned int nr, gfp_t gfp)
 {
-	struct aa_key *k = NULL;
-	unsigned long flags;
-	int i;
+	struct aa_key *k = kcalloc(nr, sizeof(*k), gfp);
 
-	if (nr == 1) {
-		spin_lock_irqsave(&iod->carry_lock, flags);
-		for (i = 0; i < AA_INLINE_CARRY; i++) {
-			if (!iod->carry_slot[i].busy) {
-				k = &iod->carry_slot[i];
-				k->busy = true;
-				k->embedded = true;
-				break;
-			}
-		}
-		spin_unlock_irqrestore(&iod->carry_lock, flags);
-	}
-	if (!k)
-		k = kcalloc(nr, sizeof(*k), gfp);
 	if (k) {
 		k->nr = nr;
 		k->carried = true;
@@ -563,7 +542,7 @@ static struct aa_key *aa_carry_keys(struct iodesc *iod, unsigned int nr,
  * iodesc_carry() - attach a descriptor to a bio the driver allocated
  * @iod: descriptor (from iodesc_from_bio() on the original bio) or NULL
  * @bio: the new bio, with its bvec table allocated
- * @gfp: allocation flags, used only past the first few carried bios
+ * @gfp: allocation flags for the lookup keys
  *
  * A stacking driver that sends its own bio down instead of a clone (a
  * crypt target's bounce-page write) calls this before submitting it, so
@@ -591,13 +570,13 @@ int iodesc_carry(struct iodesc *iod, struct bio *bio, gfp_t gfp)
 	vecs = max_t(unsigned int, bio->bi_max_vecs, bio->bi_vcnt);
 	bytes = max(vecs, 1U) * sizeof(*bio->bi_io_vec);
 	nr = aa_table_pages(bio->bi_io_vec, bytes);
-	k = aa_carry_keys(iod, nr, gfp);
+	k = aa_carry_keys(nr, gfp);
 	if (!k)
 		return -ENOMEM;
 	ret = aa_keys_insert(k, nr, iod, bio->bi_io_vec, bytes);
 	if (ret) {
-		/* embedded slots are not reused: readers may still see them */
-		aa_key_free(k);
+		/* never hashed */
+		kfree(k);
 		return ret;
 	}
 	spin_lock_irqsave(&iod->carry_lock, flags);

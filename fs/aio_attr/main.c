@@ -151,7 +151,7 @@ static u64 aa_features(void)
 	return AIO_ATTR_FEAT_EVENTFD | AIO_ATTR_FEAT_OVERFLOW |
 	       AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_VECTORED |
 	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL |
-	       AIO_ATTR_FEAT_SUBMIT_WAIT;
+	       AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_REQ_TABLE;
 }
 
 static long aa_ioctl_probe(void __user *arg)
@@ -183,7 +183,7 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 		return -EFAULT;
 	if (!s.version || s.version > AIO_ATTR_VERSION ||
 	    (s.flags & ~AIO_ATTR_SETUP_FLAGS) ||
-	    s.resv0 || !aa_zero(s.resv, ARRAY_SIZE(s.resv)))
+	    (s.version < 2 && s.resv0) || !aa_zero(s.resv, ARRAY_SIZE(s.resv)))
 		return -EINVAL;
 	if (!is_power_of_2(s.ring_bytes) ||
 	    s.ring_bytes < AIO_ATTR_RING_MIN_BYTES ||
@@ -202,7 +202,11 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 		}
 	}
 	ret = aa_ctx_setup_ring(ctx, s.ring_bytes);
+	if (!ret)
+		ret = aa_ctx_setup_slots(ctx, s.version < 2 ? 0 : s.reqs);
 	if (ret) {
+		/* the request table stays with the context until it is freed */
+		aa_ctx_free_ring(ctx);
 		if (evfd)
 			eventfd_ctx_put(evfd);
 		goto unlock;
@@ -217,6 +221,8 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 	s.mmap_bytes = ctx->mmap_bytes;
 	s.data_offset = ctx->hdr->data_offset;
 	s.entry_version = AIO_ATTR_ENTRY_VERSION;
+	if (s.version >= 2)
+		s.reqs = ctx->nr_slots;
 	mutex_unlock(&ctx->setup_lock);
 	/*
 	 * Not under setup_lock: the copy may fault and take mmap_lock, which
@@ -508,12 +514,9 @@ static int __init aa_init(void)
 	ret = -ENOMEM;
 	if (!aa_sync_wq)
 		goto destroy_wq;
-	ret = aa_req_cache_init();
-	if (ret)
-		goto destroy_sync_wq;
 	ret = aa_lookup_init(aa_max_inflight_total);
 	if (ret)
-		goto destroy_cache;
+		goto destroy_sync_wq;
 	ret = misc_register(&aa_misc);
 	if (ret)
 		goto destroy_lookup;
@@ -523,8 +526,6 @@ static int __init aa_init(void)
 
 destroy_lookup:
 	aa_lookup_exit();
-destroy_cache:
-	aa_req_cache_exit();
 destroy_sync_wq:
 	destroy_workqueue(aa_sync_wq);
 destroy_wq:
@@ -538,9 +539,9 @@ static void __exit aa_exit(void)
 	/* contexts hold module references, so all are gone; drain workers */
 	destroy_workqueue(aa_sync_wq);
 	destroy_workqueue(aa_wq);
-	/* requests and lookup keys are freed by RCU callbacks */
+	/* lookup keys are freed after a grace period */
 	rcu_barrier();
-	aa_req_cache_exit();
+	aa_slots_exit();
 	aa_lookup_exit();
 }
 

@@ -230,7 +230,13 @@ static unsigned int aa_flush_overflow_locked(struct aa_ctx *ctx,
 	return moved;
 }
 
-static void aa_release_list(struct list_head *done)
+/**
+ * aa_release_list() - drop the event reference of requests on a list
+ * @done: requests linked by ov_link, whose events were posted or dropped
+ *
+ * Context: any; may drop the last context reference.
+ */
+void aa_release_list(struct list_head *done)
 {
 	struct aa_req *req, *next;
 
@@ -274,7 +280,7 @@ void aa_post(struct aa_req *req)
 		    aa_ring_put_locked(ctx, req, 0)) {
 			list_add_tail(&req->ov_link, &done);
 		} else {
-			refcount_inc(&ctx->refs);
+			aa_ctx_get(ctx);
 			list_add_tail(&req->ov_link, &ctx->overflow);
 			ctx->overflow_nr++;
 			ctx->hdr->overflow_total++;
@@ -362,57 +368,6 @@ void aa_ctx_free_ring(struct aa_ctx *ctx)
 	ctx->nr_pages = 0;
 }
 
-static void aa_ctx_free_work(struct work_struct *work)
-{
-	struct aa_ctx *ctx = container_of(work, struct aa_ctx, free_work);
-
-	if (ctx->evfd)
-		eventfd_ctx_put(ctx->evfd);
-	aa_ctx_free_ring(ctx);
-	aa_user_put(ctx->user);
-	kfree(ctx);
-	aa_lookup_put();
-	atomic_dec(&aa_stats.contexts);
-	module_put(THIS_MODULE);
-}
-
-/**
- * aa_ctx_alloc() - a new context, not yet set up
- *
- * The context counts against the calling user's max_contexts_per_user.
- * Takes a module reference that lives as long as the context, which can
- * outlive its file while I/O is in flight.
- *
- * Context: process.
- * Return: the context with one reference, ERR_PTR(-EMFILE) over the
- * per-user limit, or ERR_PTR(-ENOMEM).
- */
-struct aa_ctx *aa_ctx_alloc(void)
-{
-	struct aa_user *u = aa_user_get();
-	struct aa_ctx *ctx;
-
-	if (IS_ERR(u))
-		return ERR_CAST(u);
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
-	if (!ctx) {
-		aa_user_put(u);
-		return ERR_PTR(-ENOMEM);
-	}
-	ctx->user = u;
-	spin_lock_init(&ctx->lock);
-	mutex_init(&ctx->setup_lock);
-	INIT_LIST_HEAD(&ctx->overflow);
-	init_waitqueue_head(&ctx->wait);
-	refcount_set(&ctx->refs, 1);
-	atomic_set(&ctx->inflight, 0);
-	INIT_WORK(&ctx->free_work, aa_ctx_free_work);
-	__module_get(THIS_MODULE);
-	atomic_inc(&aa_stats.contexts);
-	aa_lookup_get();
-	return ctx;
-}
-
 /**
  * aa_ctx_setup_ring() - allocate the header page and data area
  * @ctx: context
@@ -461,43 +416,4 @@ int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes)
 fail:
 	aa_ctx_free_ring(ctx);
 	return ret;
-}
-
-/**
- * aa_ctx_put() - drop a context reference
- * @ctx: context
- *
- * The last reference schedules the teardown on aa_wq; nothing is freed in
- * the caller's context.
- *
- * Context: any.
- */
-void aa_ctx_put(struct aa_ctx *ctx)
-{
-	if (refcount_dec_and_test(&ctx->refs))
-		queue_work(aa_wq, &ctx->free_work);
-}
-
-/**
- * aa_ctx_kill() - the file is going away
- * @ctx: context
- *
- * Later completions are dropped instead of posted; completions waiting
- * on the overflow list are released now.  Requests still in flight keep
- * the context alive until they end.
- *
- * Context: process.
- */
-void aa_ctx_kill(struct aa_ctx *ctx)
-{
-	LIST_HEAD(done);
-
-	spin_lock_irq(&ctx->lock);
-	ctx->dead = true;
-	list_splice_init(&ctx->overflow, &done);
-	ctx->overflow_nr = 0;
-	spin_unlock_irq(&ctx->lock);
-	wake_up_all(&ctx->wait);
-	aa_release_list(&done);
-	aa_ctx_put(ctx);
 }

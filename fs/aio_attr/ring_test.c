@@ -389,7 +389,7 @@ static void iodesc_carry_and_uncarry(struct kunit *test)
 	b1.bi_io_vec = bounce1;
 	b2.bi_io_vec = bounce2;
 	b3.bi_io_vec = bounce3;
-	/* two embedded slots, then an allocated one */
+	/* several carried tables at once */
 	KUNIT_EXPECT_EQ(test, iodesc_carry(iod, &b1, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, iodesc_carry(iod, &b2, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, iodesc_carry(iod, &b3, GFP_KERNEL), 0);
@@ -484,8 +484,6 @@ static void iodesc_lookup_multi_page(struct kunit *test)
 	b.bi_io_vec = &big[nr / 2];
 	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&b));
 	synchronize_rcu();
-	aa_iod_release(iod);
-	aa_iod_release(iod2);
 }
 
 static void iodesc_combine_rules(struct kunit *test)

@@ -3,9 +3,11 @@
  * aio_attr submission: one struct aio_attr_sqe becomes
  *
  *  - one bio of our own on a block device opened with O_DIRECT: the user
- *    pages are pinned into the request's bvec table, the table is
- *    registered for iodesc lookup, and the bio's end_io posts the event in
- *    whatever context the device completes it (hardirq included);
+ *    pages are pinned into the request's bvec table (registered buffers
+ *    are pinned already), and the bio's end_io posts the event in
+ *    whatever context the device completes it (hardirq included).  The
+ *    table is inside the request slot, where iodesc_from_bio() finds it
+ *    with no registration; a larger one is allocated and registered;
  *  - a kiocb handed to the file's ->read_iter/->write_iter for any other
  *    file; its ->ki_complete posts the event;
  *  - a work item on aa_sync_wq for FSYNC and FDATASYNC.
@@ -29,140 +31,6 @@
 #include <linux/uio.h>
 
 #include "aio_attr.h"
-
-static struct kmem_cache *aa_req_cache;
-
-/**
- * aa_req_cache_init() - create the request slab cache
- *
- * Context: process (module init).
- * Return: 0 or -ENOMEM.
- */
-int aa_req_cache_init(void)
-{
-	/* charged to the submitter's memory cgroup */
-	aa_req_cache = KMEM_CACHE(aa_req, SLAB_ACCOUNT);
-	return aa_req_cache ? 0 : -ENOMEM;
-}
-
-/**
- * aa_req_cache_exit() - destroy the request slab cache
- *
- * Context: process (module exit), after rcu_barrier().
- */
-void aa_req_cache_exit(void)
-{
-	kmem_cache_destroy(aa_req_cache);
-}
-
-static void aa_req_free_rcu(struct rcu_head *rcu)
-{
-	struct aa_req *req = container_of(rcu, struct aa_req, rcu);
-
-	aa_iod_release(&req->iod);
-	kmem_cache_free(aa_req_cache, req);
-}
-
-/* Leave the in-flight counts of the context, its user and the system. */
-static void aa_inflight_dec(struct aa_ctx *ctx)
-{
-	atomic_dec(&ctx->inflight);
-	atomic_dec(&ctx->user->inflight);
-	atomic_dec(&aa_stats.inflight);
-}
-
-/**
- * aa_req_put() - drop a request reference
- * @req: request
- *
- * The last reference ends the request's life: it leaves the in-flight
- * counts, drops its context reference and is freed after an RCU grace
- * period (lookups may still be walking its lookup-table entry).
- *
- * Context: any.
- */
-void aa_req_put(struct aa_req *req)
-{
-	struct aa_ctx *ctx = req->ctx;
-
-	if (!refcount_dec_and_test(&req->refs))
-		return;
-	aa_inflight_dec(ctx);
-	call_rcu(&req->rcu, aa_req_free_rcu);
-	aa_ctx_put(ctx);
-}
-
-/**
- * aa_req_alloc() - a new request counted against the in-flight limits
- * @ctx: context
- * @op: enum aio_attr_op
- * @user_data: from the sqe
- * @want: requested attributes
- *
- * The request starts with two references: the event's, dropped once it is
- * posted, and the submitter's, dropped by aa_req_submitted().
- * Limits: max_inflight for the context, max_inflight_per_user for its
- * user over all the user's contexts, max_inflight_total for the system.
- *
- * Context: process.
- * Return: the request, or ERR_PTR(-EAGAIN) over a limit, ERR_PTR(-ENOMEM).
- */
-struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
-{
-	struct aa_req *req;
-	bool over;
-
-	over = atomic_inc_return(&ctx->inflight) > READ_ONCE(aa_max_inflight);
-	over |= atomic_inc_return(&ctx->user->inflight) >
-		READ_ONCE(aa_max_inflight_per_user);
-	over |= atomic_inc_return(&aa_stats.inflight) >
-		READ_ONCE(aa_max_inflight_total);
-	if (over) {
-		aa_inflight_dec(ctx);
-		return ERR_PTR(-EAGAIN);
-	}
-	req = kmem_cache_zalloc(aa_req_cache, GFP_KERNEL);
-	if (!req) {
-		aa_inflight_dec(ctx);
-		return ERR_PTR(-ENOMEM);
-	}
-	refcount_inc(&ctx->refs);
-	req->ctx = ctx;
-	req->op = op;
-	req->user_data = user_data;
-	req->submitter = current;
-	/* one reference for the event, one for the submitter */
-	refcount_set(&req->refs, 2);
-	atomic_set(&req->in_submit, 1);
-	INIT_LIST_HEAD(&req->ov_link);
-	aa_iod_init(&req->iod, want);
-	aa_stat_inc(submitted);
-	return req;
-}
-
-/**
- * aa_req_submitted() - the submitter is done touching a request
- * @req: request
- *
- * Context: process.
- */
-void aa_req_submitted(struct aa_req *req)
-{
-	atomic_set(&req->in_submit, 0);
-	aa_req_put(req);
-}
-
-/* Undo aa_req_alloc() for a request that never started. */
-static void aa_req_abort(struct aa_req *req)
-{
-	if (req->file)
-		fput(req->file);
-	if (req->cred)
-		put_cred(req->cred);
-	aa_stat_dec(submitted);
-	refcount_set(&req->refs, 1);
-	aa_req_put(req);
-}
 
 static bool aa_req_inline(struct aa_req *req)
 {
@@ -299,10 +167,39 @@ static void aa_bio_end_io(struct bio *bio)
 	aa_complete(req, res);
 }
 
+/*
+ * Pages the caller keeps alive until the request ends (registered
+ * buffers, in-kernel callers): no reference is taken, nr_vecs stays 0.
+ * Context: process.
+ */
+static int aa_bio_add_bvecs(struct aa_req *req, struct iov_iter *iter)
+{
+	struct bio *bio = &req->bio;
+
+	while (iov_iter_count(iter)) {
+		const struct bio_vec *bv = iter->bvec;
+		size_t off = bv->bv_offset + iter->iov_offset;
+		size_t len = min(iov_iter_count(iter),
+				 (size_t)bv->bv_len - iter->iov_offset);
+		struct page *page = bv->bv_page + off / PAGE_SIZE;
+
+		off %= PAGE_SIZE;
+		len = min_t(size_t, len, PAGE_SIZE - off);
+		if (WARN_ON_ONCE(bio->bi_vcnt >= bio->bi_max_vecs))
+			return -EFAULT;
+		__bio_add_page(bio, page, len, off);
+		iov_iter_advance(iter, len);
+	}
+	return 0;
+}
+
 /* Pin the pages behind @iter into the bio.  Context: process. */
 static int aa_bio_pin(struct aa_req *req, struct iov_iter *iter)
 {
 	struct bio *bio = &req->bio;
+
+	if (iov_iter_is_bvec(iter))
+		return aa_bio_add_bvecs(req, iter);
 
 	while (iov_iter_count(iter)) {
 		struct page *pages[16];
@@ -351,7 +248,9 @@ static void aa_bio_unpin(struct aa_req *req)
  *	  in-kernel caller that keeps @bdev open itself
  * @bdev: the block device
  * @op: AIO_ATTR_OP_READ or AIO_ATTR_OP_WRITE (vectored forms map here)
- * @iter: data; user or kernel memory, aligned to the logical block size
+ * @iter: data, aligned to the logical block size: user memory (pinned
+ *	  here), or an ITER_BVEC over pages the caller keeps until the
+ *	  event is posted (registered buffers)
  * @pos: byte offset, aligned to the logical block size
  * @ioprio: I/O priority, already checked
  * @user_data: returned in the event
@@ -425,7 +324,9 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 		goto abort;
 	}
 	if (nr <= AA_INLINE_VECS) {
+		/* the slot's own table: iodesc_from_bio() finds it as it is */
 		req->bvecs = req->inline_vecs;
+		nr = AA_INLINE_VECS;
 	} else {
 		req->bvecs = kmalloc_array(nr, sizeof(*req->bvecs),
 					   GFP_KERNEL);
@@ -447,15 +348,21 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	if (req->dirty) {
 		unsigned short i;
 
-		for (i = 0; i < req->nr_vecs; i++)
-			if (!PageCompound(req->bvecs[i].bv_page))
-				set_page_dirty_lock(req->bvecs[i].bv_page);
+		for (i = 0; i < req->nr_vecs; i++) {
+			struct page *page = req->bvecs[i].bv_page;
+
+			/* a buffer used again is dirty already: no page lock */
+			if (!PageCompound(page) && !PageDirty(page))
+				set_page_dirty_lock(page);
+		}
 	}
 
-	ret = aa_iod_register(&req->iod, req->bio.bi_io_vec,
-			      nr * sizeof(*req->bvecs), GFP_KERNEL);
-	if (ret)
-		goto unpin;
+	if (req->bvecs != req->inline_vecs) {
+		ret = aa_iod_register(&req->iod, req->bio.bi_io_vec,
+				      nr * sizeof(*req->bvecs), GFP_KERNEL);
+		if (ret)
+			goto unpin;
+	}
 	submit_bio(&req->bio);
 	aa_req_submitted(req);
 	return 0;
