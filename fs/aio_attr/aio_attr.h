@@ -20,6 +20,7 @@
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/percpu_counter.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -90,7 +91,8 @@ struct iodesc {
  * @node:	in the table of users
  * @uid:	the user
  * @refs:	contexts alive, closed ones with I/O in flight included
- * @inflight:	requests not yet freed, over all its contexts
+ * @inflight:	requests not yet freed, over all its contexts; per CPU,
+ *		summed exactly only near max_inflight_per_user
  * @syncs:	FSYNC/FDATASYNC requests not yet finished
  * @user:	the user's user_struct, whose locked_vm rings are charged to
  */
@@ -98,7 +100,7 @@ struct aa_user {
 	struct hlist_node	node;
 	kuid_t			uid;
 	unsigned int		refs;	/* under the users' mutex */
-	atomic_t		inflight ____cacheline_aligned_in_smp;
+	struct percpu_counter	inflight;
 	atomic_t		syncs;
 	struct user_struct	*user;
 };
@@ -229,12 +231,12 @@ struct aa_req {
 
 /*
  * Global state, shown in /sys/class/misc/aio_attr/.  The counters every
- * I/O bumps are per CPU; the in-flight count needs one global atomic for
- * its limit and sits alone in its cache line.
+ * I/O bumps are per CPU, the in-flight count too: it is summed exactly
+ * only when it comes near max_inflight_total.
  */
 struct aa_stats {
 	atomic_t		contexts;
-	atomic_t		inflight ____cacheline_aligned_in_smp;
+	struct percpu_counter	inflight;
 };
 
 struct aa_pcpu_stats {

@@ -477,7 +477,7 @@ u64 aa_stat_sum(size_t offset)
 #define AA_PCPU(field)	aa_stat_sum(offsetof(struct aa_pcpu_stats, field))
 
 AA_STAT_ATTR(contexts, atomic_read(&aa_stats.contexts));
-AA_STAT_ATTR(inflight, atomic_read(&aa_stats.inflight));
+AA_STAT_ATTR(inflight, percpu_counter_sum(&aa_stats.inflight));
 AA_STAT_ATTR(submitted, AA_PCPU(submitted));
 AA_STAT_ATTR(completed, AA_PCPU(completed));
 AA_STAT_ATTR(overflowed, AA_PCPU(overflowed));
@@ -514,9 +514,12 @@ static int __init aa_init(void)
 	ret = -ENOMEM;
 	if (!aa_sync_wq)
 		goto destroy_wq;
-	ret = aa_lookup_init(aa_max_inflight_total);
+	ret = percpu_counter_init(&aa_stats.inflight, 0, GFP_KERNEL);
 	if (ret)
 		goto destroy_sync_wq;
+	ret = aa_lookup_init(aa_max_inflight_total);
+	if (ret)
+		goto destroy_inflight;
 	ret = misc_register(&aa_misc);
 	if (ret)
 		goto destroy_lookup;
@@ -526,6 +529,8 @@ static int __init aa_init(void)
 
 destroy_lookup:
 	aa_lookup_exit();
+destroy_inflight:
+	percpu_counter_destroy(&aa_stats.inflight);
 destroy_sync_wq:
 	destroy_workqueue(aa_sync_wq);
 destroy_wq:
@@ -543,6 +548,7 @@ static void __exit aa_exit(void)
 	rcu_barrier();
 	aa_slots_exit();
 	aa_lookup_exit();
+	percpu_counter_destroy(&aa_stats.inflight);
 }
 
 module_init(aa_init);

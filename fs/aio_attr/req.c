@@ -320,11 +320,22 @@ static void aa_ctx_inflight_dec(struct aa_ctx *ctx)
 		aa_ctx_put(ctx);
 }
 
-/* Leave the in-flight counts of the user and the system. */
+/* Leave the in-flight counts of the user and the system.  Context: any. */
 static void aa_user_inflight_dec(struct aa_ctx *ctx)
 {
-	atomic_dec(&ctx->user->inflight);
-	atomic_dec(&aa_stats.inflight);
+	percpu_counter_dec(&ctx->user->inflight);
+	percpu_counter_dec(&aa_stats.inflight);
+}
+
+/*
+ * Is a per-CPU in-flight count at @limit?  Exact when it is close (within
+ * the counter's batch per CPU), so the limits hold to the request for a
+ * submitter; submitters racing on several CPUs may pass a limit by at
+ * most one request each.  Context: process.
+ */
+static bool aa_at_limit(struct percpu_counter *count, unsigned int limit)
+{
+	return percpu_counter_compare(count, limit) >= 0;
 }
 
 /**
@@ -371,14 +382,16 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 	int ret;
 
 	over = aa_ctx_inflight_inc(ctx) > READ_ONCE(aa_max_inflight);
-	over |= atomic_inc_return(&ctx->user->inflight) >
-		READ_ONCE(aa_max_inflight_per_user);
-	over |= atomic_inc_return(&aa_stats.inflight) >
-		READ_ONCE(aa_max_inflight_total);
+	over = over ||
+	       aa_at_limit(&ctx->user->inflight,
+			   READ_ONCE(aa_max_inflight_per_user)) ||
+	       aa_at_limit(&aa_stats.inflight, READ_ONCE(aa_max_inflight_total));
 	if (over) {
-		ret = -EAGAIN;
-		goto out;
+		aa_ctx_inflight_dec(ctx);
+		return ERR_PTR(-EAGAIN);
 	}
+	percpu_counter_inc(&ctx->user->inflight);
+	percpu_counter_inc(&aa_stats.inflight);
 	while (!(req = aa_slot_get(ctx))) {
 		ret = aa_table_grow(ctx);
 		if (ret)

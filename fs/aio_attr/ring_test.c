@@ -256,7 +256,8 @@ static void overflow_keeps_order(struct kunit *test)
 static void overflow_released_on_kill(struct kunit *test)
 {
 	struct aa_ctx *ctx = aa_ctx_alloc();
-	int i, before = atomic_read(&aa_stats.inflight);
+	s64 before = percpu_counter_sum(&aa_stats.inflight);
+	int i;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
@@ -269,9 +270,10 @@ static void overflow_released_on_kill(struct kunit *test)
 		aa_post(req);
 		aa_req_submitted(req);
 	}
-	KUNIT_EXPECT_EQ(test, atomic_read(&aa_stats.inflight), before + 23);
+	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&aa_stats.inflight),
+			before + 23);
 	aa_ctx_kill(ctx);
-	KUNIT_EXPECT_EQ(test, atomic_read(&aa_stats.inflight), before);
+	KUNIT_EXPECT_EQ(test, percpu_counter_sum(&aa_stats.inflight), before);
 }
 
 /*

@@ -50,7 +50,8 @@ struct aa_user *aa_user_get(void)
 		if (uid_eq(u->uid, uid))
 			goto found;
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
-	if (!u) {
+	if (!u || percpu_counter_init(&u->inflight, 0, GFP_KERNEL_ACCOUNT)) {
+		kfree(u);
 		mutex_unlock(&aa_users_lock);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -63,6 +64,7 @@ found:
 			/* a limit lowered to 0 leaves nothing to keep */
 			hash_del(&u->node);
 			free_uid(u->user);
+			percpu_counter_destroy(&u->inflight);
 			kfree(u);
 		}
 		mutex_unlock(&aa_users_lock);
@@ -83,10 +85,11 @@ void aa_user_put(struct aa_user *u)
 {
 	mutex_lock(&aa_users_lock);
 	if (!--u->refs) {
-		WARN_ON_ONCE(atomic_read(&u->inflight) ||
+		WARN_ON_ONCE(percpu_counter_sum(&u->inflight) ||
 			     atomic_read(&u->syncs));
 		hash_del(&u->node);
 		free_uid(u->user);
+		percpu_counter_destroy(&u->inflight);
 		kfree(u);
 	}
 	mutex_unlock(&aa_users_lock);
