@@ -236,6 +236,8 @@ struct aa_req {
  */
 struct aa_stats {
 	atomic_t		contexts;
+	atomic_t		slots;		/* request slots allocated now */
+	atomic64_t		slots_total;	/* ... and ever */
 	struct percpu_counter	inflight;
 };
 

@@ -478,6 +478,8 @@ u64 aa_stat_sum(size_t offset)
 
 AA_STAT_ATTR(contexts, atomic_read(&aa_stats.contexts));
 AA_STAT_ATTR(inflight, percpu_counter_sum(&aa_stats.inflight));
+AA_STAT_ATTR(slots, atomic_read(&aa_stats.slots));
+AA_STAT_ATTR(slots_total, atomic64_read(&aa_stats.slots_total));
 AA_STAT_ATTR(submitted, AA_PCPU(submitted));
 AA_STAT_ATTR(completed, AA_PCPU(completed));
 AA_STAT_ATTR(overflowed, AA_PCPU(overflowed));
@@ -486,6 +488,8 @@ AA_STAT_ATTR(errors, AA_PCPU(errors));
 static struct attribute *aa_attrs[] = {
 	&dev_attr_contexts.attr,
 	&dev_attr_inflight.attr,
+	&dev_attr_slots.attr,
+	&dev_attr_slots_total.attr,
 	&dev_attr_submitted.attr,
 	&dev_attr_completed.attr,
 	&dev_attr_overflowed.attr,

@@ -108,6 +108,8 @@ static int aa_table_grow(struct aa_ctx *ctx)
 	ctx->free_slots = first;
 	ctx->nr_slots += AA_CHUNK_SLOTS;
 	spin_unlock(&ctx->slot_lock);
+	atomic_add(AA_CHUNK_SLOTS, &aa_stats.slots);
+	atomic64_add(AA_CHUNK_SLOTS, &aa_stats.slots_total);
 	return 0;
 }
 
@@ -121,6 +123,7 @@ static void aa_table_free(struct aa_ctx *ctx)
 		aa_chunk_unmap(page, 1U << AA_CHUNK_ORDER);
 		__free_pages(page, AA_CHUNK_ORDER);
 	}
+	atomic_sub(ctx->nr_slots, &aa_stats.slots);
 	ctx->nr_slots = 0;
 }
 
