@@ -412,6 +412,8 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 	if (IS_ERR(req))
 		return PTR_ERR(req);
 	req->file = get_file(file);
+	/* a recycled slot: nothing of the last request's kiocb may remain */
+	memset(&req->kiocb, 0, sizeof(req->kiocb));
 	req->kiocb.ki_filp = file;
 	req->kiocb.ki_flags = iocb_flags(file);
 	req->kiocb.ki_ioprio = ioprio;
