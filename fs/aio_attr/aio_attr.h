@@ -312,6 +312,8 @@ void aa_iod_finish(struct iodesc *iod, bool inline_done);
 /* user.c */
 struct aa_user *aa_user_get(void);
 void aa_user_put(struct aa_user *u);
+long aa_user_lock_pages(struct aa_user *u, unsigned long pages);
+void aa_user_unlock_pages(struct aa_user *u, unsigned long pages);
 int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages);
 void aa_user_uncharge_ring(struct aa_ctx *ctx);
 

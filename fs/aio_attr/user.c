@@ -12,9 +12,10 @@
  *  - FSYNC/FDATASYNC in flight: max_syncs_per_user, so that one user's
  *    stalled syncs (a FUSE server that never answers) can occupy only a
  *    few sync workers;
- *  - ring memory: the user's locked_vm against RLIMIT_MEMLOCK, as io_uring
- *    does, unless the task that sets the ring up has CAP_IPC_LOCK; all of
- *    it is also charged to the memory cgroup (__GFP_ACCOUNT).
+ *  - ring memory and registered buffers: the user's locked_vm against
+ *    RLIMIT_MEMLOCK, as io_uring does, unless the task that sets the ring
+ *    up or registers the buffers has CAP_IPC_LOCK; the ring and the
+ *    buffers' tables are also charged to the memory cgroup (__GFP_ACCOUNT).
  *
  * A user is its uid in the initial user namespace, as for RLIMIT_NPROC.
  */
@@ -96,19 +97,21 @@ void aa_user_put(struct aa_user *u)
 }
 
 /**
- * aa_user_charge_ring() - charge a ring to the user's locked memory
- * @ctx: context being set up
- * @pages: pages of the whole mapping
+ * aa_user_lock_pages() - charge pages to the user's RLIMIT_MEMLOCK
+ * @u: user
+ * @pages: pages to charge
  *
  * Nothing is charged when the calling task has CAP_IPC_LOCK, as for
- * mlock(2) and io_uring.
+ * mlock(2) and io_uring.  Whatever is charged goes back with
+ * aa_user_unlock_pages().
  *
- * Context: process (AIO_ATTR_IOC_SETUP).
- * Return: 0, or -ENOMEM when RLIMIT_MEMLOCK would be exceeded.
+ * Context: process (the limit and the capability are the caller's).
+ * Return: the pages charged (0 with CAP_IPC_LOCK), or -ENOMEM when
+ * RLIMIT_MEMLOCK would be exceeded.
  */
-int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages)
+long aa_user_lock_pages(struct aa_user *u, unsigned long pages)
 {
-	struct user_struct *user = ctx->user->user;
+	struct user_struct *user = u->user;
 	unsigned long limit, cur, new;
 
 	if (capable(CAP_IPC_LOCK))
@@ -117,10 +120,40 @@ int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages)
 	cur = atomic_long_read(&user->locked_vm);
 	do {
 		new = cur + pages;
-		if (new < cur || new > limit)
+		if (new < cur || new > limit || pages > LONG_MAX)
 			return -ENOMEM;
 	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
-	ctx->locked_pages = pages;
+	return pages;
+}
+
+/**
+ * aa_user_unlock_pages() - give back a charge of aa_user_lock_pages()
+ * @u: user
+ * @pages: what aa_user_lock_pages() returned
+ *
+ * Context: any.
+ */
+void aa_user_unlock_pages(struct aa_user *u, unsigned long pages)
+{
+	if (pages)
+		atomic_long_sub(pages, &u->user->locked_vm);
+}
+
+/**
+ * aa_user_charge_ring() - charge a ring to the user's locked memory
+ * @ctx: context being set up
+ * @pages: pages of the whole mapping
+ *
+ * Context: process (AIO_ATTR_IOC_SETUP).
+ * Return: 0, or -ENOMEM when RLIMIT_MEMLOCK would be exceeded.
+ */
+int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages)
+{
+	long ret = aa_user_lock_pages(ctx->user, pages);
+
+	if (ret < 0)
+		return ret;
+	ctx->locked_pages = ret;
 	return 0;
 }
 
@@ -132,7 +165,6 @@ int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages)
  */
 void aa_user_uncharge_ring(struct aa_ctx *ctx)
 {
-	if (ctx->locked_pages)
-		atomic_long_sub(ctx->locked_pages, &ctx->user->user->locked_vm);
+	aa_user_unlock_pages(ctx->user, ctx->locked_pages);
 	ctx->locked_pages = 0;
 }
