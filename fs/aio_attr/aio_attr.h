@@ -8,6 +8,7 @@
  * user.c	per-user limits and the RLIMIT_MEMLOCK charge of rings
  * iodesc.c	the iodesc driver API and the bio -> iodesc lookup
  * submit.c	turning a struct aio_attr_sqe into bios or a kiocb
+ * buffers.c	registered buffers (AIO_ATTR_IOC_REGISTER_BUFFERS)
  */
 #ifndef _FS_AIO_ATTR_H
 #define _FS_AIO_ATTR_H
@@ -23,6 +24,7 @@
 #include <linux/percpu_counter.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -136,6 +138,9 @@ struct aa_user {
  * @freed_slots: slots given back by completions in any context
  * @chunks:	pages of request slots (page->lru), see req.c
  * @nr_slots:	request slots in @chunks
+ * @bufs_sem:	held for reading by fixed-buffer submissions, for writing
+ *		to install or remove @bufs
+ * @bufs:	registered buffers, or NULL
  */
 struct aa_ctx {
 	spinlock_t		lock;
@@ -165,6 +170,9 @@ struct aa_ctx {
 	struct list_head	chunks;
 	unsigned int		nr_slots;
 	struct llist_head	freed_slots ____cacheline_aligned_in_smp;
+
+	struct rw_semaphore	bufs_sem;
+	struct aa_bufs		*bufs;
 };
 
 /**
@@ -322,5 +330,16 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe);
 int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct block_device *bdev, u8 op, struct iov_iter *iter,
 			loff_t pos, u16 ioprio, u64 user_data, u64 want);
+
+/* buffers.c: registered buffers, version 2 contexts */
+int aa_bufs_register(struct aa_ctx *ctx, const void __user *arg);
+int aa_bufs_unregister(struct aa_ctx *ctx);
+void aa_bufs_release(struct aa_ctx *ctx);
+int aa_bufs_import(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		   bool write, struct iov_iter *iter);
+void aa_bufs_import_done(struct aa_ctx *ctx);
+/* buffers.c: pure arithmetic, exposed for KUnit */
+void aa_buf_iter(const struct bio_vec *bvec, u64 buf_addr, u64 addr, u32 len,
+		 unsigned int dir, struct iov_iter *iter);
 
 #endif /* _FS_AIO_ATTR_H */

@@ -151,7 +151,8 @@ static u64 aa_features(void)
 	return AIO_ATTR_FEAT_EVENTFD | AIO_ATTR_FEAT_OVERFLOW |
 	       AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_VECTORED |
 	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL |
-	       AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_REQ_TABLE;
+	       AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_REQ_TABLE |
+	       AIO_ATTR_FEAT_FIXED_BUFS;
 }
 
 static long aa_ioctl_probe(void __user *arg)
@@ -359,6 +360,12 @@ static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
 	return ret;
 }
 
+/* Registered buffers exist on version 2 contexts only. */
+static bool aa_ctx_has_bufs(struct aa_ctx *ctx)
+{
+	return aa_ctx_is_ready(ctx) && ctx->version >= 2;
+}
+
 static long aa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct aa_ctx *ctx = file->private_data;
@@ -373,6 +380,14 @@ static long aa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return aa_ioctl_submit(ctx, uarg);
 	case AIO_ATTR_IOC_WAIT:
 		return aa_ioctl_wait(ctx, uarg);
+	case AIO_ATTR_IOC_REGISTER_BUFFERS:
+		if (!aa_ctx_has_bufs(ctx))
+			return -EBADFD;
+		return aa_bufs_register(ctx, uarg);
+	case AIO_ATTR_IOC_UNREGISTER_BUFFERS:
+		if (!aa_ctx_has_bufs(ctx))
+			return -EBADFD;
+		return aa_bufs_unregister(ctx);
 	default:
 		return -ENOTTY;
 	}

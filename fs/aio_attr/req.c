@@ -209,6 +209,7 @@ static void aa_ctx_free_work(struct work_struct *work)
 	if (ctx->evfd)
 		eventfd_ctx_put(ctx->evfd);
 	aa_table_free(ctx);
+	aa_bufs_release(ctx);
 	aa_ctx_free_ring(ctx);
 	aa_user_put(ctx->user);
 	kfree(ctx);
@@ -266,6 +267,7 @@ struct aa_ctx *aa_ctx_alloc(void)
 	spin_lock_init(&ctx->slot_lock);
 	INIT_LIST_HEAD(&ctx->chunks);
 	init_llist_head(&ctx->freed_slots);
+	init_rwsem(&ctx->bufs_sem);
 	__module_get(THIS_MODULE);
 	atomic_inc(&aa_stats.contexts);
 	aa_lookup_get();

@@ -575,7 +575,8 @@ free:
  */
 int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 {
-	struct iovec fast[UIO_FASTIOV], *iovp;
+	bool fixed = sqe->flags & AIO_ATTR_SQE_FIXED_BUF;
+	struct iovec fast[UIO_FASTIOV], *iovp = NULL;
 	struct iov_iter iter;
 	struct fd f;
 	bool write;
@@ -589,8 +590,8 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 	    (sqe->flags & ~AIO_ATTR_SQE_FLAGS) ||
 	    (!(sqe->flags & AIO_ATTR_SQE_FIXED_BUF) && sqe->buf_index))
 		return -EINVAL;
-	/* no buffers can be registered yet */
-	if (sqe->flags & AIO_ATTR_SQE_FIXED_BUF)
+	if (fixed && sqe->opcode != AIO_ATTR_OP_READ &&
+	    sqe->opcode != AIO_ATTR_OP_WRITE)
 		return -EINVAL;
 	if (sqe->attr_mask & ~AIO_ATTR_ALL)
 		return -EINVAL;
@@ -637,7 +638,10 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 	if (sqe->offset > LLONG_MAX)
 		goto out;
 
-	ret = aa_import(sqe, write, fast, &iovp, &iter);
+	if (fixed)
+		ret = aa_bufs_import(ctx, sqe, write, &iter);
+	else
+		ret = aa_import(sqe, write, fast, &iovp, &iter);
 	if (ret)
 		goto out;
 	/* offset + length overflow, and the LSM's say on this file */
@@ -661,6 +665,8 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 				      sqe->user_data, sqe->attr_mask);
 	}
 free:
+	if (fixed)
+		aa_bufs_import_done(ctx);
 	kfree(iovp);
 out:
 	fdput(f);
