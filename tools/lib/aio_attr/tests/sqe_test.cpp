@@ -113,3 +113,29 @@ TEST(Sqe, Sync)
 	s = prep_fdatasync(4, 12);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_FDATASYNC);
 }
+
+TEST(Sqe, Fixed)
+{
+	alignas(4096) static std::byte buf[8192];
+	const uint64_t mask = AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS);
+
+	aio_attr_sqe s = prep_read_fixed(5, buf + 4096, 4096, 512, 3, 21, mask);
+	EXPECT_EQ(s.opcode, AIO_ATTR_OP_READ);
+	EXPECT_EQ(s.flags, AIO_ATTR_SQE_FIXED_BUF);
+	EXPECT_EQ(s.buf_index, 3u);
+	EXPECT_EQ(s.fd, 5);
+	EXPECT_EQ(s.addr, reinterpret_cast<uintptr_t>(buf + 4096));
+	EXPECT_EQ(s.len, 4096u);
+	EXPECT_EQ(s.offset, 512u);
+	EXPECT_EQ(s.user_data, 21u);
+	EXPECT_EQ(s.attr_mask, mask);
+	EXPECT_EQ(s.ioprio, 0);
+	EXPECT_EQ(s.resv[0], 0u);
+	EXPECT_EQ(s.resv[1], 0u);
+
+	s = prep_write_fixed(6, buf, 512, 0, 0, 22);
+	EXPECT_EQ(s.opcode, AIO_ATTR_OP_WRITE);
+	EXPECT_EQ(s.flags, AIO_ATTR_SQE_FIXED_BUF);
+	EXPECT_EQ(s.buf_index, 0u);
+	EXPECT_EQ(s.attr_mask, 0u);
+}

@@ -20,6 +20,8 @@
 #include <span>
 #include <utility>
 
+#include <sys/uio.h>
+
 #include <linux/aio_attr.h>
 
 #include "ring.hpp"
@@ -120,6 +122,20 @@ public:
 	template <class Fn>
 	requires std::invocable<Fn &, const Completion &> std::size_t
 	reap(Fn &&fn, std::size_t max = std::numeric_limits<std::size_t>::max());
+
+	/*
+	 * AIO_ATTR_IOC_REGISTER_BUFFERS (version 2 contexts): pin the
+	 * memory of @bufs (anonymous, at most AIO_ATTR_MAX_BUFFERS of up to
+	 * AIO_ATTR_MAX_BUFFER_BYTES each) until unregister_buffers() or
+	 * close.  Requests built with prep_read_fixed()/prep_write_fixed()
+	 * then pin nothing.  Throws std::system_error: EBUSY when buffers
+	 * are registered already, ENOMEM over RLIMIT_MEMLOCK, EOPNOTSUPP
+	 * for file-backed memory, EFAULT for unmapped memory, EBADFD on a
+	 * version 1 context.
+	 */
+	void register_buffers(std::span<const iovec> bufs);
+	/* AIO_ATTR_IOC_UNREGISTER_BUFFERS; throws EBUSY while I/O is in flight, ENXIO when none. */
+	void unregister_buffers();
 
 private:
 	unique_fd fd_;

@@ -2,7 +2,9 @@
 /*
  * aio_attr - request builders.  Each returns a zeroed struct aio_attr_sqe
  * with the fields of one opcode filled; flags, ioprio and the reserved
- * fields stay zero (set ioprio on the result if needed).
+ * fields stay zero (set ioprio on the result if needed), except in the
+ * _fixed forms and with_fixed_buf(), which set AIO_ATTR_SQE_FIXED_BUF and
+ * buf_index.
  */
 #pragma once
 
@@ -91,6 +93,32 @@ inline aio_attr_sqe prep_writev(int fd, std::span<const iovec> iov, uint64_t off
 {
 	return prep_rw(AIO_ATTR_OP_WRITEV, fd, detail::addr_of(iov.data()),
 		       detail::checked_len(iov.size()), offset, user_data, attr_mask);
+}
+
+/* Registered buffers (version 2): mark @sqe as using buffer @buf_index. */
+inline aio_attr_sqe with_fixed_buf(aio_attr_sqe sqe, uint32_t buf_index) noexcept
+{
+	sqe.flags |= AIO_ATTR_SQE_FIXED_BUF;
+	sqe.buf_index = buf_index;
+	return sqe;
+}
+
+/*
+ * [buf, buf + len) lies inside the buffer registered at @buf_index
+ * (Context::register_buffers()).
+ */
+inline aio_attr_sqe prep_read_fixed(int fd, void *buf, uint32_t len, uint64_t offset,
+				    uint32_t buf_index, uint64_t user_data,
+				    uint64_t attr_mask = 0) noexcept
+{
+	return with_fixed_buf(prep_read(fd, buf, len, offset, user_data, attr_mask), buf_index);
+}
+
+inline aio_attr_sqe prep_write_fixed(int fd, const void *buf, uint32_t len, uint64_t offset,
+				     uint32_t buf_index, uint64_t user_data,
+				     uint64_t attr_mask = 0) noexcept
+{
+	return with_fixed_buf(prep_write(fd, buf, len, offset, user_data, attr_mask), buf_index);
 }
 
 inline aio_attr_sqe prep_fsync(int fd, uint64_t user_data, uint64_t attr_mask = 0) noexcept
