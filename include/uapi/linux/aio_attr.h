@@ -431,7 +431,8 @@ struct aio_attr_wait {
 /**
  * struct aio_attr_buffers - buffers to register (AIO_ATTR_IOC_REGISTER_BUFFERS)
  * @iovecs: in: pointer to an array of @nr struct iovec, each of nonzero
- *	    length up to AIO_ATTR_MAX_BUFFER_BYTES, in anonymous memory
+ *	    length up to AIO_ATTR_MAX_BUFFER_BYTES, in anonymous, shmem
+ *	    (tmpfs, memfd, SysV shm) or hugetlbfs memory
  * @nr:	    in: number of iovecs, 1 to AIO_ATTR_MAX_BUFFERS
  * @flags:  in: must be zero
  * @resv:   in: must be zero
@@ -439,9 +440,10 @@ struct aio_attr_wait {
  * One registration per context.  Errors: EBADFD before setup or on a
  * version 1 context; EBUSY when buffers are registered already; EINVAL for
  * bad @nr, @flags, @resv or lengths; EFAULT for an unreadable array or
- * unmapped memory; EOPNOTSUPP for memory that is not anonymous (file
- * mappings cannot be pinned for long); ENOMEM when out of memory or over
- * RLIMIT_MEMLOCK.  AIO_ATTR_IOC_UNREGISTER_BUFFERS drops them: EBUSY while
+ * unmapped memory or a NULL base; EOPNOTSUPP for other file mappings (their
+ * pages cannot be pinned for long) and device mappings; EINTR when the
+ * caller is killed while pages are being pinned; ENOMEM when out of
+ * memory or over RLIMIT_MEMLOCK.  AIO_ATTR_IOC_UNREGISTER_BUFFERS drops them: EBUSY while
  * any request of the context is in flight, ENXIO when none are
  * registered.  close() drops them too.
  */
