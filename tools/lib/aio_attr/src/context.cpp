@@ -59,10 +59,8 @@ const aio_attr_setup &Context::setup(const aio_attr_setup &in)
 	return setup_;
 }
 
-SubmitResult Context::submit(std::span<const aio_attr_sqe> sqes)
+SubmitResult Context::submit_ioctl(aio_attr_submit &s, std::span<const aio_attr_sqe> sqes)
 {
-	aio_attr_submit s{};
-
 	if (sqes.size() > UINT32_MAX)
 		throw_errno(E2BIG, "AIO_ATTR_IOC_SUBMIT: batch too large");
 	s.sqes = reinterpret_cast<uintptr_t>(sqes.data());
@@ -82,6 +80,39 @@ SubmitResult Context::submit(std::span<const aio_attr_sqe> sqes)
 		return { 0, err };
 	throw_errno(err, "AIO_ATTR_IOC_SUBMIT");
 }
+
+SubmitResult Context::submit(std::span<const aio_attr_sqe> sqes)
+{
+	aio_attr_submit s{};
+
+	return submit_ioctl(s, sqes);
+}
+
+#if AIO_ATTR_VERSION >= 2
+SubmitWaitResult Context::submit_and_wait(std::span<const aio_attr_sqe> sqes, uint32_t min_complete,
+					  std::chrono::nanoseconds timeout)
+{
+	const int64_t timeout_ns = timeout.count() < 0 ? -1 : timeout.count();
+	SubmitWaitResult r;
+
+	if (!(setup_.features & AIO_ATTR_FEAT_SUBMIT_WAIT)) {
+		static_cast<SubmitResult &>(r) = submit(sqes);
+		if (r.accepted == sqes.size() && min_complete)
+			r.wait_error =
+				wait(min_complete, std::chrono::nanoseconds{ timeout_ns }).error;
+		return r;
+	}
+
+	aio_attr_submit s{};
+
+	s.flags = AIO_ATTR_SUBMIT_WAIT;
+	s.min_complete = min_complete;
+	s.timeout_ns = timeout_ns;
+	static_cast<SubmitResult &>(r) = submit_ioctl(s, sqes);
+	r.wait_error = r.accepted == sqes.size() ? s.wait_error : 0;
+	return r;
+}
+#endif
 
 WaitResult Context::wait(uint32_t min_events, std::chrono::nanoseconds timeout)
 {

@@ -10,6 +10,14 @@
  *	ctx.submit(sqe);
  *	ctx.wait(1);
  *	ctx.reap([](const aio_attr::Completion &c) { ... });
+ *
+ * or, with a version 2 header, submit and wait in one system call:
+ *
+ *	ctx.submit_and_wait(sqe, 1);
+ *	ctx.reap(...);		// no system call: the event is in the ring
+ *
+ * Built against a version 1 <linux/aio_attr.h>, everything marked
+ * "version 2" below is left out and contexts are set up as version 1.
  */
 #pragma once
 
@@ -47,6 +55,17 @@ struct WaitResult {
 	bool timed_out() const noexcept { return error == ETIME; }
 	bool interrupted() const noexcept { return error == EINTR; }
 };
+
+#if AIO_ATTR_VERSION >= 2
+/* Version 2: the result of Context::submit_and_wait(). */
+struct SubmitWaitResult : SubmitResult {
+	/* 0 (min_complete events ready, or no wait ran), ETIME or EINTR */
+	int wait_error = 0;
+
+	bool timed_out() const noexcept { return wait_error == ETIME; }
+	bool interrupted() const noexcept { return wait_error == EINTR; }
+};
+#endif
 
 class Context {
 public:
@@ -106,6 +125,28 @@ public:
 	SubmitResult submit(std::span<const aio_attr_sqe> sqes);
 	SubmitResult submit(const aio_attr_sqe &sqe) { return submit({ &sqe, 1 }); }
 
+#if AIO_ATTR_VERSION >= 2
+	/*
+	 * Version 2: AIO_ATTR_IOC_SUBMIT with AIO_ATTR_SUBMIT_WAIT.  Queue
+	 * @sqes and, only when the whole batch was accepted, wait like
+	 * wait(@min_complete, @timeout) - one system call for both.  The
+	 * accepted count and the errno that stopped the batch are reported
+	 * as by submit(); the outcome of the wait is in wait_error, never an
+	 * exception.  Completions are then reaped from the ring with reap(),
+	 * which makes no system call while entries are there.
+	 *
+	 * A context whose kernel lacks AIO_ATTR_FEAT_SUBMIT_WAIT (a version 1
+	 * module) gets the same results from submit() then wait(): two calls.
+	 */
+	SubmitWaitResult submit_and_wait(std::span<const aio_attr_sqe> sqes, uint32_t min_complete,
+					 std::chrono::nanoseconds timeout = forever);
+	SubmitWaitResult submit_and_wait(const aio_attr_sqe &sqe, uint32_t min_complete,
+					 std::chrono::nanoseconds timeout = forever)
+	{
+		return submit_and_wait({ &sqe, 1 }, min_complete, timeout);
+	}
+#endif
+
 	/*
 	 * AIO_ATTR_IOC_WAIT: until @min_events are ready or @timeout (forever
 	 * when negative, no wait when zero).  Also moves overflowed
@@ -138,6 +179,9 @@ public:
 	void unregister_buffers();
 
 private:
+	/* AIO_ATTR_IOC_SUBMIT of a filled-in @s; the accepted count and errno. */
+	SubmitResult submit_ioctl(aio_attr_submit &s, std::span<const aio_attr_sqe> sqes);
+
 	unique_fd fd_;
 	Mapping map_;
 	Ring ring_;
