@@ -145,8 +145,9 @@ int main(int argc, char **argv)
 		aio_attr_setup v = good_setup();
 		v.version = 0;
 		expect_setup_errno(v, EINVAL, "version 0");
-		v.version = AIO_ATTR_VERSION + 1;
-		expect_setup_errno(v, EINVAL, "version + 1");
+		/* The kernel may know newer versions than this program's header. */
+		v.version = Context().probe().version + 1;
+		expect_setup_errno(v, EINVAL, "kernel's version + 1");
 	});
 	s.run("setup_flags", [] {
 		aio_attr_setup v = good_setup();

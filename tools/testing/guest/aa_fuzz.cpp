@@ -380,7 +380,7 @@ private:
 		calls_++;
 		const int ret = ::ioctl(c.ctx.fd(), AIO_ATTR_IOC_PROBE, &p);
 		const int e = ret < 0 ? errno : 0;
-		if (bad ? e != EINVAL : (ret != 0 || p.version != AIO_ATTR_VERSION))
+		if (bad ? e != EINVAL : (ret != 0 || p.version < AIO_ATTR_VERSION))
 			st_.bad(st_.bad_errno,
 				strf("PROBE (resv %s): %d %s", bad ? "set" : "zero", ret,
 				     errname(e).c_str()));
@@ -404,7 +404,7 @@ private:
 			unique_fd ev;
 			switch (pick(9)) {
 			case 0:
-				s.version = chance(50) ? 0 : AIO_ATTR_VERSION + 1 + pick(100);
+				s.version = chance(50) ? 0 : probe_.version + 1 + pick(100);
 				ok = { EINVAL };
 				break;
 			case 1:

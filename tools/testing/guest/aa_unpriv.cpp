@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 			require(::getuid() == uid1 && ::geteuid() == uid1, "still root");
 			Context ctx;
 			const aio_attr_probe p = ctx.probe();
-			require(p.version == AIO_ATTR_VERSION, "probe");
+			require(p.version >= AIO_ATTR_VERSION, "probe");
 			ctx.setup(4096);
 			unique_fd f = open_fd(file_path, O_RDONLY);
 			Buffer a(4096), b(4096);
