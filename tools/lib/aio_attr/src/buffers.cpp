@@ -11,6 +11,7 @@
 
 namespace aio_attr {
 
+#if AIO_ATTR_VERSION >= 2
 void Context::register_buffers(std::span<const iovec> bufs)
 {
 	aio_attr_buffers b{};
@@ -28,5 +29,7 @@ void Context::unregister_buffers()
 	if (::ioctl(fd_.get(), AIO_ATTR_IOC_UNREGISTER_BUFFERS) < 0)
 		throw_errno("AIO_ATTR_IOC_UNREGISTER_BUFFERS");
 }
+
+#endif
 
 } // namespace aio_attr

@@ -164,6 +164,7 @@ public:
 	requires std::invocable<Fn &, const Completion &> std::size_t
 	reap(Fn &&fn, std::size_t max = std::numeric_limits<std::size_t>::max());
 
+#if AIO_ATTR_VERSION >= 2
 	/*
 	 * AIO_ATTR_IOC_REGISTER_BUFFERS (version 2 contexts): pin the
 	 * memory of @bufs (anonymous, at most AIO_ATTR_MAX_BUFFERS of up to
@@ -177,6 +178,7 @@ public:
 	void register_buffers(std::span<const iovec> bufs);
 	/* AIO_ATTR_IOC_UNREGISTER_BUFFERS; throws EBUSY while I/O is in flight, ENXIO when none. */
 	void unregister_buffers();
+#endif
 
 private:
 	/* AIO_ATTR_IOC_SUBMIT of a filled-in @s; the accepted count and errno. */

@@ -95,6 +95,7 @@ inline aio_attr_sqe prep_writev(int fd, std::span<const iovec> iov, uint64_t off
 		       detail::checked_len(iov.size()), offset, user_data, attr_mask);
 }
 
+#if AIO_ATTR_VERSION >= 2
 /* Registered buffers (version 2): mark @sqe as using buffer @buf_index. */
 inline aio_attr_sqe with_fixed_buf(aio_attr_sqe sqe, uint32_t buf_index) noexcept
 {
@@ -120,6 +121,7 @@ inline aio_attr_sqe prep_write_fixed(int fd, const void *buf, uint32_t len, uint
 {
 	return with_fixed_buf(prep_write(fd, buf, len, offset, user_data, attr_mask), buf_index);
 }
+#endif
 
 inline aio_attr_sqe prep_fsync(int fd, uint64_t user_data, uint64_t attr_mask = 0) noexcept
 {

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * FROZEN: version 1 of include/uapi/linux/aio_attr.h, exactly as it was
+ * at commit 261d0eb (the last one before version 2), apart from this
+ * comment.  It must never change: it is what a program built before
+ * version 2 was compiled with.  The guest test programs that existed at
+ * version 1 are built against it (tools/testing/guest/CMakeLists.txt), so
+ * they run, unchanged, on version 1 contexts of the current kernel - the
+ * proof that version 2 did not break version 1 programs.
+ */
+/*
+ * aio_attr - asynchronous block I/O with per-I/O attribute returns
+ *
+ * Userspace ABI of /dev/aio_attr.  Every open() of the device is one
+ * context.  A context is used in this order:
+ *
+ *  1. AIO_ATTR_IOC_SETUP: version, flags, ring size and an optional eventfd.
+ *     Nothing can be mapped or submitted before it.
+ *  2. mmap(NULL, setup.mmap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+ *     maps the ring: struct aio_attr_ring_hdr at offset 0 and the data area
+ *     at setup.data_offset.
+ *  3. AIO_ATTR_IOC_SUBMIT queues requests (struct aio_attr_sqe).
+ *  4. Completions appear in the ring as variable-length entries
+ *     (struct aio_attr_event followed by struct aio_attr_rec records).
+ *     AIO_ATTR_IOC_WAIT, poll() or the eventfd tell when to look.
+ *
+ * The ring: head and tail are free-running __u32 byte counters.  They are
+ * never masked when stored; a position is masked with hdr->mask when used,
+ * so (tail - head) is the number of bytes in use even across 2^32.  The
+ * kernel only writes tail, userspace only writes head.  An entry is 8-byte
+ * aligned and never wraps: when it would cross the end of the data area the
+ * kernel first writes a skip entry (AIO_ATTR_EVF_SKIP) covering the rest of
+ * the data area: a skip entry always ends exactly at the end of the data
+ * area.  It may be as short as 8 bytes, so only its len and flags fields
+ * may be read.
+ *
+ * Before AIO_ATTR_IOC_SETUP, mmap(), AIO_ATTR_IOC_SUBMIT and
+ * AIO_ATTR_IOC_WAIT fail with EBADFD.
+ *
+ * Memory ordering: userspace loads tail with acquire semantics before
+ * reading entries, and stores head with release semantics after it is done
+ * with them.
+ *
+ * No completion is ever dropped.  When an entry does not fit, the
+ * completion is kept on the context's overflow list (in completion order)
+ * and AIO_ATTR_RING_F_OVERFLOW is set in hdr->flags.  Overflowed
+ * completions move into the ring, still in order, as soon as there is room
+ * and the kernel looks: on every completion, AIO_ATTR_IOC_SUBMIT,
+ * AIO_ATTR_IOC_WAIT and poll().  A consumer that sees the flag after
+ * reaping calls AIO_ATTR_IOC_WAIT with min_events 0 and timeout 0.
+ */
+#ifndef _UAPI_LINUX_AIO_ATTR_H
+#define _UAPI_LINUX_AIO_ATTR_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* ABI version passed in struct aio_attr_setup.version. */
+#define AIO_ATTR_VERSION	1
+/* Layout version of ring entries, reported in the header. */
+#define AIO_ATTR_ENTRY_VERSION	1
+
+/* Ring data area limits in bytes (powers of two); the module may lower the maximum. */
+#define AIO_ATTR_RING_MIN_BYTES	2048u
+#define AIO_ATTR_RING_MAX_BYTES	(64u << 20)
+
+/*
+ * Attribute registry.  Each id names one fixed-size __u64 value with fixed
+ * units.  A request asks for attributes with a mask of AIO_ATTR_BIT(id);
+ * its completion carries one record per requested id, in ascending id
+ * order.  When several parts of one request (bios, split or stacked)
+ * report the same attribute, the values combine as stated for each id.
+ */
+enum aio_attr_id {
+	/* ns from submission to the completion being posted; framework. */
+	AIO_ATTR_SERVICE_NS	= 0,
+	/* ns from submission to dispatch into the device driver; max of parts. */
+	AIO_ATTR_QUEUE_NS	= 1,
+	/* ns the device spent on the I/O as its driver saw it; max of parts. */
+	AIO_ATTR_DEVICE_NS	= 2,
+	/* AIO_ATTR_CACHE_* bits, OR of parts: 1 hit, 2 miss, 3 partial. */
+	AIO_ATTR_CACHE		= 3,
+	/* ns spent in en/decryption by crypto targets; sum of parts. */
+	AIO_ATTR_CRYPT_NS	= 4,
+	/* AIO_ATTR_CTX_* value describing where the completion ran; framework. */
+	AIO_ATTR_COMPLETION_CTX	= 5,
+
+	AIO_ATTR_NR,		/* number of ids this header defines */
+};
+
+#define AIO_ATTR_BIT(id)	(1ULL << (id))
+#define AIO_ATTR_ALL		(AIO_ATTR_BIT(AIO_ATTR_NR) - 1)
+
+/* AIO_ATTR_CACHE value bits. */
+#define AIO_ATTR_CACHE_HIT	0x1ULL	/* some of the data came from the fast tier */
+#define AIO_ATTR_CACHE_MISS	0x2ULL	/* some of the data came from the slow tier */
+#define AIO_ATTR_CACHE_PARTIAL	(AIO_ATTR_CACHE_HIT | AIO_ATTR_CACHE_MISS)
+
+/*
+ * AIO_ATTR_COMPLETION_CTX value: bits 0-3 the context the completion was
+ * posted from, the rest flags.
+ */
+#define AIO_ATTR_CTX_MASK	0xfULL
+#define AIO_ATTR_CTX_TASK	0x1ULL	/* process context */
+#define AIO_ATTR_CTX_SOFTIRQ	0x2ULL	/* softirq (e.g. BLOCK_SOFTIRQ) */
+#define AIO_ATTR_CTX_HARDIRQ	0x3ULL	/* hard interrupt */
+/* A layer deferred the completion (workqueue, kthread, task_work) on its way up. */
+#define AIO_ATTR_CTX_HOP	(1ULL << 8)
+/* Interrupts were disabled where the completion was posted. */
+#define AIO_ATTR_CTX_IRQS_OFF	(1ULL << 9)
+/* The I/O completed before the submission call returned. */
+#define AIO_ATTR_CTX_INLINE	(1ULL << 10)
+/* Posted by an aio_attr worker (FSYNC, FDATASYNC); always comes with HOP. */
+#define AIO_ATTR_CTX_WORKER	(1ULL << 11)
+
+/* Status of one returned attribute record. */
+enum aio_attr_status {
+	AIO_ATTR_ST_HANDLED	= 1,	/* value is valid */
+	AIO_ATTR_ST_UNSUPPORTED	= 2,	/* nothing on the I/O path filled it; value is 0 */
+	/* values 0 and 3..65535 are reserved */
+};
+
+/* Capabilities reported by AIO_ATTR_IOC_PROBE and AIO_ATTR_IOC_SETUP. */
+#define AIO_ATTR_FEAT_EVENTFD	(1ULL << 0)	/* AIO_ATTR_SETUP_EVENTFD */
+#define AIO_ATTR_FEAT_OVERFLOW	(1ULL << 1)	/* overflow list, no event is lost */
+#define AIO_ATTR_FEAT_BDEV_DIRECT (1ULL << 2)	/* O_DIRECT block devices get iodesc bios */
+#define AIO_ATTR_FEAT_VECTORED	(1ULL << 3)	/* READV, WRITEV */
+#define AIO_ATTR_FEAT_SYNC	(1ULL << 4)	/* FSYNC, FDATASYNC */
+#define AIO_ATTR_FEAT_POLL	(1ULL << 5)	/* poll() on the context */
+
+/**
+ * struct aio_attr_probe - what this kernel supports (AIO_ATTR_IOC_PROBE)
+ * @version:	  out: highest ABI version understood
+ * @entry_version: out: ring entry layout version
+ * @features:	  out: AIO_ATTR_FEAT_* bits
+ * @attrs:	  out: mask of attribute ids this kernel knows
+ * @ring_min:	  out: smallest ring data area in bytes
+ * @ring_max:	  out: largest ring data area in bytes
+ * @max_inflight: out: requests a context may have outstanding
+ * @max_io_bytes: out: largest length of one request in bytes
+ * @resv:	  in: must be zero
+ *
+ * Needs no setup; works on any open context.
+ */
+struct aio_attr_probe {
+	__u32	version;
+	__u32	entry_version;
+	__u64	features;
+	__u64	attrs;
+	__u32	ring_min;
+	__u32	ring_max;
+	__u32	max_inflight;
+	__u32	max_io_bytes;
+	__u64	resv[4];
+};
+
+/* struct aio_attr_setup.flags */
+#define AIO_ATTR_SETUP_EVENTFD	(1U << 0)	/* add 1 to @eventfd per completion */
+#define AIO_ATTR_SETUP_FLAGS	(AIO_ATTR_SETUP_EVENTFD)
+
+/**
+ * struct aio_attr_setup - configure a context (AIO_ATTR_IOC_SETUP)
+ * @version:	  in: AIO_ATTR_VERSION
+ * @flags:	  in: AIO_ATTR_SETUP_* bits
+ * @ring_bytes:	  in: data area size, a power of two within the probe limits
+ * @eventfd:	  in: an eventfd when AIO_ATTR_SETUP_EVENTFD is set, else ignored
+ * @features:	  out: AIO_ATTR_FEAT_* bits
+ * @attrs:	  out: mask of attribute ids this kernel knows
+ * @mmap_bytes:	  out: length to map at offset 0
+ * @data_offset:  out: offset of the data area inside the mapping
+ * @entry_version: out: ring entry layout version
+ * @resv0:	  in: must be zero
+ * @resv:	  in: must be zero
+ *
+ * Allowed once per context.  Errors: EINVAL for an unknown version, unknown
+ * flag bits, nonzero reserved fields or a bad @ring_bytes; EBADF or EINVAL
+ * for a bad @eventfd; EBUSY when the context is already set up; ENOMEM
+ * when out of memory or when the mapping (@mmap_bytes) would exceed the
+ * user's RLIMIT_MEMLOCK (not charged with CAP_IPC_LOCK).
+ */
+struct aio_attr_setup {
+	__u32	version;
+	__u32	flags;
+	__u32	ring_bytes;
+	__s32	eventfd;
+	__u64	features;
+	__u64	attrs;
+	__u32	mmap_bytes;
+	__u32	data_offset;
+	__u32	entry_version;
+	__u32	resv0;
+	__u64	resv[3];
+};
+
+/* struct aio_attr_ring_hdr.flags */
+#define AIO_ATTR_RING_F_OVERFLOW (1U << 0)	/* completions wait on the overflow list */
+
+/**
+ * struct aio_attr_ring_hdr - start of the mapping
+ * @head:	     consumer position in bytes; written by userspace only
+ * @resv0:	     keeps @head alone in its cache line
+ * @tail:	     producer position in bytes; written by the kernel only
+ * @mask:	     ring_bytes - 1; positions are masked with it on use
+ * @ring_bytes:	     size of the data area
+ * @flags:	     AIO_ATTR_RING_F_* bits
+ * @entry_version:   AIO_ATTR_ENTRY_VERSION
+ * @data_offset:     offset of the data area from the start of the mapping
+ * @overflow_pending: completions currently on the overflow list
+ * @resv1:	     reserved
+ * @overflow_total:  completions that ever went through the overflow list
+ * @posted_total:    events ever posted to the ring (skip entries excluded)
+ */
+struct aio_attr_ring_hdr {
+	__u32	head;
+	__u32	resv0[15];
+	__u32	tail;
+	__u32	mask;
+	__u32	ring_bytes;
+	__u32	flags;
+	__u32	entry_version;
+	__u32	data_offset;
+	__u32	overflow_pending;
+	__u32	resv1;
+	__u64	overflow_total;
+	__u64	posted_total;
+};
+
+/* struct aio_attr_event.flags */
+#define AIO_ATTR_EVF_SKIP	(1U << 0)	/* filler up to the end of the data area */
+#define AIO_ATTR_EVF_OVERFLOWED	(1U << 1)	/* went through the overflow list */
+
+/**
+ * struct aio_attr_rec - one returned attribute
+ * @id:	    enum aio_attr_id
+ * @status: enum aio_attr_status
+ * @resv:   zero
+ * @value:  the value, in the units the registry gives for @id
+ */
+struct aio_attr_rec {
+	__u16	id;
+	__u16	status;
+	__u32	resv;
+	__u64	value;
+};
+
+/**
+ * struct aio_attr_event - fixed part of a ring entry
+ * @len:       bytes of the whole entry, records included; a multiple of 8
+ * @flags:     AIO_ATTR_EVF_* bits
+ * @nr_attrs:  number of struct aio_attr_rec that follow
+ * @result:    bytes transferred, or a negative errno
+ * @user_data: copied from the request
+ * @attrs:     the records
+ *
+ * A skip entry has only @len and @flags; the rest may be missing.
+ */
+struct aio_attr_event {
+	__u32	len;
+	__u16	flags;
+	__u16	nr_attrs;
+	__s64	result;
+	__u64	user_data;
+	struct aio_attr_rec attrs[];
+};
+
+#define AIO_ATTR_EVENT_BYTES(nr) \
+	(sizeof(struct aio_attr_event) + (nr) * sizeof(struct aio_attr_rec))
+
+/* struct aio_attr_sqe.opcode */
+enum aio_attr_op {
+	AIO_ATTR_OP_READ	= 1,	/* @addr buffer, @len bytes */
+	AIO_ATTR_OP_WRITE	= 2,
+	AIO_ATTR_OP_READV	= 3,	/* @addr struct iovec array, @len iovecs */
+	AIO_ATTR_OP_WRITEV	= 4,
+	AIO_ATTR_OP_FSYNC	= 5,	/* @addr, @len, @offset must be zero */
+	AIO_ATTR_OP_FDATASYNC	= 6,
+};
+
+/**
+ * struct aio_attr_sqe - one request
+ * @opcode:    enum aio_attr_op
+ * @flags:     must be zero
+ * @ioprio:    I/O priority as for ioprio_set(2); 0 uses the task's
+ * @fd:	       file of the calling process to do the I/O on
+ * @addr:      buffer, or array of struct iovec for the vectored opcodes
+ * @len:       bytes, or number of iovecs for the vectored opcodes
+ * @resv0:     must be zero
+ * @offset:    file offset in bytes
+ * @user_data: returned unchanged in the completion
+ * @attr_mask: AIO_ATTR_BIT() of each attribute to return
+ * @resv:      must be zero
+ *
+ * On a block device opened with O_DIRECT, reads stop at the end of the
+ * device (a read at or past it completes with 0) and writes at or past it
+ * complete with -ENOSPC, as with pread(2)/pwrite(2).
+ *
+ * Errors (see Documentation/aio_attr/abi.rst for the full table):
+ * EINVAL bad opcode, flags, reserved fields, unknown attribute bits, length
+ * 0, offset overflow, or on an O_DIRECT block device an offset, length or
+ * iovec length that is not a multiple of the logical block size or a
+ * buffer not aligned to the device's DMA alignment (dma_alignment + 1);
+ * E2BIG a length above max_io_bytes; EBADF a bad fd or one not opened for
+ * the direction; ESPIPE a file without positional I/O; EFAULT an unreadable
+ * iovec array, a NULL buffer, or (O_DIRECT block devices, whose pages are
+ * pinned at submission) an unmapped buffer - other files copy later and
+ * report an unmapped buffer as a -EFAULT result, like pread(2); EAGAIN too
+ * many requests in flight (per context, per user or system-wide) or, for
+ * FSYNC/FDATASYNC, too many syncs running for the user; EPERM a write to a
+ * read-only block device; ETXTBSY a write to an active swap device.  For
+ * other files, what ->read_iter/->write_iter return is the completion's
+ * result, not an error of the submission.
+ */
+struct aio_attr_sqe {
+	__u8	opcode;
+	__u8	flags;
+	__u16	ioprio;
+	__s32	fd;
+	__u64	addr;
+	__u32	len;
+	__u32	resv0;
+	__u64	offset;
+	__u64	user_data;
+	__u64	attr_mask;
+	__u64	resv[2];
+};
+
+/**
+ * struct aio_attr_submit - a batch of requests (AIO_ATTR_IOC_SUBMIT)
+ * @sqes:     in: pointer to an array of @nr struct aio_attr_sqe
+ * @nr:	      in: number of requests
+ * @flags:    in: must be zero
+ * @accepted: out: requests queued, from the start of the array
+ * @error:    out: positive errno that stopped the batch at index @accepted,
+ *	      or 0 when the whole batch was accepted
+ * @resv:     in: must be zero
+ *
+ * The ioctl returns @accepted when it is positive or the batch is empty,
+ * and -@error when the very first request was refused.
+ */
+struct aio_attr_submit {
+	__u64	sqes;
+	__u32	nr;
+	__u32	flags;
+	__u32	accepted;
+	__s32	error;
+	__u64	resv[2];
+};
+
+/**
+ * struct aio_attr_wait - wait for completions (AIO_ATTR_IOC_WAIT)
+ * @min_events: in: wait until this many events are in the ring or on the
+ *		overflow list
+ * @flags:	in: must be zero
+ * @timeout_ns: in: relative timeout; negative waits forever, 0 does not wait
+ * @ready:	out: events in the ring
+ * @overflow:	out: completions still on the overflow list
+ * @resv:	in: must be zero
+ *
+ * Moves overflowed completions into the ring first.  Returns 0 when
+ * @min_events are available, -ETIME when the timeout expired first and
+ * -EINTR when a signal arrived; @ready and @overflow are filled either way.
+ */
+struct aio_attr_wait {
+	__u32	min_events;
+	__u32	flags;
+	__s64	timeout_ns;
+	__u32	ready;
+	__u32	overflow;
+	__u64	resv[2];
+};
+
+#define AIO_ATTR_IOC_MAGIC	0xA7
+#define AIO_ATTR_IOC_PROBE	_IOWR(AIO_ATTR_IOC_MAGIC, 0x00, struct aio_attr_probe)
+#define AIO_ATTR_IOC_SETUP	_IOWR(AIO_ATTR_IOC_MAGIC, 0x01, struct aio_attr_setup)
+#define AIO_ATTR_IOC_SUBMIT	_IOWR(AIO_ATTR_IOC_MAGIC, 0x02, struct aio_attr_submit)
+#define AIO_ATTR_IOC_WAIT	_IOWR(AIO_ATTR_IOC_MAGIC, 0x03, struct aio_attr_wait)
+
+#endif /* _UAPI_LINUX_AIO_ATTR_H */
