@@ -11,7 +11,13 @@
  * completion ring (acquire on tail, release on head, skip entries, the
  * overflow flag flushed with AIO_ATTR_IOC_WAIT 0/0) and sleeps in
  * AIO_ATTR_IOC_WAIT for the rest of min events, ->event() hands the io_us
- * back.  The attribute records of each completion are accumulated into
+ * back.
+ *
+ * One system call per I/O at full queue depth (every I/O at iodepth=1):
+ * when a commit fills the queue, fio's next step is ->getevents() with
+ * min >= 1, so the submission asks the kernel to wait for one completion
+ * as well (AIO_ATTR_SUBMIT_WAIT, when the kernel has it) and ->getevents()
+ * finds it in the ring without a call.  The attribute records of each completion are accumulated into
  * an attribute report (common/attrstat.h) printed when the job ends, and
  * optionally written to a per-I/O log (common/attrlog.h) and a JSON file.
  *
@@ -21,7 +27,8 @@
  *  ->queue	  may not block; returns QUEUED, BUSY (batch full, or a sync
  *		  request behind outstanding I/O) or COMPLETED with io_u->error.
  *  ->commit	  submits everything queued; requests the kernel refuses
- *		  complete through ->getevents() with their errno.
+ *		  complete through ->getevents() with their errno.  May wait
+ *		  for one completion when the queue is then full.
  *  ->getevents	  returns between min and max completions (fewer only when
  *		  @t expires), ->event(n) the io_u of the n-th.
  *  ->cleanup	  once per job after the last I/O: report, log, JSON, unmap.
@@ -72,6 +79,7 @@ struct aioattr_data {
 	unsigned char *data;
 	uint32_t ring_bytes;
 	uint64_t mask;
+	bool submit_wait; /* the kernel can wait inside AIO_ATTR_IOC_SUBMIT */
 
 	unsigned int depth;	   /* io_u count: sizes every table below */
 	struct aio_attr_sqe *sqes; /* queued, not yet submitted */
@@ -85,6 +93,10 @@ struct aioattr_data {
 	struct io_u **events;
 	unsigned int nr_events;
 	uint64_t bad_entries;
+	uint64_t nr_completed;	  /* io_us handed back to fio */
+	uint64_t nr_submit_calls; /* AIO_ATTR_IOC_SUBMIT */
+	uint64_t nr_submit_waits; /* ... of them with AIO_ATTR_SUBMIT_WAIT */
+	uint64_t nr_wait_calls;	  /* AIO_ATTR_IOC_WAIT */
 
 	struct aa_stats *stats;
 	int log_fd;
@@ -241,6 +253,7 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 	ad->events[ad->nr_events++] = io_u;
 	ad->busy[io_u->index] = 0;
 	ad->inflight--;
+	ad->nr_completed++;
 }
 
 /*
@@ -298,6 +311,7 @@ static int ctx_wait(struct aioattr_data *ad, unsigned int min, int64_t timeout_n
 	memset(&w, 0, sizeof(w));
 	w.min_events = min;
 	w.timeout_ns = timeout_ns;
+	ad->nr_wait_calls++;
 	if (ioctl(ad->ctx, AIO_ATTR_IOC_WAIT, &w) < 0) {
 		if (errno == ETIME || errno == EINTR)
 			return 0;
@@ -314,6 +328,7 @@ static int reap_all(struct thread_data *td, struct aioattr_data *ad, unsigned in
 	while (ad->nr_failed && ad->nr_events < max) {
 		ad->events[ad->nr_events++] = ad->failed[--ad->nr_failed];
 		ad->inflight--;
+		ad->nr_completed++;
 		got++;
 	}
 	for (;;) {
@@ -431,11 +446,25 @@ static int fio_aioattr_commit(struct thread_data *td)
 	while (ad->queued) {
 		struct aio_attr_submit sub;
 		unsigned int i, accepted;
+		bool wait;
 		int ret, err;
 
 		memset(&sub, 0, sizeof(sub));
 		sub.sqes = (uintptr_t)ad->sqes;
 		sub.nr = ad->queued;
+		/*
+		 * A full queue: fio's next call is ->getevents() with min >= 1,
+		 * so wait for that one completion in this call already.  Not
+		 * while refused requests are pending: they are events already.
+		 */
+		wait = ad->submit_wait && ad->inflight + ad->queued >= ad->depth && !ad->nr_failed;
+		if (wait) {
+			sub.flags = AIO_ATTR_SUBMIT_WAIT;
+			sub.min_complete = 1;
+			sub.timeout_ns = -1;
+			ad->nr_submit_waits++;
+		}
+		ad->nr_submit_calls++;
 		/* Before the call: a request may complete inside it (brd). */
 		fio_gettime(&before, NULL);
 		ret = ioctl(ad->ctx, AIO_ATTR_IOC_SUBMIT, &sub);
@@ -447,7 +476,14 @@ static int fio_aioattr_commit(struct thread_data *td)
 			err = accepted < ad->queued ? (sub.error ? sub.error : EIO) : 0;
 		}
 		if (accepted) {
-			fio_gettime(&now, NULL);
+			/*
+			 * After a call that also waited, "now" is a completion
+			 * time: the issue time is when the call started.
+			 */
+			if (wait && !err)
+				now = before;
+			else
+				fio_gettime(&now, NULL);
 			for (i = 0; i < accepted; i++) {
 				struct io_u *io_u = ad->by_index[ad->sqes[i].user_data];
 
@@ -573,9 +609,8 @@ static int fio_aioattr_init(struct thread_data *td)
 		log_err("fio: aioattr: AIO_ATTR_IOC_PROBE: %s\n", strerror(errno));
 		goto fail;
 	}
-	if (probe.version < AIO_ATTR_VERSION) {
-		log_err("fio: aioattr: kernel ABI version %u, need %u\n", probe.version,
-			AIO_ATTR_VERSION);
+	if (!probe.version) {
+		log_err("fio: aioattr: kernel ABI version 0\n");
 		goto fail;
 	}
 	/* "all" means what this kernel knows; named ones it does not know are an error. */
@@ -594,7 +629,8 @@ static int fio_aioattr_init(struct thread_data *td)
 			 td->o.iodepth, probe.max_inflight);
 
 	memset(&setup, 0, sizeof(setup));
-	setup.version = AIO_ATTR_VERSION;
+	/* The newest version both know: a version 1 kernel gets a version 1 context. */
+	setup.version = probe.version < AIO_ATTR_VERSION ? probe.version : AIO_ATTR_VERSION;
 	setup.ring_bytes = ring_size(td, o, &probe, nattrs);
 	if (ioctl(ad->ctx, AIO_ATTR_IOC_SETUP, &setup) < 0) {
 		log_err("fio: aioattr: AIO_ATTR_IOC_SETUP (ring %u bytes): %s\n", setup.ring_bytes,
@@ -608,6 +644,7 @@ static int fio_aioattr_init(struct thread_data *td)
 		log_err("fio: aioattr: mapping the ring: %s\n", strerror(errno));
 		goto fail;
 	}
+	ad->submit_wait = setup.version >= 2 && (setup.features & AIO_ATTR_FEAT_SUBMIT_WAIT);
 	ad->hdr = ad->map;
 	ad->data = (unsigned char *)ad->map + setup.data_offset;
 	ad->ring_bytes = ad->hdr->ring_bytes;
@@ -707,6 +744,20 @@ static void write_json(struct thread_data *td, struct aioattr_data *ad,
 	free(path);
 }
 
+/* The system calls the I/O path made, e.g. to show one per I/O at iodepth=1. */
+static void report_calls(FILE *m, const struct aioattr_data *ad)
+{
+	fprintf(m,
+		"  system calls: %llu submit (%llu of them waiting), %llu wait for %llu I/Os: "
+		"%.2f per I/O%s\n",
+		(unsigned long long)ad->nr_submit_calls, (unsigned long long)ad->nr_submit_waits,
+		(unsigned long long)ad->nr_wait_calls, (unsigned long long)ad->nr_completed,
+		ad->nr_completed ?
+			(double)(ad->nr_submit_calls + ad->nr_wait_calls) / ad->nr_completed :
+			0.0,
+		ad->submit_wait ? "" : "; the kernel cannot wait in submit");
+}
+
 static void fio_aioattr_cleanup(struct thread_data *td)
 {
 	struct aioattr_data *ad = td->io_ops_data;
@@ -734,6 +785,7 @@ static void fio_aioattr_cleanup(struct thread_data *td)
 			if (ad->bad_entries)
 				fprintf(m, "  malformed ring entries: %llu\n",
 					(unsigned long long)ad->bad_entries);
+			report_calls(m, ad);
 			fclose(m);
 			log_info("%s", buf);
 			log_info_flush();

@@ -233,3 +233,89 @@ TEST_F(Engine, TrimIsRefused)
 	EXPECT_NE(r.code, 0);
 	EXPECT_NE(r.out.find("Operation not supported"), std::string::npos) << r.out;
 }
+
+namespace {
+
+/* The counter @name of line @n of a FAKE_AA_LOG file, -1 if none. */
+long long ctx_counter(const std::string &log, unsigned n, const std::string &name)
+{
+	std::istringstream in(log);
+	std::string line;
+	std::smatch m;
+
+	for (unsigned i = 0; std::getline(in, line); i++)
+		if (i == n)
+			return std::regex_search(line, m, std::regex(" " + name + "=([0-9]+)")) ?
+				       std::stoll(m[1]) :
+				       -1;
+	return -1;
+}
+
+unsigned count_lines(const std::string &s)
+{
+	unsigned n = 0;
+
+	for (char c : s)
+		n += c == '\n';
+	return n;
+}
+
+} // namespace
+
+/* iodepth=1: every commit fills the queue, so every submission also waits. */
+TEST_F(Engine, Qd1SubmitsAndWaitsInOneCall)
+{
+	Result r = fio("--rw=randread --iodepth=1 --attrs=service_ns", "FAKE_AA_LOG=ctx.log");
+	const std::string log = slurp(dir + "/ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	ASSERT_EQ(count_lines(log), 1u) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "version"), 2) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1024) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "submits"), 1024) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "submit_waits"), 1024) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "waits"), 0) << log;
+	EXPECT_NE(r.out.find("system calls: 1024 submit (1024 of them waiting), 0 wait for "
+			     "1024 I/Os: 1.00 per I/O\n"),
+		  std::string::npos)
+		<< r.out;
+}
+
+/* Deeper queues wait only in the submission that fills the queue. */
+TEST_F(Engine, DeepQueueWaitsOnlyWhenFull)
+{
+	Result r = fio("--rw=randread --iodepth=16 --iodepth_batch_submit=4 --attrs=cache",
+		       "FAKE_AA_LOG=ctx.log");
+	const std::string log = slurp(dir + "/ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1024) << log;
+	EXPECT_LT(ctx_counter(log, 0, "submit_waits"), ctx_counter(log, 0, "submits")) << log;
+}
+
+/* A kernel without version 2 gets a version 1 context and two-call I/O. */
+TEST_F(Engine, Version1KernelFallsBack)
+{
+	Result r = fio("--rw=randwrite --iodepth=1 --verify=crc32c --attrs=all",
+		       "FAKE_AA_VERSION=1 FAKE_AA_LOG=ctx.log");
+	const std::string log = slurp(dir + "/ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(ctx_counter(log, 0, "version"), 1) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "submit_waits"), 0) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 2048) << log;
+	EXPECT_NE(r.out.find("the kernel cannot wait in submit"), std::string::npos) << r.out;
+}
+
+/* Every job has a context of its own. */
+TEST_F(Engine, EveryJobHasItsOwnContext)
+{
+	Result r = fio("--rw=randread --numjobs=2 --iodepth=1 --attrs=cache",
+		       "FAKE_AA_LOG=ctx.log");
+	const std::string log = slurp(dir + "/ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	ASSERT_EQ(count_lines(log), 2u) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1024) << log;
+	EXPECT_EQ(ctx_counter(log, 1, "requests"), 1024) << log;
+}

@@ -13,10 +13,18 @@
  *   crypt_ns               UNSUPPORTED (nobody on the path fills it)
  *   completion_ctx         task|inline, plus hop for every 8th request
  *
+ * Version 2's AIO_ATTR_SUBMIT_WAIT is emulated too (nothing is ever
+ * outstanding, so the wait ends at once: ETIME when the ring holds fewer
+ * than min_complete events).
+ *
  * Environment: FAKE_AA_MAX_INFLIGHT (completions that may wait on the
  * overflow list, default 1024; more gives EAGAIN), FAKE_AA_FAIL_EVERY=N
- * (every Nth request completes with -EIO).  Not a model of the kernel's
- * timing: only of its ABI.
+ * (every Nth request completes with -EIO), FAKE_AA_VERSION=N (the highest
+ * ABI version to offer, default AIO_ATTR_VERSION; 1 is a kernel without
+ * the version 2 features), FAKE_AA_LOG=FILE (each context appends a line
+ * of counters to FILE when it is closed: "ctx version=V submits=N
+ * submit_waits=N waits=N requests=N").  Not a model of
+ * the kernel's timing: only of its ABI.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -24,6 +32,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -53,6 +62,9 @@ struct fake_ctx {
 	struct pending *ovf; /* overflow list, FIFO */
 	unsigned int ovf_head, ovf_len, ovf_cap;
 	uint64_t nr_req;
+	uint32_t version;
+	/* counters for FAKE_AA_LOG */
+	uint64_t nr_submits, nr_submit_waits, nr_waits;
 };
 
 static struct fake_ctx ctxs[MAX_CTX];
@@ -72,6 +84,37 @@ static int env_int(const char *name, int dflt)
 	const char *v = getenv(name);
 
 	return v && *v ? atoi(v) : dflt;
+}
+
+static uint32_t fake_version(void)
+{
+	return (uint32_t)env_int("FAKE_AA_VERSION", AIO_ATTR_VERSION);
+}
+
+static uint64_t fake_features(uint32_t version)
+{
+	uint64_t f = AIO_ATTR_FEAT_OVERFLOW | AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_SYNC;
+
+	if (version >= 2)
+		f |= AIO_ATTR_FEAT_SUBMIT_WAIT;
+	return f;
+}
+
+static void log_counters(const struct fake_ctx *c)
+{
+	const char *path = getenv("FAKE_AA_LOG");
+	FILE *f;
+
+	if (!path || !*path || !c->setup)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "ctx version=%u submits=%llu submit_waits=%llu waits=%llu requests=%llu\n",
+		c->version, (unsigned long long)c->nr_submits,
+		(unsigned long long)c->nr_submit_waits, (unsigned long long)c->nr_waits,
+		(unsigned long long)c->nr_req);
+	fclose(f);
 }
 
 static uint64_t now_ns(void)
@@ -141,6 +184,7 @@ int close(int fd)
 	c = fd > 0 ? find(fd) : NULL;
 	if (c) {
 		/* The ring mapping of the fake itself stays (like the kernel's, until munmap). */
+		log_counters(c);
 		free(c->ovf);
 		memset(c, 0, sizeof(*c));
 	}
@@ -247,7 +291,8 @@ static int do_setup(struct fake_ctx *c, struct aio_attr_setup *s)
 
 	if (c->setup)
 		return EBUSY;
-	if (s->version != AIO_ATTR_VERSION || (s->flags & ~AIO_ATTR_SETUP_FLAGS) || s->resv0 ||
+	if (!s->version || s->version > fake_version() || (s->version == 1 && s->resv0) ||
+	    (s->flags & ~AIO_ATTR_SETUP_FLAGS) ||
 	    s->resv[0] || s->resv[1] || s->resv[2] || s->ring_bytes < AIO_ATTR_RING_MIN_BYTES ||
 	    s->ring_bytes > (16u << 20) || (s->ring_bytes & (s->ring_bytes - 1)))
 		return EINVAL;
@@ -267,11 +312,14 @@ static int do_setup(struct fake_ctx *c, struct aio_attr_setup *s)
 	h->ring_bytes = s->ring_bytes;
 	h->entry_version = AIO_ATTR_ENTRY_VERSION;
 	h->data_offset = DATA_OFFSET;
-	s->features = AIO_ATTR_FEAT_OVERFLOW | AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_SYNC;
+	s->features = fake_features(s->version);
 	s->attrs = AIO_ATTR_ALL;
 	s->mmap_bytes = (uint32_t)c->map_bytes;
 	s->data_offset = DATA_OFFSET;
 	s->entry_version = AIO_ATTR_ENTRY_VERSION;
+	if (s->version >= 2 && !s->reqs)
+		s->reqs = (uint32_t)cap;
+	c->version = s->version;
 	c->setup = 1;
 	return 0;
 }
@@ -283,6 +331,7 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	ssize_t r;
 	int every = env_int("FAKE_AA_FAIL_EVERY", 0);
 
+	/* No registered buffers here: AIO_ATTR_SQE_FIXED_BUF is refused like any flag. */
 	if (q->flags || q->resv0 || q->resv[0] || q->resv[1] || (q->attr_mask & ~AIO_ATTR_ALL))
 		return EINVAL;
 	if (q->opcode < AIO_ATTR_OP_READ || q->opcode > AIO_ATTR_OP_FDATASYNC ||
@@ -334,6 +383,22 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	return 0;
 }
 
+/* Events in the ring (skip entries not counted). */
+static uint32_t ready_events(struct fake_ctx *c)
+{
+	struct aio_attr_ring_hdr *h = hdr_of(c);
+	uint32_t head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE), n = 0;
+
+	while (head != h->tail) {
+		const struct aio_attr_event *ev =
+			(const void *)(c->map + DATA_OFFSET + (head & (c->ring_bytes - 1)));
+
+		n += !(ev->flags & AIO_ATTR_EVF_SKIP);
+		head += ev->len;
+	}
+	return n;
+}
+
 static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 {
 	const struct aio_attr_sqe *q = (const void *)(uintptr_t)s->sqes;
@@ -342,8 +407,12 @@ static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 
 	if (!c->setup)
 		return -EBADFD;
-	if (s->flags || s->resv[0] || s->resv[1])
+	if (c->version < 2 ? s->flags || s->resv[0] || s->resv[1] :
+			     (s->flags & ~AIO_ATTR_SUBMIT_FLAGS) ||
+				     (!(s->flags & AIO_ATTR_SUBMIT_WAIT) &&
+				      (s->min_complete || s->timeout_ns)))
 		return -EINVAL;
+	c->nr_submits++;
 	flush_overflow(c);
 	for (i = 0; i < s->nr; i++) {
 		err = do_one(c, &q[i]);
@@ -352,17 +421,17 @@ static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 	}
 	s->accepted = i;
 	s->error = err;
+	if (c->version >= 2)
+		s->wait_error = 0;
+	/* Everything completed already: the wait ends at once, short or not. */
+	if (!err && (s->flags & AIO_ATTR_SUBMIT_WAIT)) {
+		c->nr_submit_waits++;
+		if (ready_events(c) + c->ovf_len < s->min_complete)
+			s->wait_error = ETIME;
+	}
 	if (err && !i)
 		return -err;
 	return (int)i;
-}
-
-static uint32_t ready_events(struct fake_ctx *c)
-{
-	struct aio_attr_ring_hdr *h = hdr_of(c);
-
-	/* An upper bound is enough for the callers: bytes / smallest entry. */
-	return (h->tail - __atomic_load_n(&h->head, __ATOMIC_ACQUIRE)) ? 1 : 0;
 }
 
 static int do_wait(struct fake_ctx *c, struct aio_attr_wait *w)
@@ -371,6 +440,7 @@ static int do_wait(struct fake_ctx *c, struct aio_attr_wait *w)
 		return -EBADFD;
 	if (w->flags || w->resv[0] || w->resv[1])
 		return -EINVAL;
+	c->nr_waits++;
 	flush_overflow(c);
 	w->ready = ready_events(c);
 	w->overflow = c->ovf_len;
@@ -399,10 +469,9 @@ int ioctl(int fd, unsigned long req, ...)
 		struct aio_attr_probe *p = arg;
 
 		memset(p, 0, sizeof(*p));
-		p->version = AIO_ATTR_VERSION;
+		p->version = fake_version();
 		p->entry_version = AIO_ATTR_ENTRY_VERSION;
-		p->features =
-			AIO_ATTR_FEAT_OVERFLOW | AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_SYNC;
+		p->features = fake_features(p->version);
 		p->attrs = AIO_ATTR_ALL;
 		p->ring_min = AIO_ATTR_RING_MIN_BYTES;
 		p->ring_max = 16u << 20;
