@@ -17,13 +17,17 @@
  * when a commit fills the queue, fio's next step is ->getevents() with
  * min >= 1, so the submission asks the kernel to wait for one completion
  * as well (AIO_ATTR_SUBMIT_WAIT, when the kernel has it) and ->getevents()
- * finds it in the ring without a call.  The attribute records of each completion are accumulated into
+ * finds it in the ring without a call.  fixedbufs=1 registers fio's I/O
+ * buffers once (AIO_ATTR_IOC_REGISTER_BUFFERS) so that requests pin
+ * nothing.  The attribute records of each completion are accumulated into
  * an attribute report (common/attrstat.h) printed when the job ends, and
  * optionally written to a per-I/O log (common/attrlog.h) and a JSON file.
  *
  * Hook contracts (fio 3.33, ioengines.h):
  *  ->init	  once per job, before any io_u exists: open and map the context.
  *  ->io_u_init	  once per io_u: remember it by io_u->index (the user_data).
+ *  ->post_init	  once per job, after fio allocated the I/O buffers: register
+ *		  them (fixedbufs).
  *  ->queue	  may not block; returns QUEUED, BUSY (batch full, or a sync
  *		  request behind outstanding I/O) or COMPLETED with io_u->error.
  *  ->commit	  submits everything queued; requests the kernel refuses
@@ -48,6 +52,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fio.h"
@@ -69,6 +74,7 @@ struct aioattr_options {
 	char *attr_json;
 	char *device;
 	unsigned int ring_kb;
+	unsigned int fixedbufs;
 };
 
 struct aioattr_data {
@@ -80,6 +86,7 @@ struct aioattr_data {
 	uint32_t ring_bytes;
 	uint64_t mask;
 	bool submit_wait; /* the kernel can wait inside AIO_ATTR_IOC_SUBMIT */
+	bool fixed_bufs;  /* fio's buffers are registered buffer 0 */
 
 	unsigned int depth;	   /* io_u count: sizes every table below */
 	struct aio_attr_sqe *sqes; /* queued, not yet submitted */
@@ -169,6 +176,17 @@ static struct fio_option options[] = {
 		.off1 = offsetof(struct aioattr_options, ring_kb),
 		.def = "0",
 		.help = "Completion ring data area in KiB, a power of two (0: sized from iodepth)",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "fixedbufs",
+		.lname = "aio_attr registered buffers",
+		.type = FIO_OPT_STR_SET,
+		.off1 = offsetof(struct aioattr_options, fixedbufs),
+		.help = "Register the I/O buffers once per job (pinned, charged to "
+			"RLIMIT_MEMLOCK) so requests pin nothing; needs mem=malloc or "
+			"mem=mmap and a kernel with AIO_ATTR_FEAT_FIXED_BUFS",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -434,6 +452,8 @@ static enum fio_q_status fio_aioattr_queue(struct thread_data *td, struct io_u *
 	}
 	sqe->user_data = io_u->index;
 	sqe->attr_mask = ad->mask;
+	if (ad->fixed_bufs && (op == AIO_ATTR_OP_READ || op == AIO_ATTR_OP_WRITE))
+		sqe->flags = AIO_ATTR_SQE_FIXED_BUF; /* buf_index 0: the whole I/O buffer area */
 	return FIO_Q_QUEUED;
 }
 
@@ -560,6 +580,58 @@ static void free_data(struct aioattr_data *ad)
 	free(ad);
 }
 
+/*
+ * fixedbufs needs memory the kernel can pin for the life of the context:
+ * anonymous private memory, which is what mem=malloc and mem=mmap without
+ * a file give (shm and hugetlb segments and file mappings are not).
+ */
+static bool anonymous_io_mem(const struct thread_data *td)
+{
+	return td->o.mem_type == MEM_MALLOC || (td->o.mem_type == MEM_MMAP && !td->o.mmapfile);
+}
+
+/*
+ * Register fio's I/O buffer area (td->orig_buffer, allocated after ->init
+ * as one region holding every io_u's buffer) as registered buffer 0.  The
+ * region is widened to whole pages, which are mapped since part of each
+ * is ours: the kernel pins pages anyway.
+ */
+static int register_io_buffers(struct thread_data *td, struct aioattr_data *ad)
+{
+	uintptr_t start = (uintptr_t)td->orig_buffer & ~page_mask;
+	uintptr_t end =
+		((uintptr_t)td->orig_buffer + td->orig_buffer_size + page_mask) & ~page_mask;
+	struct aio_attr_buffers b;
+	struct iovec iov;
+
+	if (!td->orig_buffer || !td->orig_buffer_size) {
+		log_err("fio: aioattr: fixedbufs=1: this job has no I/O buffers\n");
+		return 1;
+	}
+	if (end - start > AIO_ATTR_MAX_BUFFER_BYTES) {
+		log_err("fio: aioattr: fixedbufs=1: %llu bytes of I/O buffers (iodepth x bs) are "
+			"more than one registered buffer may hold (%u)\n",
+			(unsigned long long)(end - start), AIO_ATTR_MAX_BUFFER_BYTES);
+		return 1;
+	}
+	iov.iov_base = (void *)start;
+	iov.iov_len = end - start;
+	memset(&b, 0, sizeof(b));
+	b.iovecs = (uintptr_t)&iov;
+	b.nr = 1;
+	if (ioctl(ad->ctx, AIO_ATTR_IOC_REGISTER_BUFFERS, &b) < 0) {
+		log_err("fio: aioattr: fixedbufs=1: AIO_ATTR_IOC_REGISTER_BUFFERS of %zu bytes: "
+			"%s%s\n",
+			iov.iov_len, strerror(errno),
+			errno == ENOMEM	      ? " (pinned memory counts against ulimit -l)"
+			: errno == EOPNOTSUPP ? " (not anonymous memory)"
+					      : "");
+		return 1;
+	}
+	ad->fixed_bufs = true;
+	return 0;
+}
+
 static uint32_t ring_size(struct thread_data *td, const struct aioattr_options *o,
 			  const struct aio_attr_probe *p, unsigned int nattrs)
 {
@@ -611,6 +683,18 @@ static int fio_aioattr_init(struct thread_data *td)
 	}
 	if (!probe.version) {
 		log_err("fio: aioattr: kernel ABI version 0\n");
+		goto fail;
+	}
+	/* fixedbufs cannot do without the kernel's support; submit-and-wait can. */
+	if (o->fixedbufs && !(probe.features & AIO_ATTR_FEAT_FIXED_BUFS)) {
+		log_err("fio: aioattr: fixedbufs=1: this kernel has no registered buffers "
+			"(AIO_ATTR_FEAT_FIXED_BUFS; ABI version %u)\n",
+			probe.version);
+		goto fail;
+	}
+	if (o->fixedbufs && !anonymous_io_mem(td)) {
+		log_err("fio: aioattr: fixedbufs=1 needs anonymous I/O buffers: mem=malloc "
+			"(the default) or mem=mmap without a file\n");
 		goto fail;
 	}
 	/* "all" means what this kernel knows; named ones it does not know are an error. */
@@ -704,6 +788,13 @@ static int fio_aioattr_io_u_init(struct thread_data *td, struct io_u *io_u)
 	return 0;
 }
 
+static int fio_aioattr_post_init(struct thread_data *td)
+{
+	struct aioattr_options *o = td->eo;
+
+	return o->fixedbufs ? register_io_buffers(td, td->io_ops_data) : 0;
+}
+
 static int fio_aioattr_open_file(struct thread_data *td, struct fio_file *f)
 {
 	int ret = generic_open_file(td, f);
@@ -749,13 +840,14 @@ static void report_calls(FILE *m, const struct aioattr_data *ad)
 {
 	fprintf(m,
 		"  system calls: %llu submit (%llu of them waiting), %llu wait for %llu I/Os: "
-		"%.2f per I/O%s\n",
+		"%.2f per I/O%s%s\n",
 		(unsigned long long)ad->nr_submit_calls, (unsigned long long)ad->nr_submit_waits,
 		(unsigned long long)ad->nr_wait_calls, (unsigned long long)ad->nr_completed,
-		ad->nr_completed ?
-			(double)(ad->nr_submit_calls + ad->nr_wait_calls) / ad->nr_completed :
-			0.0,
-		ad->submit_wait ? "" : "; the kernel cannot wait in submit");
+		ad->nr_completed
+			? (double)(ad->nr_submit_calls + ad->nr_wait_calls) / ad->nr_completed
+			: 0.0,
+		ad->submit_wait ? "" : "; the kernel cannot wait in submit",
+		ad->fixed_bufs ? "; registered buffers" : "");
 }
 
 static void fio_aioattr_cleanup(struct thread_data *td)
@@ -810,6 +902,7 @@ struct ioengine_ops ioengine = {
 	.flags = FIO_ASYNCIO_SETS_ISSUE_TIME,
 	.init = fio_aioattr_init,
 	.io_u_init = fio_aioattr_io_u_init,
+	.post_init = fio_aioattr_post_init,
 	.queue = fio_aioattr_queue,
 	.commit = fio_aioattr_commit,
 	.getevents = fio_aioattr_getevents,

@@ -245,9 +245,9 @@ long long ctx_counter(const std::string &log, unsigned n, const std::string &nam
 
 	for (unsigned i = 0; std::getline(in, line); i++)
 		if (i == n)
-			return std::regex_search(line, m, std::regex(" " + name + "=([0-9]+)")) ?
-				       std::stoll(m[1]) :
-				       -1;
+			return std::regex_search(line, m, std::regex(" " + name + "=([0-9]+)"))
+				       ? std::stoll(m[1])
+				       : -1;
 	return -1;
 }
 
@@ -307,11 +307,52 @@ TEST_F(Engine, Version1KernelFallsBack)
 	EXPECT_NE(r.out.find("the kernel cannot wait in submit"), std::string::npos) << r.out;
 }
 
+TEST_F(Engine, FixedBufsRegisterOnceAndVerify)
+{
+	Result r = fio("--rw=randwrite --iodepth=8 --fixedbufs=1 --verify=crc32c --do_verify=1 "
+		       "--verify_fatal=1 --attrs=service_ns",
+		       "FAKE_AA_LOG=ctx.log");
+	const std::string log = slurp(dir + "/ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(ctx_counter(log, 0, "buffers"), 1) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 2048) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "fixed"), 2048) << log;
+	EXPECT_NE(r.out.find("; registered buffers\n"), std::string::npos) << r.out;
+
+	/* Without the option nothing is registered. */
+	std::remove((dir + "/ctx.log").c_str());
+	r = fio("--rw=randread --attrs=service_ns", "FAKE_AA_LOG=ctx.log");
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(ctx_counter(slurp(dir + "/ctx.log"), 0, "fixed"), 0);
+}
+
+TEST_F(Engine, FixedBufsNeedKernelSupport)
+{
+	Result r = fio("--rw=randread --fixedbufs --attrs=cache", "FAKE_AA_VERSION=1");
+
+	EXPECT_NE(r.code, 0);
+	EXPECT_NE(r.out.find("fio: aioattr: fixedbufs=1: this kernel has no registered buffers "
+			     "(AIO_ATTR_FEAT_FIXED_BUFS; ABI version 1)"),
+		  std::string::npos)
+		<< r.out;
+	EXPECT_NE(r.out.find("io engine aioattr init failed"), std::string::npos) << r.out;
+}
+
+TEST_F(Engine, FixedBufsNeedAnonymousMemory)
+{
+	Result r = fio("--rw=randread --fixedbufs=1 --mem=mmapshared --attrs=cache");
+
+	EXPECT_NE(r.code, 0);
+	EXPECT_NE(r.out.find("fixedbufs=1 needs anonymous I/O buffers"), std::string::npos)
+		<< r.out;
+}
+
 /* Every job has a context of its own. */
 TEST_F(Engine, EveryJobHasItsOwnContext)
 {
-	Result r = fio("--rw=randread --numjobs=2 --iodepth=1 --attrs=cache",
-		       "FAKE_AA_LOG=ctx.log");
+	Result r =
+		fio("--rw=randread --numjobs=2 --iodepth=1 --attrs=cache", "FAKE_AA_LOG=ctx.log");
 	const std::string log = slurp(dir + "/ctx.log");
 
 	ASSERT_EQ(r.code, 0) << r.out;

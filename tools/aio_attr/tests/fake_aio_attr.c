@@ -13,9 +13,10 @@
  *   crypt_ns               UNSUPPORTED (nobody on the path fills it)
  *   completion_ctx         task|inline, plus hop for every 8th request
  *
- * Version 2's AIO_ATTR_SUBMIT_WAIT is emulated too (nothing is ever
+ * Version 2 is emulated too: AIO_ATTR_SUBMIT_WAIT (nothing is ever
  * outstanding, so the wait ends at once: ETIME when the ring holds fewer
- * than min_complete events).
+ * than min_complete events) and registered buffers with
+ * AIO_ATTR_SQE_FIXED_BUF (checked, then the address is used as is).
  *
  * Environment: FAKE_AA_MAX_INFLIGHT (completions that may wait on the
  * overflow list, default 1024; more gives EAGAIN), FAKE_AA_FAIL_EVERY=N
@@ -23,7 +24,7 @@
  * ABI version to offer, default AIO_ATTR_VERSION; 1 is a kernel without
  * the version 2 features), FAKE_AA_LOG=FILE (each context appends a line
  * of counters to FILE when it is closed: "ctx version=V submits=N
- * submit_waits=N waits=N requests=N").  Not a model of
+ * submit_waits=N waits=N requests=N fixed=N buffers=N").  Not a model of
  * the kernel's timing: only of its ABI.
  */
 #define _GNU_SOURCE
@@ -37,6 +38,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,8 +65,10 @@ struct fake_ctx {
 	unsigned int ovf_head, ovf_len, ovf_cap;
 	uint64_t nr_req;
 	uint32_t version;
+	struct iovec *bufs; /* registered buffers */
+	uint32_t nr_bufs;
 	/* counters for FAKE_AA_LOG */
-	uint64_t nr_submits, nr_submit_waits, nr_waits;
+	uint64_t nr_submits, nr_submit_waits, nr_waits, nr_fixed;
 };
 
 static struct fake_ctx ctxs[MAX_CTX];
@@ -96,7 +100,7 @@ static uint64_t fake_features(uint32_t version)
 	uint64_t f = AIO_ATTR_FEAT_OVERFLOW | AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_SYNC;
 
 	if (version >= 2)
-		f |= AIO_ATTR_FEAT_SUBMIT_WAIT;
+		f |= AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_FIXED_BUFS;
 	return f;
 }
 
@@ -110,10 +114,12 @@ static void log_counters(const struct fake_ctx *c)
 	f = fopen(path, "a");
 	if (!f)
 		return;
-	fprintf(f, "ctx version=%u submits=%llu submit_waits=%llu waits=%llu requests=%llu\n",
+	fprintf(f,
+		"ctx version=%u submits=%llu submit_waits=%llu waits=%llu requests=%llu "
+		"fixed=%llu buffers=%u\n",
 		c->version, (unsigned long long)c->nr_submits,
 		(unsigned long long)c->nr_submit_waits, (unsigned long long)c->nr_waits,
-		(unsigned long long)c->nr_req);
+		(unsigned long long)c->nr_req, (unsigned long long)c->nr_fixed, c->nr_bufs);
 	fclose(f);
 }
 
@@ -186,6 +192,7 @@ int close(int fd)
 		/* The ring mapping of the fake itself stays (like the kernel's, until munmap). */
 		log_counters(c);
 		free(c->ovf);
+		free(c->bufs);
 		memset(c, 0, sizeof(*c));
 	}
 	return real_close(fd);
@@ -292,9 +299,9 @@ static int do_setup(struct fake_ctx *c, struct aio_attr_setup *s)
 	if (c->setup)
 		return EBUSY;
 	if (!s->version || s->version > fake_version() || (s->version == 1 && s->resv0) ||
-	    (s->flags & ~AIO_ATTR_SETUP_FLAGS) ||
-	    s->resv[0] || s->resv[1] || s->resv[2] || s->ring_bytes < AIO_ATTR_RING_MIN_BYTES ||
-	    s->ring_bytes > (16u << 20) || (s->ring_bytes & (s->ring_bytes - 1)))
+	    (s->flags & ~AIO_ATTR_SETUP_FLAGS) || s->resv[0] || s->resv[1] || s->resv[2] ||
+	    s->ring_bytes < AIO_ATTR_RING_MIN_BYTES || s->ring_bytes > (16u << 20) ||
+	    (s->ring_bytes & (s->ring_bytes - 1)))
 		return EINVAL;
 	c->ring_bytes = s->ring_bytes;
 	c->map_bytes = DATA_OFFSET + s->ring_bytes;
@@ -331,9 +338,22 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	ssize_t r;
 	int every = env_int("FAKE_AA_FAIL_EVERY", 0);
 
-	/* No registered buffers here: AIO_ATTR_SQE_FIXED_BUF is refused like any flag. */
-	if (q->flags || q->resv0 || q->resv[0] || q->resv[1] || (q->attr_mask & ~AIO_ATTR_ALL))
+	if (c->version < 2 ? q->flags || q->resv0 : (q->flags & ~AIO_ATTR_SQE_FLAGS) != 0)
 		return EINVAL;
+	if (q->resv[0] || q->resv[1] || (q->attr_mask & ~AIO_ATTR_ALL))
+		return EINVAL;
+	if (q->flags & AIO_ATTR_SQE_FIXED_BUF) {
+		const struct iovec *b = q->buf_index < c->nr_bufs ? &c->bufs[q->buf_index] : NULL;
+		uintptr_t base = b ? (uintptr_t)b->iov_base : 0;
+
+		if ((q->opcode != AIO_ATTR_OP_READ && q->opcode != AIO_ATTR_OP_WRITE) || !b)
+			return EINVAL;
+		if (q->addr < base || q->addr + q->len > base + b->iov_len)
+			return EFAULT;
+		c->nr_fixed++;
+	} else if (q->buf_index) {
+		return EINVAL;
+	}
 	if (q->opcode < AIO_ATTR_OP_READ || q->opcode > AIO_ATTR_OP_FDATASYNC ||
 	    q->opcode == AIO_ATTR_OP_READV || q->opcode == AIO_ATTR_OP_WRITEV)
 		return EINVAL;
@@ -399,6 +419,20 @@ static uint32_t ready_events(struct fake_ctx *c)
 	return n;
 }
 
+/*
+ * Version 1 reserves what version 2 calls flags, min_complete, wait_error
+ * and timeout_ns; version 2 takes min_complete and timeout_ns only with
+ * AIO_ATTR_SUBMIT_WAIT.
+ */
+static int submit_fields_ok(const struct fake_ctx *c, const struct aio_attr_submit *s)
+{
+	if (c->version < 2)
+		return !s->flags && !s->resv[0] && !s->resv[1];
+	if (s->flags & ~AIO_ATTR_SUBMIT_FLAGS)
+		return 0;
+	return (s->flags & AIO_ATTR_SUBMIT_WAIT) || (!s->min_complete && !s->timeout_ns);
+}
+
 static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 {
 	const struct aio_attr_sqe *q = (const void *)(uintptr_t)s->sqes;
@@ -407,10 +441,7 @@ static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 
 	if (!c->setup)
 		return -EBADFD;
-	if (c->version < 2 ? s->flags || s->resv[0] || s->resv[1] :
-			     (s->flags & ~AIO_ATTR_SUBMIT_FLAGS) ||
-				     (!(s->flags & AIO_ATTR_SUBMIT_WAIT) &&
-				      (s->min_complete || s->timeout_ns)))
+	if (!submit_fields_ok(c, s))
 		return -EINVAL;
 	c->nr_submits++;
 	flush_overflow(c);
@@ -432,6 +463,28 @@ static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 	if (err && !i)
 		return -err;
 	return (int)i;
+}
+
+static int do_register(struct fake_ctx *c, const struct aio_attr_buffers *b)
+{
+	const struct iovec *iov = (const void *)(uintptr_t)b->iovecs;
+	uint32_t i;
+
+	if (!c->setup || c->version < 2)
+		return EBADFD;
+	if (c->nr_bufs)
+		return EBUSY;
+	if (!b->nr || b->nr > AIO_ATTR_MAX_BUFFERS || b->flags || b->resv[0] || b->resv[1])
+		return EINVAL;
+	for (i = 0; i < b->nr; i++)
+		if (!iov[i].iov_len || iov[i].iov_len > AIO_ATTR_MAX_BUFFER_BYTES)
+			return EINVAL;
+	c->bufs = calloc(b->nr, sizeof(*c->bufs));
+	if (!c->bufs)
+		return ENOMEM;
+	memcpy(c->bufs, iov, b->nr * sizeof(*iov));
+	c->nr_bufs = b->nr;
+	return 0;
 }
 
 static int do_wait(struct fake_ctx *c, struct aio_attr_wait *w)
@@ -490,6 +543,9 @@ int ioctl(int fd, unsigned long req, ...)
 		break;
 	case AIO_ATTR_IOC_WAIT:
 		r = -do_wait(c, arg);
+		break;
+	case AIO_ATTR_IOC_REGISTER_BUFFERS:
+		r = do_register(c, arg);
 		break;
 	default:
 		r = ENOTTY;
