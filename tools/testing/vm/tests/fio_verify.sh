@@ -3,7 +3,8 @@
 # fio with the aioattr engine on brd: a verify=crc32c job passes, the
 # attribute report is printed, SERVICE_NS and COMPLETION_CTX are HANDLED
 # for every I/O with no deferral hop, the attr_log holds one line per I/O
-# and `aioattr report` of it gives the same counts as the engine.
+# and `aioattr report` of it gives the same counts as the engine.  With
+# fixedbufs (fio's buffers registered once) a randrw verify job passes.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so aioattr
@@ -79,4 +80,24 @@ if out=$(fio --name=o --filename=/dev/ram0 --ioengine=$ENGINE --direct=1 \
 else
 	aa_fail "$id" "$(echo "$out" | grep -i 'err\|fio:\|verify' | head -n 4 | tr '\n' ' ')"
 fi
+
+# fixedbufs: fio's buffers registered once per job; data must still be right.
+id=fio.verify.fixedbufs
+out=$(fio --name=f --filename=/dev/ram0 --ioengine=$ENGINE --direct=1 \
+	--rw=randrw --bs=4k --size=16m --iodepth=16 --fixedbufs=1 \
+	--verify=crc32c --do_verify=1 --verify_fatal=1 --attrs=service_ns 2>&1)
+rc=$?
+echo "$out" | grep 'system calls:'
+case $out in
+*"this kernel has no registered buffers"*)
+	aa_skip "$id" "the module has no AIO_ATTR_FEAT_FIXED_BUFS"
+	;;
+*)
+	if [ $rc = 0 ] && echo "$out" | grep -q 'system calls: .*; registered buffers$'; then
+		aa_pass "$id"
+	else
+		aa_fail "$id" "$(echo "$out" | grep -i 'err\|fio:\|verify' | head -n 4 | tr '\n' ' ')"
+	fi
+	;;
+esac
 aa_done

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aa_submitwait - AIO_ATTR_SUBMIT_WAIT (ABI version 2): submit and wait
+ * for completions in one AIO_ATTR_IOC_SUBMIT.
+ *
+ * Run by tests/api_submitwait.sh with --slow DEV (a disk whose every read
+ * takes --slow-ns), --held DEV (a dm device over brd; the program
+ * suspends it with "dmsetup suspend --dm NAME" so that nothing completes
+ * until it resumes it: no timing involved) and --dev DEV (brd).
+ * Cases (prefix "submitwait."):
+ *   feature          PROBE and a version 2 SETUP advertise the feature
+ *   min_complete     the call returns once min_complete events are in the
+ *                    ring, not before: they are there, no WAIT needed
+ *   library          Context::submit_and_wait(), then a reap without a call
+ *   timeout          wait_error ETIME (timed and zero timeouts) while the
+ *                    return value still counts the accepted requests;
+ *                    min_complete 0 does not wait
+ *   signal           a signal ends the wait with wait_error EINTR, even
+ *                    with SA_RESTART, and the batch is not queued twice
+ *   early_stop       a batch that stops early, or at its first request,
+ *                    does not wait
+ *   v1_refuses       a version 1 context refuses the flag, min_complete
+ *                    and timeout_ns (its reserved fields) with EINVAL
+ *   v2_needs_flag    a version 2 context refuses min_complete or
+ *                    timeout_ns without the flag, and unknown flags
+ *
+ * "aa_submitwait --ioctls" prints the SUBMIT and WAIT ioctl numbers in
+ * hex, for the script's trace filter.
+ */
+#include "aatest.hpp"
+
+#include <atomic>
+#include <initializer_list>
+#include <pthread.h>
+#include <thread>
+
+using namespace aatest;
+using namespace aio_attr;
+
+namespace {
+
+const char *slow_path;
+const char *held_path;
+const char *dm_name;
+const char *dev_path;
+std::chrono::nanoseconds slow_ns{ 20ms };
+
+std::string errname(int e)
+{
+	return e ? strf("%s (%d)", strerrorname_np(e) ? strerrorname_np(e) : "?", e) : "0";
+}
+
+long long ms(std::chrono::nanoseconds d)
+{
+	return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+/* One raw AIO_ATTR_IOC_SUBMIT and what came back. */
+struct Call {
+	int ret = 0;
+	int err = 0; /* errno when ret < 0 */
+	aio_attr_submit sub{};
+	std::chrono::nanoseconds took{};
+};
+
+/*
+ * @canary (version 2 only, where the field exists) puts garbage into
+ * wait_error, which is out only: the kernel must overwrite it.
+ */
+Call submit_raw(int ctxfd, std::span<const aio_attr_sqe> sqes, uint32_t flags,
+		uint32_t min_complete, int64_t timeout_ns, bool canary = false)
+{
+	Call c;
+
+	c.sub.sqes = reinterpret_cast<uintptr_t>(sqes.data());
+	c.sub.nr = static_cast<uint32_t>(sqes.size());
+	c.sub.flags = flags;
+	c.sub.min_complete = min_complete;
+	c.sub.timeout_ns = timeout_ns;
+	if (canary)
+		c.sub.wait_error = 0x7777;
+	const auto t0 = clock::now();
+	c.ret = ::ioctl(ctxfd, AIO_ATTR_IOC_SUBMIT, &c.sub);
+	c.err = c.ret < 0 ? errno : 0;
+	c.took = clock::now() - t0;
+	return c;
+}
+
+Call submit_wait(int ctxfd, std::span<const aio_attr_sqe> sqes, uint32_t min_complete,
+		 int64_t timeout_ns)
+{
+	return submit_raw(ctxfd, sqes, AIO_ATTR_SUBMIT_WAIT, min_complete, timeout_ns, true);
+}
+
+std::string describe(const Call &c)
+{
+	return strf("ret %d errno %s accepted %u error %s wait_error %s after %lld ms", c.ret,
+		    errname(c.err).c_str(), c.sub.accepted, errname(c.sub.error).c_str(),
+		    errname(c.sub.wait_error).c_str(), ms(c.took));
+}
+
+/* Completions in the ring now, reaped without any system call. */
+std::size_t reap_ring_only(Context &ctx)
+{
+	const ReapResult r = ctx.ring().reap([](const Completion &) {});
+
+	check(r);
+	return r.count;
+}
+
+/* Version @version context with a 16 KiB ring. */
+Context make_ctx(uint32_t version)
+{
+	Context ctx;
+	aio_attr_setup s{};
+
+	s.version = version;
+	s.ring_bytes = 16384;
+	s.eventfd = -1;
+	ctx.setup(s);
+	return ctx;
+}
+
+/* @n 4 KiB reads of @fd into @buf, user_data 1..n. */
+std::vector<aio_attr_sqe> reads(int fd, Buffer &buf, unsigned n)
+{
+	std::vector<aio_attr_sqe> v;
+
+	for (unsigned i = 0; i < n; i++)
+		v.push_back(prep_read(fd, buf.data() + i * 4096, 4096, i * 65536ULL, i + 1,
+				      AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)));
+	return v;
+}
+
+void run_cmd(const std::string &cmd)
+{
+	const int st = std::system(cmd.c_str());
+
+	if (st != 0)
+		throw Fail(strf("'%s' failed (status %#x)", cmd.c_str(), st));
+}
+
+/* The held device suspended for the life of the object, resumed after. */
+class Held {
+public:
+	Held() { run_cmd(strf("dmsetup suspend %s", dm_name)); }
+	~Held() { resume(); }
+	void resume()
+	{
+		if (!resumed_ && std::system(strf("dmsetup resume %s", dm_name).c_str()) == 0)
+			resumed_ = true;
+	}
+
+private:
+	bool resumed_ = false;
+};
+
+/*
+ * Resume the held device, collect the @n completions of @ctx and require
+ * the module's inflight counter back at @inflight: nothing else is queued.
+ */
+void release(Held &h, Context &ctx, std::size_t n, long long inflight)
+{
+	h.resume();
+	collect_n(ctx, n);
+	const long long v = wait_stat("inflight", inflight);
+
+	require(v == inflight, strf("inflight %lld, expected %lld", v, inflight));
+}
+
+void on_signal(int)
+{
+}
+
+/* A SUBMIT the context must refuse with EINVAL. */
+struct Refused {
+	uint32_t flags, min_complete;
+	int64_t timeout_ns;
+	const char *what;
+};
+
+/* Each of @cases is refused with EINVAL and nothing gets queued. */
+void require_refused(Context &ctx, std::span<const aio_attr_sqe> sqes,
+		     std::initializer_list<Refused> cases)
+{
+	for (const Refused &r : cases) {
+		const Call c = submit_raw(ctx.fd(), sqes, r.flags, r.min_complete, r.timeout_ns);
+		require(c.ret == -1 && c.err == EINVAL,
+			strf("%s: %s", r.what, describe(c).c_str()));
+	}
+	/* A queued brd read would complete at once. */
+	require(ctx.wait(1, 50ms).timed_out(), "a refused batch was queued");
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	if (arg_flag(argc, argv, "--ioctls")) {
+		std::printf("%#lx %#lx\n", (unsigned long)AIO_ATTR_IOC_SUBMIT,
+			    (unsigned long)AIO_ATTR_IOC_WAIT);
+		return 0;
+	}
+	slow_path = arg_value(argc, argv, "--slow");
+	held_path = arg_value(argc, argv, "--held");
+	dm_name = arg_value(argc, argv, "--dm");
+	dev_path = arg_value(argc, argv, "--dev");
+	slow_ns = std::chrono::nanoseconds(arg_num(argc, argv, "--slow-ns", 20000000));
+	if (!slow_path || !held_path || !dm_name || !dev_path) {
+		std::fprintf(stderr, "usage: aa_submitwait --slow DEV [--slow-ns NS] --held DEV "
+				     "--dm NAME --dev DEV\n");
+		return 2;
+	}
+	Suite s("submitwait");
+	const unique_fd slow = open_fd(slow_path, O_RDONLY | O_DIRECT);
+	const unique_fd held = open_fd(held_path, O_RDONLY | O_DIRECT);
+	const unique_fd dev = open_fd(dev_path, O_RDONLY | O_DIRECT);
+	const long long inflight0 = aa_stat("inflight");
+
+	s.run("feature", [] {
+		Context ctx;
+		const aio_attr_probe p = ctx.probe();
+
+		require(p.version >= 2, strf("probe version %u", p.version));
+		require(p.features & AIO_ATTR_FEAT_SUBMIT_WAIT,
+			"probe: no AIO_ATTR_FEAT_SUBMIT_WAIT");
+		require(make_ctx(2).setup_info().features & AIO_ATTR_FEAT_SUBMIT_WAIT,
+			"version 2 setup: no AIO_ATTR_FEAT_SUBMIT_WAIT");
+	});
+
+	s.run("min_complete", [&] {
+		Context ctx = make_ctx(2);
+		Buffer buf(8 * 4096);
+		const auto sqes = reads(slow.get(), buf, 4);
+
+		/* All four, then two of four: each completion takes slow_ns. */
+		for (uint32_t min : { 4u, 2u }) {
+			const Call c = submit_wait(ctx.fd(), sqes, min, 10'000'000'000LL);
+			require(c.ret == 4 && c.sub.accepted == 4 && !c.sub.error &&
+					!c.sub.wait_error,
+				strf("min_complete %u: %s", min, describe(c).c_str()));
+			require(c.took >= slow_ns,
+				strf("min_complete %u: returned after %lld ms, before the device "
+				     "could complete anything (%lld ms)",
+				     min, ms(c.took), ms(slow_ns)));
+			const std::size_t got = reap_ring_only(ctx);
+			require(got >= min, strf("min_complete %u: only %zu events in the ring "
+						 "when the call returned",
+						 min, got));
+			collect_n(ctx, 4 - got);
+		}
+	});
+
+	s.run("library", [&] {
+		Context ctx;
+		ctx.setup(16384);
+		Buffer buf(4096);
+		const SubmitWaitResult r = ctx.submit_and_wait(reads(slow.get(), buf, 1), 1, 10s);
+
+		require(r.ok() && r.accepted == 1 && !r.wait_error,
+			strf("accepted %u error %s wait_error %s", r.accepted,
+			     errname(r.error).c_str(), errname(r.wait_error).c_str()));
+		require(reap_ring_only(ctx) == 1, "the completion is not in the ring");
+	});
+
+	s.run("timeout", [&] {
+		Context ctx = make_ctx(2);
+		Buffer buf(8 * 4096);
+		auto sqes = reads(held.get(), buf, 3);
+		Held h;
+
+		Call c = submit_wait(ctx.fd(), std::span(sqes).first(2), 1, 50'000'000);
+		require(c.ret == 2 && c.sub.accepted == 2 && !c.sub.error &&
+				c.sub.wait_error == ETIME,
+			strf("timeout 50 ms: %s", describe(c).c_str()));
+		require(c.took >= 50ms, strf("timed out after %lld ms", ms(c.took)));
+		c = submit_wait(ctx.fd(), std::span(sqes).subspan(2), 1, 0);
+		require(c.ret == 1 && c.sub.wait_error == ETIME,
+			strf("timeout 0: %s", describe(c).c_str()));
+		/* min_complete 0 is satisfied at once, even with no timeout. */
+		c = submit_wait(ctx.fd(), {}, 0, -1);
+		require(c.ret == 0 && !c.sub.wait_error,
+			strf("empty batch, min_complete 0: %s", describe(c).c_str()));
+		require(reap_ring_only(ctx) == 0, "a held request completed");
+		release(h, ctx, 3, inflight0);
+	});
+
+	s.run("signal", [&] {
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		const auto sqes = reads(held.get(), buf, 1);
+		/* SA_RESTART: a restarted ioctl would queue the batch again. */
+		struct sigaction sa {};
+		sa.sa_handler = on_signal;
+		sa.sa_flags = SA_RESTART;
+		require(::sigaction(SIGUSR1, &sa, nullptr) == 0, "sigaction");
+		Held h;
+
+		/* Signal until the call returns, so one surely arrives while it waits. */
+		std::atomic<bool> done{ false };
+		const pthread_t self = ::pthread_self();
+		std::thread t([&] {
+			for (int i = 0; i < 1000 && !done.load(); i++) {
+				::pthread_kill(self, SIGUSR1);
+				std::this_thread::sleep_for(10ms);
+			}
+		});
+		const Call c = submit_wait(ctx.fd(), sqes, 1, 10'000'000'000LL);
+		done = true;
+		t.join();
+		require(c.ret == 1 && c.sub.accepted == 1 && !c.sub.error &&
+				c.sub.wait_error == EINTR,
+			describe(c));
+		release(h, ctx, 1, inflight0);
+		require(!ctx.ring().overflow() && reap_ring_only(ctx) == 0,
+			"a second completion: queued twice");
+	});
+
+	s.run("early_stop", [&] {
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		auto sqes = reads(held.get(), buf, 1);
+		aio_attr_sqe bad = sqes[0];
+		bad.opcode = 0;
+		sqes.push_back(bad);
+		Held h;
+
+		Call c = submit_wait(ctx.fd(), sqes, 1, 5'000'000'000LL);
+		require(c.ret == 1 && c.sub.accepted == 1 && c.sub.error == EINVAL &&
+				!c.sub.wait_error && c.took < 2s,
+			strf("good + bad: %s", describe(c).c_str()));
+		c = submit_wait(ctx.fd(), std::span(sqes).subspan(1), 1, 5'000'000'000LL);
+		require(c.ret == -1 && c.err == EINVAL && c.took < 2s,
+			strf("bad first: %s", describe(c).c_str()));
+		release(h, ctx, 1, inflight0);
+	});
+
+	s.run("v1_refuses", [&] {
+		Context ctx = make_ctx(1);
+		Buffer buf(4096);
+		const auto sqes = reads(dev.get(), buf, 1);
+
+		require_refused(ctx, sqes,
+				{ { AIO_ATTR_SUBMIT_WAIT, 1, -1, "flag" },
+				  { AIO_ATTR_SUBMIT_WAIT, 0, 0, "flag alone" },
+				  { 0, 1, 0, "min_complete" },
+				  { 0, 0, 1000, "timeout_ns" } });
+		/* The plain submission still works. */
+		const Call c = submit_raw(ctx.fd(), sqes, 0, 0, 0);
+		require(c.ret == 1, describe(c));
+		collect_n(ctx, 1);
+	});
+
+	s.run("v2_needs_flag", [&] {
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		const auto sqes = reads(dev.get(), buf, 1);
+
+		require_refused(ctx, sqes,
+				{ { 0, 1, 0, "min_complete without the flag" },
+				  { 0, 0, -1, "timeout_ns without the flag" },
+				  { 1u << 1, 0, 0, "flag bit 1" },
+				  { AIO_ATTR_SUBMIT_WAIT | 1u << 31, 1, -1, "flag bit 31" } });
+	});
+
+	return s.exit_code();
+}

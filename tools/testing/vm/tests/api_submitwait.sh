@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# AIO_ATTR_SUBMIT_WAIT (ABI version 2): submit and wait in one ioctl.
+# 1. aa_submitwait: the wait for min_complete on an aiodemo disk whose
+#    reads take 20 ms, ETIME and EINTR in wait_error with the accepted
+#    count as return value (requests held by a suspended dm linear over
+#    brd: nothing completes until it resumes, no timing involved), no wait
+#    after a batch that stops early, EINVAL for the new fields in version 1
+#    contexts and without the flag in version 2 contexts.
+# 2. The fio engine at iodepth=1 on an aiodemo disk that completes 100 us
+#    after submission (so no I/O completes inside the submit call): the
+#    kernel's own count of the job's SUBMIT and WAIT ioctls (a hist trigger
+#    on syscalls:sys_enter_ioctl) must be at most 1.05 per I/O - two
+#    without submit-and-wait - and equal what the engine reports.
+# 3. numjobs=2 (threads): two threads, each submitting on a context fd of
+#    its own.
+# Programs: aa_submitwait, fio with the aioattr engine.
+# shellcheck source=tools/testing/vm/lib.sh
+. "$AA_LIB"
+trap 'dmsetup resume aahold >/dev/null 2>&1; dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
+aa_require aa_submitwait
+
+aa_load aio_attr
+aa_brd 64
+aa_aiodemo sw0 64 completion=softirq cache_blocks=0 hit_nsec=20000000 miss_nsec=20000000
+echo "0 $(blockdev --getsz /dev/ram0) linear /dev/ram0 0" | dmsetup create aahold ||
+	{ aa_fail submitwait.setup "dmsetup create aahold"; aa_done; }
+[ -b /dev/mapper/aahold ] || dmsetup mknodes aahold
+
+# 1.
+aa_submitwait --slow /dev/sw0 --slow-ns 20000000 --held /dev/mapper/aahold --dm aahold \
+	--dev /dev/ram0 || AA_FAILED=1
+
+# 2. and 3.
+EV=/sys/kernel/tracing/events/syscalls/sys_enter_ioctl
+if ! command -v fio >/dev/null || [ ! -f /tests/lib/aioattr.so ]; then
+	aa_skip submitwait.fio "no fio or no aioattr.so"
+	aa_done
+fi
+if [ ! -w $EV/trigger ]; then
+	aa_skip submitwait.fio "no syscalls:sys_enter_ioctl event (CONFIG_FTRACE_SYSCALLS)"
+	aa_done
+fi
+aa_aiodemo sw1 64 completion=softirq cache_blocks=0 hit_nsec=100000 miss_nsec=100000
+read -r SUBMIT WAIT <<EOF
+$(aa_submitwait --ioctls)
+EOF
+TRIG="hist:keys=common_pid,fd,cmd.hex if cmd == $SUBMIT || cmd == $WAIT"
+
+# traced_fio OUT ARGS... - fio with the engine on /dev/sw1, QD1 random 4k
+# reads of 8 MiB per job, ARGS added; its output goes to OUT, then one line
+# per (thread, fd, ioctl) the kernel saw: "PID FD submit|wait COUNT".
+traced_fio() {
+	out=$1
+	shift
+	echo "$TRIG" 2>"$out" >$EV/trigger || { echo "setting $TRIG failed" >>"$out"; return 1; }
+	fio --name=qd1 --filename=/dev/sw1 --ioengine=external:/tests/lib/aioattr.so \
+		--direct=1 --rw=randread --bs=4k --size=8m --iodepth=1 --attrs=all "$@" \
+		>"$out" 2>&1
+	rc=$?
+	# "{ common_pid: 123, fd: 5, cmd: c028a702 } hitcount: 2048"
+	sed -n 's/^{ common_pid: *\([0-9]*\), fd: *\([0-9]*\), cmd: *\([0-9a-f]*\) *} hitcount: *\([0-9]*\).*/\1 \2 \3 \4/p' \
+		$EV/hist | while read -r pid fd cmd n; do
+		case 0x$cmd in
+		"$SUBMIT") echo "$pid $fd submit $n" ;;
+		"$WAIT") echo "$pid $fd wait $n" ;;
+		esac
+	done
+	echo "!$TRIG" >$EV/trigger
+	return $rc
+}
+
+# sum KIND - total COUNT of the KIND lines of traced_fio on stdin
+sum() { awk -v k="$1" '$3 == k { n += $4 } END { print n + 0 }'; }
+
+id=submitwait.fio_qd1
+if calls=$(traced_fio /tmp/qd1.out); then
+	echo "# kernel saw: $(echo "$calls" | tr '\n' ';')"
+	grep 'system calls:' /tmp/qd1.out
+	ks=$(echo "$calls" | sum submit)
+	kw=$(echo "$calls" | sum wait)
+	# "system calls: 2048 submit (2048 of them waiting), 0 wait for 2048 I/Os: 1.00 per I/O"
+	read -r es ew ios <<EOF
+$(sed -n 's/.*system calls: \([0-9]*\) submit ([0-9]* of them waiting), \([0-9]*\) wait for \([0-9]*\) I\/Os.*/\1 \2 \3/p' /tmp/qd1.out)
+EOF
+	ios=${ios:-0}
+	if [ "$ios" -lt 2048 ]; then
+		aa_fail $id "engine reported ${ios} I/Os, expected at least 2048"
+	elif [ "$ks" != "$es" ] || [ "$kw" != "$ew" ]; then
+		aa_fail $id "kernel saw $ks submit $kw wait, engine says $es and $ew"
+	elif [ $(((ks + kw) * 100)) -gt $((ios * 105)) ]; then
+		aa_fail $id "$ks submit + $kw wait ioctls for $ios I/Os: more than 1.05 per I/O"
+	else
+		aa_pass $id
+	fi
+else
+	aa_fail $id "fio failed: $(grep -i 'err\|fio:\|fail' /tmp/qd1.out | head -n 3 | tr '\n' ' ')"
+fi
+
+id=submitwait.fio_context_per_job
+if calls=$(traced_fio /tmp/jobs.out --numjobs=2 --thread=1); then
+	echo "# kernel saw: $(echo "$calls" | tr '\n' ';')"
+	subs=$(echo "$calls" | awk '$3 == "submit"')
+	n=$(echo "$subs" | grep -c .)
+	pids=$(echo "$subs" | awk '{ print $1 }' | sort -u | grep -c .)
+	fds=$(echo "$subs" | awk '{ print $2 }' | sort -u | grep -c .)
+	if [ "$n" = 2 ] && [ "$pids" = 2 ] && [ "$fds" = 2 ]; then
+		aa_pass $id
+	else
+		aa_fail $id "SUBMITs came from $pids threads on $fds fds ($n pairs), expected 2 and 2"
+	fi
+else
+	aa_fail $id "fio failed: $(grep -i 'err\|fio:\|fail' /tmp/jobs.out | head -n 3 | tr '\n' ' ')"
+fi
+aa_done
