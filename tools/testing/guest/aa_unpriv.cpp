@@ -426,7 +426,7 @@ int main(int argc, char **argv)
 		Param p("max_contexts_per_user", "4");
 		while_held(
 			uid1,
-			[](const std::function<void()> &checkpoint) {
+			[ctx0](const std::function<void()> &checkpoint) {
 				std::vector<Context> v = open_contexts(4);
 				const int fd = ::open(Context::default_path, O_RDWR);
 				const int e = errno;
@@ -445,7 +445,11 @@ int main(int argc, char **argv)
 				v.back().setup(4096);
 				require(submit_reads(v.back(), dev.get(), buf, 1, 0).accepted == 1,
 					"read on the slow device");
-				const long long before = contexts();
+				/*
+				 * The other user's contexts are closed but may be
+				 * freed later: count from when only these four are.
+				 */
+				wait_contexts(ctx0 + 4);
 				v.pop_back();
 				const int fd2 = ::open(Context::default_path, O_RDWR);
 				const int e2 = errno;
@@ -454,7 +458,7 @@ int main(int argc, char **argv)
 				require(fd2 < 0 && e2 == EMFILE,
 					strf("a context closed with I/O in flight did not count: %s",
 					     fd2 >= 0 ? "opened" : errname(e2).c_str()));
-				wait_contexts(before - 1);
+				wait_contexts(ctx0 + 3);
 				v.emplace_back();
 			},
 			uid2,
