@@ -185,8 +185,9 @@ static struct fio_option options[] = {
 		.type = FIO_OPT_STR_SET,
 		.off1 = offsetof(struct aioattr_options, fixedbufs),
 		.help = "Register the I/O buffers once per job (pinned, charged to "
-			"RLIMIT_MEMLOCK) so requests pin nothing; needs mem=malloc or "
-			"mem=mmap and a kernel with AIO_ATTR_FEAT_FIXED_BUFS",
+			"RLIMIT_MEMLOCK) so requests pin nothing; needs memory the kernel "
+			"can pin for long (not mem=mmap with a file outside tmpfs or "
+			"hugetlbfs, not cudamalloc) and AIO_ATTR_FEAT_FIXED_BUFS",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -581,16 +582,6 @@ static void free_data(struct aioattr_data *ad)
 }
 
 /*
- * fixedbufs needs memory the kernel can pin for the life of the context:
- * anonymous private memory, which is what mem=malloc and mem=mmap without
- * a file give (shm and hugetlb segments and file mappings are not).
- */
-static bool anonymous_io_mem(const struct thread_data *td)
-{
-	return td->o.mem_type == MEM_MALLOC || (td->o.mem_type == MEM_MMAP && !td->o.mmapfile);
-}
-
-/*
  * Register fio's I/O buffer area (td->orig_buffer, allocated after ->init
  * as one region holding every io_u's buffer) as registered buffer 0.  The
  * region is widened to whole pages, which are mapped since part of each
@@ -606,12 +597,14 @@ static int register_io_buffers(struct thread_data *td, struct aioattr_data *ad)
 
 	if (!td->orig_buffer || !td->orig_buffer_size) {
 		log_err("fio: aioattr: fixedbufs=1: this job has no I/O buffers\n");
+		td_verror(td, EINVAL, "fixedbufs");
 		return 1;
 	}
 	if (end - start > AIO_ATTR_MAX_BUFFER_BYTES) {
 		log_err("fio: aioattr: fixedbufs=1: %llu bytes of I/O buffers (iodepth x bs) are "
 			"more than one registered buffer may hold (%u)\n",
 			(unsigned long long)(end - start), AIO_ATTR_MAX_BUFFER_BYTES);
+		td_verror(td, E2BIG, "fixedbufs");
 		return 1;
 	}
 	iov.iov_base = (void *)start;
@@ -620,12 +613,16 @@ static int register_io_buffers(struct thread_data *td, struct aioattr_data *ad)
 	b.iovecs = (uintptr_t)&iov;
 	b.nr = 1;
 	if (ioctl(ad->ctx, AIO_ATTR_IOC_REGISTER_BUFFERS, &b) < 0) {
+		int err = errno;
+
 		log_err("fio: aioattr: fixedbufs=1: AIO_ATTR_IOC_REGISTER_BUFFERS of %zu bytes: "
 			"%s%s\n",
-			iov.iov_len, strerror(errno),
-			errno == ENOMEM	      ? " (pinned memory counts against ulimit -l)"
-			: errno == EOPNOTSUPP ? " (not anonymous memory)"
-					      : "");
+			iov.iov_len, strerror(err),
+			err == ENOMEM	    ? " (pinned memory counts against ulimit -l)"
+			: err == EOPNOTSUPP ? " (the kernel pins anonymous, shmem and hugetlbfs "
+					      "memory, not other file mappings: use mem=malloc)"
+					    : "");
+		td_verror(td, err, "AIO_ATTR_IOC_REGISTER_BUFFERS");
 		return 1;
 	}
 	ad->fixed_bufs = true;
@@ -692,9 +689,9 @@ static int fio_aioattr_init(struct thread_data *td)
 			probe.version);
 		goto fail;
 	}
-	if (o->fixedbufs && !anonymous_io_mem(td)) {
-		log_err("fio: aioattr: fixedbufs=1 needs anonymous I/O buffers: mem=malloc "
-			"(the default) or mem=mmap without a file\n");
+	if (o->fixedbufs && td->o.mem_type == MEM_CUDA_MALLOC) {
+		log_err("fio: aioattr: fixedbufs=1: GPU memory (mem=cudamalloc) cannot be "
+			"registered\n");
 		goto fail;
 	}
 	/* "all" means what this kernel knows; named ones it does not know are an error. */

@@ -15,6 +15,7 @@
 #include <string>
 
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -339,12 +340,27 @@ TEST_F(Engine, FixedBufsNeedKernelSupport)
 	EXPECT_NE(r.out.find("io engine aioattr init failed"), std::string::npos) << r.out;
 }
 
-TEST_F(Engine, FixedBufsNeedAnonymousMemory)
+/* Memory the kernel pins for long works; a mapped file on a disk is refused. */
+TEST_F(Engine, FixedBufsTakeAnyPinnableMemory)
 {
 	Result r = fio("--rw=randread --fixedbufs=1 --mem=mmapshared --attrs=cache");
 
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("; registered buffers\n"), std::string::npos) << r.out;
+
+	struct statfs fs;
+	const std::string file = AIOATTR_TEST_DISK_DIR "/fixedbufs-mmap.buf";
+
+	ASSERT_EQ(::statfs(AIOATTR_TEST_DISK_DIR, &fs), 0);
+	if (fs.f_type == 0x01021994 /* TMPFS_MAGIC */)
+		GTEST_SKIP() << AIOATTR_TEST_DISK_DIR << " is on tmpfs, whose files can be pinned";
+	r = fio("--rw=randread --fixedbufs=1 --mem=mmap:" + file + " --attrs=cache");
+	std::remove(file.c_str());
 	EXPECT_NE(r.code, 0);
-	EXPECT_NE(r.out.find("fixedbufs=1 needs anonymous I/O buffers"), std::string::npos)
+	EXPECT_NE(r.out.find("AIO_ATTR_IOC_REGISTER_BUFFERS of "), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("Operation not supported (the kernel pins anonymous, shmem and "
+			     "hugetlbfs memory, not other file mappings: use mem=malloc)"),
+		  std::string::npos)
 		<< r.out;
 }
 

@@ -16,7 +16,9 @@
  * Version 2 is emulated too: AIO_ATTR_SUBMIT_WAIT (nothing is ever
  * outstanding, so the wait ends at once: ETIME when the ring holds fewer
  * than min_complete events) and registered buffers with
- * AIO_ATTR_SQE_FIXED_BUF (checked, then the address is used as is).
+ * AIO_ATTR_SQE_FIXED_BUF (checked, then the address is used as is); like
+ * the kernel, registration refuses (EOPNOTSUPP) memory mapped from a file
+ * that is not on tmpfs or hugetlbfs.
  *
  * Environment: FAKE_AA_MAX_INFLIGHT (completions that may wait on the
  * overflow list, default 1024; more gives EAGAIN), FAKE_AA_FAIL_EVERY=N
@@ -39,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -465,6 +468,47 @@ static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 	return (int)i;
 }
 
+/*
+ * The kernel's rule for registered buffers: anonymous, shmem and hugetlbfs
+ * memory only.  Decided from the mappings overlapping [start, end) in
+ * /proc/self/maps; 0 or EOPNOTSUPP.
+ */
+static int pinnable(uintptr_t start, uintptr_t end)
+{
+	static const char *const ok[] = { "[", "/dev/zero", "/SYSV", "/memfd:", "/anon_hugepage" };
+	FILE *maps = fopen("/proc/self/maps", "r");
+	char line[4096], path[4096];
+	int err = 0;
+
+	if (!maps)
+		return 0;
+	while (!err && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		struct statfs fs;
+		char *deleted;
+		size_t i;
+
+		path[0] = 0;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095[^\n]", &lo, &hi, path) < 2 ||
+		    hi <= start || lo >= end || !path[0])
+			continue;
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+			if (!strncmp(path, ok[i], strlen(ok[i])))
+				break;
+		if (i < sizeof(ok) / sizeof(ok[0]))
+			continue;
+		deleted = strstr(path, " (deleted)");
+		if (deleted)
+			*deleted = 0;
+		if (statfs(path, &fs) ||
+		    (fs.f_type != 0x01021994 /* TMPFS_MAGIC */ &&
+		     fs.f_type != (typeof(fs.f_type))0x958458f6 /* HUGETLBFS_MAGIC */))
+			err = EOPNOTSUPP;
+	}
+	fclose(maps);
+	return err;
+}
+
 static int do_register(struct fake_ctx *c, const struct aio_attr_buffers *b)
 {
 	const struct iovec *iov = (const void *)(uintptr_t)b->iovecs;
@@ -479,6 +523,13 @@ static int do_register(struct fake_ctx *c, const struct aio_attr_buffers *b)
 	for (i = 0; i < b->nr; i++)
 		if (!iov[i].iov_len || iov[i].iov_len > AIO_ATTR_MAX_BUFFER_BYTES)
 			return EINVAL;
+	for (i = 0; i < b->nr; i++) {
+		uintptr_t base = (uintptr_t)iov[i].iov_base;
+		int err = pinnable(base, base + iov[i].iov_len);
+
+		if (err)
+			return err;
+	}
 	c->bufs = calloc(b->nr, sizeof(*c->bufs));
 	if (!c->bufs)
 		return ENOMEM;
