@@ -44,7 +44,7 @@ help:
 	@echo '  make vmtest    guest tests in qemu (TESTS="smoke ...")'
 	@echo '  make vmtest-debug  the same on a KASAN/lockdep kernel (built once, cached)'
 	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
-	@echo 'make bench       side-by-side benchmarks in one guest boot (~10 min; not in check)'
+	@echo 'make bench       side-by-side benchmarks in one guest boot (~25 min; not in check)'
 	@echo 'make install     modules, uapi header, library, pkg-config file'
 	@echo 'make lint        shellcheck the harness scripts'
 	@echo 'make clean'
@@ -149,9 +149,12 @@ clean:
 
 # ---- `make bench` (tools/testing/bench/, Documentation/aio_attr/performance.rst) ----
 # One guest boot: dm-crypt (both modes), iocrypt, brd and aiodemo x libaio,
-# io_uring and aioattr; writes build/bench/results.{json,md,png}.  Not part
-# of `make check`.  Knobs: BENCH_RUNTIME, BENCH_REPS, BENCH_ONLY, BENCH_PERF,
-# BENCH_SCHED, BENCH_OUT (see tools/testing/bench/run.sh).
+# io_uring and aioattr, the fast-path cells of issue 10 (QD128, two jobs,
+# CPU per I/O); writes
+# build/bench/results.{json,md,png}.  Not part of `make check`.  Knobs:
+# BENCH_RUNTIME, BENCH_REPS, BENCH_REPS_REST, BENCH_SET, BENCH_ONLY,
+# BENCH_PERF, BENCH_SCHED, BENCH_OUT (see
+# tools/testing/bench/run.sh).
 .PHONY: bench
 bench: deps modules
 	@$(MAKE) --no-print-directory fio-engine

@@ -3,7 +3,9 @@
 """Turn the guest console of `make bench` into results.json, results.md and
 the gnuplot input for results.png.
 
-    analyze.py CONSOLE.LOG OUTDIR
+    analyze.py CONSOLE.LOG OUTDIR [SECONDS]
+
+SECONDS: how long the whole run took, for results.md.
 
 The console carries (see guest.sh) one AABENCH-META line and blobs
 (gzip + base64 between AABENCH-BLOB-BEGIN NAME / AABENCH-BLOB-END): per
@@ -28,16 +30,27 @@ TARGET_NAMES = {
     "iocrypt": "iocrypt",
     "aiodemo": "aiodemo 0 ns (raw)",
 }
-ENGINES = ["libaio", "io_uring", "aioattr"]
-WLS = ["rr1", "rr32", "rw1", "rw32", "sr8"]
+ENGINES = ["libaio", "io_uring", "aioattr", "aioattrfb"]
+ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1"}
+WLS = ["rr1", "rr32", "rr128", "rw1", "rw32", "sr8", "rr1j2"]
 WL_NAMES = {
     "rr1": "4k randread QD1",
     "rr32": "4k randread QD32",
+    "rr128": "4k randread QD128",
     "rw1": "4k randwrite QD1",
     "rw32": "4k randwrite QD32",
     "sr8": "128k seq read QD8",
+    "rr1j2": "4k randread QD1, 2 jobs",
 }
-WL_DDIR = {"rr1": "read", "rr32": "read", "rw1": "write", "rw32": "write", "sr8": "read"}
+WL_DDIR = {"rr1": "read", "rr32": "read", "rr128": "read", "rw1": "write", "rw32": "write",
+           "sr8": "read", "rr1j2": "read"}
+# The cells of issue 10 (fast path): devices and workloads.
+FAST_TARGETS = ["brd", "aiodemo"]
+FAST_WLS = ["rr1", "rr32", "rw1", "rw32"]
+
+
+def ename(e):
+    return ENGINE_NAMES.get(e, e)
 
 
 def read_blobs(path):
@@ -74,7 +87,8 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
-def parse_runs(blobs):
+def parse_runs(blobs, meta):
+    user_hz = float(meta.get("user_hz") or 100)
     counters = {}
     for name, data in blobs.items():
         if name.startswith("counters."):
@@ -111,11 +125,20 @@ def parse_runs(blobs):
         except Exception as ex:
             run["parse_error"] = str(ex)
         c = counters.get(key, {})
+        # ctxt and intr of the I/O phase (fio's exec_prerun to
+        # exec_postrun) where there, else of the whole fio process.
+        w = "w" if "wctxt" in c else ""
         if "ctxt" in c and run.get("ios"):
-            run["ctxt"] = int(c["ctxt"])
-            run["intr"] = int(c["intr"])
-            run["ctxt_per_io"] = int(c["ctxt"]) / run["ios"]
-            run["intr_per_io"] = int(c["intr"]) / run["ios"]
+            run["ctxt"] = int(c[w + "ctxt"])
+            run["intr"] = int(c[w + "intr"])
+            run["ctxt_per_io"] = run["ctxt"] / run["ios"]
+            run["intr_per_io"] = run["intr"] / run["ios"]
+            run["ctxt_window"] = "io" if w else "process"
+        if "wbusy" in c and run.get("ios") and int(c["wbusy"]) > 0:
+            busy = int(c["wbusy"]) / user_hz
+            run["busy_cpu_s"] = busy
+            run["cpu_us_per_io"] = 1e6 * busy / run["ios"]
+            run["iops_per_cpu_s"] = run["ios"] / busy
         aj = blobs.get(f"{key}.attr.json")
         if aj:
             try:
@@ -143,6 +166,10 @@ def summarize(runs):
             "reps": len(rs),
             "iops": m,
             "iops_by_rep": iops,
+            "rep_numbers": [r["rep"] for r in rs],
+            "cpu_us_per_io": med([r.get("cpu_us_per_io") for r in rs]),
+            "cpu_us_by_rep": [r.get("cpu_us_per_io") for r in rs],
+            "iops_per_cpu_s": med([r.get("iops_per_cpu_s") for r in rs]),
             "spread_pct": 100.0 * (max(iops) - min(iops)) / m if m else None,
             "bw_mib": med([r["bw_mib"] for r in rs]),
             "lat_mean_us": med([r["lat_mean_us"] for r in rs]),
@@ -154,13 +181,16 @@ def summarize(runs):
 
 
 def ratio(cells, a, b, field="iops"):
-    """Median ratio a/b of a field, and the min..max of per-repetition ratios
-    (repetition i of a against repetition i of b: they ran in the same
-    round, next to each other in time)."""
+    """Median ratio a/b of a field (iops or cpu_us_per_io), and the min..max
+    of per-repetition ratios (repetition i of a against repetition i of b:
+    they ran in the same round, next to each other in time)."""
     ca, cb = cells.get(a), cells.get(b)
     if not ca or not cb or not ca[field] or not cb[field]:
         return None
-    per = [x / y for x, y in zip(ca["iops_by_rep"], cb["iops_by_rep"]) if y]
+    by = {"iops": "iops_by_rep", "cpu_us_per_io": "cpu_us_by_rep"}[field]
+    xa = dict(zip(ca["rep_numbers"], ca[by]))
+    xb = dict(zip(cb["rep_numbers"], cb[by]))
+    per = [xa[n] / xb[n] for n in xa if xa[n] and xb.get(n)]
     return {"ratio": ca[field] / cb[field], "rep_min": min(per) if per else None,
             "rep_max": max(per) if per else None}
 
@@ -206,25 +236,68 @@ def fmt(x, nd=2):
 def fr(r):
     if not r:
         return "n/a"
+    if r["rep_min"] is None:
+        return f"{r['ratio']:.2f}"
     return f"{r['ratio']:.2f} ({r['rep_min']:.2f}-{r['rep_max']:.2f})"
+
+
+def key(t, e, wl, at="all"):
+    return (t, e, wl, at)
+
+
+def flat(cells, t, e):
+    """Busy CPU per I/O at QD32 and QD128 against QD1 (4k randread)."""
+    return (ratio(cells, key(t, e, "rr32"), key(t, e, "rr1"), "cpu_us_per_io"),
+            ratio(cells, key(t, e, "rr128"), key(t, e, "rr1"), "cpu_us_per_io"))
 
 
 def targets(cells, lim):
     res = []
 
-    def add(name, figure, thr, ok, note=""):
-        res.append({"target": name, "figure": figure, "threshold": thr,
+    def add(issue, name, figure, thr, ok, note=""):
+        res.append({"issue": issue, "target": name, "figure": figure, "threshold": thr,
                     "met": ok, "note": note})
 
-    key = lambda t, e, wl, at="all": (t, e, wl, at)
+    # ---- issue 10: fast path ----
+    for t in FAST_TARGETS:
+        for wl in FAST_WLS:
+            for other, thr in (("libaio", 1.0), ("io_uring", 0.95)):
+                r = ratio(cells, key(t, "aioattr", wl), key(t, other, wl))
+                add(10, f"aioattr vs {other} on {TARGET_NAMES[t]}, {WL_NAMES[wl]} (IOPS)",
+                    fr(r), f">= {thr:.2f}x", r is not None and r["ratio"] >= thr)
+    for t in FAST_TARGETS:
+        for wl in ("rr1", "rw1"):
+            r = ratio(cells, key(t, "aioattr", wl), key(t, "io_uring", wl))
+            add(10, f"stretch: aioattr vs io_uring on {TARGET_NAMES[t]}, {WL_NAMES[wl]} (IOPS)",
+                fr(r), ">= 1.00x", r is not None and r["ratio"] >= 1.0)
+    for t in FAST_TARGETS + ["iocrypt"]:
+        for wl in FAST_WLS:
+            r = ratio(cells, key(t, "aioattr", wl, "all"), key(t, "aioattr", wl, "none"))
+            cost = None if r is None else 100.0 * (1.0 - r["ratio"])
+            per = "" if r is None or r["rep_min"] is None else \
+                f" (per rep {100 * (1 - r['rep_max']):.1f}..{100 * (1 - r['rep_min']):.1f}%)"
+            add(10, f"all attributes vs none, aioattr on {TARGET_NAMES[t]}, {WL_NAMES[wl]} "
+                "(IOPS cost)", "n/a" if cost is None else f"{cost:.1f}%{per}",
+                "<= 3%", cost is not None and cost <= 3.0)
+    for t in FAST_TARGETS:
+        r32, r128 = flat(cells, t, "aioattr")
+        worst = None if r32 is None or r128 is None else max(r32["ratio"], r128["ratio"])
+        add(10, f"busy CPU per I/O at QD32 and QD128 vs QD1, aioattr on {TARGET_NAMES[t]}, "
+            "4k randread", f"{fr(r32)}; {fr(r128)}", "<= 1.15x",
+            worst is not None and worst <= 1.15)
+    r = ratio(cells, key("brd", "aioattr", "rr1j2"), key("brd", "aioattr", "rr1"))
+    add(10, "two jobs (a context each) vs one, aioattr on brd, 4k randread QD1 (IOPS)",
+        fr(r), ">= 1.70x", r is not None and r["ratio"] >= 1.7)
+
+    # ---- issue 6: iocrypt ----
     r = ratio(cells, key("iocrypt", "libaio", "rr1"), key("crypt", "libaio", "rr1"))
-    add("iocrypt 4k randread QD1 libaio vs dm-crypt default (IOPS)",
+    add(6, "iocrypt 4k randread QD1 libaio vs dm-crypt default (IOPS)",
         fr(r), ">= 1.5x", r is not None and r["ratio"] >= 1.5)
     r = ratio(cells, key("iocrypt", "libaio", "rr1"), key("cryptnowq", "libaio", "rr1"))
-    add("iocrypt 4k randread QD1 libaio vs dm-crypt no_workqueue (IOPS)",
+    add(6, "iocrypt 4k randread QD1 libaio vs dm-crypt no_workqueue (IOPS)",
         fr(r), ">= 1.0x", r is not None and r["ratio"] >= 1.0)
     c = cells.get(key("iocrypt", "libaio", "rr1"), {}).get("ctxt_per_io")
-    add("iocrypt 4k randread QD1 libaio context switches per I/O",
+    add(6, "iocrypt 4k randread QD1 libaio context switches per I/O",
         fmt(c, 3), "<= 0.1", c is not None and c <= 0.1)
     worst = None
     for wl in ("rr1", "rr32"):
@@ -232,68 +305,143 @@ def targets(cells, lim):
         if v is not None:
             worst = v if worst is None else max(worst, v)
     ref = cells.get(key("cryptnowq", "io_uring", "rr1"), {}).get("ctxt_per_io")
-    add("iocrypt via io_uring: no io-wq punt (max ctxt/IO of randread QD1, QD32)",
+    add(6, "iocrypt via io_uring: no io-wq punt (max ctxt/IO of randread QD1, QD32)",
         fmt(worst, 3), "<= 0.1 (a punt costs ~2-4)",
         worst is not None and worst <= 0.1,
         f"dm-crypt no_workqueue via io_uring QD1: {fmt(ref, 2)} ctxt/IO")
-    for wl in ("rr1", "rr32"):
-        for other, thr in (("libaio", 1.0), ("io_uring", 0.95)):
-            r = ratio(cells, key("aiodemo", "aioattr", wl), key("aiodemo", other, wl))
-            add(f"aioattr vs {other} on aiodemo(0 ns), {WL_NAMES[wl]} (IOPS)",
-                fr(r), f">= {thr:.2f}x", r is not None and r["ratio"] >= thr)
-    for wl in ("rr1", "rr32"):
-        r = ratio(cells, key("aiodemo", "aioattr", wl, "all"),
-                  key("aiodemo", "aioattr", wl, "none"))
-        cost = None if r is None else 100.0 * (1.0 - r["ratio"])
-        add(f"all attributes vs none, aioattr on aiodemo, {WL_NAMES[wl]} (IOPS cost)",
-            "n/a" if cost is None else
-            f"{cost:.1f}% (per rep {100 * (1 - r['rep_max']):.1f}..{100 * (1 - r['rep_min']):.1f}%)",
-            "<= 3%", cost is not None and cost <= 3.0)
     lm = lim.get("mib_s")
-    for e in ENGINES:
+    for e in ENGINES[:3]:
         bw = cells.get(key("iocrypt", e, "sr8"), {}).get("bw_mib")
         share = None if not lm or bw is None else bw / lm
-        add(f"iocrypt 128k seq read QD8 ({e}) vs in-guest AES-XTS",
+        add(6, f"iocrypt 128k seq read QD8 ({e}) vs in-guest AES-XTS",
             "n/a" if share is None else f"{bw:.1f} MiB/s = {100 * share:.0f}% of {lm:.1f}",
             ">= 85%", share is not None and share >= 0.85,
             "" if e == "libaio" else "reported; the target is judged on libaio")
     return res
 
 
-def markdown(meta, cells, lim, tg, runs):
+def target_table(L, tg, issue):
+    L.append("| target | figure | threshold | met |")
+    L.append("| --- | --- | --- | --- |")
+    for t in tg:
+        if t["issue"] != issue:
+            continue
+        note = f" - {t['note']}" if t["note"] else ""
+        L.append(f"| {t['target']}{note} | {t['figure']} | {t['threshold']} | "
+                 f"{'**met**' if t['met'] else '**not met**'} |")
+    L.append("")
+
+
+def cpu(c):
+    """Busy CPU us per I/O (IOPS per busy CPU-second) of a cell."""
+    if not c or c.get("cpu_us_per_io") is None:
+        return "n/a"
+    return f"{c['cpu_us_per_io']:.1f} ({c['iops_per_cpu_s'] / 1000:.1f}k)"
+
+
+def fastpath_md(L, cells):
+    fb = any(k[1] == "aioattrfb" for k in cells)
+    engs = ["libaio", "io_uring", "aioattr"] + (["aioattrfb"] if fb else [])
+    L.append("## Fast path: aioattr next to libaio and io_uring (issue 10)\n")
+    L.append("IOPS medians; ratios of the medians with the min-max of the per-repetition "
+             "ratios.  'none': aioattr requesting no attribute.\n")
+    head = ["device", "workload"] + [f"IOPS {ename(e)}" for e in engs] + ["IOPS none"]
+    head += ["aioattr/libaio", "aioattr/io_uring"]
+    if fb:
+        head += ["fixedbufs/libaio", "fixedbufs/io_uring"]
+    head += ["all/none"]
+    L.append("| " + " | ".join(head) + " |")
+    L.append("|" + " --- |" * len(head))
+    for t in FAST_TARGETS + ["iocrypt"]:
+        for wl in FAST_WLS + ["rr128"]:
+            if not any(key(t, e, wl) in cells for e in engs):
+                continue
+            row = [TARGET_NAMES[t], WL_NAMES[wl]]
+            row += [fmt(cells.get(key(t, e, wl), {}).get("iops")) for e in engs]
+            row += [fmt(cells.get(key(t, "aioattr", wl, "none"), {}).get("iops"))]
+            for a in ["aioattr"] + (["aioattrfb"] if fb else []):
+                row += [fr(ratio(cells, key(t, a, wl), key(t, o, wl)))
+                        for o in ("libaio", "io_uring")]
+            row += [fr(ratio(cells, key(t, "aioattr", wl), key(t, "aioattr", wl, "none")))]
+            L.append("| " + " | ".join(row) + " |")
+    L.append("")
+    L.append("## Busy CPU per I/O\n")
+    L.append("Busy CPU time of all CPUs (`/proc/stat` user + nice + system + irq + softirq) "
+             "over fio's I/O phase (its exec_prerun to exec_postrun hooks), divided by the "
+             "I/Os: microseconds per I/O, in parentheses I/Os per busy CPU-second.  Medians.\n")
+    head = ["device", "workload"] + [ename(e) for e in engs] + ["aioattr none"]
+    L.append("| " + " | ".join(head) + " |")
+    L.append("|" + " --- |" * len(head))
+    for t in FAST_TARGETS + ["iocrypt"]:
+        for wl in ["rr1", "rr32", "rr128", "rw1", "rw32", "rr1j2"]:
+            if not any(key(t, e, wl) in cells for e in engs):
+                continue
+            row = [TARGET_NAMES[t], WL_NAMES[wl]] + [cpu(cells.get(key(t, e, wl))) for e in engs]
+            row += [cpu(cells.get(key(t, "aioattr", wl, "none")))]
+            L.append("| " + " | ".join(row) + " |")
+    L.append("")
+    L.append("## Cost per I/O from QD1 to QD128 (4k randread)\n")
+    L.append("| device | engine | CPU us/IO QD1 | QD32 | QD128 | QD32/QD1 | QD128/QD1 |")
+    L.append("| --- | --- | --- | --- | --- | --- | --- |")
+    for t in FAST_TARGETS:
+        for e in engs:
+            cs = [cells.get(key(t, e, wl), {}).get("cpu_us_per_io") for wl in ("rr1", "rr32",
+                                                                              "rr128")]
+            if all(c is None for c in cs):
+                continue
+            r32, r128 = flat(cells, t, e)
+            L.append(f"| {TARGET_NAMES[t]} | {ename(e)} | {fmt(cs[0], 1)} | {fmt(cs[1], 1)} | "
+                     f"{fmt(cs[2], 1)} | {fr(r32)} | {fr(r128)} |")
+    L.append("")
+    L.append("## Two jobs (a context each) vs one, brd 4k randread QD1\n")
+    L.append("| engine | IOPS 1 job | IOPS 2 jobs | 2 jobs / 1 job | CPU us/IO 1 job | 2 jobs |")
+    L.append("| --- | --- | --- | --- | --- | --- |")
+    for e in engs:
+        a, b = cells.get(key("brd", e, "rr1j2")), cells.get(key("brd", e, "rr1"))
+        if not a:
+            continue
+        L.append(f"| {ename(e)} | {fmt((b or {}).get('iops'))} | {fmt(a['iops'])} | "
+                 f"{fr(ratio(cells, key('brd', e, 'rr1j2'), key('brd', e, 'rr1')))} | "
+                 f"{fmt((b or {}).get('cpu_us_per_io'), 1)} | {fmt(a.get('cpu_us_per_io'), 1)} |")
+    L.append("")
+
+
+def markdown(meta, cells, lim, tg, runs, seconds):
     L = []
     L.append("# aio_attr benchmark (`make bench`)\n")
+    took = f" The whole run took {seconds / 60:.1f} minutes." if seconds else ""
     L.append(f"Guest: Debian kernel {meta.get('kernel', '?')}, {meta.get('cpus', '?')} vCPUs, "
              f"qemu TCG (`{meta.get('model', '?').replace('_', ' ')}`); "
-             f"{meta.get('reps', '?')} interleaved repetitions of {meta.get('runtime', '?')} s "
-             f"per cell, {meta.get('cells', '?')} cells; figures are medians, ratios in "
-             f"parentheses are the min-max of the per-repetition ratios.  "
-             f"'no attributes' cells request: `{meta.get('none_attrs', '?')}`.\n")
+             f"{meta.get('runtime', '?')} s per fio run; {meta.get('cells', '?')} cells "
+             f"(set `{meta.get('set', '?')}`), the fast-path cells of issue 10 "
+             f"{meta.get('reps', '?')} times, the others {meta.get('reps_rest', '?')} times, "
+             f"interleaved ({meta.get('runs', '?')} runs).{took}  Figures are medians, ratios "
+             f"in parentheses are the min-max of the per-repetition ratios.  'no attributes' "
+             f"cells request: `{meta.get('none_attrs', '?')}`; registered buffers "
+             f"(fixedbufs=1) {'measured' if meta.get('fixedbufs') == '1' else 'not offered by the engine'}.\n")
     if lim.get("mib_s"):
         extra = ""
         if "dmcrypt_over_zero" in lim:
             extra = (f"; dm-crypt (inline) over dm-zero reads "
                      f"{lim['dmcrypt_over_zero']['read_mib_s']:.1f} MiB/s")
         L.append(f"Crypto limit: {lim['mib_s']:.1f} MiB/s from {lim['used']}{extra}.\n")
-    L.append("## Targets (issue 6)\n")
-    L.append("| target | figure | threshold | met |")
-    L.append("| --- | --- | --- | --- |")
-    for t in tg:
-        note = f" - {t['note']}" if t["note"] else ""
-        L.append(f"| {t['target']}{note} | {t['figure']} | {t['threshold']} | "
-                 f"{'**met**' if t['met'] else '**not met**'} |")
-    L.append("")
-    key = lambda t, e, wl, at="all": (t, e, wl, at)
+    L.append("## Targets (issue 10: fast path)\n")
+    target_table(L, tg, 10)
+    L.append("## Targets (issue 6: iocrypt)\n")
+    target_table(L, tg, 6)
+    fastpath_md(L, cells)
     L.append("## iocrypt vs dm-crypt (IOPS ratio)\n")
     L.append("| workload | engine | vs dm-crypt default | vs dm-crypt no_workqueue |")
     L.append("| --- | --- | --- | --- |")
     for wl in WLS:
         for e in ENGINES:
             a = key("iocrypt", e, wl)
+            if a not in cells:
+                continue
             L.append(f"| {WL_NAMES[wl]} | {e} | {fr(ratio(cells, a, key('crypt', e, wl)))} | "
                      f"{fr(ratio(cells, a, key('cryptnowq', e, wl)))} |")
     L.append("")
-    L.append("## aioattr engine vs libaio and io_uring (IOPS ratio)\n")
+    L.append("## aioattr engine vs libaio and io_uring, every device (IOPS ratio)\n")
     L.append("| target | workload | vs libaio | vs io_uring |")
     L.append("| --- | --- | --- | --- |")
     for t in TARGETS:
@@ -305,20 +453,10 @@ def markdown(meta, cells, lim, tg, runs):
                      f"{fr(ratio(cells, a, key(t, 'libaio', wl)))} | "
                      f"{fr(ratio(cells, a, key(t, 'io_uring', wl)))} |")
     L.append("")
-    L.append("## aioattr: all attributes vs none (IOPS ratio all/none)\n")
-    L.append("| target | workload | all/none | IOPS all | IOPS none |")
-    L.append("| --- | --- | --- | --- | --- |")
-    for t in TARGETS:
-        for wl in WLS:
-            a, n = key(t, "aioattr", wl, "all"), key(t, "aioattr", wl, "none")
-            if n in cells and a in cells:
-                L.append(f"| {TARGET_NAMES[t]} | {WL_NAMES[wl]} | {fr(ratio(cells, a, n))} | "
-                         f"{fmt(cells[a]['iops'])} | {fmt(cells[n]['iops'])} |")
-    L.append("")
     L.append("## All cells (medians)\n")
-    L.append("| target | engine | workload | attrs | IOPS | MiB/s | mean lat us | p99 lat us "
-             "| ctxt/IO | intr/IO | IOPS spread |")
-    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    L.append("| target | engine | workload | attrs | reps | IOPS | MiB/s | mean lat us "
+             "| p99 lat us | CPU us/IO | ctxt/IO | intr/IO | IOPS spread |")
+    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for t in TARGETS:
         for e in ENGINES:
             for wl in WLS:
@@ -326,10 +464,11 @@ def markdown(meta, cells, lim, tg, runs):
                     c = cells.get((t, e, wl, at))
                     if not c:
                         continue
-                    atn = at if e == "aioattr" else "-"
-                    L.append(f"| {TARGET_NAMES[t]} | {e} | {WL_NAMES[wl]} | {atn} | "
-                             f"{fmt(c['iops'])} | {fmt(c['bw_mib'], 1)} | "
+                    atn = at if e.startswith("aioattr") else "-"
+                    L.append(f"| {TARGET_NAMES[t]} | {ename(e)} | {WL_NAMES[wl]} | {atn} | "
+                             f"{c['reps']} | {fmt(c['iops'])} | {fmt(c['bw_mib'], 1)} | "
                              f"{fmt(c['lat_mean_us'], 1)} | {fmt(c['lat_p99_us'], 1)} | "
+                             f"{fmt(c['cpu_us_per_io'], 1)} | "
                              f"{fmt(c['ctxt_per_io'], 3)} | {fmt(c['intr_per_io'], 3)} | "
                              f"{fmt(c['spread_pct'], 0)}% |")
     bad = [r for r in runs if "parse_error" in r or r.get("error")]
@@ -370,17 +509,17 @@ set xtics rotate by -20 scale 0
 set yrange [0:*]
 set multiplot layout 2,2 title "aio_attr bench - qemu TCG, 2 vCPUs, Debian 6.1 guest (medians)"
 set title "4k randread QD1 - IOPS"
-plot for [i=2:4] "{outdir}/rr1.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "{outdir}/rr1.dat" using i:xtic(1) title columnheader(i)
 set title "4k randread QD32 - IOPS"
-plot for [i=2:4] "{outdir}/rr32.dat" using i:xtic(1) title columnheader(i)
+plot for [i=2:5] "{outdir}/rr32.dat" using i:xtic(1) title columnheader(i)
 set title "128k sequential read QD8 - MiB/s, log (line: in-guest AES-XTS decryption)"
 set logscale y
 set yrange [10:*]
-plot for [i=2:4] "{outdir}/sr8.dat" using i:xtic(1) title columnheader(i), \\
+plot for [i=2:5] "{outdir}/sr8.dat" using i:xtic(1) title columnheader(i), \\
      {lm} with lines lw 2 lc rgb "red" title "AES-XTS {lm:.0f} MiB/s"
 set title "4k randread QD1 - context switches per I/O (log)"
 set yrange [0.001:*]
-plot for [i=2:4] "{outdir}/ctx.dat" using i:xtic(1) title columnheader(i), \\
+plot for [i=2:5] "{outdir}/ctx.dat" using i:xtic(1) title columnheader(i), \\
      0.1 with lines lw 2 lc rgb "red" title "0.1"
 unset multiplot
 """
@@ -398,7 +537,8 @@ unset multiplot
 def main():
     console, outdir = sys.argv[1], sys.argv[2]
     blobs, meta = read_blobs(console)
-    runs = parse_runs(blobs)
+    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    runs = parse_runs(blobs, meta)
     if not runs:
         print("analyze: no fio results on the console", file=sys.stderr)
         return 1
@@ -416,12 +556,13 @@ def main():
         "crypto_limit": lim,
         "targets": tg,
         "cells": [dict(v) for v in cells.values()],
+        "seconds": seconds,
         "runs": runs,
     }
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
     with open(os.path.join(outdir, "results.md"), "w") as f:
-        f.write(markdown(meta, cells, lim, tg, runs))
+        f.write(markdown(meta, cells, lim, tg, runs, seconds))
     chart(outdir, cells, lim)
     met = sum(1 for t in tg if t["met"])
     print(f"analyze: {len(runs)} runs, {len(cells)} cells, targets met {met}/{len(tg)}",

@@ -8,16 +8,25 @@
 # no_write_workqueue, iocrypt, all aes-xts-plain64 with a 512-bit key over
 # the same 64 MiB of one brd; plus aiodemo with zero service time (raw).
 # Engines: libaio, io_uring, aioattr (attrs=all); aioattr with no attribute
-# requested on brd, iocrypt and aiodemo.  Workloads: 4k randread QD1/QD32, 4k
-# randwrite QD1/QD32, 128k sequential read QD8.
+# requested on brd, iocrypt and aiodemo; on brd and aiodemo also aioattr
+# with registered buffers (fixedbufs=1) when the engine has that option.
+# Workloads: 4k randread QD1/QD32, 4k randwrite QD1/QD32, 128k sequential
+# read QD8; on brd and aiodemo 4k randread QD128, on brd 4k randread QD1
+# with two jobs (a context each).
 #
-# Every repetition runs every cell once (round robin), so drift over the run
-# hits all cells alike.  Around each fio run it snapshots /proc/stat (ctxt,
-# intr).  Results leave the guest on the console: per repetition, each
-# cell's fio JSON gzip'd and base64'd between
+# Two cell sets: "fastpath" (issue 10: brd and aiodemo with every engine,
+# iocrypt with and without attributes, the QD128 and two-job cells) runs
+# bench.reps times; the rest (the crypt comparisons of issue 6, 128k
+# reads) bench.reps_rest times.  Every repetition runs every cell once
+# (round robin), so drift over the run hits all cells alike.  Around each
+# fio run it snapshots /proc/stat (ctxt, intr), and, from fio's
+# exec_prerun/exec_postrun hooks, the busy CPU time, ctxt and intr of the
+# I/O phase alone.  Results leave the guest on the console: per
+# repetition, each cell's fio JSON gzip'd and base64'd between
 #   AABENCH-BLOB-BEGIN <name>  ...  AABENCH-BLOB-END
 # and progress lines "AABENCH: ...".  Knobs on the kernel command line:
-#   bench.runtime=S (2)  bench.reps=N (3)  bench.only=REGEX (cell filter)
+#   bench.runtime=S (2)  bench.reps=N (5)  bench.reps_rest=N (3)
+#   bench.set=all|fastpath (all)  bench.only=REGEX (cell filter)
 #   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
 #   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
 # shellcheck source=tools/testing/vm/lib.sh
@@ -25,7 +34,9 @@
 aa_require fio
 
 RUNTIME=2
-REPS=3
+REPS=5
+REPS_REST=3
+SET=all
 ONLY=
 PERF=0
 SCHED=none
@@ -34,11 +45,14 @@ for w in $(cat /proc/cmdline); do
 	case $w in
 	bench.runtime=*) RUNTIME=${w#*=} ;;
 	bench.reps=*) REPS=${w#*=} ;;
+	bench.reps_rest=*) REPS_REST=${w#*=} ;;
+	bench.set=*) SET=${w#*=} ;;
 	bench.only=*) ONLY=${w#*=} ;;
 	bench.perf=*) PERF=${w#*=} ;;
 	bench.sched=*) SCHED=${w#*=} ;;
 	esac
 done
+[ "$REPS_REST" -le "$REPS" ] || REPS_REST=$REPS
 
 OUT=/tmp/bench
 mkdir -p $OUT
@@ -147,32 +161,61 @@ if ! fio --name=p --filename=/dev/bench0 --ioengine=external:$ENGINE --direct=1 
 	NONE=service_ns
 	say "engine does not take attrs=none: 'no attributes' cells request service_ns only"
 fi
+# Probe: registered buffers (fixedbufs=1), an engine option since issue 10.
+FB=
+if fio --enghelp=$ENGINE 2>/dev/null | grep -q '^fixedbufs'; then
+	if fio --name=p --filename=/dev/ram0 --ioengine=external:$ENGINE --direct=1 --rw=read \
+		--bs=4k --size=64k --attrs=all --fixedbufs=1 >$OUT/fb.probe 2>&1; then
+		FB=aioattrfb
+	else
+		say "engine lists fixedbufs but fixedbufs=1 fails: $(head -c 300 $OUT/fb.probe)"
+	fi
+else
+	say "engine has no fixedbufs option: no registered-buffer cells"
+fi
 
-WLS="rr1 rr32 rw1 rw32 sr8"
-CELLS=/tmp/bench/cells
+CELLS=$OUT/cells
 : >$CELLS
+# cell SET TARGET ENGINE WL ATTRS - one line of the cell list; SET F
+# (fastpath, bench.reps repetitions) or R (the rest, bench.reps_rest).
+cell() {
+	[ "$SET" = fastpath ] && [ "$1" != F ] && return
+	echo "$2 $3 $4 $5 $1" >>$CELLS
+}
 # Cells compared with each other run close together in time, because the
 # host's load drifts (other VMs on a shared machine): the engines of one
-# target back to back, the targets of one workload next to each other, and
-# each attribute-overhead pair (aioattr with all attributes, then with
-# none) back to back.
-for wl in $WLS; do
+# target back to back, the targets of one workload next to each other, each
+# attribute-overhead pair (aioattr with all attributes, then with none)
+# back to back, and the two-job and QD128 cells of an engine right after
+# its QD1 and QD32 cells.
+for wl in rr1 rr32 rw1 rw32 sr8; do
 	for t in brd crypt cryptnowq iocrypt aiodemo; do
-		for e in libaio io_uring aioattr; do
-			echo "$t $e $wl all" >>$CELLS
+		engines="libaio io_uring aioattr"
+		grp=R
+		case $t.$wl in
+		*.sr8) ;;
+		brd.* | aiodemo.*) engines="$engines $FB" grp=F ;;
+		esac
+		for e in $engines; do
+			s=$grp
+			[ "$t.$e" = iocrypt.aioattr ] && [ $wl != sr8 ] && s=F
+			cell $s $t "$e" $wl all
 			case $e.$t.$wl in
-			aioattr.aiodemo.rr* | aioattr.iocrypt.rr* | aioattr.brd.rr*)
-				echo "$t $e $wl none" >>$CELLS ;;
+			aioattr.*.sr8) ;;
+			aioattr.brd.* | aioattr.aiodemo.* | aioattr.iocrypt.*) cell $s $t "$e" $wl none ;;
 			esac
+			[ $t.$wl = brd.rr1 ] && [ "$e" != "$FB" ] && cell F $t "$e" rr1j2 all
+			[ $grp.$wl = F.rr32 ] && cell F $t "$e" rr128 all
 		done
 	done
 done
 if [ -n "$ONLY" ]; then
-	grep -E "$ONLY" $CELLS >$CELLS.f
+	awk -v re="$ONLY" '($1 " " $2 " " $3 " " $4) ~ re' $CELLS >$CELLS.f
 	mv $CELLS.f $CELLS
 fi
 NCELLS=$(wc -l <$CELLS)
-say "matrix: $NCELLS cells x $REPS repetitions, ${RUNTIME}s each"
+NRUNS=$(awk -v f="$REPS" -v r="$REPS_REST" '{ n += $5 == "F" ? f : r } END { print n + 0 }' $CELLS)
+say "matrix: $NCELLS cells, $NRUNS runs (fastpath x$REPS, rest x$REPS_REST), ${RUNTIME}s each"
 # Background: what the counters see with no I/O (an idle sleep, and fio
 # itself on the null engine), over one cell's runtime.
 c0=$(stat_field ctxt) i0=$(stat_field intr)
@@ -185,40 +228,71 @@ say "background per ${RUNTIME}s: idle ctxt $((c1 - c0)) intr $((i1 - i0));" \
 	"fio null engine at 1000 IOPS ctxt $((c2 - c1)) intr $((i2 - i1))"
 BG="bg_idle_ctxt=$((c1 - c0)) bg_idle_intr=$((i1 - i0)) bg_fio_ctxt=$((c2 - c1)) bg_fio_intr=$((i2 - i1))"
 echo "AABENCH-META $BG"
-echo "AABENCH-META runtime=$RUNTIME reps=$REPS cells=$NCELLS size_mb=$SIZE_MB none_attrs=$NONE" \
+echo "AABENCH-META runtime=$RUNTIME reps=$REPS reps_rest=$REPS_REST set=$SET cells=$NCELLS" \
+	"runs=$NRUNS size_mb=$SIZE_MB none_attrs=$NONE fixedbufs=$([ -n "$FB" ] && echo 1 || echo 0)" \
+	"user_hz=$(getconf CLK_TCK 2>/dev/null || echo 100)" \
 	"aiodemo_sched=$SCHED kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
 	"model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1 | tr ' ' _)"
 
-# run_cell TARGET ENGINE WL ATTRS REP - one fio run; its JSON to $OUT.
-run_cell() {
-	t=$1 e=$2 wl=$3 at=$4 rep=$5
-	case $wl in
-	rr1) rw=randread bs=4k qd=1 ;;
+# The snapshot fio's exec_prerun and exec_postrun take: busy CPU ticks of
+# all CPUs (user + nice + system + irq + softirq), ctxt and intr, appended
+# to the file given.  fio runs the hooks right before its first I/O and
+# right after its last, so the difference is the I/O phase without fio's
+# start and stop.
+printf '%s\n' '#!/bin/sh' \
+	"awk '\$1 == \"cpu\" { b = \$2 + \$3 + \$4 + \$7 + \$8 }" \
+	"	\$1 == \"ctxt\" { c = \$2 } \$1 == \"intr\" { i = \$2 }" \
+	"	END { print b, c, i }' /proc/stat >>\"\$1\"" >$OUT/snap
+chmod +x $OUT/snap
+
+# fio_args TARGET ENGINE WL ATTRS NAME - the fio options of a cell (the
+# engine's attribute report to $OUT/NAME.attr.json).
+fio_args() {
+	case $3 in
+	rr1 | rr1j2) rw=randread bs=4k qd=1 ;;
 	rr32) rw=randread bs=4k qd=32 ;;
+	rr128) rw=randread bs=4k qd=128 ;;
 	rw1) rw=randwrite bs=4k qd=1 ;;
 	rw32) rw=randwrite bs=4k qd=32 ;;
 	sr8) rw=read bs=128k qd=8 ;;
 	esac
-	name=$t.$e.$wl.$at.$rep
-	eopt=
-	case $e in
-	aioattr)
-		eng=external:$ENGINE
+	jobs=
+	[ "$3" = rr1j2 ] && jobs="--numjobs=2 --group_reporting=1"
+	case $2 in
+	aioattr | aioattrfb)
 		a=all
-		[ "$at" = none ] && a=$NONE
-		eopt="--attrs=$a --attr_json=$OUT/$name.attr.json"
+		[ "$4" = none ] && a=$NONE
+		eng="external:$ENGINE --attrs=$a --attr_json=$OUT/$5.attr.json"
+		[ "$2" = aioattrfb ] && eng="$eng --fixedbufs=1"
 		;;
-	*) eng=$e ;;
+	*) eng=$2 ;;
 	esac
+	echo "--name=b --filename=$(devpath "$1") --ioengine=$eng $jobs --direct=1" \
+		"--rw=$rw --bs=$bs --iodepth=$qd --size=${SIZE_MB}M --time_based" \
+		"--norandommap --randrepeat=0"
+}
+
+# run_cell TARGET ENGINE WL ATTRS REP - one fio run; its JSON to $OUT.
+run_cell() {
+	name=$1.$2.$3.$4.$5
+	rm -f $OUT/w.pre $OUT/w.post
 	c0=$(stat_field ctxt) i0=$(stat_field intr)
-	# shellcheck disable=SC2086 # eopt is a list of options
-	fio --name=b --filename="$(devpath "$t")" --ioengine="$eng" $eopt --direct=1 \
-		--rw=$rw --bs=$bs --iodepth=$qd --size=${SIZE_MB}M --time_based \
-		--runtime="$RUNTIME" --norandommap --randrepeat=0 --lat_percentiles=1 \
+	# shellcheck disable=SC2046 # fio_args is a list of options
+	fio $(fio_args "$1" "$2" "$3" "$4" "$name") --runtime="$RUNTIME" --lat_percentiles=1 \
+		--exec_prerun="$OUT/snap $OUT/w.pre" --exec_postrun="$OUT/snap $OUT/w.post" \
 		--output-format=json --output="$OUT/$name.json" </dev/null >"$OUT/$name.err" 2>&1
 	frc=$?
 	c1=$(stat_field ctxt) i1=$(stat_field intr)
-	echo "$name ctxt=$((c1 - c0)) intr=$((i1 - i0)) rc=$frc" >>"$OUT/counters.$rep"
+	# (several jobs: one report per job, NAME.attr.json.N; not kept)
+	rm -f "$OUT/$name.attr.json".*
+	# The I/O phase: the first job's start to the last job's end.
+	w=
+	if [ -s $OUT/w.pre ] && [ -s $OUT/w.post ]; then
+		# shellcheck disable=SC2046 # three numbers each
+		set -- $(head -n1 $OUT/w.pre) $(tail -n1 $OUT/w.post)
+		w="wbusy=$(($4 - $1)) wctxt=$(($5 - $2)) wintr=$(($6 - $3))"
+	fi
+	echo "$name ctxt=$((c1 - c0)) intr=$((i1 - i0)) $w rc=$frc" >>"$OUT/counters.$rep"
 	iops=$(awk '/"iops" :/ { v = $3; sub(",", "", v); if (v + 0 > 0) { print int(v); exit } }' \
 		"$OUT/$name.json" 2>/dev/null)
 	echo "$name ${iops:-?} $((c1 - c0)) $frc"
@@ -226,14 +300,14 @@ run_cell() {
 
 rep=1
 n=0
-total=$((NCELLS * REPS))
 while [ $rep -le "$REPS" ]; do
 	: >$OUT/counters.$rep
-	while read -r t e wl at; do
+	while read -r t e wl at s; do
+		[ "$s" = F ] || [ $rep -le "$REPS_REST" ] || continue
 		n=$((n + 1))
 		# shellcheck disable=SC2046 # the fields of run_cell's line
 		set -- $(run_cell "$t" "$e" "$wl" "$at" "$rep")
-		say "[$n/$total] rep $rep $t $e $wl attrs=$at: ${2} IOPS, ctxt $3 (fio rc $4)"
+		say "[$n/$NRUNS] rep $rep $t $e $wl attrs=$at: ${2} IOPS, ctxt $3 (fio rc $4)"
 		[ "$4" = 0 ] || { head -c 600 "$OUT/$1.err"; echo; }
 	done <$CELLS
 	# This repetition's results off the guest (between cells, then a pause

@@ -12,10 +12,13 @@
 # be built; the Makefile's bench target sees to it.
 #
 # Knobs (environment): BENCH_RUNTIME (s per fio run, default 2),
-# BENCH_REPS (default 3), BENCH_ONLY (extended regex over the cell lines
-# "target engine workload attrs", e.g. 'iocrypt|crypt'), BENCH_PERF (1:
-# perf profiles of a few cells after the matrix; default 0, see
-# Documentation/aio_attr/performance.rst), VM_MEM (1G),
+# BENCH_REPS (repetitions of the fast-path cells of issue 10, default 5),
+# BENCH_REPS_REST (of the other cells, default 3, at most BENCH_REPS),
+# BENCH_SET (all, or fastpath: only the cells of issue 10), BENCH_ONLY
+# (extended regex over the cell lines "target engine workload attrs", e.g.
+# 'iocrypt|crypt'), BENCH_PERF (1: perf profiles of a few cells after the
+# matrix; default 0, see Documentation/aio_attr/performance.rst), VM_MEM
+# (1G),
 # BENCH_SCHED (aiodemo's I/O scheduler: none (default) or mq-deadline),
 # BENCH_TIMEOUT (whole boot, s; default from the cell count).
 set -euo pipefail
@@ -29,7 +32,11 @@ OUT=${BENCH_OUT:-$AA_BUILD/bench}
 LOG=$OUT/console.log
 GUEST_BIN_DIR=${GUEST_BIN_DIR:-$AA_BUILD/user/guest}
 RUNTIME=${BENCH_RUNTIME:-2}
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
+REPS_REST=${BENCH_REPS_REST:-3}
+((REPS_REST <= REPS)) || REPS_REST=$REPS
+SET=${BENCH_SET:-all}
+[[ $SET == all || $SET == fastpath ]] || aa_die "BENCH_SET=$SET: all or fastpath"
 # (the kernel command line splits at blanks: they match any character)
 ONLY=${BENCH_ONLY:-}
 ONLY=${ONLY// /.}
@@ -87,7 +94,7 @@ boot() {
 	: >"$LOG"
 	aa_step "bench: booting $KV (hard timeout ${hard}s)"
 	aa_qemu_start "$hard" "$kimg" "$OUT/initrd.img" "$LOG" "$OUT/qemu.out" \
-		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}"
+		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.reps_rest=$REPS_REST bench.set=$SET bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}"
 	qpid=$AA_QEMU_PID
 	# shellcheck disable=SC2064 # qpid is fixed now
 	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
@@ -119,7 +126,7 @@ boot() {
 }
 
 main() {
-	local kimg fio qrc=0 ncells hard start
+	local kimg fio qrc=0 nruns hard start
 	start=$(date +%s)
 	rm -rf "$OUT"
 	mkdir -p "$OUT"
@@ -135,13 +142,16 @@ main() {
 	extra_cpio "$kimg" "$OUT/initrd.bench.cpio"
 	cat "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img" >"$OUT/initrd.img"
 	rm -f "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img"
-	# 81 cells; a fio run costs its runtime plus ~1.3 s of start and stop.
-	ncells=81
-	hard=${BENCH_TIMEOUT:-$((300 + ncells * REPS * (RUNTIME + 4)))}
+	# 59 fast-path cells and 47 others (guest.sh); a fio run costs its
+	# runtime plus ~1.3 s of start and stop.
+	nruns=$((59 * REPS))
+	[[ $SET == fastpath ]] || nruns=$((nruns + 47 * REPS_REST))
+	hard=${BENCH_TIMEOUT:-$((300 + nruns * (RUNTIME + 4)))}
 	boot "$hard" "$kimg" || qrc=$?
 	aa_step "bench: guest finished (qemu status $qrc) after $(($(date +%s) - start)) s"
 	tr -d '\r' <"$LOG" >"$OUT/console.clean.log"
-	"$PY" "$HERE/analyze.py" "$OUT/console.clean.log" "$OUT" || aa_die "analysis failed"
+	"$PY" "$HERE/analyze.py" "$OUT/console.clean.log" "$OUT" $(($(date +%s) - start)) ||
+		aa_die "analysis failed"
 	gnuplot "$OUT/chart.gp" 2>"$OUT/gnuplot.err" ||
 		echo "bench: no chart ($(head -n1 "$OUT/gnuplot.err")) - a subset of the cells?" >&2
 	echo
