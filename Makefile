@@ -150,10 +150,10 @@ clean:
 # ---- `make bench` (tools/testing/bench/, Documentation/aio_attr/performance.rst) ----
 # One guest boot: dm-crypt (both modes), iocrypt, brd and aiodemo x libaio,
 # io_uring and aioattr, the fast-path cells of issue 10 (QD128, two jobs,
-# CPU per I/O); writes
+# CPU per I/O, allocations and RCU callbacks per I/O); writes
 # build/bench/results.{json,md,png}.  Not part of `make check`.  Knobs:
 # BENCH_RUNTIME, BENCH_REPS, BENCH_REPS_REST, BENCH_SET, BENCH_ONLY,
-# BENCH_PERF, BENCH_SCHED, BENCH_OUT (see
+# BENCH_KCOUNT, BENCH_PERF, BENCH_SCHED, BENCH_OUT (see
 # tools/testing/bench/run.sh).
 .PHONY: bench
 bench: deps modules

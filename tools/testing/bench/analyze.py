@@ -11,8 +11,9 @@ The console carries (see guest.sh) one AABENCH-META line and blobs
 (gzip + base64 between AABENCH-BLOB-BEGIN NAME / AABENCH-BLOB-END): per
 repetition the fio JSON of every cell (TARGET.ENGINE.WL.ATTRS.REP.json),
 the aioattr engine's report (...attr.json), the /proc/stat counters
-(counters.REP), and once cryptsetup.txt, limit_dmzero.json and the perf
-profiles (perf.*.txt).  Only the standard library is used.
+(counters.REP), and once cryptsetup.txt, limit_dmzero.json, the
+allocation and RCU counts (kcount.*.txt) and the perf profiles
+(perf.*.txt).  Only the standard library is used.
 """
 import base64
 import gzip
@@ -47,6 +48,11 @@ WL_DDIR = {"rr1": "read", "rr32": "read", "rr128": "read", "rw1": "write", "rw32
 # The cells of issue 10 (fast path): devices and workloads.
 FAST_TARGETS = ["brd", "aiodemo"]
 FAST_WLS = ["rr1", "rr32", "rw1", "rw32"]
+# Slab allocations and RCU callbacks (guest.sh's kcount window).
+SLAB_EVENTS = ["kmem:kmalloc", "kmem:kmalloc_node", "kmem:kmem_cache_alloc",
+               "kmem:kmem_cache_alloc_node"]
+RCU_EVENTS = ["aabench:call_rcu", "aabench:kvfree_call_rcu"]
+IO_EVENT = "block:block_bio_queue"
 
 
 def ename(e):
@@ -195,6 +201,69 @@ def ratio(cells, a, b, field="iops"):
             "rep_max": max(per) if per else None}
 
 
+def kcounts(blobs):
+    """The kcount runs (perf stat -a -I 250 around fio): per (target,
+    engine, workload) the counts summed over the intervals of the I/O
+    phase - those with at least half the I/Os of the median interval that
+    has any, less the first and the last (fio starting and stopping) - and
+    per I/O."""
+    out = {}
+    for name, data in blobs.items():
+        m = re.fullmatch(r"kcount\.(\w+)\.(\w+)\.(\w+)\.(\w+)\.txt", name)
+        if not m:
+            continue
+        t, e, wl, _ = m.groups()
+        iv, rc, errors, hist, h = {}, None, [], {}, None
+        for line in data.decode("utf-8", "replace").splitlines():
+            if line.startswith("## rc "):
+                rc = int(line.split()[2])
+            elif line.startswith("## err "):
+                errors.append(line[7:].strip()[:120])
+            elif line.startswith("## hist "):
+                h = line.split()[2].replace("/", ":")
+                hist[h] = []
+            elif line.startswith("{") and h:
+                # { call_site: [ffffffff8123] mempool_alloc+0x12 } hitcount: 42
+                m2 = re.match(r"\{\s*\w+:\s*(?:\[[0-9a-f]+\]\s*)?(\S+).*hitcount:\s*(\d+)",
+                              line)
+                if m2:
+                    hist[h].append((m2.group(1), int(m2.group(2))))
+            elif line.startswith("#") or not line.strip():
+                continue
+            else:
+                f = [x.strip() for x in line.split(",")]
+                if len(f) < 4:
+                    continue
+                if re.fullmatch(r"\d+", f[1]):
+                    iv.setdefault(float(f[0]), {})[f[3]] = int(f[1])
+                elif ":" in f[3] and f"{f[3]}: {f[1]}" not in errors:
+                    errors.append(f"{f[3]}: {f[1]}")
+        times = sorted(iv)
+        io = [iv[x].get(IO_EVENT, 0) for x in times]
+        mid = med([n for n in io if n > 0]) or 0
+        busy = [x for x, n in zip(times, io) if mid and n >= mid / 2]
+        keep = busy[1:-1]
+        ev = {}
+        for x in keep:
+            for k, v in iv[x].items():
+                ev[k] = ev.get(k, 0) + v
+        ios = ev.get(IO_EVENT)
+        all_ios = sum(io)
+        k = {"target": t, "engine": e, "workload": wl, "events": ev, "ios": ios,
+             "intervals": len(keep), "interval_s": 0.25, "perf_rc": rc, "errors": errors[:6],
+             "hist": hist}
+        if ios:
+            slab = [x for x in SLAB_EVENTS if x in ev]
+            rcu = [x for x in RCU_EVENTS if x in ev]
+            k["slab_per_io"] = sum(ev[x] for x in slab) / ios if slab else None
+            k["rcu_per_io"] = sum(ev[x] for x in rcu) / ios if rcu else None
+            k["per_io"] = {x: ev[x] / ios for x in ev if x != IO_EVENT}
+        if all_ios:
+            k["hist_per_io"] = {x: [(sym, n / all_ios) for sym, n in v] for x, v in hist.items()}
+        out[(t, e, wl)] = k
+    return out
+
+
 def crypto_limit(blobs):
     lim = {}
     txt = blobs.get("cryptsetup.txt")
@@ -251,7 +320,7 @@ def flat(cells, t, e):
             ratio(cells, key(t, e, "rr128"), key(t, e, "rr1"), "cpu_us_per_io"))
 
 
-def targets(cells, lim):
+def targets(cells, lim, kc):
     res = []
 
     def add(issue, name, figure, thr, ok, note=""):
@@ -279,6 +348,19 @@ def targets(cells, lim):
             add(10, f"all attributes vs none, aioattr on {TARGET_NAMES[t]}, {WL_NAMES[wl]} "
                 "(IOPS cost)", "n/a" if cost is None else f"{cost:.1f}%{per}",
                 "<= 3%", cost is not None and cost <= 3.0)
+    for wl in ("rr1", "rr32"):
+        k = kc.get(("brd", "aioattr", wl), {})
+        ref = kc.get(("brd", "io_uring", wl), {})
+        for what, field in (("slab allocations", "slab_per_io"), ("RCU callbacks", "rcu_per_io")):
+            v = k.get(field)
+            add(10, f"{what} per I/O, aioattr on brd, {WL_NAMES[wl]} (steady state)",
+                fmt(v, 3), "<= 0.01", v is not None and v <= 0.01,
+                f"io_uring: {fmt(ref.get(field), 3)}")
+            r = ref.get(field)
+            d = None if v is None or r is None else v - r
+            add(10, f"{what} per I/O above io_uring's, aioattr on brd, {WL_NAMES[wl]}",
+                fmt(d, 3), "<= 0.01", d is not None and d <= 0.01,
+                "io_uring's are the block layer's own (the bio), any engine pays them")
     for t in FAST_TARGETS:
         r32, r128 = flat(cells, t, "aioattr")
         worst = None if r32 is None or r128 is None else max(r32["ratio"], r128["ratio"])
@@ -339,7 +421,7 @@ def cpu(c):
     return f"{c['cpu_us_per_io']:.1f} ({c['iops_per_cpu_s'] / 1000:.1f}k)"
 
 
-def fastpath_md(L, cells):
+def fastpath_md(L, cells, kc):
     fb = any(k[1] == "aioattrfb" for k in cells)
     engs = ["libaio", "io_uring", "aioattr"] + (["aioattrfb"] if fb else [])
     L.append("## Fast path: aioattr next to libaio and io_uring (issue 10)\n")
@@ -404,9 +486,46 @@ def fastpath_md(L, cells):
                  f"{fr(ratio(cells, key('brd', e, 'rr1j2'), key('brd', e, 'rr1')))} | "
                  f"{fmt((b or {}).get('cpu_us_per_io'), 1)} | {fmt(a.get('cpu_us_per_io'), 1)} |")
     L.append("")
+    L.append("## Kernel allocations and RCU callbacks per I/O (steady state)\n")
+    L.append("`perf stat -a -I 250` around fio (attrs=all for aioattr), summed over the "
+             "250 ms intervals of the I/O phase (at least half the median interval's I/Os, "
+             f"less the first and the last); I/Os counted by `{IO_EVENT}`.  Slab: "
+             + " + ".join(f"`{x}`" for x in SLAB_EVENTS) + " (those the kernel has); RCU: "
+             "kprobes in `call_rcu` + `kvfree_call_rcu`.  System wide: the idle background "
+             "is in the counts.\n")
+    L.append("| device | engine | workload | I/Os counted | slab allocs/IO | RCU callbacks/IO "
+             "| per event | intervals |")
+    L.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for wl in ("rr1", "rr32"):
+        for e in engs:
+            k = kc.get(("brd", e, wl))
+            if not k:
+                continue
+            per = ", ".join(f"{x.split(':')[1]} {v:.3f}" for x, v in
+                            sorted(k.get("per_io", {}).items()))
+            if k["errors"]:
+                per += ("; " if per else "") + "; ".join(k["errors"])
+            L.append(f"| brd | {ename(e)} | {WL_NAMES[wl]} | {fmt(k.get('ios'))} | "
+                     f"{fmt(k.get('slab_per_io'), 3)} | {fmt(k.get('rcu_per_io'), 3)} | "
+                     f"{per} | {k['intervals']} |")
+    L.append("")
+    L.append("Where they come from (tracefs hist triggers over the whole fio run, per I/O of "
+             "the run; 0.01 per I/O and up):\n")
+    for wl in ("rr1", "rr32"):
+        for e in engs:
+            k = kc.get(("brd", e, wl))
+            if not k or not k.get("hist_per_io"):
+                continue
+            parts = []
+            for ev, rows in sorted(k["hist_per_io"].items()):
+                top = ", ".join(f"`{sym}` {v:.2f}" for sym, v in rows if v >= 0.01)
+                if top:
+                    parts.append(f"{ev.split(':')[1]}: {top}")
+            L.append(f"- brd {ename(e)} {WL_NAMES[wl]}: " + ("; ".join(parts) or "none"))
+    L.append("")
 
 
-def markdown(meta, cells, lim, tg, runs, seconds):
+def markdown(meta, cells, lim, tg, runs, kc, seconds):
     L = []
     L.append("# aio_attr benchmark (`make bench`)\n")
     took = f" The whole run took {seconds / 60:.1f} minutes." if seconds else ""
@@ -429,7 +548,7 @@ def markdown(meta, cells, lim, tg, runs, seconds):
     target_table(L, tg, 10)
     L.append("## Targets (issue 6: iocrypt)\n")
     target_table(L, tg, 6)
-    fastpath_md(L, cells)
+    fastpath_md(L, cells, kc)
     L.append("## iocrypt vs dm-crypt (IOPS ratio)\n")
     L.append("| workload | engine | vs dm-crypt default | vs dm-crypt no_workqueue |")
     L.append("| --- | --- | --- | --- |")
@@ -544,10 +663,11 @@ def main():
         return 1
     cells = summarize(runs)
     lim = crypto_limit(blobs)
-    tg = targets(cells, lim)
+    kc = kcounts(blobs)
+    tg = targets(cells, lim, kc)
     os.makedirs(outdir, exist_ok=True)
     for name, data in blobs.items():
-        if name.startswith("perf.") or name == "cryptsetup.txt":
+        if name.startswith(("perf.", "kcount.")) or name == "cryptsetup.txt":
             os.makedirs(os.path.join(outdir, "profiles"), exist_ok=True)
             with open(os.path.join(outdir, "profiles", name), "wb") as f:
                 f.write(data)
@@ -556,13 +676,14 @@ def main():
         "crypto_limit": lim,
         "targets": tg,
         "cells": [dict(v) for v in cells.values()],
+        "kcount": list(kc.values()),
         "seconds": seconds,
         "runs": runs,
     }
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
     with open(os.path.join(outdir, "results.md"), "w") as f:
-        f.write(markdown(meta, cells, lim, tg, runs, seconds))
+        f.write(markdown(meta, cells, lim, tg, runs, kc, seconds))
     chart(outdir, cells, lim)
     met = sum(1 for t in tg if t["met"])
     print(f"analyze: {len(runs)} runs, {len(cells)} cells, targets met {met}/{len(tg)}",

@@ -21,12 +21,15 @@
 # (round robin), so drift over the run hits all cells alike.  Around each
 # fio run it snapshots /proc/stat (ctxt, intr), and, from fio's
 # exec_prerun/exec_postrun hooks, the busy CPU time, ctxt and intr of the
-# I/O phase alone.  Results leave the guest on the console: per
-# repetition, each cell's fio JSON gzip'd and base64'd between
+# I/O phase alone.  After the matrix, `perf stat -I` around one fio run
+# per kcount cell counts slab allocations and RCU callbacks (analyze.py
+# keeps the intervals of the I/O phase).  Results leave the guest on the
+# console: per repetition, each cell's fio JSON gzip'd and base64'd between
 #   AABENCH-BLOB-BEGIN <name>  ...  AABENCH-BLOB-END
 # and progress lines "AABENCH: ...".  Knobs on the kernel command line:
 #   bench.runtime=S (2)  bench.reps=N (5)  bench.reps_rest=N (3)
 #   bench.set=all|fastpath (all)  bench.only=REGEX (cell filter)
+#   bench.kcount=0|1 (1: allocation and RCU counts)
 #   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
 #   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
 # shellcheck source=tools/testing/vm/lib.sh
@@ -38,6 +41,7 @@ REPS=5
 REPS_REST=3
 SET=all
 ONLY=
+KCOUNT=1
 PERF=0
 SCHED=none
 # shellcheck disable=SC2013 # words, not lines
@@ -47,6 +51,7 @@ for w in $(cat /proc/cmdline); do
 	bench.reps=*) REPS=${w#*=} ;;
 	bench.reps_rest=*) REPS_REST=${w#*=} ;;
 	bench.set=*) SET=${w#*=} ;;
+	bench.kcount=*) KCOUNT=${w#*=} ;;
 	bench.only=*) ONLY=${w#*=} ;;
 	bench.perf=*) PERF=${w#*=} ;;
 	bench.sched=*) SCHED=${w#*=} ;;
@@ -321,6 +326,82 @@ while [ $rep -le "$REPS" ]; do
 done
 
 echo "AABENCH-MATRIX-DONE"
+
+# ---- slab allocations and RCU callbacks per I/O ----
+# After the matrix (perf perturbs what it watches): for brd 4k randread at
+# QD1 and QD32 and each engine, `perf stat -a -I` runs fio and prints the
+# counts of every 250 ms; analyze.py keeps the intervals inside the I/O
+# phase.  Slab allocations: the kmem tracepoints; RCU callbacks: kprobes in
+# call_rcu and kvfree_call_rcu (Debian's 6.1 has no CONFIG_RCU_TRACE, so no
+# rcu:rcu_callback); I/Os: block:block_bio_queue (brd takes one bio per 4k
+# I/O).  The probes sit past the function's ftrace call (offset 5): a
+# kprobe on the entry itself goes through ftrace, and the guest crashed
+# there (a jump to 0 on return from call_rcu called by aio_attr).  The
+# counts are system wide: the background (timers, the console) is in them.
+KWIN=3
+# kcount_events - register the kprobes; print the perf event list.
+T=/sys/kernel/tracing
+[ -d $T/events ] || T=/sys/kernel/debug/tracing
+kcount_events() {
+	for p in call_rcu kvfree_call_rcu; do
+		echo "p:aabench/$p $p+5 func=%si:x64" >>$T/kprobe_events 2>$OUT/kprobe.err ||
+			say "kcount: no kprobe in $p: $(cat $OUT/kprobe.err)" >&2
+	done
+	ev=
+	for e in kmem/kmalloc kmem/kmalloc_node kmem/kmem_cache_alloc kmem/kmem_cache_alloc_node \
+		aabench/call_rcu aabench/kvfree_call_rcu block/block_bio_queue; do
+		[ -d $T/events/$e ] && ev=$ev${ev:+,}$(echo $e | tr / :)
+	done
+	echo "$ev"
+}
+# HISTS: per event, the field whose values a tracefs hist trigger counts
+# over the whole fio run: which call sites allocate, which RCU callbacks.
+HISTS="kmem/kmem_cache_alloc:call_site kmem/kmalloc:call_site aabench/call_rcu:func"
+# hists on|off - set or remove the hist triggers.
+hists() {
+	for h in $HISTS; do
+		[ -f "$T/events/${h%%:*}/trigger" ] || continue
+		c="hist:keys=${h#*:}.sym:vals=hitcount:sort=hitcount.descending:size=256"
+		[ "$1" = on ] || c="!$c"
+		echo "$c" >"$T/events/${h%%:*}/trigger" 2>/dev/null
+	done
+}
+# kcount_cell TARGET ENGINE WL - kcount.CELL.txt off the guest.
+kcount_cell() {
+	name=$1.$2.$3.all
+	f=$OUT/kcount.$name.txt
+	echo "## cell $name" >"$f"
+	hists on
+	# shellcheck disable=SC2046 # fio_args is a list of options
+	perf stat -a -x, -I 250 -e "$KEV" -o "$f" --append -- \
+		fio $(fio_args "$1" "$2" "$3" all "k.$name") --runtime=$KWIN --disk_util=0 \
+		--output-format=json --output="$OUT/k.$name.json" </dev/null >"$OUT/k.$name.err" 2>&1
+	rc=$?
+	for h in $HISTS; do
+		[ -f "$T/events/${h%%:*}/hist" ] || continue
+		echo "## hist ${h%%:*}"
+		grep -E '^\{' "$T/events/${h%%:*}/hist" | head -n 8
+	done >"$OUT/k.hist"
+	hists off
+	echo "## rc $rc" >>"$f"
+	[ $rc = 0 ] || sed 's/^/## err /' "$OUT/k.$name.err" | tail -n 5 >>"$f"
+	cat "$OUT/k.hist" >>"$f"
+	rm -f "$OUT/k.$name".*
+	say "kcount: $1 $2 $3: $(grep -c , "$f") counts"
+	blob "$(basename "$f")" "$f"
+}
+if [ "$KCOUNT" = 1 ] && command -v perf >/dev/null; then
+	KEV=$(kcount_events)
+	say "kcount: events $KEV"
+	for wl in rr1 rr32; do
+		for e in libaio io_uring aioattr $FB; do
+			[ -n "$ONLY" ] && ! echo "brd $e $wl all" | grep -qE "$ONLY" && continue
+			kcount_cell brd "$e" $wl
+		done
+	done
+elif [ "$KCOUNT" = 1 ]; then
+	say "kcount: no perf in the guest"
+fi
 
 # ---- profiles (after the measurements; they perturb what they watch) ----
 if [ "$PERF" = 1 ] && command -v perf >/dev/null; then

@@ -16,9 +16,10 @@
 # BENCH_REPS_REST (of the other cells, default 3, at most BENCH_REPS),
 # BENCH_SET (all, or fastpath: only the cells of issue 10), BENCH_ONLY
 # (extended regex over the cell lines "target engine workload attrs", e.g.
-# 'iocrypt|crypt'), BENCH_PERF (1: perf profiles of a few cells after the
-# matrix; default 0, see Documentation/aio_attr/performance.rst), VM_MEM
-# (1G),
+# 'iocrypt|crypt'), BENCH_KCOUNT (1: slab allocations and RCU callbacks per
+# I/O with perf after the matrix; default 1), BENCH_PERF (1: perf profiles
+# of a few cells after the matrix; default 0, see
+# Documentation/aio_attr/performance.rst), VM_MEM (1G),
 # BENCH_SCHED (aiodemo's I/O scheduler: none (default) or mq-deadline),
 # BENCH_TIMEOUT (whole boot, s; default from the cell count).
 set -euo pipefail
@@ -37,6 +38,7 @@ REPS_REST=${BENCH_REPS_REST:-3}
 ((REPS_REST <= REPS)) || REPS_REST=$REPS
 SET=${BENCH_SET:-all}
 [[ $SET == all || $SET == fastpath ]] || aa_die "BENCH_SET=$SET: all or fastpath"
+KCOUNT=${BENCH_KCOUNT:-1}
 # (the kernel command line splits at blanks: they match any character)
 ONLY=${BENCH_ONLY:-}
 ONLY=${ONLY// /.}
@@ -76,7 +78,7 @@ extra_cpio() {
 	install -D -m 0755 "$HERE/guest.sh" "$root/tests/bench.sh"
 	install -D -m 0644 "$HERE/profile.sh" "$root/tests/bench/profile.sh"
 	copy_elf "$root" "$(command -v cryptsetup)" /usr/sbin/cryptsetup
-	if [[ $PERF == 1 ]] && command -v perf >/dev/null; then
+	if [[ $PERF == 1 || $KCOUNT == 1 ]] && command -v perf >/dev/null; then
 		copy_elf "$root" "$(readlink -f "$(command -v perf)")" /usr/bin/perf
 	fi
 	for ko in af_alg algif_skcipher dm-zero; do
@@ -94,7 +96,7 @@ boot() {
 	: >"$LOG"
 	aa_step "bench: booting $KV (hard timeout ${hard}s)"
 	aa_qemu_start "$hard" "$kimg" "$OUT/initrd.img" "$LOG" "$OUT/qemu.out" \
-		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.reps_rest=$REPS_REST bench.set=$SET bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}"
+		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.reps_rest=$REPS_REST bench.set=$SET bench.kcount=$KCOUNT bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}"
 	qpid=$AA_QEMU_PID
 	# shellcheck disable=SC2064 # qpid is fixed now
 	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
@@ -143,10 +145,10 @@ main() {
 	cat "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img" >"$OUT/initrd.img"
 	rm -f "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img"
 	# 59 fast-path cells and 47 others (guest.sh); a fio run costs its
-	# runtime plus ~1.3 s of start and stop.
+	# runtime plus ~1.3 s of start and stop; 8 allocation counts ~10 s each.
 	nruns=$((59 * REPS))
 	[[ $SET == fastpath ]] || nruns=$((nruns + 47 * REPS_REST))
-	hard=${BENCH_TIMEOUT:-$((300 + nruns * (RUNTIME + 4)))}
+	hard=${BENCH_TIMEOUT:-$((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)))}
 	boot "$hard" "$kimg" || qrc=$?
 	aa_step "bench: guest finished (qemu status $qrc) after $(($(date +%s) - start)) s"
 	tr -d '\r' <"$LOG" >"$OUT/console.clean.log"
