@@ -393,6 +393,10 @@ kcount_cell() {
 if [ "$KCOUNT" = 1 ] && command -v perf >/dev/null; then
 	KEV=$(kcount_events)
 	say "kcount: events $KEV"
+	# The idle guest's own rate, for what a count of ~0 per I/O can be.
+	f=$OUT/kcount.idle.txt
+	perf stat -a -x, -I 250 -e "$KEV" -o "$f" -- sleep $KWIN >/dev/null 2>&1
+	blob "$(basename "$f")" "$f"
 	for wl in rr1 rr32; do
 		for e in libaio io_uring aioattr $FB; do
 			[ -n "$ONLY" ] && ! echo "brd $e $wl all" | grep -qE "$ONLY" && continue
