@@ -558,7 +558,8 @@ def markdown(meta, cells, lim, tg, runs, kc, seconds):
     L = []
     L.append("# aio_attr benchmark (`make bench`)\n")
     took = f" The whole run took {seconds / 60:.1f} minutes." if seconds else ""
-    fb = "measured" if meta.get("fixedbufs") == "1" else "not offered by the engine"
+    fb = {"1": "measured", "failed": "offered by the engine, but a probe run failed (see the "
+          "console)"}.get(meta.get("fixedbufs"), "not offered by the engine")
     L.append(f"Guest: Debian kernel {meta.get('kernel', '?')}, {meta.get('cpus', '?')} vCPUs, "
              f"qemu TCG (`{meta.get('model', '?').replace('_', ' ')}`); "
              f"{meta.get('runtime', '?')} s per fio run; {meta.get('cells', '?')} cells "

@@ -168,12 +168,15 @@ if ! fio --name=p --filename=/dev/bench0 --ioengine=external:$ENGINE --direct=1 
 fi
 # Probe: registered buffers (fixedbufs=1), an engine option since issue 10.
 FB=
+FBSTATE=absent
 if fio --enghelp=$ENGINE 2>/dev/null | grep -q '^fixedbufs'; then
 	if fio --name=p --filename=/dev/ram0 --ioengine=external:$ENGINE --direct=1 --rw=read \
 		--bs=4k --size=64k --attrs=all --fixedbufs=1 >$OUT/fb.probe 2>&1; then
-		FB=aioattrfb
+		FB=aioattrfb FBSTATE=1
 	else
-		say "engine lists fixedbufs but fixedbufs=1 fails: $(head -c 300 $OUT/fb.probe)"
+		FBSTATE=failed
+		say "engine lists fixedbufs but fixedbufs=1 fails:" \
+			"$(grep -m2 -E '^fio|error' $OUT/fb.probe | tr '\n' ' ')"
 	fi
 else
 	say "engine has no fixedbufs option: no registered-buffer cells"
@@ -234,7 +237,7 @@ say "background per ${RUNTIME}s: idle ctxt $((c1 - c0)) intr $((i1 - i0));" \
 BG="bg_idle_ctxt=$((c1 - c0)) bg_idle_intr=$((i1 - i0)) bg_fio_ctxt=$((c2 - c1)) bg_fio_intr=$((i2 - i1))"
 echo "AABENCH-META $BG"
 echo "AABENCH-META runtime=$RUNTIME reps=$REPS reps_rest=$REPS_REST set=$SET cells=$NCELLS" \
-	"runs=$NRUNS size_mb=$SIZE_MB none_attrs=$NONE fixedbufs=$([ -n "$FB" ] && echo 1 || echo 0)" \
+	"runs=$NRUNS size_mb=$SIZE_MB none_attrs=$NONE fixedbufs=$FBSTATE" \
 	"user_hz=$(getconf CLK_TCK 2>/dev/null || echo 100)" \
 	"aiodemo_sched=$SCHED kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
 	"model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1 | tr ' ' _)"
