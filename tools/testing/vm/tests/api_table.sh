@@ -16,42 +16,32 @@ aa_load aio_attr
 aa_brd 64
 aa_aiodemo tbl0 64 completion=hardirq hit_nsec=0 miss_nsec=0 blocksize=4096
 
-# run DEV QD IOS - fio reads IOS x 4k at depth QD; prints "slots completed"
-# grown over the run.
+# run DEV QD IOS - fio reads IOS x 4k at depth QD through one context; sets
+# $slots and $ios to the slots allocated and the reads completed meanwhile,
+# or $err, and fails.
 run() {
 	s0=$(cat $S/slots_total) c0=$(cat $S/completed)
-	fio --name=t --filename="$1" --ioengine=external:/tests/lib/aioattr.so \
+	if ! fio --name=t --filename="$1" --ioengine=external:/tests/lib/aioattr.so \
 		--direct=1 --rw=randread --bs=4k --iodepth="$2" --number_ios="$3" \
 		--size=64m --norandommap --randrepeat=0 --attrs=all \
-		--output=/tmp/table.fio >/dev/null 2>&1 </dev/null || {
-		echo "fio failed: $(grep -i 'err' /tmp/table.fio | head -n 2 | tr '\n' ' ')"
+		--output=/tmp/table.fio >/dev/null 2>&1 </dev/null; then
+		err="fio failed: $(grep -i 'err' /tmp/table.fio | head -n 2 | tr '\n' ' ')"
 		return 1
-	}
-	echo "$(($(cat $S/slots_total) - s0)) $(($(cat $S/completed) - c0))"
+	fi
+	slots=$(($(cat $S/slots_total) - s0)) ios=$(($(cat $S/completed) - c0))
 }
 
 for dev in ram0 tbl0; do
 	# depth 1: the table made at setup, one chunk; it is the unit below
-	if ! out=$(run /dev/$dev 1 3000); then
-		aa_fail "table.$dev.qd1" "$out"
-		continue
-	fi
-	read -r chunk ios <<EOF
-$out
-EOF
+	run /dev/$dev 1 3000 || { aa_fail "table.$dev.qd1" "$err"; continue; }
+	chunk=$slots
 	if [ "$ios" -ge 3000 ] && [ "$chunk" -gt 0 ] && [ "$chunk" -le 64 ]; then
 		aa_pass "table.$dev.qd1"
 	else
 		aa_fail "table.$dev.qd1" "3000 reads: $ios completed, $chunk slots allocated"
 	fi
 	# depth 32: grows to the depth (in chunks), then recycles
-	if ! out=$(run /dev/$dev 32 12000); then
-		aa_fail "table.$dev.qd32" "$out"
-		continue
-	fi
-	read -r slots ios <<EOF
-$out
-EOF
+	run /dev/$dev 32 12000 || { aa_fail "table.$dev.qd32" "$err"; continue; }
 	most=$(((32 + chunk - 1) / chunk * chunk + chunk))
 	if [ "$ios" -ge 12000 ] && [ "$slots" -le "$most" ]; then
 		aa_pass "table.$dev.qd32"
