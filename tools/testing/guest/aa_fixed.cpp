@@ -148,17 +148,6 @@ void settle()
 }
 
 /* Soft RLIMIT_MEMLOCK, as aa_unpriv sets it. */
-void set_memlock(rlim_t bytes)
-{
-	rlimit r{};
-
-	if (::getrlimit(RLIMIT_MEMLOCK, &r))
-		throw_errno("getrlimit(RLIMIT_MEMLOCK)");
-	r.rlim_cur = bytes;
-	if (::setrlimit(RLIMIT_MEMLOCK, &r))
-		throw_errno("setrlimit(RLIMIT_MEMLOCK)");
-}
-
 void dmsetup(const char *verb, const std::string &name)
 {
 	const std::string cmd = strf("dmsetup %s %s", verb, name.c_str());

@@ -96,20 +96,6 @@ uint32_t charge_of(uint32_t ring_bytes)
 }
 
 /* Set the soft RLIMIT_MEMLOCK (the one the kernel checks); the hard one stays. */
-void set_memlock(rlim_t bytes)
-{
-	rlimit r{};
-
-	if (::getrlimit(RLIMIT_MEMLOCK, &r))
-		throw_errno("getrlimit(RLIMIT_MEMLOCK)");
-	r.rlim_cur = bytes;
-	if (r.rlim_max != RLIM_INFINITY && r.rlim_max < bytes)
-		throw Fail(strf("hard RLIMIT_MEMLOCK %llu is below %llu",
-				(unsigned long long)r.rlim_max, (unsigned long long)bytes));
-	if (::setrlimit(RLIMIT_MEMLOCK, &r))
-		throw_errno("setrlimit(RLIMIT_MEMLOCK)");
-}
-
 /*
  * Run @a as @ua; when @a calls its checkpoint, run @b as @ub while @a waits
  * (so @a's contexts and requests are alive), then let @a go on.

@@ -34,6 +34,7 @@
 #include <linux/fs.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -353,6 +354,24 @@ inline ChildProc fork_child(const std::function<void(int)> &body)
 		_exit(127);
 	}
 	return { pid, std::move(r) };
+}
+
+/*
+ * Set the calling process's soft RLIMIT_MEMLOCK to @bytes; a hard limit
+ * below it is a Fail with the figures rather than setrlimit's EPERM.
+ */
+inline void set_memlock(rlim_t bytes)
+{
+	rlimit r{};
+
+	if (::getrlimit(RLIMIT_MEMLOCK, &r))
+		aio_attr::throw_errno("getrlimit(RLIMIT_MEMLOCK)");
+	r.rlim_cur = bytes;
+	if (r.rlim_max != RLIM_INFINITY && r.rlim_max < bytes)
+		throw Fail(strf("hard RLIMIT_MEMLOCK %llu is below %llu",
+				(unsigned long long)r.rlim_max, (unsigned long long)bytes));
+	if (::setrlimit(RLIMIT_MEMLOCK, &r))
+		aio_attr::throw_errno("setrlimit(RLIMIT_MEMLOCK)");
 }
 
 /*
