@@ -119,7 +119,8 @@ static int str_attrs_cb(void *data, const char *str)
 	char err[256];
 
 	(void)data;
-	if (aa_attr_parse_list(str, &mask, err, sizeof(err))) {
+	/* The syntax only: ->init() resolves the list against the kernel's ids. */
+	if (aa_attr_parse_list(str, aa_attr_all(), &mask, err, sizeof(err))) {
 		log_err("fio: aioattr: attrs=%s: %s\n", str, err);
 		return 1;
 	}
@@ -134,8 +135,8 @@ static struct fio_option options[] = {
 		.off1 = offsetof(struct aioattr_options, attrs),
 		.cb = str_attrs_cb,
 		.def = "all",
-		.help = "Attributes to request per I/O: comma list of service_ns, queue_ns, "
-			"device_ns, cache, crypt_ns, completion_ctx, or all",
+		.help = "Attributes to request per I/O: a comma list of attribute names "
+			"(aioattr probe lists them), all (what the kernel knows) or none",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -655,7 +656,8 @@ static int fio_aioattr_init(struct thread_data *td)
 	unsigned int nattrs;
 	uint64_t mask;
 
-	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", &mask, err, sizeof(err))) {
+	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", aa_attr_all(), &mask, err,
+			       sizeof(err))) {
 		log_err("fio: aioattr: attrs=%s: %s\n", o->attrs, err);
 		return 1;
 	}
@@ -695,11 +697,9 @@ static int fio_aioattr_init(struct thread_data *td)
 		goto fail;
 	}
 	/* "all" means what this kernel knows; named ones it does not know are an error. */
-	if (o->attrs && strstr(o->attrs, "all"))
-		mask &= probe.attrs;
-	if (mask & ~probe.attrs) {
-		aa_attr_format_list(mask & ~probe.attrs, err, sizeof(err));
-		log_err("fio: aioattr: attrs=%s: this kernel does not know %s\n", o->attrs, err);
+	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", probe.attrs, &mask, err,
+			       sizeof(err))) {
+		log_err("fio: aioattr: attrs=%s: %s\n", o->attrs, err);
 		goto fail;
 	}
 	ad->mask = mask;
