@@ -192,6 +192,7 @@ static int refill(struct aa_ctx *ctx)
 
 	if (!ctx->map || !aa_ring_overflow(&ctx->ring))
 		return -EAGAIN;
+	ctx->refills++;
 	ret = aa_wait(ctx, 0, 0, NULL);
 	if (ret < 0 && ret != -ETIME && ret != -EINTR)
 		return ret;

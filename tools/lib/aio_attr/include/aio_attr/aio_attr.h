@@ -183,6 +183,7 @@ struct aa_ctx {
 	size_t map_bytes;
 	struct aa_ring ring;	     /* valid after aa_ctx_setup() */
 	struct aio_attr_setup setup; /* as the kernel returned it */
+	uint64_t refills;	     /* AIO_ATTR_IOC_WAIT calls aa_peek*() made for the overflow list */
 };
 
 /* Open a context (@path NULL: AA_DEFAULT_DEV), O_CLOEXEC.  0 or -errno. */
