@@ -30,10 +30,10 @@ for a in cache crypt_ns; do
 	else
 		aa_fail "$id.json.$a" "handled=$h unsupported=$u of $ios I/Os"
 	fi
-	if echo "$out" | grep -E "^  $a +0 +$ios +UNSUPPORTED" >/dev/null; then
+	if echo "$out" | grep -E "^    $a +0 +$ios +UNSUPPORTED" >/dev/null; then
 		aa_pass "$id.text.$a"
 	else
-		aa_fail "$id.text.$a" "report line: $(echo "$out" | grep "^  $a ")"
+		aa_fail "$id.text.$a" "report line: $(echo "$out" | grep "^    $a ")"
 	fi
 done
 # cache and crypt_ns are columns 7 and 8 (after service_ns): '-' on every line
