@@ -109,7 +109,7 @@ coccicheck: deps
 # shellcheck over the harness scripts, the POSIX sh tools and the guest
 # tests that are clean so far.
 LINT_SH := tools/testing/vm/init tools/testing/vm/lib.sh tools/dm/iocryptsetup \
-	tools/dm/tests/*.sh tools/testing/vm/tests/*.sh
+	tools/dm/tests/*.sh man/check.sh tools/testing/vm/tests/*.sh
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
 		tools/testing/kunit/*.sh tools/testing/bench/*.sh .ci/run && \
