@@ -39,6 +39,8 @@ std::string slurp(const std::string &path)
 	return s.str();
 }
 
+unsigned count_lines(const std::string &s);
+
 bool exists(const std::string &p)
 {
 	struct stat st;
@@ -142,6 +144,8 @@ TEST_F(Engine, VerifyJobReportJsonAndLog)
 	ASSERT_EQ(r.code, 0) << r.out;
 	EXPECT_NE(r.out.find("aioattr report: fio job \"t\" (job 1)"), std::string::npos) << r.out;
 	EXPECT_NE(r.out.find("I/Os: 2048 ok, 0 failed"), std::string::npos) << r.out;
+	/* ring_kb=0: two iodepths of 120-byte events, 3840, as a power of two */
+	EXPECT_NE(r.out.find("  ring: 4096 bytes, 2048 events"), std::string::npos) << r.out;
 	EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  write: 1024 ok, 0 failed\n(.*\n)*"
 							 "    crypt_ns +0 +1024  UNSUPPORTED")))
 		<< r.out;
@@ -212,6 +216,8 @@ TEST_F(Engine, FailedIosAreCountedNotMeasured)
 	EXPECT_NE(r.out.find("I/Os: 1008 ok, 16 failed"), std::string::npos) << r.out;
 	EXPECT_EQ(field(j, "errors"), "16") << j;
 	EXPECT_EQ(field(attr_obj(j, "service_ns"), "handled"), "1008") << j;
+	/* failed I/Os have no line in the log */
+	EXPECT_EQ(count_lines(slurp(dir + "/t.log")), 1008u + 2);
 
 	/* Without continue_on_error fio stops at the first error, and says where. */
 	r = fio("--rw=read --iodepth=4 --attrs=service_ns", "FAKE_AA_FAIL_EVERY=10");
@@ -543,4 +549,48 @@ TEST_F(Engine, RandrwHasRowsPerDirection)
 		  m[3]);
 	EXPECT_EQ(json("t.json", "d['ios']"),
 		  std::to_string(std::stoul(m[1]) + std::stoul(m[2]) + std::stoul(m[3])));
+}
+
+/* attrs=none: I/O without attribute records, the report keeps its latency rows. */
+TEST_F(Engine, AttrsNoneReportsLatencyOnly)
+{
+	Result r = fio("--rw=randread --attrs=none --attr_json=t.json --attr_log=t.log",
+		       "FAKE_AA_LOG=ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("  attributes requested: none\n"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("\n    latency              1024 "), std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("\n    service_ns"), std::string::npos) << r.out;
+	EXPECT_EQ(json("t.json", "d['attributes']"), "{}");
+	EXPECT_EQ(json("t.json", "d['latency_ns']['count']"), "1024");
+	EXPECT_EQ(slurp(dir + "/t.log").rfind("# aioattr attr_log 1\n# time_ms, lat_ns, ddir, bs, "
+					      "offset\n",
+					      0),
+		  0u);
+}
+
+/* aio_attr_dev= names the device; a missing one stops the job at init, saying so. */
+TEST_F(Engine, DeviceOptionNamesTheDevice)
+{
+	Result r = fio("--rw=read --attrs=cache --aio_attr_dev=/nonexistent/aa");
+
+	EXPECT_NE(r.code, 0);
+	EXPECT_NE(r.out.find("fio: aioattr: cannot open /nonexistent/aa: No such file or "
+			     "directory (is the aio_attr module loaded?)"),
+		  std::string::npos)
+		<< r.out;
+}
+
+/* Engine options are fio's only after --ioengine has loaded the engine. */
+TEST_F(Engine, EngineOptionsComeAfterIoengine)
+{
+	const std::string out = dir + "/early.out";
+	const std::string cmd = "cd '" + dir + "' && env LD_PRELOAD=" FAKE_AIO_ATTR_SO
+				" " AIOATTR_FIO " --name=t --attrs=cache --ioengine=external:" AIOATTR_ENGINE
+				" --filename=data --size=1m --rw=read >" + out + " 2>&1 </dev/null";
+	const int st = std::system(cmd.c_str());
+
+	EXPECT_FALSE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_NE(slurp(out).find("unrecognized option '--attrs=cache'"), std::string::npos)
+		<< slurp(out);
 }

@@ -49,6 +49,17 @@ else
 	aa_pass "$id.noratio"
 fi
 
+# A block device without direct=1: the engine warns, on stderr only.
+id=fio.unsupported.buffered_warning
+fio --name=p --filename=/dev/ram0 --ioengine=external:/tests/lib/aioattr.so \
+	--rw=read --bs=4k --size=1m --attrs=service_ns >/tmp/b.out 2>/tmp/b.err
+if grep -q 'opened without direct=1: its I/O takes the page cache path' /tmp/b.err &&
+	! grep -q 'without direct=1' /tmp/b.out && grep -q '^aioattr report' /tmp/b.out; then
+	aa_pass "$id"
+else
+	aa_fail "$id" "stderr: $(head -c 300 /tmp/b.err) stdout: $(grep 'fio: ' /tmp/b.out | head -n 2)"
+fi
+
 id=aioattr.probe.brd
 if out=$(aioattr probe /dev/ram0 2>&1) &&
 	echo "$out" | grep -E '^  cache +UNSUPPORTED +0 of 4' >/dev/null &&
