@@ -136,7 +136,7 @@ install-headers:
 
 install-user: user
 	@if [ -f $(PROJ)/build/user/CMakeCache.txt ]; then \
-		cmake --install $(PROJ)/build/user --prefix $(DESTDIR)$(PREFIX) && \
+		DESTDIR='$(DESTDIR)' cmake --install $(PROJ)/build/user --prefix '$(PREFIX)' && \
 		mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig && \
 		sed -e 's|@prefix@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 			$(PROJ)/tools/aio_attr.pc.in \
