@@ -594,3 +594,19 @@ TEST_F(Engine, EngineOptionsComeAfterIoengine)
 	EXPECT_NE(slurp(out).find("unrecognized option '--attrs=cache'"), std::string::npos)
 		<< slurp(out);
 }
+
+/* end_fsync: fio does not account the final fsync, and neither does the engine. */
+TEST_F(Engine, EndFsyncIsNotCounted)
+{
+	Result r = fio("--rw=write --end_fsync=1 --attrs=service_ns --output-format=json "
+		       "--output=fio.json",
+		       "FAKE_AA_LOG=ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(json("fio.json", "d['jobs'][0]['sync']['lat_ns']['N']"), "0");
+	EXPECT_EQ(json("fio.json", "d['jobs'][0]['write']['lat_ns']['N']"), "1024");
+	EXPECT_EQ(json("t.aioattr.json", "sorted(d['directions'])"), "['write']");
+	/* the fsync did go through the engine */
+	const std::string log = slurp(dir + "/ctx.log");
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1025) << log;
+}
