@@ -13,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <string>
 
 using aio_attr::Attr;
@@ -267,4 +268,54 @@ TEST(CAttrRegistry, EveryKnownIdHasNameUnitAndKind)
 	}
 	EXPECT_EQ(aa_attr_get(aa_attr_nr()), nullptr);
 	EXPECT_EQ(aa_attr_name(63), nullptr);
+}
+
+/*
+ * A ring full of garbage (random bytes, random head and tail): every call
+ * returns a defined answer and never reads outside the data area (run
+ * under -fsanitize=address,undefined to see the second half).
+ */
+TEST(CRing, GarbageNeverReadsOutOfBounds)
+{
+	std::mt19937 rng(12);
+	const aio_attr_event *evs[16];
+	uint32_t bytes;
+
+	for (int round = 0; round < 2000; round++) {
+		FakeRing f(256);
+		auto *data = reinterpret_cast<unsigned char *>(f.data());
+
+		for (uint32_t i = 0; i < 256; i++)
+			data[i] = static_cast<unsigned char>(rng());
+		/* Plausible lengths now and then, so that walks go on. */
+		for (uint32_t off = 0; off < 256; off += 8)
+			if (rng() % 2) {
+				const uint32_t len = 8 * (1 + rng() % 8);
+				std::memcpy(data + off, &len, 4);
+			}
+		f.hdr()->head = static_cast<uint32_t>(rng()) & ~(rng() % 2 ? 7u : 0u);
+		f.publish(f.hdr()->head + static_cast<uint32_t>(rng() % 300));
+		aa_ring r = c_ring(f);
+
+		const unsigned int ready = aa_ring_ready(&r);
+		const int n = aa_ring_peek_batch(&r, evs, 16, &bytes);
+		ASSERT_TRUE(n == -EBADMSG || (n >= 0 && n <= 16)) << n;
+		for (int i = 0; i < n; i++) {
+			const auto *p = reinterpret_cast<const unsigned char *>(evs[i]);
+			ASSERT_GE(p, data);
+			ASSERT_LE(p + evs[i]->len, data + 256);
+			ASSERT_EQ(evs[i]->len, AIO_ATTR_EVENT_BYTES(evs[i]->nr_attrs));
+		}
+		if (n > 0) {
+			EXPECT_GE(ready, static_cast<unsigned int>(n));
+			EXPECT_LE(bytes, f.hdr()->tail - f.hdr()->head);
+		}
+		const aio_attr_event *ev;
+		int got = 0, ret;
+		while ((ret = aa_ring_peek(&r, &ev)) == 0 && got < 64) {
+			aa_ring_seen(&r, ev);
+			got++;
+		}
+		EXPECT_TRUE(ret == -EAGAIN || ret == -EBADMSG || got == 64) << ret;
+	}
 }
