@@ -113,7 +113,8 @@ LINT_SH := tools/testing/vm/init tools/testing/vm/lib.sh tools/dm/iocryptsetup \
 	tools/dm/tests/*.sh man/check.sh tools/testing/vm/tests/*.sh
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
-		tools/testing/kunit/*.sh tools/testing/bench/*.sh .ci/run && \
+		tools/testing/kunit/*.sh tools/testing/bench/*.sh tools/lib/aio_attr/tests/*.sh \
+		.ci/run && \
 		shellcheck -x -s sh $(LINT_SH)
 
 # The main job: boot the guest, aiodemo + iocrypt, fio with attribute
