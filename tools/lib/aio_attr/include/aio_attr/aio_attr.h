@@ -205,7 +205,8 @@ int aa_ctx_probe(const struct aa_ctx *ctx, struct aio_attr_probe *p);
  * ring_bytes, flags, eventfd; reserved fields zero), the kernel's outputs
  * written back to @s and kept in ctx->setup, then mmap of the ring.
  * Returns 0, the ioctl's or mmap's -errno, -EBUSY when already mapped, or
- * -EPROTO when the mapped header disagrees with the setup.
+ * -EPROTO when the mapped header disagrees with the setup.  After a failure
+ * past the ioctl the kernel's context is set up but unmapped: close it.
  */
 int aa_ctx_setup(struct aa_ctx *ctx, struct aio_attr_setup *s);
 
