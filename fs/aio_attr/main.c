@@ -28,8 +28,12 @@ struct aa_stats aa_stats;
 DEFINE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 /* Context teardown and deferred page work: never waits on user I/O. */
 struct workqueue_struct *aa_wq;
-/* FSYNC/FDATASYNC: may block as long as the filesystem does. */
-struct workqueue_struct *aa_sync_wq;
+/*
+ * The workers of every context's pool (worker.c): FSYNC/FDATASYNC and
+ * reads and writes that would wait; may block as long as the filesystem
+ * does.  Each context runs at most max_workers items here.
+ */
+struct workqueue_struct *aa_worker_wq;
 
 /* ---------------------------------------------------------------------
  * Module parameters.  All are checked when set; all may change at run
@@ -44,6 +48,7 @@ unsigned int aa_max_ring_bytes = 16 << 20;
 unsigned int aa_max_contexts_per_user = 128;
 unsigned int aa_max_inflight_per_user = 8192;
 unsigned int aa_max_syncs_per_user = 16;
+unsigned int aa_max_workers = 4;
 
 static int aa_param_inflight(const char *val, const struct kernel_param *kp)
 {
@@ -58,6 +63,11 @@ static int aa_param_contexts(const char *val, const struct kernel_param *kp)
 static int aa_param_syncs(const char *val, const struct kernel_param *kp)
 {
 	return param_set_uint_minmax(val, kp, 0, 1024);
+}
+
+static int aa_param_workers(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 64);
 }
 
 static int aa_param_io_bytes(const char *val, const struct kernel_param *kp)
@@ -98,6 +108,11 @@ static const struct kernel_param_ops aa_syncs_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops aa_workers_ops = {
+	.set = aa_param_workers,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops aa_io_bytes_ops = {
 	.set = aa_param_io_bytes,
 	.get = param_get_uint,
@@ -126,7 +141,10 @@ MODULE_PARM_DESC(max_inflight_per_user,
 module_param_cb(max_syncs_per_user, &aa_syncs_ops, &aa_max_syncs_per_user,
 		0644);
 MODULE_PARM_DESC(max_syncs_per_user,
-		 "FSYNC/FDATASYNC requests one user may have running; past it submission fails with EAGAIN (0..1024, default 16)");
+		 "FSYNC/FDATASYNC requests one user may have queued or running; past it submission fails with EAGAIN (0..1024, default 16)");
+module_param_cb(max_workers, &aa_workers_ops, &aa_max_workers, 0644);
+MODULE_PARM_DESC(max_workers,
+		 "Workers one context may keep busy with requests that would wait (buffered I/O that misses the page cache, FSYNC, ...); more wait in the context's queue, where they can be cancelled (1..64, default 4)");
 module_param_cb(max_io_bytes, &aa_io_bytes_ops, &aa_max_io_bytes, 0644);
 MODULE_PARM_DESC(max_io_bytes,
 		 "Largest length of one request in bytes; longer ones fail with E2BIG (PAGE_SIZE..64 MiB, default 4 MiB)");
@@ -152,7 +170,8 @@ static u64 aa_features(void)
 	       AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_VECTORED |
 	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL |
 	       AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_REQ_TABLE |
-	       AIO_ATTR_FEAT_FIXED_BUFS;
+	       AIO_ATTR_FEAT_FIXED_BUFS | AIO_ATTR_FEAT_WORKERS |
+	       AIO_ATTR_FEAT_CANCEL;
 }
 
 static long aa_ioctl_probe(void __user *arg)
@@ -218,7 +237,7 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 	smp_store_release(&ctx->ready, true);
 
 	s.features = aa_features();
-	s.attrs = AIO_ATTR_ALL;
+	s.attrs = s.version < 2 ? AA_V1_ATTRS : AIO_ATTR_ALL;
 	s.mmap_bytes = ctx->mmap_bytes;
 	s.data_offset = ctx->hdr->data_offset;
 	s.entry_version = AIO_ATTR_ENTRY_VERSION;
@@ -360,8 +379,8 @@ static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
 	return ret;
 }
 
-/* Registered buffers exist on version 2 contexts only. */
-static bool aa_ctx_has_bufs(struct aa_ctx *ctx)
+/* Registered buffers and cancel exist on version 2 contexts only. */
+static bool aa_ctx_is_v2(struct aa_ctx *ctx)
 {
 	return aa_ctx_is_ready(ctx) && ctx->version >= 2;
 }
@@ -381,13 +400,17 @@ static long aa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case AIO_ATTR_IOC_WAIT:
 		return aa_ioctl_wait(ctx, uarg);
 	case AIO_ATTR_IOC_REGISTER_BUFFERS:
-		if (!aa_ctx_has_bufs(ctx))
+		if (!aa_ctx_is_v2(ctx))
 			return -EBADFD;
 		return aa_bufs_register(ctx, uarg);
 	case AIO_ATTR_IOC_UNREGISTER_BUFFERS:
-		if (!aa_ctx_has_bufs(ctx))
+		if (!aa_ctx_is_v2(ctx))
 			return -EBADFD;
 		return aa_bufs_unregister(ctx);
+	case AIO_ATTR_IOC_CANCEL:
+		if (!aa_ctx_is_v2(ctx))
+			return -EBADFD;
+		return aa_ioctl_cancel(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -528,14 +551,14 @@ static int __init aa_init(void)
 	aa_wq = alloc_workqueue("aio_attr", WQ_UNBOUND, 0);
 	if (!aa_wq)
 		return -ENOMEM;
-	aa_sync_wq = alloc_workqueue("aio_attr_sync", WQ_UNBOUND,
-				     WQ_UNBOUND_MAX_ACTIVE);
+	aa_worker_wq = alloc_workqueue("aio_attr_worker", WQ_UNBOUND,
+				       WQ_UNBOUND_MAX_ACTIVE);
 	ret = -ENOMEM;
-	if (!aa_sync_wq)
+	if (!aa_worker_wq)
 		goto destroy_wq;
 	ret = percpu_counter_init(&aa_stats.inflight, 0, GFP_KERNEL);
 	if (ret)
-		goto destroy_sync_wq;
+		goto destroy_worker_wq;
 	ret = aa_lookup_init(aa_max_inflight_total);
 	if (ret)
 		goto destroy_inflight;
@@ -550,8 +573,8 @@ destroy_lookup:
 	aa_lookup_exit();
 destroy_inflight:
 	percpu_counter_destroy(&aa_stats.inflight);
-destroy_sync_wq:
-	destroy_workqueue(aa_sync_wq);
+destroy_worker_wq:
+	destroy_workqueue(aa_worker_wq);
 destroy_wq:
 	destroy_workqueue(aa_wq);
 	return ret;
@@ -561,7 +584,7 @@ static void __exit aa_exit(void)
 {
 	misc_deregister(&aa_misc);
 	/* contexts hold module references, so all are gone; drain workers */
-	destroy_workqueue(aa_sync_wq);
+	destroy_workqueue(aa_worker_wq);
 	destroy_workqueue(aa_wq);
 	/* lookup keys are freed after a grace period */
 	rcu_barrier();

