@@ -28,12 +28,6 @@ struct aa_stats aa_stats;
 DEFINE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 /* Context teardown and deferred page work: never waits on user I/O. */
 struct workqueue_struct *aa_wq;
-/*
- * The workers of every context's pool (worker.c): FSYNC/FDATASYNC and
- * reads and writes that would wait; may block as long as the filesystem
- * does.  Each context runs at most max_workers items here.
- */
-struct workqueue_struct *aa_worker_wq;
 
 /* ---------------------------------------------------------------------
  * Module parameters.  All are checked when set; all may change at run
@@ -648,14 +642,9 @@ static int __init aa_init(void)
 	aa_wq = alloc_workqueue("aio_attr", WQ_UNBOUND, 0);
 	if (!aa_wq)
 		return -ENOMEM;
-	aa_worker_wq = alloc_workqueue("aio_attr_worker", WQ_UNBOUND,
-				       WQ_UNBOUND_MAX_ACTIVE);
-	ret = -ENOMEM;
-	if (!aa_worker_wq)
-		goto destroy_wq;
 	ret = percpu_counter_init(&aa_stats.inflight, 0, GFP_KERNEL);
 	if (ret)
-		goto destroy_worker_wq;
+		goto destroy_wq;
 	ret = aa_lookup_init(aa_max_inflight_total);
 	if (ret)
 		goto destroy_inflight;
@@ -670,8 +659,6 @@ destroy_lookup:
 	aa_lookup_exit();
 destroy_inflight:
 	percpu_counter_destroy(&aa_stats.inflight);
-destroy_worker_wq:
-	destroy_workqueue(aa_worker_wq);
 destroy_wq:
 	destroy_workqueue(aa_wq);
 	return ret;
@@ -681,7 +668,6 @@ static void __exit aa_exit(void)
 {
 	misc_deregister(&aa_misc);
 	/* contexts hold module references, so all are gone; drain workers */
-	destroy_workqueue(aa_worker_wq);
 	destroy_workqueue(aa_wq);
 	/* lookup keys are freed after a grace period */
 	rcu_barrier();
