@@ -264,6 +264,26 @@ static void aa_flush(struct aa_ctx *ctx)
 }
 
 /*
+ * Wait on @ctx's waitqueue until @cond, with AIO_ATTR_IOC_WAIT's timeout
+ * rules: negative forever, 0 not at all.  A timed wait must not restart
+ * with its full timeout, so a signal gives -EINTR.
+ * Evaluates to 0, -ETIME or -EINTR.  Context: process.
+ */
+#define aa_wait_until(ctx, cond, timeout_ns) ({				\
+	s64 aa_tmo = (timeout_ns);					\
+	int aa_err = 0;							\
+									\
+	if (aa_tmo < 0)							\
+		aa_err = wait_event_interruptible((ctx)->wait, cond);	\
+	else if (aa_tmo > 0)						\
+		aa_err = wait_event_interruptible_hrtimeout((ctx)->wait, \
+					cond, ns_to_ktime(aa_tmo));	\
+	else if (!(cond))						\
+		aa_err = -ETIME;					\
+	aa_err == -ERESTARTSYS ? -EINTR : aa_err;			\
+})
+
+/*
  * Wait until @min events are in the ring or on the overflow list, as
  * AIO_ATTR_IOC_WAIT and AIO_ATTR_SUBMIT_WAIT specify.  Context: process.
  * Return: 0, -ETIME or -EINTR.
@@ -271,19 +291,9 @@ static void aa_flush(struct aa_ctx *ctx)
 static int aa_wait_events(struct aa_ctx *ctx, u32 min, s64 timeout_ns)
 {
 	u32 ring, overflow;
-	int ret = 0;
 
-#define AA_ENOUGH (aa_ctx_ready(ctx, min, &ring, &overflow) >= min)
-	if (timeout_ns < 0)
-		ret = wait_event_interruptible(ctx->wait, AA_ENOUGH);
-	else if (timeout_ns > 0)
-		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_ENOUGH,
-						ns_to_ktime(timeout_ns));
-	else if (!AA_ENOUGH)
-		ret = -ETIME;
-#undef AA_ENOUGH
-	/* a timed wait must not restart with its full timeout */
-	return ret == -ERESTARTSYS ? -EINTR : ret;
+	return aa_wait_until(ctx, aa_ctx_ready(ctx, min, &ring, &overflow) >= min,
+			     timeout_ns);
 }
 
 /*
@@ -294,18 +304,7 @@ static int aa_wait_events(struct aa_ctx *ctx, u32 min, s64 timeout_ns)
 static int aa_wait_group(struct aa_ctx *ctx, struct aa_group *grp,
 			 s64 timeout_ns)
 {
-	int ret = 0;
-
-#define AA_GROUP_DONE (atomic_read(&grp->pending) == 0)
-	if (timeout_ns < 0)
-		ret = wait_event_interruptible(ctx->wait, AA_GROUP_DONE);
-	else if (timeout_ns > 0)
-		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_GROUP_DONE,
-						ns_to_ktime(timeout_ns));
-	else if (!AA_GROUP_DONE)
-		ret = -ETIME;
-#undef AA_GROUP_DONE
-	return ret == -ERESTARTSYS ? -EINTR : ret;
+	return aa_wait_until(ctx, atomic_read(&grp->pending) == 0, timeout_ns);
 }
 
 /* The fields a version 1 context reserves; version 2 gives them meaning. */

@@ -79,27 +79,12 @@ Context make_ctx(uint32_t version, uint32_t ring_bytes = 65536)
 	return ctx;
 }
 
-void run_cmd(const std::string &cmd)
-{
-	const int st = std::system(cmd.c_str());
-
-	if (st != 0)
-		throw Fail(strf("'%s' failed (status %#x)", cmd.c_str(), st));
-}
-
-/* The held device suspended for the life of the object, resumed after. */
-class Held {
-public:
-	Held() { run_cmd(strf("dmsetup suspend %s", dm_name)); }
-	~Held() { resume(); }
-	void resume()
+/* The held device, suspended for the life of the object. */
+struct Held : HeldDm {
+	Held()
+	    : HeldDm(dm_name)
 	{
-		if (!resumed_ && std::system(strf("dmsetup resume %s", dm_name).c_str()) == 0)
-			resumed_ = true;
 	}
-
-private:
-	bool resumed_ = false;
 };
 
 void drop_caches()
@@ -214,7 +199,12 @@ std::vector<std::chrono::nanoseconds> read_each(Context &ctx, int fd, Buffer &bu
 	return took;
 }
 
-void check_data(const Buffer &buf, const std::vector<uint64_t> &offs, const Completion &c)
+/*
+ * The read @c of read_each() brought the right data; returns its
+ * COMPLETION_CTX and PAGECACHE values.
+ */
+std::pair<uint64_t, uint64_t> check_read(const Buffer &buf, const std::vector<uint64_t> &offs,
+					 const Completion &c)
 {
 	const auto i = c.user_data;
 	const std::span<const std::byte> got(buf.data() + i * 4096, 4096);
@@ -222,6 +212,8 @@ void check_data(const Buffer &buf, const std::vector<uint64_t> &offs, const Comp
 	require_result(c, 4096);
 	const long bad = check_pattern(got, 7, offs[i]);
 	require(bad < 0, strf("read at %llu: wrong data at +%ld", (unsigned long long)offs[i], bad));
+	return { require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED),
+		 require_attr(c, AIO_ATTR_PAGECACHE, AIO_ATTR_ST_HANDLED) };
 }
 
 std::string pct(std::vector<std::chrono::nanoseconds> v, double p)
@@ -303,10 +295,8 @@ int main(int argc, char **argv)
 		const auto took = read_each(ctx, f.get(), rbuf, offs, done);
 
 		for (const Completion &c : done) {
-			check_data(rbuf, offs, c);
-			const uint64_t cx = require_attr(c, AIO_ATTR_COMPLETION_CTX,
-							 AIO_ATTR_ST_HANDLED);
-			const uint64_t pc = require_attr(c, AIO_ATTR_PAGECACHE, AIO_ATTR_ST_HANDLED);
+			const auto [cx, pc] = check_read(rbuf, offs, c);
+
 			require(has_worker(cx) && !(cx & AIO_ATTR_CTX_INLINE),
 				strf("cold read: %s, expected a worker", format_completion(c).c_str()));
 			require(pc == AIO_ATTR_PAGECACHE_MISS,
@@ -328,10 +318,8 @@ int main(int argc, char **argv)
 		const auto took = read_each(ctx, f.get(), rbuf, offs, done);
 
 		for (const Completion &c : done) {
-			check_data(rbuf, offs, c);
-			const uint64_t cx = require_attr(c, AIO_ATTR_COMPLETION_CTX,
-							 AIO_ATTR_ST_HANDLED);
-			const uint64_t pc = require_attr(c, AIO_ATTR_PAGECACHE, AIO_ATTR_ST_HANDLED);
+			const auto [cx, pc] = check_read(rbuf, offs, c);
+
 			require(pc == AIO_ATTR_PAGECACHE_HIT && (cx & AIO_ATTR_CTX_INLINE) &&
 					!(cx & AIO_ATTR_CTX_WORKER),
 				strf("warm read: %s, expected an inline hit",
