@@ -18,7 +18,7 @@ declare -A RESFILE=([modules]=build)
 # atomic-sleep check are for - so that a cached run stays near 20 minutes;
 # `make vmtest-debug` runs every test.  AA_DEBUG_TESTS overrides the list.
 AA_DEBUG_TESTS=${AA_DEBUG_TESTS:-smoke api_hardirq api_killed api_nullb api_syncstall \
-api_unpriv api_bdev_rules iocrypt_async race_close race_kill race_rmmod}
+api_unpriv api_bdev_rules api_worker iocrypt_async race_close race_kill race_rmmod}
 
 # debug_layer - run the vmtest-debug layer, or record why it is skipped.
 # Building the debug kernel (~17 min on two idle cores) would take a

@@ -9,6 +9,7 @@
  * iodesc.c	the iodesc driver API and the bio -> iodesc lookup
  * submit.c	turning a struct aio_attr_sqe into bios or a kiocb
  * buffers.c	registered buffers (AIO_ATTR_IOC_REGISTER_BUFFERS)
+ * worker.c	the per-context worker pool and AIO_ATTR_IOC_CANCEL
  */
 #ifndef _FS_AIO_ATTR_H
 #define _FS_AIO_ATTR_H
@@ -30,6 +31,9 @@
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+
+/* Attribute ids a context set up with version 1 knows. */
+#define AA_V1_ATTRS		(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX + 1) - 1)
 
 /* Biggest entry: the fixed part and one record for every known id. */
 #define AA_MAX_EVENT_BYTES	AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR)
@@ -173,7 +177,38 @@ struct aa_ctx {
 
 	struct rw_semaphore	bufs_sem;
 	struct aa_bufs		*bufs;
+
+	/* worker pool (worker.c); process context only */
+	struct workqueue_struct	*pool_wq;
+	spinlock_t		pool_lock;
+	struct list_head	pool_queue;
+	unsigned int		pool_running;
 };
+
+/*
+ * struct aa_group - the requests of one AIO_ATTR_SUBMIT_GROUP batch
+ * @pending:	members not yet completed, plus one while the batch is
+ *		being submitted
+ * @failed:	members that completed with a negative result
+ * @refs:	the submitter's and, until @pending reaches 0, the members'
+ * @done:	the AIO_ATTR_OP_GROUP_DONE request, posted after the members
+ * @ctx:	the context (a reference is held)
+ */
+struct aa_group {
+	atomic_t		pending;
+	atomic_t		failed;
+	refcount_t		refs;
+	struct aa_req		*done;
+	struct aa_ctx		*ctx;
+};
+
+struct aa_req;
+/*
+ * Work a request does in a worker of its context; with @cancel it must
+ * release what it holds and complete the request with -ECANCELED instead.
+ * Context: process.
+ */
+typedef void (*aa_job_fn)(struct aa_req *req, bool cancel);
 
 /**
  * struct aa_req - one request from submission until its event is posted
@@ -196,7 +231,8 @@ struct aa_ctx {
  * @bytes:	length of the transfer, the result on success
  * @pos:	O_DIRECT block device: byte offset, for the page cache
  * @cred:	FSYNC/FDATASYNC: credentials of the submitter
- * @ov_link:	&aa_ctx.overflow, or a private list of requests to free
+ * @ov_link:	&aa_ctx.overflow, a private list of requests to free, or,
+ *		before the request started, &aa_ctx.pool_queue
  * @free_node:	&aa_ctx.free_slots or &aa_ctx.freed_slots while free
  * @work:	fsync worker, deferred page release or page cache
  *		invalidation after a direct write
@@ -206,6 +242,13 @@ struct aa_ctx {
  *		the caller keeps, such as registered buffers)
  * @inline_vecs: O_DIRECT block device: table for small requests
  * @kiocb:	kiocb path: the kiocb
+ * @wvecs:	kiocb path, in a worker: the pinned pages of the rest
+ * @nr_wvecs:	kiocb path, in a worker: pages in @wvecs
+ * @done:	kiocb path: bytes the attempt that may not wait moved
+ * @rest:	kiocb path, in a worker: bytes left in @wvecs
+ * @job:	what a worker does for the request (worker.c)
+ * @ended:	the I/O is over (aa_complete() ran); for AIO_ATTR_IOC_CANCEL
+ * @group:	the group the request is a member of, or NULL
  */
 struct aa_req {
 	struct iodesc		iod;
@@ -216,6 +259,7 @@ struct aa_req {
 	refcount_t		refs;
 	u8			op;
 	bool			dirty;
+	bool			ended;
 	atomic_t		in_submit;
 	struct task_struct	*submitter;
 	size_t			bytes;
@@ -226,6 +270,8 @@ struct aa_req {
 		struct llist_node	free_node;
 	};
 	struct work_struct	work;
+	aa_job_fn		job;
+	struct aa_group		*group;
 	union {
 		struct {
 			struct bio	bio;
@@ -233,7 +279,13 @@ struct aa_req {
 			unsigned short	nr_vecs;
 			struct bio_vec	inline_vecs[AA_INLINE_VECS];
 		};
-		struct kiocb	kiocb;
+		struct {
+			struct kiocb	kiocb;
+			struct bio_vec	*wvecs;
+			unsigned int	nr_wvecs;
+			size_t		done;
+			size_t		rest;
+		};
 	};
 };
 
@@ -264,7 +316,6 @@ DECLARE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 u64 aa_stat_sum(size_t offset);
 
 extern struct workqueue_struct *aa_wq;
-extern struct workqueue_struct *aa_sync_wq;
 extern unsigned int aa_max_inflight;
 extern unsigned int aa_max_inflight_total;
 extern unsigned int aa_max_io_bytes;
@@ -272,6 +323,7 @@ extern unsigned int aa_max_ring_bytes;
 extern unsigned int aa_max_contexts_per_user;
 extern unsigned int aa_max_inflight_per_user;
 extern unsigned int aa_max_syncs_per_user;
+extern unsigned int aa_max_workers;
 
 /* ring.c: pure arithmetic, exposed for KUnit */
 bool aa_ring_reserve(u32 head, u32 tail, u32 size, u32 len, u32 *skip);
@@ -303,7 +355,14 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want);
 void aa_req_submitted(struct aa_req *req);
 void aa_req_abort(struct aa_req *req);
 void aa_req_put(struct aa_req *req);
+struct aa_group *aa_group_new(struct aa_ctx *ctx);
+void aa_group_join(struct aa_group *grp, struct aa_req *req);
+bool aa_group_leave(struct aa_req *req);
+void aa_group_done(struct aa_group *grp);
+void aa_group_put(struct aa_group *grp);
 struct iodesc *aa_slot_iod(const void *addr);
+unsigned int aa_ctx_count_started(struct aa_ctx *ctx, struct file *file,
+				  const u64 *user_data);
 void aa_slots_exit(void);
 
 /* iodesc.c */
@@ -316,6 +375,7 @@ int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
 		    gfp_t gfp);
 void aa_iod_unregister_all(struct iodesc *iod);
 void aa_iod_finish(struct iodesc *iod, bool inline_done);
+void aa_iod_set_pagecache(struct iodesc *iod, u64 value);
 
 /* user.c */
 struct aa_user *aa_user_get(void);
@@ -326,10 +386,24 @@ int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages);
 void aa_user_uncharge_ring(struct aa_ctx *ctx);
 
 /* submit.c */
-int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe);
+int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		  struct aa_group *grp);
 int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct block_device *bdev, u8 op, struct iov_iter *iter,
-			loff_t pos, u16 ioprio, u64 user_data, u64 want);
+			loff_t pos, u16 ioprio, u64 user_data, u64 want,
+			struct aa_group *grp);
+int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		     struct aa_group *grp);
+void aa_complete_group_done(struct aa_req *req, long res);
+
+/* worker.c */
+void aa_pool_init(struct aa_ctx *ctx);
+int aa_pool_prepare(struct aa_ctx *ctx);
+void aa_pool_exit(struct aa_ctx *ctx);
+void aa_pool_queue(struct aa_req *req, aa_job_fn job);
+unsigned int aa_pool_cancel(struct aa_ctx *ctx, struct file *file,
+			    const u64 *user_data);
+int aa_ioctl_cancel(struct aa_ctx *ctx, void __user *arg);
 
 /* buffers.c: registered buffers, version 2 contexts */
 int aa_bufs_register(struct aa_ctx *ctx, const void __user *arg);

@@ -357,6 +357,21 @@ void aa_iod_finish(struct iodesc *iod, bool inline_done)
 }
 
 /**
+ * aa_iod_set_pagecache() - what the page cache did for a buffered request
+ * @iod: descriptor
+ * @value: AIO_ATTR_PAGECACHE_* value
+ *
+ * Context: any.
+ */
+void aa_iod_set_pagecache(struct iodesc *iod, u64 value)
+{
+	if (!(iod->want & AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)))
+		return;
+	atomic64_set(&iod->val[AIO_ATTR_PAGECACHE], value);
+	set_bit(AIO_ATTR_PAGECACHE, &iod->handled);
+}
+
+/**
  * iodesc_from_bio() - find the I/O descriptor a bio belongs to
  * @bio: a bio the caller owns until it completes it
  *
@@ -408,7 +423,8 @@ EXPORT_SYMBOL_GPL(iodesc_wants);
 /* Attributes only the framework may set. */
 static bool aa_driver_attr(unsigned int id)
 {
-	return id != AIO_ATTR_SERVICE_NS && id != AIO_ATTR_COMPLETION_CTX;
+	return id != AIO_ATTR_SERVICE_NS && id != AIO_ATTR_COMPLETION_CTX &&
+	       id != AIO_ATTR_PAGECACHE;
 }
 
 static void aa_attr_max(atomic64_t *v, u64 value)
@@ -429,8 +445,9 @@ static void aa_attr_max(atomic64_t *v, u64 value)
  *
  * Marks @id HANDLED.  When several parts of one request report @id, the
  * values combine by the registry's rule: the maximum for QUEUE_NS and
- * DEVICE_NS, the OR for CACHE, the sum for CRYPT_NS.  SERVICE_NS and
- * COMPLETION_CTX belong to the framework and are ignored here.
+ * DEVICE_NS, the OR for CACHE, the sum for CRYPT_NS.  SERVICE_NS,
+ * COMPLETION_CTX and PAGECACHE belong to the framework and are ignored
+ * here.
  * Nothing happens when @id was not requested.
  *
  * Context: any, including hardirq; lock-free.

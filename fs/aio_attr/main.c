@@ -28,8 +28,6 @@ struct aa_stats aa_stats;
 DEFINE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 /* Context teardown and deferred page work: never waits on user I/O. */
 struct workqueue_struct *aa_wq;
-/* FSYNC/FDATASYNC: may block as long as the filesystem does. */
-struct workqueue_struct *aa_sync_wq;
 
 /* ---------------------------------------------------------------------
  * Module parameters.  All are checked when set; all may change at run
@@ -44,6 +42,7 @@ unsigned int aa_max_ring_bytes = 16 << 20;
 unsigned int aa_max_contexts_per_user = 128;
 unsigned int aa_max_inflight_per_user = 8192;
 unsigned int aa_max_syncs_per_user = 16;
+unsigned int aa_max_workers = 4;
 
 static int aa_param_inflight(const char *val, const struct kernel_param *kp)
 {
@@ -58,6 +57,11 @@ static int aa_param_contexts(const char *val, const struct kernel_param *kp)
 static int aa_param_syncs(const char *val, const struct kernel_param *kp)
 {
 	return param_set_uint_minmax(val, kp, 0, 1024);
+}
+
+static int aa_param_workers(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 64);
 }
 
 static int aa_param_io_bytes(const char *val, const struct kernel_param *kp)
@@ -98,6 +102,11 @@ static const struct kernel_param_ops aa_syncs_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops aa_workers_ops = {
+	.set = aa_param_workers,
+	.get = param_get_uint,
+};
+
 static const struct kernel_param_ops aa_io_bytes_ops = {
 	.set = aa_param_io_bytes,
 	.get = param_get_uint,
@@ -126,7 +135,10 @@ MODULE_PARM_DESC(max_inflight_per_user,
 module_param_cb(max_syncs_per_user, &aa_syncs_ops, &aa_max_syncs_per_user,
 		0644);
 MODULE_PARM_DESC(max_syncs_per_user,
-		 "FSYNC/FDATASYNC requests one user may have running; past it submission fails with EAGAIN (0..1024, default 16)");
+		 "FSYNC/FDATASYNC requests one user may have queued or running; past it submission fails with EAGAIN (0..1024, default 16)");
+module_param_cb(max_workers, &aa_workers_ops, &aa_max_workers, 0644);
+MODULE_PARM_DESC(max_workers,
+		 "Workers one context may keep busy with requests that would wait (buffered I/O that misses the page cache, FSYNC, ...); more wait in the context's queue, where they can be cancelled (1..64, default 4)");
 module_param_cb(max_io_bytes, &aa_io_bytes_ops, &aa_max_io_bytes, 0644);
 MODULE_PARM_DESC(max_io_bytes,
 		 "Largest length of one request in bytes; longer ones fail with E2BIG (PAGE_SIZE..64 MiB, default 4 MiB)");
@@ -152,7 +164,8 @@ static u64 aa_features(void)
 	       AIO_ATTR_FEAT_BDEV_DIRECT | AIO_ATTR_FEAT_VECTORED |
 	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL |
 	       AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_REQ_TABLE |
-	       AIO_ATTR_FEAT_FIXED_BUFS;
+	       AIO_ATTR_FEAT_FIXED_BUFS | AIO_ATTR_FEAT_WORKERS |
+	       AIO_ATTR_FEAT_CANCEL | AIO_ATTR_FEAT_GROUPS;
 }
 
 static long aa_ioctl_probe(void __user *arg)
@@ -218,7 +231,7 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 	smp_store_release(&ctx->ready, true);
 
 	s.features = aa_features();
-	s.attrs = AIO_ATTR_ALL;
+	s.attrs = s.version < 2 ? AA_V1_ATTRS : AIO_ATTR_ALL;
 	s.mmap_bytes = ctx->mmap_bytes;
 	s.data_offset = ctx->hdr->data_offset;
 	s.entry_version = AIO_ATTR_ENTRY_VERSION;
@@ -251,6 +264,26 @@ static void aa_flush(struct aa_ctx *ctx)
 }
 
 /*
+ * Wait on @ctx's waitqueue until @cond, with AIO_ATTR_IOC_WAIT's timeout
+ * rules: negative forever, 0 not at all.  A timed wait must not restart
+ * with its full timeout, so a signal gives -EINTR.
+ * Evaluates to 0, -ETIME or -EINTR.  Context: process.
+ */
+#define aa_wait_until(ctx, cond, timeout_ns) ({				\
+	s64 aa_tmo = (timeout_ns);					\
+	int aa_err = 0;							\
+									\
+	if (aa_tmo < 0)							\
+		aa_err = wait_event_interruptible((ctx)->wait, cond);	\
+	else if (aa_tmo > 0)						\
+		aa_err = wait_event_interruptible_hrtimeout((ctx)->wait, \
+					cond, ns_to_ktime(aa_tmo));	\
+	else if (!(cond))						\
+		aa_err = -ETIME;					\
+	aa_err == -ERESTARTSYS ? -EINTR : aa_err;			\
+})
+
+/*
  * Wait until @min events are in the ring or on the overflow list, as
  * AIO_ATTR_IOC_WAIT and AIO_ATTR_SUBMIT_WAIT specify.  Context: process.
  * Return: 0, -ETIME or -EINTR.
@@ -258,19 +291,20 @@ static void aa_flush(struct aa_ctx *ctx)
 static int aa_wait_events(struct aa_ctx *ctx, u32 min, s64 timeout_ns)
 {
 	u32 ring, overflow;
-	int ret = 0;
 
-#define AA_ENOUGH (aa_ctx_ready(ctx, min, &ring, &overflow) >= min)
-	if (timeout_ns < 0)
-		ret = wait_event_interruptible(ctx->wait, AA_ENOUGH);
-	else if (timeout_ns > 0)
-		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_ENOUGH,
-						ns_to_ktime(timeout_ns));
-	else if (!AA_ENOUGH)
-		ret = -ETIME;
-#undef AA_ENOUGH
-	/* a timed wait must not restart with its full timeout */
-	return ret == -ERESTARTSYS ? -EINTR : ret;
+	return aa_wait_until(ctx, aa_ctx_ready(ctx, min, &ring, &overflow) >= min,
+			     timeout_ns);
+}
+
+/*
+ * Wait until every member of @grp has completed (AIO_ATTR_SUBMIT_GROUP
+ * with AIO_ATTR_SUBMIT_WAIT).  Context: process.
+ * Return: 0, -ETIME or -EINTR.
+ */
+static int aa_wait_group(struct aa_ctx *ctx, struct aa_group *grp,
+			 s64 timeout_ns)
+{
+	return aa_wait_until(ctx, atomic_read(&grp->pending) == 0, timeout_ns);
 }
 
 /* The fields a version 1 context reserves; version 2 gives them meaning. */
@@ -284,17 +318,82 @@ static int aa_check_submit(struct aa_ctx *ctx, const struct aio_attr_submit *sub
 	if (!(sub->flags & AIO_ATTR_SUBMIT_WAIT) &&
 	    (sub->min_complete || sub->timeout_ns))
 		return -EINVAL;
+	/* a group's wait is for all of it */
+	if ((sub->flags & AIO_ATTR_SUBMIT_GROUP) && sub->min_complete)
+		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Start a group for the batch; reserve its GROUP_DONE request when the
+ * batch ends with one, and leave it out of the members (*@nr).
+ * Context: process.
+ */
+static int aa_group_start(struct aa_ctx *ctx, const struct aio_attr_submit *sub,
+			  u32 *nr, struct aa_group **grpp)
+{
+	struct aio_attr_sqe __user *usqe = u64_to_user_ptr(sub->sqes);
+	struct aio_attr_sqe last;
+	struct aa_group *grp;
+	int ret;
+
+	*grpp = NULL;
+	if (!sub->nr)
+		return 0;
+	if (copy_from_user(&last, &usqe[sub->nr - 1], sizeof(last)))
+		return -EFAULT;
+	grp = aa_group_new(ctx);
+	if (!grp)
+		return -ENOMEM;
+	if (last.opcode == AIO_ATTR_OP_GROUP_DONE) {
+		ret = aa_group_reserve(ctx, &last, grp);
+		if (ret) {
+			aa_group_put(grp);
+			aa_group_put(grp);
+			return ret;
+		}
+		(*nr)--;
+	}
+	*grpp = grp;
+	return 0;
+}
+
+/*
+ * The batch is over: a group without members posts nothing; else the
+ * group may be complete already.  Waits for it when asked.
+ * Context: process.  Return: the wait's outcome, 0, -ETIME or -EINTR.
+ */
+static int aa_group_end(struct aa_ctx *ctx, struct aa_group *grp,
+			u32 members, bool wait, s64 timeout_ns)
+{
+	struct aa_req *done = grp->done;
+	int ret = 0;
+
+	if (!members && done) {
+		grp->done = NULL;
+		aa_req_abort(done);
+		done = NULL;
+	}
+	if (atomic_dec_and_test(&grp->pending))
+		aa_group_done(grp);
+	/* the submitter's reference on the GROUP_DONE request */
+	if (done)
+		aa_req_submitted(done);
+	if (wait)
+		ret = aa_wait_group(ctx, grp, timeout_ns);
+	aa_group_put(grp);
+	return ret;
 }
 
 static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 {
 	struct aio_attr_submit __user *usub = arg;
+	struct aa_group *grp = NULL;
 	struct aio_attr_sqe __user *usqe;
 	struct aio_attr_submit sub;
 	struct blk_plug plug;
 	int err = 0, werr = 0;
-	u32 i;
+	u32 i, nr;
 
 	if (!aa_ctx_is_ready(ctx))
 		return -EBADFD;
@@ -303,6 +402,12 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	if (aa_check_submit(ctx, &sub))
 		return -EINVAL;
 	aa_flush(ctx);
+	nr = sub.nr;
+	if (sub.flags & AIO_ATTR_SUBMIT_GROUP) {
+		err = aa_group_start(ctx, &sub, &nr, &grp);
+		if (err)
+			return err;
+	}
 
 	/*
 	 * Submissions are plugged, even a single one (as blkdev_write_iter()
@@ -313,21 +418,25 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	 */
 	blk_start_plug(&plug);
 	usqe = u64_to_user_ptr(sub.sqes);
-	for (i = 0; i < sub.nr; i++) {
+	for (i = 0; i < nr; i++) {
 		struct aio_attr_sqe sqe;
 
 		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {
 			err = -EFAULT;
 			break;
 		}
-		err = aa_submit_one(ctx, &sqe);
+		err = aa_submit_one(ctx, &sqe, grp);
 		if (err)
 			break;
 		cond_resched();
 	}
 	blk_finish_plug(&plug);
 	/* one call submits and waits; a batch that stopped early returns */
-	if ((sub.flags & AIO_ATTR_SUBMIT_WAIT) && !err)
+	if (grp)
+		werr = aa_group_end(ctx, grp, i,
+				    (sub.flags & AIO_ATTR_SUBMIT_WAIT) && !err,
+				    sub.timeout_ns);
+	else if ((sub.flags & AIO_ATTR_SUBMIT_WAIT) && !err)
 		werr = aa_wait_events(ctx, sub.min_complete, sub.timeout_ns);
 	if (put_user(i, &usub->accepted) || put_user(-err, &usub->error))
 		return -EFAULT;
@@ -360,8 +469,8 @@ static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
 	return ret;
 }
 
-/* Registered buffers exist on version 2 contexts only. */
-static bool aa_ctx_has_bufs(struct aa_ctx *ctx)
+/* Registered buffers and cancel exist on version 2 contexts only. */
+static bool aa_ctx_is_v2(struct aa_ctx *ctx)
 {
 	return aa_ctx_is_ready(ctx) && ctx->version >= 2;
 }
@@ -381,13 +490,17 @@ static long aa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case AIO_ATTR_IOC_WAIT:
 		return aa_ioctl_wait(ctx, uarg);
 	case AIO_ATTR_IOC_REGISTER_BUFFERS:
-		if (!aa_ctx_has_bufs(ctx))
+		if (!aa_ctx_is_v2(ctx))
 			return -EBADFD;
 		return aa_bufs_register(ctx, uarg);
 	case AIO_ATTR_IOC_UNREGISTER_BUFFERS:
-		if (!aa_ctx_has_bufs(ctx))
+		if (!aa_ctx_is_v2(ctx))
 			return -EBADFD;
 		return aa_bufs_unregister(ctx);
+	case AIO_ATTR_IOC_CANCEL:
+		if (!aa_ctx_is_v2(ctx))
+			return -EBADFD;
+		return aa_ioctl_cancel(ctx, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -528,14 +641,9 @@ static int __init aa_init(void)
 	aa_wq = alloc_workqueue("aio_attr", WQ_UNBOUND, 0);
 	if (!aa_wq)
 		return -ENOMEM;
-	aa_sync_wq = alloc_workqueue("aio_attr_sync", WQ_UNBOUND,
-				     WQ_UNBOUND_MAX_ACTIVE);
-	ret = -ENOMEM;
-	if (!aa_sync_wq)
-		goto destroy_wq;
 	ret = percpu_counter_init(&aa_stats.inflight, 0, GFP_KERNEL);
 	if (ret)
-		goto destroy_sync_wq;
+		goto destroy_wq;
 	ret = aa_lookup_init(aa_max_inflight_total);
 	if (ret)
 		goto destroy_inflight;
@@ -550,8 +658,6 @@ destroy_lookup:
 	aa_lookup_exit();
 destroy_inflight:
 	percpu_counter_destroy(&aa_stats.inflight);
-destroy_sync_wq:
-	destroy_workqueue(aa_sync_wq);
 destroy_wq:
 	destroy_workqueue(aa_wq);
 	return ret;
@@ -561,7 +667,6 @@ static void __exit aa_exit(void)
 {
 	misc_deregister(&aa_misc);
 	/* contexts hold module references, so all are gone; drain workers */
-	destroy_workqueue(aa_sync_wq);
 	destroy_workqueue(aa_wq);
 	/* lookup keys are freed after a grace period */
 	rcu_barrier();

@@ -163,6 +163,45 @@ int aa_ctx_setup_slots(struct aa_ctx *ctx, unsigned int nr)
 }
 
 /**
+ * aa_ctx_count_started() - requests of a context whose I/O has begun
+ * @ctx: context
+ * @file: count only requests on this file, or NULL
+ * @user_data: count only requests with this user_data, or NULL
+ *
+ * A snapshot for AIO_ATTR_IOC_CANCEL: requests in flight and not waiting
+ * for a worker (those are cancelled first), whose I/O has not ended.
+ *
+ * Context: process.
+ * Return: the count.
+ */
+unsigned int aa_ctx_count_started(struct aa_ctx *ctx, struct file *file,
+				  const u64 *user_data)
+{
+	unsigned int i, n = 0;
+	struct page *page;
+
+	spin_lock(&ctx->slot_lock);
+	list_for_each_entry(page, &ctx->chunks, lru) {
+		void *base = page_address(page);
+
+		for (i = 0; i < AA_CHUNK_SLOTS; i++) {
+			struct aa_req *req = base + i * AA_SLOT_BYTES;
+
+			/* slots change under us: this is a snapshot */
+			if (!refcount_read(&req->refs) || READ_ONCE(req->ended))
+				continue;
+			if (file && READ_ONCE(req->file) != file)
+				continue;
+			if (user_data && READ_ONCE(req->user_data) != *user_data)
+				continue;
+			n++;
+		}
+	}
+	spin_unlock(&ctx->slot_lock);
+	return n;
+}
+
+/**
  * aa_slot_iod() - the descriptor of the request whose slot holds @addr
  * @addr: a bio's bi_io_vec
  *
@@ -208,6 +247,7 @@ static void aa_ctx_free_work(struct work_struct *work)
 
 	if (ctx->evfd)
 		eventfd_ctx_put(ctx->evfd);
+	aa_pool_exit(ctx);
 	aa_table_free(ctx);
 	aa_bufs_release(ctx);
 	aa_ctx_free_ring(ctx);
@@ -268,6 +308,7 @@ struct aa_ctx *aa_ctx_alloc(void)
 	INIT_LIST_HEAD(&ctx->chunks);
 	init_llist_head(&ctx->freed_slots);
 	init_rwsem(&ctx->bufs_sem);
+	aa_pool_init(ctx);
 	__module_get(THIS_MODULE);
 	atomic_inc(&aa_stats.contexts);
 	aa_lookup_get();
@@ -278,9 +319,10 @@ struct aa_ctx *aa_ctx_alloc(void)
  * aa_ctx_kill() - the file is going away
  * @ctx: context
  *
- * Later completions are dropped instead of posted; completions waiting
- * on the overflow list are released now.  Requests still in flight keep
- * the context alive until they end.
+ * Requests waiting for a worker are cancelled.  Later completions are
+ * dropped instead of posted; completions waiting on the overflow list are
+ * released now.  Requests still in flight keep the context alive until
+ * they end.
  *
  * Context: process.
  */
@@ -288,6 +330,7 @@ void aa_ctx_kill(struct aa_ctx *ctx)
 {
 	LIST_HEAD(done);
 
+	aa_pool_cancel(ctx, NULL, NULL);
 	spin_lock_irq(&ctx->lock);
 	ctx->dead = true;
 	list_splice_init(&ctx->overflow, &done);
@@ -403,6 +446,9 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 			goto out;
 	}
 	req->file = NULL;
+	req->ended = false;
+	req->job = NULL;
+	req->group = NULL;
 	req->user_data = user_data;
 	atomic64_set(&req->result, 0);
 	/* one reference for the event, one for the submitter */
@@ -451,6 +497,98 @@ void aa_req_abort(struct aa_req *req)
 	if (req->cred)
 		put_cred(req->cred);
 	aa_stat_dec(submitted);
+	/* the batch holds the group's count above 0: this is never the last */
+	if (req->group)
+		atomic_dec(&req->group->pending);
 	refcount_set(&req->refs, 1);
 	aa_req_put(req);
+}
+
+/* ---------------------------------------------------------------------
+ * Groups (AIO_ATTR_SUBMIT_GROUP)
+ */
+
+/**
+ * aa_group_new() - a group for one submission batch
+ * @ctx: context
+ *
+ * The group starts with the batch counted as pending, and two references:
+ * the submitter's and the one its members hold until the last completes.
+ *
+ * Context: process.
+ * Return: the group, or NULL when out of memory.
+ */
+struct aa_group *aa_group_new(struct aa_ctx *ctx)
+{
+	struct aa_group *grp = kzalloc(sizeof(*grp), GFP_KERNEL_ACCOUNT);
+
+	if (!grp)
+		return NULL;
+	atomic_set(&grp->pending, 1);
+	refcount_set(&grp->refs, 2);
+	grp->ctx = ctx;
+	aa_ctx_get(ctx);
+	return grp;
+}
+
+/**
+ * aa_group_put() - drop a group reference
+ * @grp: group
+ *
+ * Context: any.
+ */
+void aa_group_put(struct aa_group *grp)
+{
+	if (refcount_dec_and_test(&grp->refs)) {
+		aa_ctx_put(grp->ctx);
+		kfree(grp);
+	}
+}
+
+/**
+ * aa_group_join() - make a new request a member of @grp
+ * @grp: group, or NULL for none
+ * @req: request, not yet started
+ *
+ * Context: process, the submitter.
+ */
+void aa_group_join(struct aa_group *grp, struct aa_req *req)
+{
+	req->group = grp;
+	if (grp)
+		atomic_inc(&grp->pending);
+}
+
+/**
+ * aa_group_leave() - a member's result is set: count it
+ * @req: the member
+ *
+ * Context: any.
+ * Return: true when it was the last; the caller then calls
+ * aa_group_done() once the member's own entry is posted.
+ */
+bool aa_group_leave(struct aa_req *req)
+{
+	struct aa_group *grp = req->group;
+
+	if (atomic64_read(&req->result) < 0)
+		atomic_inc(&grp->failed);
+	return atomic_dec_and_test(&grp->pending);
+}
+
+/**
+ * aa_group_done() - every member has completed
+ * @grp: group, whose pending count reached 0
+ *
+ * Posts the AIO_ATTR_OP_GROUP_DONE entry, wakes a submitter waiting for
+ * the group and drops the members' reference.
+ *
+ * Context: any (a member's completion, or the submitter).
+ */
+void aa_group_done(struct aa_group *grp)
+{
+	if (grp->done)
+		aa_complete_group_done(grp->done, atomic_read(&grp->failed));
+	wake_up_all(&grp->ctx->wait);
+	aa_group_put(grp);
 }

@@ -12,6 +12,8 @@
 
 #define RING	4096u
 #define EV(n)	((u32)AIO_ATTR_EVENT_BYTES(n))
+/* Six attributes, so that entries are EV(6) = 120 bytes as counted below. */
+#define SIX	AA_V1_ATTRS
 
 static void ring_reserve_empty(struct kunit *test)
 {
@@ -144,7 +146,7 @@ static void count_with_skip(struct kunit *test)
 	/* fill with 120-byte entries until the end forces a skip */
 	while (aa_ring_reserve(head, tail, size, EV(6), &skip) && !skip) {
 		aa_encode_event(data + (tail & (size - 1)), n, 0, 0,
-				AIO_ATTR_ALL, 0, val);
+				SIX, 0, val);
 		tail += EV(6);
 		n++;
 	}
@@ -159,7 +161,7 @@ static void count_with_skip(struct kunit *test)
 	ev->flags = AIO_ATTR_EVF_SKIP;
 	tail += skip;
 	KUNIT_EXPECT_EQ(test, tail & (size - 1), 0u);
-	aa_encode_event(data, 99, 0, 0, AIO_ATTR_ALL, 0, val);
+	aa_encode_event(data, 99, 0, 0, SIX, 0, val);
 	tail += EV(6);
 	KUNIT_EXPECT_EQ(test, aa_ring_count(data, size, head, tail, U32_MAX), 15);
 	/* a limit stops the walk early */
@@ -218,7 +220,7 @@ static void overflow_keeps_order(struct kunit *test)
 
 	for (i = 0; i < total; i++) {
 		struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, i,
-						  AIO_ATTR_ALL);
+						  SIX);
 
 		KUNIT_ASSERT_FALSE(test, IS_ERR(req));
 		atomic64_set(&req->result, 4096);
@@ -264,7 +266,7 @@ static void overflow_released_on_kill(struct kunit *test)
 	ctx->ready = true;
 	for (i = 0; i < 40; i++) {
 		struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, i,
-						  AIO_ATTR_ALL);
+						  SIX);
 
 		KUNIT_ASSERT_FALSE(test, IS_ERR(req));
 		aa_post(req);
@@ -296,7 +298,7 @@ static void overflow_drain_bounded_in_atomic(struct kunit *test)
 	ctx->ready = true;
 	for (i = 0; i <= 17 + parked; i++) {
 		struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, i,
-						  AIO_ATTR_ALL);
+						  SIX);
 		unsigned long flags;
 
 		KUNIT_ASSERT_FALSE(test, IS_ERR(req));

@@ -9,8 +9,10 @@
  *    table is inside the request slot, where iodesc_from_bio() finds it
  *    with no registration; a larger one is allocated and registered;
  *  - a kiocb handed to the file's ->read_iter/->write_iter for any other
- *    file; its ->ki_complete posts the event;
- *  - a work item on aa_sync_wq for FSYNC and FDATASYNC.
+ *    file, with IOCB_NOWAIT; its ->ki_complete posts the event.  What
+ *    would wait (a page cache miss, a write the filesystem cannot start
+ *    without blocking) is finished by a worker of the context (worker.c);
+ *  - a job for a worker of the context for FSYNC and FDATASYNC.
  *
  * One bio per request: its bvec table can hold any number of pages, and the
  * block layer splits it to the device's limits with clones that share the
@@ -44,10 +46,16 @@ static bool aa_req_inline(struct aa_req *req)
  */
 static void aa_complete(struct aa_req *req, long res)
 {
+	struct aa_group *grp = req->group;
+	bool last;
+
 	if (res == -ERESTARTSYS || res == -ERESTARTNOINTR ||
 	    res == -ERESTARTNOHAND || res == -ERESTART_RESTARTBLOCK)
 		res = -EINTR;
 	atomic64_set(&req->result, res);
+	WRITE_ONCE(req->ended, true);
+	/* counted now, the group's entry goes after this one's */
+	last = grp && aa_group_leave(req);
 	if (res < 0)
 		aa_stat_inc(errors);
 	aa_iod_unregister_all(&req->iod);
@@ -58,6 +66,50 @@ static void aa_complete(struct aa_req *req, long res)
 		req->file = NULL;
 	}
 	aa_post(req);
+	if (last)
+		aa_group_done(grp);
+}
+
+/**
+ * aa_complete_group_done() - post the entry of an AIO_ATTR_OP_GROUP_DONE
+ * @req: the request aa_group_reserve() made
+ * @res: the number of members that failed
+ *
+ * Context: any.
+ */
+void aa_complete_group_done(struct aa_req *req, long res)
+{
+	aa_complete(req, res);
+}
+
+/**
+ * aa_group_reserve() - the request of a batch's AIO_ATTR_OP_GROUP_DONE sqe
+ * @ctx: context, version 2
+ * @sqe: the last sqe of an AIO_ATTR_SUBMIT_GROUP batch, GROUP_DONE
+ * @grp: the batch's group
+ *
+ * Allocated before the members, so that the entry can be posted even
+ * when the batch stops early.  The submitter keeps its reference until
+ * the end of the batch.
+ *
+ * Context: process.
+ * Return: 0, -EINVAL for a malformed sqe, or what aa_req_alloc() says.
+ */
+int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		     struct aa_group *grp)
+{
+	struct aa_req *req;
+
+	if (sqe->fd != -1 || sqe->flags || sqe->ioprio || sqe->addr ||
+	    sqe->len || sqe->buf_index || sqe->offset || sqe->resv[0] ||
+	    sqe->resv[1] || (sqe->attr_mask & ~AIO_ATTR_ALL))
+		return -EINVAL;
+	req = aa_req_alloc(ctx, AIO_ATTR_OP_GROUP_DONE, sqe->user_data,
+			   sqe->attr_mask);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	grp->done = req;
+	return 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -255,6 +307,7 @@ static void aa_bio_unpin(struct aa_req *req)
  * @ioprio: I/O priority, already checked
  * @user_data: returned in the event
  * @want: requested attributes
+ * @grp: the group the request joins, or NULL
  *
  * Context: process; may sleep (pinning, page cache writeback).
  * Return: 0 when the request was queued (its event will be posted), or a
@@ -262,7 +315,8 @@ static void aa_bio_unpin(struct aa_req *req)
  */
 int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct block_device *bdev, u8 op, struct iov_iter *iter,
-			loff_t pos, u16 ioprio, u64 user_data, u64 want)
+			loff_t pos, u16 ioprio, u64 user_data, u64 want,
+			struct aa_group *grp)
 {
 	bool write = op == AIO_ATTR_OP_WRITE;
 	unsigned int lbs = bdev_logical_block_size(bdev);
@@ -285,6 +339,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	aa_group_join(grp, req);
 	if (file)
 		req->file = get_file(file);
 
@@ -377,8 +432,40 @@ abort:
 }
 
 /* ---------------------------------------------------------------------
- * Everything else: the file's own ->read_iter / ->write_iter.
+ * Everything else: the file's own ->read_iter / ->write_iter, first with
+ * IOCB_NOWAIT in the submitter; what would wait goes to a worker.
  */
+
+/* A kiocb for @req at @pos; synchronous until ->ki_complete is set. */
+static void aa_kiocb_init(struct aa_req *req, loff_t pos, u16 ioprio)
+{
+	struct file *file = req->file;
+
+	memset(&req->kiocb, 0, sizeof(req->kiocb));
+	req->kiocb.ki_filp = file;
+	req->kiocb.ki_flags = iocb_flags(file);
+	if (req->op == AIO_ATTR_OP_WRITE)
+		req->kiocb.ki_flags |= IOCB_WRITE;
+	req->kiocb.ki_ioprio = ioprio;
+	req->kiocb.ki_pos = pos;
+}
+
+/* The file's own buffered I/O, where the page cache has a say. */
+static bool aa_kiocb_buffered(const struct aa_req *req)
+{
+	return !(req->kiocb.ki_flags & IOCB_DIRECT);
+}
+
+/* End the freeze protection a write took in the submitter.  Context: any. */
+static void aa_kiocb_end_write(struct kiocb *kiocb)
+{
+	struct inode *inode = file_inode(kiocb->ki_filp);
+
+	/* handed over by the submitter */
+	if (S_ISREG(inode->i_mode))
+		__sb_writers_acquired(inode->i_sb, SB_FREEZE_WRITE);
+	file_end_write(kiocb->ki_filp);
+}
 
 /*
  * ->ki_complete.  Context: any; filesystems call it from bio end_io
@@ -388,83 +475,243 @@ static void aa_kiocb_complete(struct kiocb *kiocb, long res)
 {
 	struct aa_req *req = container_of(kiocb, struct aa_req, kiocb);
 
-	if (kiocb->ki_flags & IOCB_WRITE) {
-		struct inode *inode = file_inode(kiocb->ki_filp);
-
-		/* freeze protection was handed over by the submitter */
-		if (S_ISREG(inode->i_mode))
-			__sb_writers_acquired(inode->i_sb, SB_FREEZE_WRITE);
-		file_end_write(kiocb->ki_filp);
-	}
+	if (kiocb->ki_flags & IOCB_WRITE)
+		aa_kiocb_end_write(kiocb);
 	aa_complete(req, res);
 }
 
-/* Context: process; may block in the filesystem. */
+/* Drop the pages a worker was given; a read dirtied them.  Context: process. */
+static void aa_wvecs_release(struct aa_req *req, bool dirty)
+{
+	unsigned int i;
+
+	for (i = 0; i < req->nr_wvecs; i++) {
+		struct page *page = req->wvecs[i].bv_page;
+
+		if (dirty && !PageCompound(page))
+			set_page_dirty_lock(page);
+		put_page(page);
+	}
+	kvfree(req->wvecs);
+	req->wvecs = NULL;
+	req->nr_wvecs = 0;
+}
+
+/*
+ * The rest of a read or write, in a worker of the context, as the
+ * submitter: with its credentials, into the pages pinned at submission.
+ * Context: process (the context's workqueue), may block as long as the
+ * file does.
+ */
+static void aa_rw_job(struct aa_req *req, bool cancel)
+{
+	bool write = req->op == AIO_ATTR_OP_WRITE;
+	struct file *file = req->file;
+	const struct cred *old;
+	struct iov_iter iter;
+	ssize_t ret;
+
+	if (cancel) {
+		aa_wvecs_release(req, false);
+		put_cred(req->cred);
+		req->cred = NULL;
+		aa_complete(req, -ECANCELED);
+		return;
+	}
+	aa_kiocb_init(req, req->pos + req->done, req->kiocb.ki_ioprio);
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, req->wvecs,
+		      req->nr_wvecs, req->rest);
+	old = override_creds(req->cred);
+	if (write) {
+		file_start_write(file);
+		ret = call_write_iter(file, &req->kiocb, &iter);
+		file_end_write(file);
+	} else {
+		ret = call_read_iter(file, &req->kiocb, &iter);
+	}
+	revert_creds(old);
+	/* a kiocb without ->ki_complete is synchronous */
+	if (WARN_ON_ONCE(ret == -EIOCBQUEUED))
+		ret = -EIO;
+	/* like preadv(2): what moved counts, an error after it is dropped */
+	if (req->done)
+		ret = ret < 0 ? req->done : req->done + ret;
+	aa_wvecs_release(req, !write && ret > 0);
+	put_cred(req->cred);
+	req->cred = NULL;
+	set_bit(AA_IOD_WORKER, &req->iod.flags);
+	aa_complete(req, ret);
+}
+
+/*
+ * Hand the rest of @iter, after @done bytes moved already, to a worker:
+ * pin its pages (a worker has no access to the submitter's memory) and
+ * queue the request.  Pages that cannot be pinned end the request short,
+ * as a fault in pread(2) does.  Context: process.
+ */
+static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
+			size_t done)
+{
+	unsigned int nr = iov_iter_npages(iter, INT_MAX), n = 0;
+	size_t pinned = 0;
+
+	req->done = done;
+	req->wvecs = kvmalloc_array(nr, sizeof(*req->wvecs),
+				    GFP_KERNEL_ACCOUNT);
+	if (!req->wvecs) {
+		aa_complete(req, done ? done : -ENOMEM);
+		return;
+	}
+	while (iov_iter_count(iter) && n < nr) {
+		struct page *pages[16];
+		ssize_t got;
+		size_t off;
+		int i = 0;
+
+		got = iov_iter_get_pages2(iter, pages, iov_iter_count(iter),
+					  min_t(unsigned int, nr - n,
+						ARRAY_SIZE(pages)), &off);
+		if (got <= 0)
+			break;
+		while (got > 0) {
+			size_t len = min_t(size_t, PAGE_SIZE - off, got);
+
+			bvec_set_page(&req->wvecs[n++], pages[i++], len, off);
+			pinned += len;
+			got -= len;
+			off = 0;
+		}
+	}
+	req->nr_wvecs = n;
+	if (!pinned) {
+		aa_wvecs_release(req, false);
+		aa_complete(req, done ? done : -EFAULT);
+		return;
+	}
+	req->rest = pinned;
+	req->cred = get_current_cred();
+	aa_pool_queue(req, aa_rw_job);
+}
+
+/* A short read that stopped at the end of the file is complete. */
+static bool aa_at_eof(struct file *file, loff_t pos)
+{
+	return pos >= i_size_read(file->f_mapping->host);
+}
+
+/* Context: process; never waits for the file's I/O. */
 static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 			   struct iov_iter *iter, loff_t pos, u16 ioprio,
-			   u64 user_data, u64 want)
+			   u64 user_data, u64 want, struct aa_group *grp)
 {
 	bool write = op == AIO_ATTR_OP_WRITE;
+	size_t count = iov_iter_count(iter);
+	struct inode *inode = file_inode(file);
+	struct iov_iter saved;
 	struct aa_req *req;
 	ssize_t ret;
 
+	/* whatever the attempt says, a worker must be there to take the rest */
+	ret = aa_pool_prepare(ctx);
+	if (ret)
+		return ret;
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	aa_group_join(grp, req);
 	req->file = get_file(file);
-	/* a recycled slot: nothing of the last request's kiocb may remain */
-	memset(&req->kiocb, 0, sizeof(req->kiocb));
-	req->kiocb.ki_filp = file;
-	req->kiocb.ki_flags = iocb_flags(file);
-	req->kiocb.ki_ioprio = ioprio;
-	req->kiocb.ki_pos = pos;
-	req->kiocb.ki_complete = aa_kiocb_complete;
+	req->pos = pos;
+	req->wvecs = NULL;
+	req->nr_wvecs = 0;
+	aa_kiocb_init(req, pos, ioprio);
 
-	if (write) {
-		struct inode *inode = file_inode(file);
-
-		/* hand freeze protection over to the completion */
-		if (S_ISREG(inode->i_mode)) {
-			sb_start_write(inode->i_sb);
-			__sb_writers_release(inode->i_sb, SB_FREEZE_WRITE);
-		}
-		req->kiocb.ki_flags |= IOCB_WRITE;
-		ret = call_write_iter(file, &req->kiocb, iter);
-	} else {
-		ret = call_read_iter(file, &req->kiocb, iter);
+	/*
+	 * A file that cannot promise not to wait, or a write to a frozen
+	 * filesystem: the worker does it all.  The page cache was not asked.
+	 */
+	if (!(file->f_mode & FMODE_NOWAIT) ||
+	    (write && S_ISREG(inode->i_mode) &&
+	     !sb_start_write_trylock(inode->i_sb))) {
+		aa_rw_defer(req, iter, 0);
+		goto out;
 	}
-	if (ret != -EIOCBQUEUED)
-		aa_kiocb_complete(&req->kiocb, ret);
+	if (write && S_ISREG(inode->i_mode))
+		/* hand freeze protection over to the completion */
+		__sb_writers_release(inode->i_sb, SB_FREEZE_WRITE);
+
+	req->kiocb.ki_flags |= IOCB_NOWAIT;
+	req->kiocb.ki_complete = aa_kiocb_complete;
+	/*
+	 * iov_iter_restore() is not exported: a copy of the iterator is the
+	 * same snapshot, the segment array it points to does not change.
+	 */
+	saved = *iter;
+	if (write)
+		ret = call_write_iter(file, &req->kiocb, iter);
+	else
+		ret = call_read_iter(file, &req->kiocb, iter);
+	if (ret == -EIOCBQUEUED)
+		goto out;
+	if (write)
+		aa_kiocb_end_write(&req->kiocb);
+
+	if (ret == -EAGAIN || ret == -EOPNOTSUPP) {
+		/*
+		 * It would have waited (EAGAIN), or the file does not do
+		 * this without waiting (EOPNOTSUPP: ext4's buffered writes
+		 * in 6.1) and the page cache was not asked.  A real
+		 * EOPNOTSUPP comes back from the worker as the result.
+		 */
+		if (ret == -EAGAIN && aa_kiocb_buffered(req))
+			aa_iod_set_pagecache(&req->iod, AIO_ATTR_PAGECACHE_MISS);
+		*iter = saved;
+		aa_rw_defer(req, iter, 0);
+	} else if (ret > 0 && ret < count &&
+		   (write || !aa_at_eof(file, pos + ret))) {
+		/* a part without waiting, the rest would wait */
+		if (aa_kiocb_buffered(req))
+			aa_iod_set_pagecache(&req->iod,
+					     AIO_ATTR_PAGECACHE_PARTIAL);
+		*iter = saved;
+		iov_iter_advance(iter, ret);
+		aa_rw_defer(req, iter, ret);
+	} else {
+		if (ret >= 0 && aa_kiocb_buffered(req))
+			aa_iod_set_pagecache(&req->iod, AIO_ATTR_PAGECACHE_HIT);
+		aa_complete(req, ret);
+	}
+out:
 	aa_req_submitted(req);
 	return 0;
 }
 
 /* ---------------------------------------------------------------------
- * FSYNC and FDATASYNC: vfs_fsync_range() sleeps, so a worker runs it, on
- * aa_sync_wq, which nothing else uses: a sync that never returns (a FUSE
- * server that does not answer) holds one worker and its own request, not
- * context teardown or anybody's page release.  max_syncs_per_user bounds
- * the workers one user can hold that way.
+ * FSYNC and FDATASYNC: vfs_fsync_range() sleeps, so a worker of the
+ * context runs it.  A sync that never returns (a FUSE server that does
+ * not answer) holds one worker of its own context; max_syncs_per_user
+ * bounds the syncs one user can have queued or running.
  */
 
-static void aa_sync_work(struct work_struct *work)
+static void aa_sync_job(struct aa_req *req, bool cancel)
 {
-	struct aa_req *req = container_of(work, struct aa_req, work);
-	const struct cred *old = override_creds(req->cred);
-	int ret;
+	const struct cred *old;
+	int ret = -ECANCELED;
 
-	ret = vfs_fsync_range(req->file, 0, LLONG_MAX,
-			      req->op == AIO_ATTR_OP_FDATASYNC);
-	revert_creds(old);
+	if (!cancel) {
+		old = override_creds(req->cred);
+		ret = vfs_fsync_range(req->file, 0, LLONG_MAX,
+				      req->op == AIO_ATTR_OP_FDATASYNC);
+		revert_creds(old);
+		set_bit(AA_IOD_WORKER, &req->iod.flags);
+	}
 	put_cred(req->cred);
 	req->cred = NULL;
 	atomic_dec(&req->ctx->user->syncs);
-	set_bit(AA_IOD_WORKER, &req->iod.flags);
 	aa_complete(req, ret);
 }
 
 static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
-			  const struct aio_attr_sqe *sqe)
+			  const struct aio_attr_sqe *sqe, struct aa_group *grp)
 {
 	struct aa_req *req;
 
@@ -472,6 +719,8 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 		return -EINVAL;
 	if (!file->f_op->fsync)
 		return -EINVAL;
+	if (aa_pool_prepare(ctx))
+		return -ENOMEM;
 	if (atomic_inc_return(&ctx->user->syncs) >
 	    READ_ONCE(aa_max_syncs_per_user)) {
 		atomic_dec(&ctx->user->syncs);
@@ -482,10 +731,10 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 		atomic_dec(&ctx->user->syncs);
 		return PTR_ERR(req);
 	}
+	aa_group_join(grp, req);
 	req->file = get_file(file);
 	req->cred = get_current_cred();
-	INIT_WORK(&req->work, aa_sync_work);
-	queue_work(aa_sync_wq, &req->work);
+	aa_pool_queue(req, aa_sync_job);
 	aa_req_submitted(req);
 	return 0;
 }
@@ -568,12 +817,14 @@ free:
  * aa_submit_one() - validate and queue one request
  * @ctx: context, set up
  * @sqe: the request, copied from userspace
+ * @grp: the group of an AIO_ATTR_SUBMIT_GROUP batch, or NULL
  *
  * Context: process; may sleep.
  * Return: 0 when queued, or the negative errno documented in
  * include/uapi/linux/aio_attr.h for the first problem found.
  */
-int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
+int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		  struct aa_group *grp)
 {
 	bool fixed = sqe->flags & AIO_ATTR_SQE_FIXED_BUF;
 	struct iovec fast[UIO_FASTIOV], *iovp = NULL;
@@ -593,7 +844,7 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 	if (fixed && sqe->opcode != AIO_ATTR_OP_READ &&
 	    sqe->opcode != AIO_ATTR_OP_WRITE)
 		return -EINVAL;
-	if (sqe->attr_mask & ~AIO_ATTR_ALL)
+	if (sqe->attr_mask & ~(ctx->version < 2 ? AA_V1_ATTRS : AIO_ATTR_ALL))
 		return -EINVAL;
 	switch (sqe->opcode) {
 	case AIO_ATTR_OP_READ:
@@ -620,7 +871,7 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 
 	if (sqe->opcode == AIO_ATTR_OP_FSYNC ||
 	    sqe->opcode == AIO_ATTR_OP_FDATASYNC) {
-		ret = aa_submit_sync(ctx, f.file, sqe);
+		ret = aa_submit_sync(ctx, f.file, sqe, grp);
 		goto out;
 	}
 
@@ -656,13 +907,13 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 					  write ? AIO_ATTR_OP_WRITE :
 						  AIO_ATTR_OP_READ,
 					  &iter, sqe->offset, ioprio,
-					  sqe->user_data, sqe->attr_mask);
+					  sqe->user_data, sqe->attr_mask, grp);
 	} else {
 		ret = aa_submit_kiocb(ctx, f.file,
 				      write ? AIO_ATTR_OP_WRITE :
 					      AIO_ATTR_OP_READ,
 				      &iter, sqe->offset, ioprio,
-				      sqe->user_data, sqe->attr_mask);
+				      sqe->user_data, sqe->attr_mask, grp);
 	}
 free:
 	if (fixed)

@@ -81,6 +81,12 @@ enum aio_attr_id {
 	AIO_ATTR_CRYPT_NS	= 4,
 	/* AIO_ATTR_CTX_* value describing where the completion ran; framework. */
 	AIO_ATTR_COMPLETION_CTX	= 5,
+	/*
+	 * AIO_ATTR_PAGECACHE_* value: buffered reads and writes of a file or
+	 * block device as the page cache saw them; framework.  Unknown to
+	 * contexts set up with version 1.
+	 */
+	AIO_ATTR_PAGECACHE	= 6,
 
 	AIO_ATTR_NR,		/* number of ids this header defines */
 };
@@ -92,6 +98,15 @@ enum aio_attr_id {
 #define AIO_ATTR_CACHE_HIT	0x1ULL	/* some of the data came from the fast tier */
 #define AIO_ATTR_CACHE_MISS	0x2ULL	/* some of the data came from the slow tier */
 #define AIO_ATTR_CACHE_PARTIAL	(AIO_ATTR_CACHE_HIT | AIO_ATTR_CACHE_MISS)
+
+/*
+ * AIO_ATTR_PAGECACHE value: HIT when the attempt that may not wait moved
+ * the whole request, MISS when it moved nothing and a worker did the I/O,
+ * PARTIAL when it moved a part and a worker the rest.
+ */
+#define AIO_ATTR_PAGECACHE_HIT	0x1ULL
+#define AIO_ATTR_PAGECACHE_MISS	0x2ULL
+#define AIO_ATTR_PAGECACHE_PARTIAL (AIO_ATTR_PAGECACHE_HIT | AIO_ATTR_PAGECACHE_MISS)
 
 /*
  * AIO_ATTR_COMPLETION_CTX value: bits 0-3 the context the completion was
@@ -107,7 +122,11 @@ enum aio_attr_id {
 #define AIO_ATTR_CTX_IRQS_OFF	(1ULL << 9)
 /* The I/O completed before the submission call returned. */
 #define AIO_ATTR_CTX_INLINE	(1ULL << 10)
-/* Posted by an aio_attr worker (FSYNC, FDATASYNC); always comes with HOP. */
+/*
+ * Posted by an aio_attr worker: FSYNC, FDATASYNC, and reads and writes
+ * that could not go on without waiting (AIO_ATTR_FEAT_WORKERS); always
+ * comes with HOP.
+ */
 #define AIO_ATTR_CTX_WORKER	(1ULL << 11)
 
 /* Status of one returned attribute record. */
@@ -127,6 +146,11 @@ enum aio_attr_status {
 #define AIO_ATTR_FEAT_SUBMIT_WAIT (1ULL << 6)	/* AIO_ATTR_SUBMIT_WAIT (version 2) */
 #define AIO_ATTR_FEAT_FIXED_BUFS (1ULL << 7)	/* registered buffers (version 2) */
 #define AIO_ATTR_FEAT_REQ_TABLE	(1ULL << 8)	/* setup.reqs (version 2) */
+/* Submission never waits for I/O of a file: a worker takes what would. */
+#define AIO_ATTR_FEAT_WORKERS	(1ULL << 9)
+#define AIO_ATTR_FEAT_CANCEL	(1ULL << 10)	/* AIO_ATTR_IOC_CANCEL */
+/* AIO_ATTR_SUBMIT_GROUP, AIO_ATTR_OP_GROUP_DONE */
+#define AIO_ATTR_FEAT_GROUPS	(1ULL << 11)
 
 /**
  * struct aio_attr_probe - what this kernel supports (AIO_ATTR_IOC_PROBE)
@@ -285,6 +309,13 @@ enum aio_attr_op {
 	AIO_ATTR_OP_WRITEV	= 4,
 	AIO_ATTR_OP_FSYNC	= 5,	/* @addr, @len, @offset must be zero */
 	AIO_ATTR_OP_FDATASYNC	= 6,
+	/*
+	 * Version 2, AIO_ATTR_FEAT_GROUPS: only as the last sqe of an
+	 * AIO_ATTR_SUBMIT_GROUP batch; @fd -1, @addr, @len, @offset and
+	 * @ioprio zero.  Completes after every other request of the group,
+	 * with the number of them whose result was negative.
+	 */
+	AIO_ATTR_OP_GROUP_DONE	= 7,
 };
 
 /* struct aio_attr_sqe.flags (version 2) */
@@ -322,8 +353,9 @@ enum aio_attr_op {
  * pinned at submission) an unmapped buffer - other files copy later and
  * report an unmapped buffer as a -EFAULT result, like pread(2); EAGAIN too
  * many requests in flight (per context, per user or system-wide) or, for
- * FSYNC/FDATASYNC, too many syncs running for the user; EPERM a write to a
- * read-only block device; ETXTBSY a write to an active swap device.
+ * FSYNC/FDATASYNC, too many syncs queued or running for the user; EPERM a
+ * write to a read-only block device; ETXTBSY a write to an active swap
+ * device.
  * With AIO_ATTR_SQE_FIXED_BUF (READ and WRITE only, else EINVAL): EINVAL
  * when no buffers are registered or @buf_index is out of range, EFAULT
  * when [@addr, @addr + @len) is not inside that buffer.  For
@@ -349,7 +381,9 @@ struct aio_attr_sqe {
 
 /* struct aio_attr_submit.flags (version 2) */
 #define AIO_ATTR_SUBMIT_WAIT	(1U << 0)	/* then wait for @min_complete events */
-#define AIO_ATTR_SUBMIT_FLAGS	(AIO_ATTR_SUBMIT_WAIT)
+/* The batch is one group (AIO_ATTR_FEAT_GROUPS), see below. */
+#define AIO_ATTR_SUBMIT_GROUP	(1U << 1)
+#define AIO_ATTR_SUBMIT_FLAGS	(AIO_ATTR_SUBMIT_WAIT | AIO_ATTR_SUBMIT_GROUP)
 
 /**
  * struct aio_attr_submit - a batch of requests (AIO_ATTR_IOC_SUBMIT)
@@ -378,6 +412,17 @@ struct aio_attr_sqe {
  * the wait is in @wait_error, never in the return value, which always
  * says how many requests were queued.  A batch that stops early does not
  * wait.
+ *
+ * With AIO_ATTR_SUBMIT_GROUP the requests the call accepts are one group
+ * (POSIX lio_listio()).  With AIO_ATTR_SUBMIT_WAIT as well, the call waits
+ * until every one of them has completed (LIO_WAIT; @min_complete must be
+ * 0, @timeout_ns and @wait_error as above).  When the last sqe of the
+ * batch is AIO_ATTR_OP_GROUP_DONE, one more entry, with that sqe's
+ * user_data, is posted after the entries of all the others (LIO_NOWAIT
+ * with a notification); its result is the number of them that failed.
+ * That entry is reserved before the rest is submitted: when the batch
+ * stops early it still comes, after the requests that were accepted,
+ * unless none was; it is never counted in @accepted.
  */
 struct aio_attr_submit {
 	__u64	sqes;
@@ -454,6 +499,43 @@ struct aio_attr_buffers {
 	__u64	resv[2];
 };
 
+/* struct aio_attr_cancel.flags */
+#define AIO_ATTR_CANCEL_FD	(1U << 0)	/* match requests on @fd */
+#define AIO_ATTR_CANCEL_USER_DATA (1U << 1)	/* match requests with @user_data */
+#define AIO_ATTR_CANCEL_FLAGS	(AIO_ATTR_CANCEL_FD | AIO_ATTR_CANCEL_USER_DATA)
+
+/**
+ * struct aio_attr_cancel - cancel requests (AIO_ATTR_IOC_CANCEL)
+ * @user_data: in: with AIO_ATTR_CANCEL_USER_DATA, the user_data to match;
+ *	       else must be zero
+ * @fd:	       in: with AIO_ATTR_CANCEL_FD, the file whose requests to
+ *	       match; else must be -1
+ * @flags:     in: AIO_ATTR_CANCEL_* bits, at least one; with both, a
+ *	       request must match both
+ * @cancelled: out: matching requests that had not started: each completes
+ *	       exactly once, with -ECANCELED
+ * @running:   out: matching requests of the context that had started and
+ *	       could not be cancelled; they complete normally
+ * @resv:      in: must be zero
+ *
+ * Only requests that wait for a worker of the context (see
+ * AIO_ATTR_FEAT_WORKERS) can be cancelled; a request on its way through
+ * a device cannot.  POSIX aio_cancel() maps as: @cancelled and @running 0,
+ * AIO_ALLDONE; @running nonzero, AIO_NOTCANCELED; else AIO_CANCELED.
+ * close() cancels every request that has not started.
+ *
+ * Errors: EBADFD before setup or on a version 1 context; EINVAL for bad
+ * @flags, @fd or reserved fields; EBADF when @fd is not an open file.
+ */
+struct aio_attr_cancel {
+	__u64	user_data;
+	__s32	fd;
+	__u32	flags;
+	__u32	cancelled;
+	__u32	running;
+	__u64	resv[2];
+};
+
 #define AIO_ATTR_IOC_MAGIC	0xA7
 #define AIO_ATTR_IOC_PROBE	_IOWR(AIO_ATTR_IOC_MAGIC, 0x00, struct aio_attr_probe)
 #define AIO_ATTR_IOC_SETUP	_IOWR(AIO_ATTR_IOC_MAGIC, 0x01, struct aio_attr_setup)
@@ -461,5 +543,6 @@ struct aio_attr_buffers {
 #define AIO_ATTR_IOC_WAIT	_IOWR(AIO_ATTR_IOC_MAGIC, 0x03, struct aio_attr_wait)
 #define AIO_ATTR_IOC_REGISTER_BUFFERS	_IOW(AIO_ATTR_IOC_MAGIC, 0x04, struct aio_attr_buffers)
 #define AIO_ATTR_IOC_UNREGISTER_BUFFERS	_IO(AIO_ATTR_IOC_MAGIC, 0x05)
+#define AIO_ATTR_IOC_CANCEL	_IOWR(AIO_ATTR_IOC_MAGIC, 0x06, struct aio_attr_cancel)
 
 #endif /* _UAPI_LINUX_AIO_ATTR_H */

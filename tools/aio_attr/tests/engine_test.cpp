@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <linux/aio_attr.h>
 
 namespace {
 
@@ -144,8 +145,13 @@ TEST_F(Engine, VerifyJobReportJsonAndLog)
 	ASSERT_EQ(r.code, 0) << r.out;
 	EXPECT_NE(r.out.find("aioattr report: fio job \"t\" (job 1)"), std::string::npos) << r.out;
 	EXPECT_NE(r.out.find("I/Os: 2048 ok, 0 failed"), std::string::npos) << r.out;
-	/* ring_kb=0: two iodepths of 120-byte events, 3840, as a power of two */
-	EXPECT_NE(r.out.find("  ring: 4096 bytes, 2048 events"), std::string::npos) << r.out;
+	/* ring_kb=0: two iodepths of events with every attribute, as a power of two */
+	std::size_t ring = 4096;
+	while (ring < 2 * 16 * AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR))
+		ring *= 2;
+	EXPECT_NE(r.out.find("  ring: " + std::to_string(ring) + " bytes, 2048 events"),
+		  std::string::npos)
+		<< r.out;
 	EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  write: 1024 ok, 0 failed\n(.*\n)*"
 							 "    crypt_ns +0 +1024  UNSUPPORTED")))
 		<< r.out;
@@ -161,7 +167,7 @@ TEST_F(Engine, VerifyJobReportJsonAndLog)
 	const std::string log = slurp(dir + "/t.log");
 	EXPECT_EQ(
 		log.rfind("# aioattr attr_log 1\n# time_ms, lat_ns, ddir, bs, offset, service_ns, "
-			  "queue_ns, device_ns, cache, crypt_ns, completion_ctx\n",
+			  "queue_ns, device_ns, cache, crypt_ns, completion_ctx, pagecache\n",
 			  0),
 		0u)
 		<< log.substr(0, 200);
@@ -232,7 +238,7 @@ TEST_F(Engine, BadAttrsStopFio)
 	EXPECT_EQ(r.code, 1);
 	EXPECT_NE(r.out.find("fio: aioattr: attrs=service_ns,bogus: unknown attribute \"bogus\" "
 			     "(valid: service_ns, queue_ns, device_ns, cache, crypt_ns, "
-			     "completion_ctx, all, none)"),
+			     "completion_ctx, pagecache, all, none)"),
 		  std::string::npos)
 		<< r.out;
 	EXPECT_EQ(r.out.find("Run status"), std::string::npos) << r.out;

@@ -312,6 +312,41 @@ inline void require_drained(long long contexts, long long inflight,
 		     inflight));
 }
 
+/* Run @cmd with the shell; fails the case unless it exits with 0. */
+inline void run_cmd(const std::string &cmd)
+{
+	const int st = std::system(cmd.c_str());
+
+	if (st != 0)
+		throw Fail(strf("'%s' failed (status %#x)", cmd.c_str(), st));
+}
+
+/*
+ * The dm device @name suspended for the life of the object and resumed
+ * after (or by resume()): I/O to it waits until then, with no timing
+ * involved.
+ */
+class HeldDm {
+public:
+	explicit HeldDm(std::string name)
+	    : name_(std::move(name))
+	{
+		run_cmd("dmsetup suspend " + name_);
+	}
+	HeldDm(const HeldDm &) = delete;
+	HeldDm &operator=(const HeldDm &) = delete;
+	~HeldDm() { resume(); }
+	void resume()
+	{
+		if (!resumed_ && std::system(("dmsetup resume " + name_).c_str()) == 0)
+			resumed_ = true;
+	}
+
+private:
+	std::string name_;
+	bool resumed_ = false;
+};
+
 /* Write @value to a sysfs or procfs file; throws std::system_error. */
 inline void write_file(const std::string &path, const std::string &value)
 {

@@ -10,6 +10,8 @@
 # Environment: GUEST_BIN_DIR (C++ guest programs, default build/user/guest),
 # AA_TEST_TIMEOUT (per test, s, default 600, times AA_TIME_SCALE),
 # AA_TIME_SCALE (slowdown factor passed to the guest; 1, or 4 for --debug),
+# AA_GUEST_ENV (A=1,B=2: AA_* variables for the guest tests, such as
+# AA_WORKER_CYCLES=100000 for api_worker),
 # VM_TIMEOUT (whole boot, s), VM_MEM (default 1G, 2G for --debug), VM_KEEP_LOG.
 # The console log is build/vm/console.log.
 set -euo pipefail
@@ -39,6 +41,11 @@ if ((DEBUG)); then
 	VM_MEM=${VM_MEM:-2G}
 else
 	KV=$(aa_kver)
+fi
+if [[ -n ${AA_GUEST_ENV:-} ]]; then
+	[[ $AA_GUEST_ENV =~ ^(AA_[A-Z0-9_]+=[^,[:space:]]*)(,AA_[A-Z0-9_]+=[^,[:space:]]*)*$ ]] ||
+		aa_die "AA_GUEST_ENV: expected AA_NAME=VALUE,... without spaces, got '$AA_GUEST_ENV'"
+	APPEND+=" aa.env=$AA_GUEST_ENV"
 fi
 LOG=$OUT/console.log
 GUEST_BIN_DIR=${GUEST_BIN_DIR:-$AA_BUILD/user/guest}

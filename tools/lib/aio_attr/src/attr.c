@@ -37,6 +37,10 @@ static const struct aa_attr_info registry[AA_ATTR_NR] = {
 	[AIO_ATTR_CRYPT_NS] = { "crypt_ns", "ns", AA_ATTR_KIND_NS, "time spent in en/decryption" },
 	[AIO_ATTR_COMPLETION_CTX] = { "completion_ctx", "context", AA_ATTR_KIND_CTX,
 				      "where the completion ran" },
+#if AIO_ATTR_VERSION >= 2
+	[AIO_ATTR_PAGECACHE] = { "pagecache", "cache bits", AA_ATTR_KIND_CACHE,
+				 "buffered I/O: hit, miss or partial in the page cache" },
+#endif
 #ifdef AA_TEST_ATTR
 	[AA_ATTR_TEST_COUNT] = { "test_count", "count", AA_ATTR_KIND_COUNT,
 				 "test-only attribute of the unit tests" },

@@ -27,7 +27,7 @@ int errno_of(std::string_view list, std::string *what = nullptr)
 TEST(AttrNames, RoundTrip)
 {
 	const char *expect[] = { "service_ns", "queue_ns", "device_ns",
-				 "cache",      "crypt_ns", "completion_ctx" };
+				 "cache",      "crypt_ns", "completion_ctx", "pagecache" };
 	for (unsigned id = 0; id < AIO_ATTR_NR; id++) {
 		EXPECT_EQ(attr_name(id), expect[id]);
 		EXPECT_EQ(attr_id(expect[id]), id);
@@ -51,7 +51,7 @@ TEST(AttrNames, ParseMask)
 	EXPECT_EQ(parse_attr_mask("cache,cache"), AIO_ATTR_BIT(AIO_ATTR_CACHE));
 	EXPECT_EQ(parse_attr_mask("all"), AIO_ATTR_ALL);
 	EXPECT_EQ(parse_attr_mask("all,cache"), AIO_ATTR_ALL);
-	EXPECT_EQ(AIO_ATTR_ALL, 0x3fu);
+	EXPECT_EQ(AIO_ATTR_ALL, 0x7fu);
 	EXPECT_EQ(parse_attr_mask("none"), 0u);
 	EXPECT_EQ(parse_attr_mask(" none "), 0u);
 	/* "all" is what @avail holds, e.g. what the running kernel knows. */
@@ -89,7 +89,7 @@ TEST(AttrNames, FormatMask)
 {
 	EXPECT_EQ(format_attr_mask(0), "none");
 	EXPECT_EQ(format_attr_mask(AIO_ATTR_ALL),
-		  "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx");
+		  "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx,pagecache");
 	EXPECT_EQ(format_attr_mask(AIO_ATTR_BIT(AIO_ATTR_CACHE) | (1ULL << 40)), "cache,bit40");
 	EXPECT_EQ(parse_attr_mask(format_attr_mask(0x25)), 0x25u);
 }

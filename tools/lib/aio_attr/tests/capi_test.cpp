@@ -227,7 +227,7 @@ TEST(CAttrParse, EmptyNoneAll)
 	EXPECT_NE(parse_err("cache,").find("empty attribute name"), std::string::npos);
 	EXPECT_NE(parse_err("bogus").find("unknown attribute \"bogus\" (valid: service_ns, "
 					  "queue_ns, device_ns, cache, "
-					  "crypt_ns, completion_ctx, all, none)"),
+					  "crypt_ns, completion_ctx, pagecache, all, none)"),
 		  std::string::npos);
 	EXPECT_NE(parse_err("Cache").find("unknown"), std::string::npos);
 	EXPECT_NE(parse_err("cache", svc).find("\"cache\" is not known to the running kernel"),
@@ -243,7 +243,7 @@ TEST(CAttrFormat, TruncatesLikeSnprintf)
 
 	EXPECT_EQ(aa_attr_format_list(AIO_ATTR_ALL, b, sizeof(b)),
 		  static_cast<int>(strlen("service_ns,queue_ns,device_ns,cache,crypt_ns,"
-					  "completion_ctx")));
+					  "completion_ctx,pagecache")));
 	EXPECT_STREQ(b, "service");
 	EXPECT_EQ(aa_format_ctx(AIO_ATTR_CTX_SOFTIRQ | AIO_ATTR_CTX_HOP, b, sizeof(b)), 11);
 	EXPECT_STREQ(b, "softirq");

@@ -119,7 +119,7 @@ got=$(LD_LIBRARY_PATH=$libdir "$tmp/cm/build/t") || fail "find_package C program
 [[ $got == "$want" ]] || fail "find_package C program printed '$got'"
 readelf -d "$tmp/cm/build/t" | grep -q 'NEEDED.*\[libaioattr\.so\.1\]' || fail "t does not need libaioattr.so.1"
 got=$("$tmp/cm/build/tpp") || fail "find_package C++ program exited with $?"
-[[ $got == "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx 7" ]] ||
+[[ $got == "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx,pagecache 7" ]] ||
 	fail "find_package C++ program printed '$got'"
 
 # Every man page, .so links included, renders without a warning.

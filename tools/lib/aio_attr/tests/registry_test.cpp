@@ -55,6 +55,6 @@ TEST(RegistryOnePlace, TestOnlyAttributeIsEverywhere)
 	EXPECT_STREQ(b, "test_count=3");
 	/* Error messages list it among the known names. */
 	EXPECT_EQ(aa_attr_parse_list("bogus", aa_attr_all(), &mask, b, sizeof(b)), -EINVAL);
-	EXPECT_NE(std::string(b).find("completion_ctx, test_count, all, none)"), std::string::npos)
+	EXPECT_NE(std::string(b).find("pagecache, test_count, all, none)"), std::string::npos)
 		<< b;
 }

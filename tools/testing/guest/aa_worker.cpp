@@ -1,0 +1,652 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aa_worker - submission never waits for a file's I/O: the attempt with
+ * IOCB_NOWAIT, the context's worker pool for what would wait, the
+ * PAGECACHE attribute, and AIO_ATTR_IOC_CANCEL.
+ *
+ * Run by tests/api_worker.sh with --file PATH (a file on ext4 over an
+ * aiodemo disk whose misses take --miss-ns), --held DEV --dm NAME (a dm
+ * linear device over brd that the program suspends, so that a read of it
+ * blocks until it resumes: no timing involved) and --tmp DIR (tmpfs).  The
+ * script sets max_workers to 1.  Cases (prefix "worker."):
+ *   feature        PROBE and version 2 SETUP advertise WORKERS, CANCEL and
+ *                  PAGECACHE; a version 1 context knows none of them
+ *   cold_reads     buffered 4k random reads with a cold page cache: each
+ *                  completes from a worker (COMPLETION_CTX WORKER|HOP) with
+ *                  PAGECACHE MISS and the right data; SUBMIT latency printed
+ *   warm_reads     the same reads again: PAGECACHE HIT, completed inside
+ *                  SUBMIT (INLINE, no WORKER), right data
+ *   buffered_write ext4 buffered writes (which 6.1 cannot do without
+ *                  waiting) complete from a worker; the data reads back
+ *   cancel         with one worker held by a blocked read, queued requests
+ *                  are cancelled by user_data and by fd, each completes
+ *                  exactly once with -ECANCELED; the started one is
+ *                  reported as running and completes normally
+ *   cancel_errors  EINVAL, EBADF for bad arguments
+ *   close_queued   close() with requests queued behind a blocked one:
+ *                  the queued ones go at once, the running one finishes
+ *                  after the resume, nothing stays in flight
+ *   group_wait     AIO_ATTR_SUBMIT_GROUP|WAIT (LIO_WAIT): ETIME while the
+ *                  group is held, then a group that completes: the call
+ *                  returns with every member's entry and the GROUP_DONE
+ *                  entry, last, in the ring
+ *   group_fail     a member that fails (-EFAULT) is counted in the
+ *                  GROUP_DONE result; a batch that stops early still gets
+ *                  its GROUP_DONE entry after the accepted members
+ *   group_errors   GROUP_DONE misplaced, malformed or without the flag,
+ *                  min_complete with a group: EINVAL, nothing queued
+ *   stress         --cycles cycles of submit / cancel / close at random
+ *                  moments on tmpfs (reads and fsyncs, all through the
+ *                  pool; one cycle in 16 closes the context with its
+ *                  requests queued or running): every user_data of an
+ *                  open context completes exactly once, cancelled ones
+ *                  with -ECANCELED, as many as CANCEL said; nothing stays
+ *                  in flight at the end
+ */
+#include "aatest.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <random>
+#include <set>
+#include <sys/mman.h>
+
+using namespace aatest;
+using namespace aio_attr;
+
+namespace {
+
+constexpr uint64_t want_all = AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS) |
+			      AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX) |
+			      AIO_ATTR_BIT(AIO_ATTR_PAGECACHE);
+constexpr std::size_t file_bytes = 32 << 20;
+
+const char *file_path;
+const char *held_path;
+const char *dm_name;
+const char *tmp_dir;
+unsigned long cycles = 100000;
+
+Context make_ctx(uint32_t version, uint32_t ring_bytes = 65536)
+{
+	Context ctx;
+	aio_attr_setup s{};
+
+	s.version = version;
+	s.ring_bytes = ring_bytes;
+	s.eventfd = -1;
+	ctx.setup(s);
+	return ctx;
+}
+
+/* The held device, suspended for the life of the object. */
+struct Held : HeldDm {
+	Held()
+	    : HeldDm(dm_name)
+	{
+	}
+};
+
+void drop_caches()
+{
+	::sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+}
+
+/* Raw AIO_ATTR_IOC_CANCEL: 0 or -errno, @c updated. */
+int cancel_raw(const Context &ctx, aio_attr_cancel &c)
+{
+	return ::ioctl(ctx.fd(), AIO_ATTR_IOC_CANCEL, &c) ? -errno : 0;
+}
+
+aio_attr_cancel cancel_ud(const Context &ctx, uint64_t ud)
+{
+	aio_attr_cancel c{};
+
+	c.flags = AIO_ATTR_CANCEL_USER_DATA;
+	c.user_data = ud;
+	c.fd = -1;
+	const int ret = cancel_raw(ctx, c);
+	require(!ret, strf("cancel user_data %llu: %s", (unsigned long long)ud,
+			   std::strerror(-ret)));
+	return c;
+}
+
+aio_attr_cancel cancel_fd(const Context &ctx, int fd)
+{
+	aio_attr_cancel c{};
+
+	c.flags = AIO_ATTR_CANCEL_FD;
+	c.fd = fd;
+	const int ret = cancel_raw(ctx, c);
+	require(!ret, strf("cancel fd %d: %s", fd, std::strerror(-ret)));
+	return c;
+}
+
+/* One raw AIO_ATTR_IOC_SUBMIT with @flags. */
+struct Call {
+	int ret;
+	aio_attr_submit sub;
+};
+
+Call submit_raw(const Context &ctx, std::span<const aio_attr_sqe> sqes, uint32_t flags,
+		int64_t timeout_ns = 0)
+{
+	Call c{};
+
+	c.sub.sqes = reinterpret_cast<uintptr_t>(sqes.data());
+	c.sub.nr = static_cast<uint32_t>(sqes.size());
+	c.sub.flags = flags;
+	c.sub.timeout_ns = timeout_ns;
+	c.ret = ::ioctl(ctx.fd(), AIO_ATTR_IOC_SUBMIT, &c.sub);
+	if (c.ret < 0)
+		c.ret = -errno;
+	return c;
+}
+
+aio_attr_sqe group_done(uint64_t ud)
+{
+	aio_attr_sqe sqe{};
+
+	sqe.opcode = AIO_ATTR_OP_GROUP_DONE;
+	sqe.fd = -1;
+	sqe.user_data = ud;
+	return sqe;
+}
+
+/* Everything in the ring now, without waiting. */
+std::vector<Completion> reap_now(Context &ctx)
+{
+	std::vector<Completion> v;
+
+	ctx.reap([&](const Completion &c) { v.push_back(c); });
+	return v;
+}
+
+bool has_worker(uint64_t cx)
+{
+	return (cx & AIO_ATTR_CTX_WORKER) && (cx & AIO_ATTR_CTX_HOP);
+}
+
+/* Offsets of @n distinct 4k blocks of the file, in random order. */
+std::vector<uint64_t> random_blocks(unsigned n, std::mt19937_64 &rng)
+{
+	std::vector<uint64_t> all(file_bytes / 4096);
+
+	for (std::size_t i = 0; i < all.size(); i++)
+		all[i] = i * 4096;
+	std::shuffle(all.begin(), all.end(), rng);
+	all.resize(n);
+	return all;
+}
+
+/* Buffered reads of @offs one SUBMIT each; returns the SUBMIT times. */
+std::vector<std::chrono::nanoseconds> read_each(Context &ctx, int fd, Buffer &buf,
+						const std::vector<uint64_t> &offs,
+						std::vector<Completion> &done)
+{
+	std::vector<std::chrono::nanoseconds> took;
+
+	for (std::size_t i = 0; i < offs.size(); i++) {
+		const aio_attr_sqe sqe = prep_read(fd, buf.data() + i * 4096, 4096, offs[i], i,
+						   want_all);
+		const auto t0 = clock::now();
+		const SubmitResult r = ctx.submit(sqe);
+		took.push_back(clock::now() - t0);
+		require(r.ok() && r.accepted == 1, strf("submit: %s", std::strerror(r.error)));
+	}
+	done = collect_n(ctx, offs.size(), 30s);
+	return took;
+}
+
+/*
+ * The read @c of read_each() brought the right data; returns its
+ * COMPLETION_CTX and PAGECACHE values.
+ */
+std::pair<uint64_t, uint64_t> check_read(const Buffer &buf, const std::vector<uint64_t> &offs,
+					 const Completion &c)
+{
+	const auto i = c.user_data;
+	const std::span<const std::byte> got(buf.data() + i * 4096, 4096);
+
+	require_result(c, 4096);
+	const long bad = check_pattern(got, 7, offs[i]);
+	require(bad < 0, strf("read at %llu: wrong data at +%ld", (unsigned long long)offs[i], bad));
+	return { require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED),
+		 require_attr(c, AIO_ATTR_PAGECACHE, AIO_ATTR_ST_HANDLED) };
+}
+
+std::string pct(std::vector<std::chrono::nanoseconds> v, double p)
+{
+	std::sort(v.begin(), v.end());
+	const auto x = v[std::min(v.size() - 1, (std::size_t)(p * v.size()))];
+	return strf("%lld us",
+		    (long long)std::chrono::duration_cast<std::chrono::microseconds>(x).count());
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	file_path = arg_value(argc, argv, "--file");
+	held_path = arg_value(argc, argv, "--held");
+	dm_name = arg_value(argc, argv, "--dm");
+	tmp_dir = arg_value(argc, argv, "--tmp");
+	cycles = arg_num(argc, argv, "--cycles", cycles);
+	const unsigned long miss_ns = arg_num(argc, argv, "--miss-ns", 2000000);
+	if (!file_path || !held_path || !dm_name || !tmp_dir) {
+		std::fprintf(stderr, "usage: aa_worker --file PATH [--miss-ns NS] --held DEV "
+				     "--dm NAME --tmp DIR [--cycles N]\n");
+		return 2;
+	}
+	Suite s("worker");
+	std::mt19937_64 rng(0x5eed);
+	const long long inflight0 = aa_stat("inflight");
+	const long long contexts0 = aa_stat("contexts");
+
+	/* The file: written once with the pattern, then not cached. */
+	s.run("prepare", [] {
+		const unique_fd f = open_fd(file_path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		Buffer buf(1 << 20);
+
+		for (std::size_t off = 0; off < file_bytes; off += buf.size()) {
+			fill_pattern(buf.span(), 7, off);
+			require(::pwrite(f.get(), buf.data(), buf.size(), off) == (ssize_t)buf.size(),
+				"pwrite");
+		}
+		require(::fsync(f.get()) == 0, "fsync");
+	});
+
+	s.run("feature", [] {
+		Context ctx;
+		const aio_attr_probe p = ctx.probe();
+
+		require((p.features & AIO_ATTR_FEAT_WORKERS) && (p.features & AIO_ATTR_FEAT_CANCEL),
+			strf("probe features %#llx", (unsigned long long)p.features));
+		require(p.attrs & AIO_ATTR_BIT(AIO_ATTR_PAGECACHE), "probe: no PAGECACHE");
+		require(make_ctx(2).setup_info().attrs & AIO_ATTR_BIT(AIO_ATTR_PAGECACHE),
+			"version 2 setup: no PAGECACHE");
+
+		Context v1 = make_ctx(1);
+		require(!(v1.setup_info().attrs & AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)),
+			"version 1 setup reports PAGECACHE");
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		Buffer buf(4096);
+		const SubmitResult r = v1.submit(prep_read(f.get(), buf.data(), 4096, 0, 1,
+							   AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)));
+		require(!r.ok() && r.error == EINVAL,
+			strf("version 1: PAGECACHE accepted (%s)", std::strerror(r.error)));
+		aio_attr_cancel c{};
+		c.flags = AIO_ATTR_CANCEL_USER_DATA;
+		c.fd = -1;
+		require(cancel_raw(v1, c) == -EBADFD, "version 1: CANCEL is not EBADFD");
+	});
+
+	const auto offs = random_blocks(64, rng);
+	Buffer rbuf(offs.size() * 4096);
+
+	s.run("cold_reads", [&] {
+		drop_caches();
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		/* no readahead: every read is a miss of its own */
+		require(!::posix_fadvise(f.get(), 0, 0, POSIX_FADV_RANDOM), "fadvise");
+		Context ctx = make_ctx(2);
+		std::vector<Completion> done;
+		const auto took = read_each(ctx, f.get(), rbuf, offs, done);
+
+		for (const Completion &c : done) {
+			const auto [cx, pc] = check_read(rbuf, offs, c);
+
+			require(has_worker(cx) && !(cx & AIO_ATTR_CTX_INLINE),
+				strf("cold read: %s, expected a worker", format_completion(c).c_str()));
+			require(pc == AIO_ATTR_PAGECACHE_MISS,
+				strf("cold read: %s, expected a miss", format_completion(c).c_str()));
+		}
+		const auto slow = std::count_if(took.begin(), took.end(), [&](auto t) {
+			return t >= std::chrono::nanoseconds(miss_ns);
+		});
+		info("SUBMIT of a cold buffered read (misses take %lu us): p50 %s, p99 %s, max %s; "
+		     "%ld of %zu took longer than a miss",
+		     miss_ns / 1000, pct(took, 0.5).c_str(), pct(took, 0.99).c_str(),
+		     pct(took, 1.0).c_str(), (long)slow, took.size());
+	});
+
+	s.run("warm_reads", [&] {
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		Context ctx = make_ctx(2);
+		std::vector<Completion> done;
+		const auto took = read_each(ctx, f.get(), rbuf, offs, done);
+
+		for (const Completion &c : done) {
+			const auto [cx, pc] = check_read(rbuf, offs, c);
+
+			require(pc == AIO_ATTR_PAGECACHE_HIT && (cx & AIO_ATTR_CTX_INLINE) &&
+					!(cx & AIO_ATTR_CTX_WORKER),
+				strf("warm read: %s, expected an inline hit",
+				     format_completion(c).c_str()));
+		}
+		info("SUBMIT of a warm buffered read: p50 %s, p99 %s", pct(took, 0.5).c_str(),
+		     pct(took, 0.99).c_str());
+	});
+
+	s.run("buffered_write", [&] {
+		const unique_fd f = open_fd(file_path, O_RDWR);
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		const uint64_t off = 5 * 4096;
+
+		fill_pattern(buf.span(), 9, off);
+		const Completion c = do_one(ctx, prep_write(f.get(), buf.data(), 4096, off, 1,
+							    want_all));
+		require_result(c, 4096);
+		const uint64_t cx = require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
+		require(has_worker(cx), strf("ext4 buffered write: %s, expected a worker",
+					     format_completion(c).c_str()));
+		Buffer got(4096);
+		require(::pread(f.get(), got.data(), 4096, off) == 4096, "pread");
+		require(check_pattern(got.span(), 9, off) < 0, "written data does not read back");
+		/* put the pattern back for later cases */
+		fill_pattern(buf.span(), 7, off);
+		require(::pwrite(f.get(), buf.data(), 4096, off) == 4096, "pwrite");
+	});
+
+	s.run("cancel", [&] {
+		const unique_fd d = open_fd(held_path, O_RDONLY);
+		require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
+		Context ctx = make_ctx(2);
+		Buffer buf(4 * 4096);
+		Held h;
+		std::vector<aio_attr_sqe> sqes;
+
+		for (unsigned i = 0; i < 4; i++)
+			sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
+						 (i + 1) * 1048576ULL, i + 1, want_all));
+		submit_all(ctx, sqes);
+		/* ud 1 holds the only worker, blocked in the device; 2..4 wait */
+		auto c = cancel_ud(ctx, 3);
+		require(c.cancelled == 1 && c.running == 0,
+			strf("cancel ud 3: cancelled %u running %u, expected 1 0", c.cancelled,
+			     c.running));
+		c = cancel_ud(ctx, 1);
+		require(c.cancelled == 0 && c.running == 1,
+			strf("cancel ud 1: cancelled %u running %u, expected 0 1", c.cancelled,
+			     c.running));
+		c = cancel_fd(ctx, d.get());
+		require(c.cancelled == 2 && c.running == 1,
+			strf("cancel fd: cancelled %u running %u, expected 2 1", c.cancelled,
+			     c.running));
+		auto got = collect_n(ctx, 3);
+		std::set<uint64_t> seen;
+		for (const Completion &e : got) {
+			require_result(e, -ECANCELED);
+			require(e.user_data >= 2 && e.user_data <= 4 && seen.insert(e.user_data).second,
+				strf("cancelled user_data %llu twice or unexpected",
+				     (unsigned long long)e.user_data));
+		}
+		std::vector<Completion> more;
+		require(!collect(ctx, 1, more, 200ms), "a completion while the device is suspended");
+		h.resume();
+		got = collect_n(ctx, 1);
+		require(got[0].user_data == 1, "the running read did not complete");
+		require_result(got[0], 4096);
+		require(has_worker(require_attr(got[0], AIO_ATTR_COMPLETION_CTX,
+						AIO_ATTR_ST_HANDLED)),
+			"the running read was not done by a worker");
+		require(!collect(ctx, 1, more, 100ms), "an extra completion after the resume");
+	});
+
+	s.run("cancel_errors", [&] {
+		Context ctx = make_ctx(2);
+		aio_attr_cancel c{};
+
+		c.fd = -1;
+		require(cancel_raw(ctx, c) == -EINVAL, "no flags: not EINVAL");
+		c.flags = 1U << 7;
+		require(cancel_raw(ctx, c) == -EINVAL, "unknown flag: not EINVAL");
+		c = {};
+		c.flags = AIO_ATTR_CANCEL_USER_DATA;
+		c.fd = 0;
+		require(cancel_raw(ctx, c) == -EINVAL, "fd without CANCEL_FD: not EINVAL");
+		c = {};
+		c.flags = AIO_ATTR_CANCEL_FD;
+		c.fd = 1000;
+		require(cancel_raw(ctx, c) == -EBADF, "closed fd: not EBADF");
+		c = {};
+		c.flags = AIO_ATTR_CANCEL_FD;
+		c.fd = -1;
+		c.user_data = 5;
+		require(cancel_raw(ctx, c) == -EINVAL, "user_data without its flag: not EINVAL");
+		c = {};
+		c.flags = AIO_ATTR_CANCEL_USER_DATA;
+		c.fd = -1;
+		c.resv[1] = 1;
+		require(cancel_raw(ctx, c) == -EINVAL, "reserved field: not EINVAL");
+		Context unset;
+		c = {};
+		c.flags = AIO_ATTR_CANCEL_USER_DATA;
+		c.fd = -1;
+		require(cancel_raw(unset, c) == -EBADFD, "before setup: not EBADFD");
+	});
+
+	s.run("close_queued", [&] {
+		const unique_fd d = open_fd(held_path, O_RDONLY);
+		require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
+		Buffer buf(3 * 4096);
+		Held h;
+		{
+			Context ctx = make_ctx(2);
+			std::vector<aio_attr_sqe> sqes;
+
+			for (unsigned i = 0; i < 3; i++)
+				sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
+							 (i + 8) * 1048576ULL, i + 1, 0));
+			submit_all(ctx, sqes);
+		}
+		/* the queued two went with the file; the running one waits */
+		require(wait_stat("inflight", inflight0 + 1) == inflight0 + 1,
+			strf("in flight after close: %lld, expected %lld", aa_stat("inflight"),
+			     inflight0 + 1));
+		h.resume();
+		require_drained(contexts0, inflight0);
+	});
+
+	s.run("group_wait", [&] {
+		require(Context{}.probe().features & AIO_ATTR_FEAT_GROUPS, "no AIO_ATTR_FEAT_GROUPS");
+		const unique_fd d = open_fd(held_path, O_RDONLY);
+		require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
+		Context ctx = make_ctx(2);
+		Buffer buf(3 * 4096);
+		std::vector<aio_attr_sqe> sqes;
+		{
+			Held h;
+			for (unsigned i = 0; i < 3; i++)
+				sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
+							 (i + 16) * 1048576ULL, i + 1, 0));
+			sqes.push_back(group_done(100));
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
+						  300'000'000);
+			require(c.ret == 3 && c.sub.accepted == 3 && !c.sub.error &&
+					c.sub.wait_error == ETIME,
+				strf("held group: ret %d accepted %u error %d wait_error %d", c.ret,
+				     c.sub.accepted, c.sub.error, c.sub.wait_error));
+			require(reap_now(ctx).empty(), "entries while the group is held");
+		}
+		auto got = collect_n(ctx, 4);
+		require(got.back().user_data == 100 && got.back().result == 0,
+			strf("last entry: %s, expected GROUP_DONE 100 with 0 failed",
+			     format_completion(got.back()).c_str()));
+
+		/* LIO_WAIT on a group that completes: all entries there on return */
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		sqes.clear();
+		for (unsigned i = 0; i < 3; i++)
+			sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
+						 offs[i], 200 + i, 0));
+		sqes.push_back(group_done(300));
+		drop_caches();
+		const Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
+					  -1);
+		require(c.ret == 3 && !c.sub.error && !c.sub.wait_error,
+			strf("group: ret %d error %d wait_error %d", c.ret, c.sub.error,
+			     c.sub.wait_error));
+		got = reap_now(ctx);
+		require(got.size() == 4, strf("%zu entries in the ring when LIO_WAIT returned, "
+					      "expected 4",
+					      got.size()));
+		require(got.back().user_data == 300 && got.back().result == 0,
+			"GROUP_DONE is not the last entry, or counts a failure");
+		for (std::size_t i = 0; i < 3; i++)
+			require_result(got[i], 4096);
+	});
+
+	s.run("group_fail", [&] {
+		const std::string path = std::string(tmp_dir) + "/aa_worker.group";
+		const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+		require(::ftruncate(f.get(), 1 << 20) == 0, "ftruncate");
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		/* tmpfs goes through a worker, which cannot pin an unmapped buffer */
+		void *hole = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		require(hole != MAP_FAILED, "mmap");
+		std::vector<aio_attr_sqe> sqes = {
+			prep_read(f.get(), buf.data(), 4096, 0, 1, 0),
+			prep_read(f.get(), hole, 4096, 0, 2, 0),
+			group_done(3),
+		};
+		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == 2 && !c.sub.error, strf("ret %d error %d", c.ret, c.sub.error));
+		auto got = collect_n(ctx, 3);
+		require(got.back().user_data == 3 && got.back().result == 1,
+			strf("GROUP_DONE: %s, expected 1 failed",
+			     format_completion(got.back()).c_str()));
+
+		/* stops early at a bad fd: the GROUP_DONE entry still follows ud 10 */
+		sqes = { prep_read(f.get(), buf.data(), 4096, 0, 10, 0),
+			 prep_read(1000, buf.data(), 4096, 0, 11, 0),
+			 prep_read(f.get(), buf.data(), 4096, 0, 12, 0), group_done(13) };
+		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == 1 && c.sub.accepted == 1 && c.sub.error == EBADF,
+			strf("stopped batch: ret %d accepted %u error %d", c.ret, c.sub.accepted,
+			     c.sub.error));
+		got = collect_n(ctx, 2);
+		require(got[0].user_data == 10 && got[1].user_data == 13 && got[1].result == 0,
+			"a stopped group did not end with its GROUP_DONE entry");
+		/* refused at the first member: nothing at all */
+		sqes = { prep_read(1000, buf.data(), 4096, 0, 20, 0), group_done(21) };
+		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EBADF, strf("ret %d, expected -EBADF", c.ret));
+		std::vector<Completion> more;
+		require(!collect(ctx, 1, more, 200ms), "an entry for a group without members");
+		::munmap(hole, 4096);
+		::unlink(path.c_str());
+	});
+
+	s.run("group_errors", [&] {
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		const aio_attr_sqe rd = prep_read(f.get(), buf.data(), 4096, 0, 1, 0);
+		std::vector<aio_attr_sqe> sqes = { group_done(2), rd };
+
+		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EINVAL, strf("GROUP_DONE first: ret %d", c.ret));
+		sqes = { rd, group_done(2) };
+		c = submit_raw(ctx, sqes, 0);
+		require(c.ret == 1 && c.sub.error == EINVAL,
+			strf("GROUP_DONE without the flag: ret %d error %d", c.ret, c.sub.error));
+		collect_n(ctx, 1);
+		sqes[1].fd = 0;
+		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EINVAL, strf("GROUP_DONE with an fd: ret %d", c.ret));
+		sqes[1] = group_done(2);
+		aio_attr_submit sub{};
+		sub.sqes = reinterpret_cast<uintptr_t>(sqes.data());
+		sub.nr = 2;
+		sub.flags = AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT;
+		sub.min_complete = 1;
+		require(::ioctl(ctx.fd(), AIO_ATTR_IOC_SUBMIT, &sub) < 0 && errno == EINVAL,
+			"min_complete with a group: not EINVAL");
+		std::vector<Completion> more;
+		require(!collect(ctx, 1, more, 200ms), "an entry after refused batches");
+		Context v1 = make_ctx(1);
+		sqes = { rd };
+		c = submit_raw(v1, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EINVAL, "version 1 accepted AIO_ATTR_SUBMIT_GROUP");
+	});
+
+	s.run("stress", [&] {
+		const std::string path = std::string(tmp_dir) + "/aa_worker.stress";
+		const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+		Buffer buf(8 * 4096);
+		uint64_t ud = 0, n_cancelled = 0, n_done = 0, n_closed = 0;
+		const auto t0 = clock::now();
+
+		require(::ftruncate(f.get(), 1 << 20) == 0, "ftruncate");
+		std::optional<Context> ctx;
+		for (unsigned long cycle = 0; cycle < cycles; cycle++) {
+			if (!ctx)
+				ctx.emplace(make_ctx(2, 4096));
+			const unsigned n = 1 + rng() % 8;
+			std::vector<aio_attr_sqe> sqes;
+			std::set<uint64_t> pending;
+
+			for (unsigned i = 0; i < n; i++) {
+				++ud;
+				sqes.push_back(rng() % 3 ? prep_read(f.get(), buf.data() + i * 4096,
+								     4096, (rng() % 256) * 4096, ud, 0)
+							 : prep_fsync(f.get(), ud));
+				pending.insert(ud);
+			}
+			submit_all(*ctx, sqes);
+			for (unsigned spin = rng() % 2000; spin; spin--)
+				asm volatile("" ::: "memory");
+			unsigned cancelled = 0;
+			switch (rng() % 16) {
+			case 0 ... 4:
+				cancelled = cancel_fd(*ctx, f.get()).cancelled;
+				break;
+			case 5 ... 9:
+				cancelled = cancel_ud(*ctx, ud - rng() % n).cancelled;
+				break;
+			case 10:
+				/* close with whatever is queued or running */
+				ctx.reset();
+				n_closed++;
+				continue;
+			default:
+				break;
+			}
+			unsigned ecanceled = 0;
+			for (const Completion &c : collect_n(*ctx, n)) {
+				require(pending.erase(c.user_data) == 1,
+					strf("cycle %lu: user_data %llu completed twice or never "
+					     "submitted",
+					     cycle, (unsigned long long)c.user_data));
+				if (c.result == -ECANCELED)
+					ecanceled++;
+				else
+					require(c.result == 4096 || c.result == 0,
+						strf("cycle %lu: result %lld", cycle,
+						     (long long)c.result));
+			}
+			require(ecanceled == cancelled,
+				strf("cycle %lu: cancel said %u, %u completed with ECANCELED", cycle,
+				     cancelled, ecanceled));
+			require(!ctx->reap([&](const Completion &) {}, 1),
+				strf("cycle %lu: an extra completion", cycle));
+			n_cancelled += cancelled;
+			n_done += n - cancelled;
+		}
+		ctx.reset();
+		require_drained(contexts0, inflight0);
+		const auto secs = std::chrono::duration<double>(clock::now() - t0).count();
+		info("stress: %lu cycles in %.1f s, %llu cancelled, %llu completed, %llu closed "
+		     "with requests in flight",
+		     cycles, secs, (unsigned long long)n_cancelled, (unsigned long long)n_done,
+		     (unsigned long long)n_closed);
+		::unlink(path.c_str());
+	});
+
+	return s.exit_code();
+}
