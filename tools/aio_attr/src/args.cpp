@@ -42,6 +42,7 @@ ATTRIBUTES
     crypt_ns        ns spent en/decrypting (crypto targets)
     completion_ctx  task, softirq or hardirq, plus flags (hop: a layer
                     deferred the completion to a worker)
+    pagecache       hit, miss or partial in the page cache (buffered I/O)
     all             every attribute the running kernel knows
     UNSUPPORTED means nothing on the I/O path filled the attribute; it is
     never shown as 0.
