@@ -110,8 +110,8 @@ aio_attr_cancel cancel_ud(const Context &ctx, uint64_t ud)
 	c.user_data = ud;
 	c.fd = -1;
 	const int ret = cancel_raw(ctx, c);
-	require(!ret, strf("cancel user_data %llu: %s", (unsigned long long)ud,
-			   std::strerror(-ret)));
+	require(!ret,
+		strf("cancel user_data %llu: %s", (unsigned long long)ud, std::strerror(-ret)));
 	return c;
 }
 
@@ -205,8 +205,8 @@ std::vector<std::chrono::nanoseconds> read_each(Context &ctx, int fd, Buffer &bu
 
 	*slept = 0;
 	for (std::size_t i = 0; i < offs.size(); i++) {
-		const aio_attr_sqe sqe = prep_read(fd, buf.data() + i * 4096, 4096, offs[i], i,
-						   want_all);
+		const aio_attr_sqe sqe =
+			prep_read(fd, buf.data() + i * 4096, 4096, offs[i]).data(i).attrs(want_all);
 		const long sw = voluntary_switches();
 		const auto t0 = clock::now();
 		const SubmitResult r = ctx.submit(sqe);
@@ -230,7 +230,8 @@ std::pair<uint64_t, uint64_t> check_read(const Buffer &buf, const std::vector<ui
 
 	require_result(c, 4096);
 	const long bad = check_pattern(got, 7, offs[i]);
-	require(bad < 0, strf("read at %llu: wrong data at +%ld", (unsigned long long)offs[i], bad));
+	require(bad < 0,
+		strf("read at %llu: wrong data at +%ld", (unsigned long long)offs[i], bad));
 	return { require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED),
 		 require_attr(c, AIO_ATTR_PAGECACHE, AIO_ATTR_ST_HANDLED) };
 }
@@ -270,7 +271,8 @@ int main(int argc, char **argv)
 
 		for (std::size_t off = 0; off < file_bytes; off += buf.size()) {
 			fill_pattern(buf.span(), 7, off);
-			require(::pwrite(f.get(), buf.data(), buf.size(), off) == (ssize_t)buf.size(),
+			require(::pwrite(f.get(), buf.data(), buf.size(), off) ==
+					(ssize_t)buf.size(),
 				"pwrite");
 		}
 		require(::fsync(f.get()) == 0, "fsync");
@@ -291,8 +293,9 @@ int main(int argc, char **argv)
 			"version 1 setup reports PAGECACHE");
 		const unique_fd f = open_fd(file_path, O_RDONLY);
 		Buffer buf(4096);
-		const SubmitResult r = v1.submit(prep_read(f.get(), buf.data(), 4096, 0, 1,
-							   AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)));
+		const SubmitResult r = v1.submit(prep_read(f.get(), buf.data(), 4096, 0)
+							 .data(1)
+							 .attrs(AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)));
 		require(!r.ok() && r.error == EINVAL,
 			strf("version 1: PAGECACHE accepted (%s)", std::strerror(r.error)));
 		aio_attr_cancel c{};
@@ -318,9 +321,11 @@ int main(int argc, char **argv)
 			const auto [cx, pc] = check_read(rbuf, offs, c);
 
 			require(has_worker(cx) && !(cx & AIO_ATTR_CTX_INLINE),
-				strf("cold read: %s, expected a worker", format_completion(c).c_str()));
+				strf("cold read: %s, expected a worker",
+				     format_completion(c).c_str()));
 			require(pc == AIO_ATTR_PAGECACHE_MISS,
-				strf("cold read: %s, expected a miss", format_completion(c).c_str()));
+				strf("cold read: %s, expected a miss",
+				     format_completion(c).c_str()));
 		}
 		const auto slow = std::count_if(took.begin(), took.end(), [&](auto t) {
 			return t >= std::chrono::nanoseconds(miss_ns);
@@ -360,8 +365,8 @@ int main(int argc, char **argv)
 		const uint64_t off = 5 * 4096;
 
 		fill_pattern(buf.span(), 9, off);
-		const Completion c = do_one(ctx, prep_write(f.get(), buf.data(), 4096, off, 1,
-							    want_all));
+		const Completion c = do_one(
+			ctx, prep_write(f.get(), buf.data(), 4096, off).data(1).attrs(want_all));
 		require_result(c, 4096);
 		const uint64_t cx = require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
 		require(has_worker(cx), strf("ext4 buffered write: %s, expected a worker",
@@ -384,7 +389,9 @@ int main(int argc, char **argv)
 
 		for (unsigned i = 0; i < 4; i++)
 			sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
-						 (i + 1) * 1048576ULL, i + 1, want_all));
+						 (i + 1) * 1048576ULL)
+					       .data(i + 1)
+					       .attrs(want_all));
 		submit_all(ctx, sqes);
 		/* ud 1 holds the only worker, blocked in the device; 2..4 wait */
 		auto c = cancel_ud(ctx, 3);
@@ -403,18 +410,20 @@ int main(int argc, char **argv)
 		std::set<uint64_t> seen;
 		for (const Completion &e : got) {
 			require_result(e, -ECANCELED);
-			require(e.user_data >= 2 && e.user_data <= 4 && seen.insert(e.user_data).second,
+			require(e.user_data >= 2 && e.user_data <= 4 &&
+					seen.insert(e.user_data).second,
 				strf("cancelled user_data %llu twice or unexpected",
 				     (unsigned long long)e.user_data));
 		}
 		std::vector<Completion> more;
-		require(!collect(ctx, 1, more, 200ms), "a completion while the device is suspended");
+		require(!collect(ctx, 1, more, 200ms),
+			"a completion while the device is suspended");
 		h.resume();
 		got = collect_n(ctx, 1);
 		require(got[0].user_data == 1, "the running read did not complete");
 		require_result(got[0], 4096);
-		require(has_worker(require_attr(got[0], AIO_ATTR_COMPLETION_CTX,
-						AIO_ATTR_ST_HANDLED)),
+		require(has_worker(
+				require_attr(got[0], AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED)),
 			"the running read was not done by a worker");
 		require(!collect(ctx, 1, more, 100ms), "an extra completion after the resume");
 	});
@@ -463,7 +472,8 @@ int main(int argc, char **argv)
 
 			for (unsigned i = 0; i < 3; i++)
 				sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
-							 (i + 8) * 1048576ULL, i + 1, 0));
+							 (i + 8) * 1048576ULL)
+						       .data(i + 1));
 			submit_all(ctx, sqes);
 		}
 		/* the queued two went with the file; the running one waits */
@@ -475,7 +485,8 @@ int main(int argc, char **argv)
 	});
 
 	s.run("group_wait", [&] {
-		require(Context{}.probe().features & AIO_ATTR_FEAT_GROUPS, "no AIO_ATTR_FEAT_GROUPS");
+		require(Context{}.probe().features & AIO_ATTR_FEAT_GROUPS,
+			"no AIO_ATTR_FEAT_GROUPS");
 		const unique_fd d = open_fd(held_path, O_RDONLY);
 		require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
 		Context ctx = make_ctx(2);
@@ -485,11 +496,12 @@ int main(int argc, char **argv)
 			Held h;
 			for (unsigned i = 0; i < 3; i++)
 				sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
-							 (i + 16) * 1048576ULL, i + 1, 0));
+							 (i + 16) * 1048576ULL)
+						       .data(i + 1));
 			sqes.push_back(group_done(100));
-			const Call c = submit_raw(ctx, sqes,
-						  AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
-						  300'000'000);
+			const Call c =
+				submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
+					   300'000'000);
 			require(c.ret == 3 && c.sub.accepted == 3 && !c.sub.error &&
 					c.sub.wait_error == ETIME,
 				strf("held group: ret %d accepted %u error %d wait_error %d", c.ret,
@@ -505,12 +517,12 @@ int main(int argc, char **argv)
 		const unique_fd f = open_fd(file_path, O_RDONLY);
 		sqes.clear();
 		for (unsigned i = 0; i < 3; i++)
-			sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
-						 offs[i], 200 + i, 0));
+			sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096, offs[i])
+					       .data(200 + i));
 		sqes.push_back(group_done(300));
 		drop_caches();
-		const Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
-					  -1);
+		const Call c =
+			submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT, -1);
 		require(c.ret == 3 && !c.sub.error && !c.sub.wait_error,
 			strf("group: ret %d error %d wait_error %d", c.ret, c.sub.error,
 			     c.sub.wait_error));
@@ -534,8 +546,8 @@ int main(int argc, char **argv)
 		void *hole = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		require(hole != MAP_FAILED, "mmap");
 		std::vector<aio_attr_sqe> sqes = {
-			prep_read(f.get(), buf.data(), 4096, 0, 1, 0),
-			prep_read(f.get(), hole, 4096, 0, 2, 0),
+			prep_read(f.get(), buf.data(), 4096, 0).data(1),
+			prep_read(f.get(), hole, 4096, 0).data(2),
 			group_done(3),
 		};
 		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
@@ -546,9 +558,9 @@ int main(int argc, char **argv)
 			     format_completion(got.back()).c_str()));
 
 		/* stops early at a bad fd: the GROUP_DONE entry still follows ud 10 */
-		sqes = { prep_read(f.get(), buf.data(), 4096, 0, 10, 0),
-			 prep_read(1000, buf.data(), 4096, 0, 11, 0),
-			 prep_read(f.get(), buf.data(), 4096, 0, 12, 0), group_done(13) };
+		sqes = { prep_read(f.get(), buf.data(), 4096, 0).data(10),
+			 prep_read(1000, buf.data(), 4096, 0).data(11),
+			 prep_read(f.get(), buf.data(), 4096, 0).data(12), group_done(13) };
 		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
 		require(c.ret == 1 && c.sub.accepted == 1 && c.sub.error == EBADF,
 			strf("stopped batch: ret %d accepted %u error %d", c.ret, c.sub.accepted,
@@ -557,7 +569,7 @@ int main(int argc, char **argv)
 		require(got[0].user_data == 10 && got[1].user_data == 13 && got[1].result == 0,
 			"a stopped group did not end with its GROUP_DONE entry");
 		/* refused at the first member: nothing at all */
-		sqes = { prep_read(1000, buf.data(), 4096, 0, 20, 0), group_done(21) };
+		sqes = { prep_read(1000, buf.data(), 4096, 0).data(20), group_done(21) };
 		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
 		require(c.ret == -EBADF, strf("ret %d, expected -EBADF", c.ret));
 		std::vector<Completion> more;
@@ -570,7 +582,7 @@ int main(int argc, char **argv)
 		const unique_fd f = open_fd(file_path, O_RDONLY);
 		Context ctx = make_ctx(2);
 		Buffer buf(4096);
-		const aio_attr_sqe rd = prep_read(f.get(), buf.data(), 4096, 0, 1, 0);
+		const aio_attr_sqe rd = prep_read(f.get(), buf.data(), 4096, 0).data(1);
 		std::vector<aio_attr_sqe> sqes = { group_done(2), rd };
 
 		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
@@ -618,8 +630,9 @@ int main(int argc, char **argv)
 			for (unsigned i = 0; i < n; i++) {
 				++ud;
 				sqes.push_back(rng() % 3 ? prep_read(f.get(), buf.data() + i * 4096,
-								     4096, (rng() % 256) * 4096, ud, 0)
-							 : prep_fsync(f.get(), ud));
+								     4096, (rng() % 256) * 4096)
+								   .data(ud)
+							 : prep_fsync(f.get()).data(ud));
 				pending.insert(ud);
 			}
 			submit_all(*ctx, sqes);
@@ -655,8 +668,8 @@ int main(int argc, char **argv)
 						     (long long)c.result));
 			}
 			require(ecanceled == cancelled,
-				strf("cycle %lu: cancel said %u, %u completed with ECANCELED", cycle,
-				     cancelled, ecanceled));
+				strf("cycle %lu: cancel said %u, %u completed with ECANCELED",
+				     cycle, cancelled, ecanceled));
 			require(!ctx->reap([&](const Completion &) {}, 1),
 				strf("cycle %lu: an extra completion", cycle));
 			n_cancelled += cancelled;
