@@ -184,6 +184,23 @@ struct aa_ctx {
 	unsigned int		pool_running;
 };
 
+/*
+ * struct aa_group - the requests of one AIO_ATTR_SUBMIT_GROUP batch
+ * @pending:	members not yet completed, plus one while the batch is
+ *		being submitted
+ * @failed:	members that completed with a negative result
+ * @refs:	the submitter's and, until @pending reaches 0, the members'
+ * @done:	the AIO_ATTR_OP_GROUP_DONE request, posted after the members
+ * @ctx:	the context (a reference is held)
+ */
+struct aa_group {
+	atomic_t		pending;
+	atomic_t		failed;
+	refcount_t		refs;
+	struct aa_req		*done;
+	struct aa_ctx		*ctx;
+};
+
 struct aa_req;
 /*
  * Work a request does in a worker of its context; with @cancel it must
@@ -230,6 +247,7 @@ typedef void (*aa_job_fn)(struct aa_req *req, bool cancel);
  * @rest:	kiocb path, in a worker: bytes left in @wvecs
  * @job:	what a worker does for the request (worker.c)
  * @ended:	the I/O is over (aa_complete() ran); for AIO_ATTR_IOC_CANCEL
+ * @group:	the group the request is a member of, or NULL
  */
 struct aa_req {
 	struct iodesc		iod;
@@ -252,6 +270,7 @@ struct aa_req {
 	};
 	struct work_struct	work;
 	aa_job_fn		job;
+	struct aa_group		*group;
 	union {
 		struct {
 			struct bio	bio;
@@ -336,6 +355,11 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want);
 void aa_req_submitted(struct aa_req *req);
 void aa_req_abort(struct aa_req *req);
 void aa_req_put(struct aa_req *req);
+struct aa_group *aa_group_new(struct aa_ctx *ctx);
+void aa_group_join(struct aa_group *grp, struct aa_req *req);
+bool aa_group_leave(struct aa_req *req);
+void aa_group_done(struct aa_group *grp);
+void aa_group_put(struct aa_group *grp);
 struct iodesc *aa_slot_iod(const void *addr);
 unsigned int aa_ctx_count_started(struct aa_ctx *ctx, struct file *file,
 				  const u64 *user_data);
@@ -362,10 +386,15 @@ int aa_user_charge_ring(struct aa_ctx *ctx, unsigned long pages);
 void aa_user_uncharge_ring(struct aa_ctx *ctx);
 
 /* submit.c */
-int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe);
+int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		  struct aa_group *grp);
 int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct block_device *bdev, u8 op, struct iov_iter *iter,
-			loff_t pos, u16 ioprio, u64 user_data, u64 want);
+			loff_t pos, u16 ioprio, u64 user_data, u64 want,
+			struct aa_group *grp);
+int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		     struct aa_group *grp);
+void aa_complete_group_done(struct aa_req *req, long res);
 
 /* worker.c */
 void aa_pool_init(struct aa_ctx *ctx);

@@ -154,7 +154,7 @@ static void do_io(struct kunit *test, u8 op, loff_t pos, u64 user_data,
 		      f->vecs, NR_PAGES, NR_PAGES * PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, aa_submit_bdev_iter(ctx, NULL, f->bdev, op,
 						  &iter, pos, 0, user_data,
-						  want), 0);
+						  want, NULL), 0);
 	left = wait_event_timeout(ctx->wait,
 				  aa_ctx_ready(ctx, 1, &ring, &over) >= 1,
 				  10 * HZ);
@@ -264,12 +264,12 @@ static void brd_rejects_unaligned(struct kunit *test)
 	iov_iter_bvec(&iter, ITER_DEST, f->vecs, 1, 512);
 	KUNIT_EXPECT_EQ(test, aa_submit_bdev_iter(f->ctx, NULL, f->bdev,
 						  AIO_ATTR_OP_READ, &iter, 100,
-						  0, 0, 0), -EINVAL);
+						  0, 0, 0, NULL), -EINVAL);
 	f->vecs[0].bv_len = 100;
 	iov_iter_bvec(&iter, ITER_DEST, f->vecs, 1, 100);
 	KUNIT_EXPECT_EQ(test, aa_submit_bdev_iter(f->ctx, NULL, f->bdev,
 						  AIO_ATTR_OP_READ, &iter, 0,
-						  0, 0, 0), -EINVAL);
+						  0, 0, 0, NULL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->ctx->inflight), 0);
 }
 

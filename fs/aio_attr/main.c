@@ -171,7 +171,7 @@ static u64 aa_features(void)
 	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL |
 	       AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_REQ_TABLE |
 	       AIO_ATTR_FEAT_FIXED_BUFS | AIO_ATTR_FEAT_WORKERS |
-	       AIO_ATTR_FEAT_CANCEL;
+	       AIO_ATTR_FEAT_CANCEL | AIO_ATTR_FEAT_GROUPS;
 }
 
 static long aa_ioctl_probe(void __user *arg)
@@ -292,6 +292,28 @@ static int aa_wait_events(struct aa_ctx *ctx, u32 min, s64 timeout_ns)
 	return ret == -ERESTARTSYS ? -EINTR : ret;
 }
 
+/*
+ * Wait until every member of @grp has completed (AIO_ATTR_SUBMIT_GROUP
+ * with AIO_ATTR_SUBMIT_WAIT).  Context: process.
+ * Return: 0, -ETIME or -EINTR.
+ */
+static int aa_wait_group(struct aa_ctx *ctx, struct aa_group *grp,
+			 s64 timeout_ns)
+{
+	int ret = 0;
+
+#define AA_GROUP_DONE (atomic_read(&grp->pending) == 0)
+	if (timeout_ns < 0)
+		ret = wait_event_interruptible(ctx->wait, AA_GROUP_DONE);
+	else if (timeout_ns > 0)
+		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_GROUP_DONE,
+						ns_to_ktime(timeout_ns));
+	else if (!AA_GROUP_DONE)
+		ret = -ETIME;
+#undef AA_GROUP_DONE
+	return ret == -ERESTARTSYS ? -EINTR : ret;
+}
+
 /* The fields a version 1 context reserves; version 2 gives them meaning. */
 static int aa_check_submit(struct aa_ctx *ctx, const struct aio_attr_submit *sub)
 {
@@ -303,17 +325,82 @@ static int aa_check_submit(struct aa_ctx *ctx, const struct aio_attr_submit *sub
 	if (!(sub->flags & AIO_ATTR_SUBMIT_WAIT) &&
 	    (sub->min_complete || sub->timeout_ns))
 		return -EINVAL;
+	/* a group's wait is for all of it */
+	if ((sub->flags & AIO_ATTR_SUBMIT_GROUP) && sub->min_complete)
+		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Start a group for the batch; reserve its GROUP_DONE request when the
+ * batch ends with one, and leave it out of the members (*@nr).
+ * Context: process.
+ */
+static int aa_group_start(struct aa_ctx *ctx, const struct aio_attr_submit *sub,
+			  u32 *nr, struct aa_group **grpp)
+{
+	struct aio_attr_sqe __user *usqe = u64_to_user_ptr(sub->sqes);
+	struct aio_attr_sqe last;
+	struct aa_group *grp;
+	int ret;
+
+	*grpp = NULL;
+	if (!sub->nr)
+		return 0;
+	if (copy_from_user(&last, &usqe[sub->nr - 1], sizeof(last)))
+		return -EFAULT;
+	grp = aa_group_new(ctx);
+	if (!grp)
+		return -ENOMEM;
+	if (last.opcode == AIO_ATTR_OP_GROUP_DONE) {
+		ret = aa_group_reserve(ctx, &last, grp);
+		if (ret) {
+			aa_group_put(grp);
+			aa_group_put(grp);
+			return ret;
+		}
+		(*nr)--;
+	}
+	*grpp = grp;
+	return 0;
+}
+
+/*
+ * The batch is over: a group without members posts nothing; else the
+ * group may be complete already.  Waits for it when asked.
+ * Context: process.  Return: the wait's outcome, 0, -ETIME or -EINTR.
+ */
+static int aa_group_end(struct aa_ctx *ctx, struct aa_group *grp,
+			u32 members, bool wait, s64 timeout_ns)
+{
+	struct aa_req *done = grp->done;
+	int ret = 0;
+
+	if (!members && done) {
+		grp->done = NULL;
+		aa_req_abort(done);
+		done = NULL;
+	}
+	if (atomic_dec_and_test(&grp->pending))
+		aa_group_done(grp);
+	/* the submitter's reference on the GROUP_DONE request */
+	if (done)
+		aa_req_submitted(done);
+	if (wait)
+		ret = aa_wait_group(ctx, grp, timeout_ns);
+	aa_group_put(grp);
+	return ret;
 }
 
 static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 {
 	struct aio_attr_submit __user *usub = arg;
+	struct aa_group *grp = NULL;
 	struct aio_attr_sqe __user *usqe;
 	struct aio_attr_submit sub;
 	struct blk_plug plug;
 	int err = 0, werr = 0;
-	u32 i;
+	u32 i, nr;
 
 	if (!aa_ctx_is_ready(ctx))
 		return -EBADFD;
@@ -322,6 +409,12 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	if (aa_check_submit(ctx, &sub))
 		return -EINVAL;
 	aa_flush(ctx);
+	nr = sub.nr;
+	if (sub.flags & AIO_ATTR_SUBMIT_GROUP) {
+		err = aa_group_start(ctx, &sub, &nr, &grp);
+		if (err)
+			return err;
+	}
 
 	/*
 	 * Submissions are plugged, even a single one (as blkdev_write_iter()
@@ -332,21 +425,25 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	 */
 	blk_start_plug(&plug);
 	usqe = u64_to_user_ptr(sub.sqes);
-	for (i = 0; i < sub.nr; i++) {
+	for (i = 0; i < nr; i++) {
 		struct aio_attr_sqe sqe;
 
 		if (copy_from_user(&sqe, &usqe[i], sizeof(sqe))) {
 			err = -EFAULT;
 			break;
 		}
-		err = aa_submit_one(ctx, &sqe);
+		err = aa_submit_one(ctx, &sqe, grp);
 		if (err)
 			break;
 		cond_resched();
 	}
 	blk_finish_plug(&plug);
 	/* one call submits and waits; a batch that stopped early returns */
-	if ((sub.flags & AIO_ATTR_SUBMIT_WAIT) && !err)
+	if (grp)
+		werr = aa_group_end(ctx, grp, i,
+				    (sub.flags & AIO_ATTR_SUBMIT_WAIT) && !err,
+				    sub.timeout_ns);
+	else if ((sub.flags & AIO_ATTR_SUBMIT_WAIT) && !err)
 		werr = aa_wait_events(ctx, sub.min_complete, sub.timeout_ns);
 	if (put_user(i, &usub->accepted) || put_user(-err, &usub->error))
 		return -EFAULT;

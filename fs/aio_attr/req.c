@@ -447,6 +447,7 @@ struct aa_req *aa_req_alloc(struct aa_ctx *ctx, u8 op, u64 user_data, u64 want)
 	req->file = NULL;
 	req->ended = false;
 	req->job = NULL;
+	req->group = NULL;
 	req->user_data = user_data;
 	atomic64_set(&req->result, 0);
 	/* one reference for the event, one for the submitter */
@@ -495,6 +496,98 @@ void aa_req_abort(struct aa_req *req)
 	if (req->cred)
 		put_cred(req->cred);
 	aa_stat_dec(submitted);
+	/* the batch holds the group's count above 0: this is never the last */
+	if (req->group)
+		atomic_dec(&req->group->pending);
 	refcount_set(&req->refs, 1);
 	aa_req_put(req);
+}
+
+/* ---------------------------------------------------------------------
+ * Groups (AIO_ATTR_SUBMIT_GROUP)
+ */
+
+/**
+ * aa_group_new() - a group for one submission batch
+ * @ctx: context
+ *
+ * The group starts with the batch counted as pending, and two references:
+ * the submitter's and the one its members hold until the last completes.
+ *
+ * Context: process.
+ * Return: the group, or NULL when out of memory.
+ */
+struct aa_group *aa_group_new(struct aa_ctx *ctx)
+{
+	struct aa_group *grp = kzalloc(sizeof(*grp), GFP_KERNEL_ACCOUNT);
+
+	if (!grp)
+		return NULL;
+	atomic_set(&grp->pending, 1);
+	refcount_set(&grp->refs, 2);
+	grp->ctx = ctx;
+	aa_ctx_get(ctx);
+	return grp;
+}
+
+/**
+ * aa_group_put() - drop a group reference
+ * @grp: group
+ *
+ * Context: any.
+ */
+void aa_group_put(struct aa_group *grp)
+{
+	if (refcount_dec_and_test(&grp->refs)) {
+		aa_ctx_put(grp->ctx);
+		kfree(grp);
+	}
+}
+
+/**
+ * aa_group_join() - make a new request a member of @grp
+ * @grp: group, or NULL for none
+ * @req: request, not yet started
+ *
+ * Context: process, the submitter.
+ */
+void aa_group_join(struct aa_group *grp, struct aa_req *req)
+{
+	req->group = grp;
+	if (grp)
+		atomic_inc(&grp->pending);
+}
+
+/**
+ * aa_group_leave() - a member's result is set: count it
+ * @req: the member
+ *
+ * Context: any.
+ * Return: true when it was the last; the caller then calls
+ * aa_group_done() once the member's own entry is posted.
+ */
+bool aa_group_leave(struct aa_req *req)
+{
+	struct aa_group *grp = req->group;
+
+	if (atomic64_read(&req->result) < 0)
+		atomic_inc(&grp->failed);
+	return atomic_dec_and_test(&grp->pending);
+}
+
+/**
+ * aa_group_done() - every member has completed
+ * @grp: group, whose pending count reached 0
+ *
+ * Posts the AIO_ATTR_OP_GROUP_DONE entry, wakes a submitter waiting for
+ * the group and drops the members' reference.
+ *
+ * Context: any (a member's completion, or the submitter).
+ */
+void aa_group_done(struct aa_group *grp)
+{
+	if (grp->done)
+		aa_complete_group_done(grp->done, atomic_read(&grp->failed));
+	wake_up_all(&grp->ctx->wait);
+	aa_group_put(grp);
 }

@@ -46,11 +46,16 @@ static bool aa_req_inline(struct aa_req *req)
  */
 static void aa_complete(struct aa_req *req, long res)
 {
+	struct aa_group *grp = req->group;
+	bool last;
+
 	if (res == -ERESTARTSYS || res == -ERESTARTNOINTR ||
 	    res == -ERESTARTNOHAND || res == -ERESTART_RESTARTBLOCK)
 		res = -EINTR;
 	atomic64_set(&req->result, res);
 	WRITE_ONCE(req->ended, true);
+	/* counted now, the group's entry goes after this one's */
+	last = grp && aa_group_leave(req);
 	if (res < 0)
 		aa_stat_inc(errors);
 	aa_iod_unregister_all(&req->iod);
@@ -61,6 +66,50 @@ static void aa_complete(struct aa_req *req, long res)
 		req->file = NULL;
 	}
 	aa_post(req);
+	if (last)
+		aa_group_done(grp);
+}
+
+/**
+ * aa_complete_group_done() - post the entry of an AIO_ATTR_OP_GROUP_DONE
+ * @req: the request aa_group_reserve() made
+ * @res: the number of members that failed
+ *
+ * Context: any.
+ */
+void aa_complete_group_done(struct aa_req *req, long res)
+{
+	aa_complete(req, res);
+}
+
+/**
+ * aa_group_reserve() - the request of a batch's AIO_ATTR_OP_GROUP_DONE sqe
+ * @ctx: context, version 2
+ * @sqe: the last sqe of an AIO_ATTR_SUBMIT_GROUP batch, GROUP_DONE
+ * @grp: the batch's group
+ *
+ * Allocated before the members, so that the entry can be posted even
+ * when the batch stops early.  The submitter keeps its reference until
+ * the end of the batch.
+ *
+ * Context: process.
+ * Return: 0, -EINVAL for a malformed sqe, or what aa_req_alloc() says.
+ */
+int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		     struct aa_group *grp)
+{
+	struct aa_req *req;
+
+	if (sqe->fd != -1 || sqe->flags || sqe->ioprio || sqe->addr ||
+	    sqe->len || sqe->buf_index || sqe->offset || sqe->resv[0] ||
+	    sqe->resv[1] || (sqe->attr_mask & ~AIO_ATTR_ALL))
+		return -EINVAL;
+	req = aa_req_alloc(ctx, AIO_ATTR_OP_GROUP_DONE, sqe->user_data,
+			   sqe->attr_mask);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	grp->done = req;
+	return 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -258,6 +307,7 @@ static void aa_bio_unpin(struct aa_req *req)
  * @ioprio: I/O priority, already checked
  * @user_data: returned in the event
  * @want: requested attributes
+ * @grp: the group the request joins, or NULL
  *
  * Context: process; may sleep (pinning, page cache writeback).
  * Return: 0 when the request was queued (its event will be posted), or a
@@ -265,7 +315,8 @@ static void aa_bio_unpin(struct aa_req *req)
  */
 int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct block_device *bdev, u8 op, struct iov_iter *iter,
-			loff_t pos, u16 ioprio, u64 user_data, u64 want)
+			loff_t pos, u16 ioprio, u64 user_data, u64 want,
+			struct aa_group *grp)
 {
 	bool write = op == AIO_ATTR_OP_WRITE;
 	unsigned int lbs = bdev_logical_block_size(bdev);
@@ -288,6 +339,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	aa_group_join(grp, req);
 	if (file)
 		req->file = get_file(file);
 
@@ -549,7 +601,7 @@ static bool aa_at_eof(struct file *file, loff_t pos)
 /* Context: process; never waits for the file's I/O. */
 static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 			   struct iov_iter *iter, loff_t pos, u16 ioprio,
-			   u64 user_data, u64 want)
+			   u64 user_data, u64 want, struct aa_group *grp)
 {
 	bool write = op == AIO_ATTR_OP_WRITE;
 	size_t count = iov_iter_count(iter);
@@ -561,6 +613,7 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
+	aa_group_join(grp, req);
 	req->file = get_file(file);
 	req->pos = pos;
 	req->wvecs = NULL;
@@ -653,7 +706,7 @@ static void aa_sync_job(struct aa_req *req, bool cancel)
 }
 
 static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
-			  const struct aio_attr_sqe *sqe)
+			  const struct aio_attr_sqe *sqe, struct aa_group *grp)
 {
 	struct aa_req *req;
 
@@ -671,6 +724,7 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 		atomic_dec(&ctx->user->syncs);
 		return PTR_ERR(req);
 	}
+	aa_group_join(grp, req);
 	req->file = get_file(file);
 	req->cred = get_current_cred();
 	aa_pool_queue(req, aa_sync_job);
@@ -756,12 +810,14 @@ free:
  * aa_submit_one() - validate and queue one request
  * @ctx: context, set up
  * @sqe: the request, copied from userspace
+ * @grp: the group of an AIO_ATTR_SUBMIT_GROUP batch, or NULL
  *
  * Context: process; may sleep.
  * Return: 0 when queued, or the negative errno documented in
  * include/uapi/linux/aio_attr.h for the first problem found.
  */
-int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
+int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
+		  struct aa_group *grp)
 {
 	bool fixed = sqe->flags & AIO_ATTR_SQE_FIXED_BUF;
 	struct iovec fast[UIO_FASTIOV], *iovp = NULL;
@@ -808,7 +864,7 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 
 	if (sqe->opcode == AIO_ATTR_OP_FSYNC ||
 	    sqe->opcode == AIO_ATTR_OP_FDATASYNC) {
-		ret = aa_submit_sync(ctx, f.file, sqe);
+		ret = aa_submit_sync(ctx, f.file, sqe, grp);
 		goto out;
 	}
 
@@ -844,13 +900,13 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe)
 					  write ? AIO_ATTR_OP_WRITE :
 						  AIO_ATTR_OP_READ,
 					  &iter, sqe->offset, ioprio,
-					  sqe->user_data, sqe->attr_mask);
+					  sqe->user_data, sqe->attr_mask, grp);
 	} else {
 		ret = aa_submit_kiocb(ctx, f.file,
 				      write ? AIO_ATTR_OP_WRITE :
 					      AIO_ATTR_OP_READ,
 				      &iter, sqe->offset, ioprio,
-				      sqe->user_data, sqe->attr_mask);
+				      sqe->user_data, sqe->attr_mask, grp);
 	}
 free:
 	if (fixed)

@@ -149,6 +149,8 @@ enum aio_attr_status {
 /* Submission never waits for I/O of a file: a worker takes what would. */
 #define AIO_ATTR_FEAT_WORKERS	(1ULL << 9)
 #define AIO_ATTR_FEAT_CANCEL	(1ULL << 10)	/* AIO_ATTR_IOC_CANCEL */
+/* AIO_ATTR_SUBMIT_GROUP, AIO_ATTR_OP_GROUP_DONE */
+#define AIO_ATTR_FEAT_GROUPS	(1ULL << 11)
 
 /**
  * struct aio_attr_probe - what this kernel supports (AIO_ATTR_IOC_PROBE)
@@ -307,6 +309,13 @@ enum aio_attr_op {
 	AIO_ATTR_OP_WRITEV	= 4,
 	AIO_ATTR_OP_FSYNC	= 5,	/* @addr, @len, @offset must be zero */
 	AIO_ATTR_OP_FDATASYNC	= 6,
+	/*
+	 * Version 2, AIO_ATTR_FEAT_GROUPS: only as the last sqe of an
+	 * AIO_ATTR_SUBMIT_GROUP batch; @fd -1, @addr, @len, @offset and
+	 * @ioprio zero.  Completes after every other request of the group,
+	 * with the number of them whose result was negative.
+	 */
+	AIO_ATTR_OP_GROUP_DONE	= 7,
 };
 
 /* struct aio_attr_sqe.flags (version 2) */
@@ -372,7 +381,9 @@ struct aio_attr_sqe {
 
 /* struct aio_attr_submit.flags (version 2) */
 #define AIO_ATTR_SUBMIT_WAIT	(1U << 0)	/* then wait for @min_complete events */
-#define AIO_ATTR_SUBMIT_FLAGS	(AIO_ATTR_SUBMIT_WAIT)
+/* The batch is one group (AIO_ATTR_FEAT_GROUPS), see below. */
+#define AIO_ATTR_SUBMIT_GROUP	(1U << 1)
+#define AIO_ATTR_SUBMIT_FLAGS	(AIO_ATTR_SUBMIT_WAIT | AIO_ATTR_SUBMIT_GROUP)
 
 /**
  * struct aio_attr_submit - a batch of requests (AIO_ATTR_IOC_SUBMIT)
@@ -401,6 +412,17 @@ struct aio_attr_sqe {
  * the wait is in @wait_error, never in the return value, which always
  * says how many requests were queued.  A batch that stops early does not
  * wait.
+ *
+ * With AIO_ATTR_SUBMIT_GROUP the requests the call accepts are one group
+ * (POSIX lio_listio()).  With AIO_ATTR_SUBMIT_WAIT as well, the call waits
+ * until every one of them has completed (LIO_WAIT; @min_complete must be
+ * 0, @timeout_ns and @wait_error as above).  When the last sqe of the
+ * batch is AIO_ATTR_OP_GROUP_DONE, one more entry, with that sqe's
+ * user_data, is posted after the entries of all the others (LIO_NOWAIT
+ * with a notification); its result is the number of them that failed.
+ * That entry is reserved before the rest is submitted: when the batch
+ * stops early it still comes, after the requests that were accepted,
+ * unless none was; it is never counted in @accepted.
  */
 struct aio_attr_submit {
 	__u64	sqes;
