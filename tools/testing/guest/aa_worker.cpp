@@ -26,6 +26,15 @@
  *   close_queued   close() with requests queued behind a blocked one:
  *                  the queued ones go at once, the running one finishes
  *                  after the resume, nothing stays in flight
+ *   group_wait     AIO_ATTR_SUBMIT_GROUP|WAIT (LIO_WAIT): ETIME while the
+ *                  group is held, then a group that completes: the call
+ *                  returns with every member's entry and the GROUP_DONE
+ *                  entry, last, in the ring
+ *   group_fail     a member that fails (-EFAULT) is counted in the
+ *                  GROUP_DONE result; a batch that stops early still gets
+ *                  its GROUP_DONE entry after the accepted members
+ *   group_errors   GROUP_DONE misplaced, malformed or without the flag,
+ *                  min_complete with a group: EINVAL, nothing queued
  *   stress         --cycles cycles of submit / cancel / close at random
  *                  moments on tmpfs (reads and fsyncs, all through the
  *                  pool; one cycle in 16 closes the context with its
@@ -40,6 +49,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <sys/mman.h>
 
 using namespace aatest;
 using namespace aio_attr;
@@ -126,6 +136,46 @@ aio_attr_cancel cancel_fd(const Context &ctx, int fd)
 	const int ret = cancel_raw(ctx, c);
 	require(!ret, strf("cancel fd %d: %s", fd, std::strerror(-ret)));
 	return c;
+}
+
+/* One raw AIO_ATTR_IOC_SUBMIT with @flags. */
+struct Call {
+	int ret;
+	aio_attr_submit sub;
+};
+
+Call submit_raw(const Context &ctx, std::span<const aio_attr_sqe> sqes, uint32_t flags,
+		int64_t timeout_ns = 0)
+{
+	Call c{};
+
+	c.sub.sqes = reinterpret_cast<uintptr_t>(sqes.data());
+	c.sub.nr = static_cast<uint32_t>(sqes.size());
+	c.sub.flags = flags;
+	c.sub.timeout_ns = timeout_ns;
+	c.ret = ::ioctl(ctx.fd(), AIO_ATTR_IOC_SUBMIT, &c.sub);
+	if (c.ret < 0)
+		c.ret = -errno;
+	return c;
+}
+
+aio_attr_sqe group_done(uint64_t ud)
+{
+	aio_attr_sqe sqe{};
+
+	sqe.opcode = AIO_ATTR_OP_GROUP_DONE;
+	sqe.fd = -1;
+	sqe.user_data = ud;
+	return sqe;
+}
+
+/* Everything in the ring now, without waiting. */
+std::vector<Completion> reap_now(Context &ctx)
+{
+	std::vector<Completion> v;
+
+	ctx.reap([&](const Completion &c) { v.push_back(c); });
+	return v;
 }
 
 bool has_worker(uint64_t cx)
@@ -410,6 +460,131 @@ int main(int argc, char **argv)
 			     inflight0 + 1));
 		h.resume();
 		require_drained(contexts0, inflight0);
+	});
+
+	s.run("group_wait", [&] {
+		require(Context{}.probe().features & AIO_ATTR_FEAT_GROUPS, "no AIO_ATTR_FEAT_GROUPS");
+		const unique_fd d = open_fd(held_path, O_RDONLY);
+		require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
+		Context ctx = make_ctx(2);
+		Buffer buf(3 * 4096);
+		std::vector<aio_attr_sqe> sqes;
+		{
+			Held h;
+			for (unsigned i = 0; i < 3; i++)
+				sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
+							 (i + 16) * 1048576ULL, i + 1, 0));
+			sqes.push_back(group_done(100));
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
+						  300'000'000);
+			require(c.ret == 3 && c.sub.accepted == 3 && !c.sub.error &&
+					c.sub.wait_error == ETIME,
+				strf("held group: ret %d accepted %u error %d wait_error %d", c.ret,
+				     c.sub.accepted, c.sub.error, c.sub.wait_error));
+			require(reap_now(ctx).empty(), "entries while the group is held");
+		}
+		auto got = collect_n(ctx, 4);
+		require(got.back().user_data == 100 && got.back().result == 0,
+			strf("last entry: %s, expected GROUP_DONE 100 with 0 failed",
+			     format_completion(got.back()).c_str()));
+
+		/* LIO_WAIT on a group that completes: all entries there on return */
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		sqes.clear();
+		for (unsigned i = 0; i < 3; i++)
+			sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
+						 offs[i], 200 + i, 0));
+		sqes.push_back(group_done(300));
+		drop_caches();
+		const Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
+					  -1);
+		require(c.ret == 3 && !c.sub.error && !c.sub.wait_error,
+			strf("group: ret %d error %d wait_error %d", c.ret, c.sub.error,
+			     c.sub.wait_error));
+		got = reap_now(ctx);
+		require(got.size() == 4, strf("%zu entries in the ring when LIO_WAIT returned, "
+					      "expected 4",
+					      got.size()));
+		require(got.back().user_data == 300 && got.back().result == 0,
+			"GROUP_DONE is not the last entry, or counts a failure");
+		for (std::size_t i = 0; i < 3; i++)
+			require_result(got[i], 4096);
+	});
+
+	s.run("group_fail", [&] {
+		const std::string path = std::string(tmp_dir) + "/aa_worker.group";
+		const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+		require(::ftruncate(f.get(), 1 << 20) == 0, "ftruncate");
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		/* tmpfs goes through a worker, which cannot pin an unmapped buffer */
+		void *hole = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		require(hole != MAP_FAILED, "mmap");
+		std::vector<aio_attr_sqe> sqes = {
+			prep_read(f.get(), buf.data(), 4096, 0, 1, 0),
+			prep_read(f.get(), hole, 4096, 0, 2, 0),
+			group_done(3),
+		};
+		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == 2 && !c.sub.error, strf("ret %d error %d", c.ret, c.sub.error));
+		auto got = collect_n(ctx, 3);
+		require(got.back().user_data == 3 && got.back().result == 1,
+			strf("GROUP_DONE: %s, expected 1 failed",
+			     format_completion(got.back()).c_str()));
+
+		/* stops early at a bad fd: the GROUP_DONE entry still follows ud 10 */
+		sqes = { prep_read(f.get(), buf.data(), 4096, 0, 10, 0),
+			 prep_read(1000, buf.data(), 4096, 0, 11, 0),
+			 prep_read(f.get(), buf.data(), 4096, 0, 12, 0), group_done(13) };
+		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == 1 && c.sub.accepted == 1 && c.sub.error == EBADF,
+			strf("stopped batch: ret %d accepted %u error %d", c.ret, c.sub.accepted,
+			     c.sub.error));
+		got = collect_n(ctx, 2);
+		require(got[0].user_data == 10 && got[1].user_data == 13 && got[1].result == 0,
+			"a stopped group did not end with its GROUP_DONE entry");
+		/* refused at the first member: nothing at all */
+		sqes = { prep_read(1000, buf.data(), 4096, 0, 20, 0), group_done(21) };
+		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EBADF, strf("ret %d, expected -EBADF", c.ret));
+		std::vector<Completion> more;
+		require(!collect(ctx, 1, more, 200ms), "an entry for a group without members");
+		::munmap(hole, 4096);
+		::unlink(path.c_str());
+	});
+
+	s.run("group_errors", [&] {
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		const aio_attr_sqe rd = prep_read(f.get(), buf.data(), 4096, 0, 1, 0);
+		std::vector<aio_attr_sqe> sqes = { group_done(2), rd };
+
+		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EINVAL, strf("GROUP_DONE first: ret %d", c.ret));
+		sqes = { rd, group_done(2) };
+		c = submit_raw(ctx, sqes, 0);
+		require(c.ret == 1 && c.sub.error == EINVAL,
+			strf("GROUP_DONE without the flag: ret %d error %d", c.ret, c.sub.error));
+		collect_n(ctx, 1);
+		sqes[1].fd = 0;
+		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EINVAL, strf("GROUP_DONE with an fd: ret %d", c.ret));
+		sqes[1] = group_done(2);
+		aio_attr_submit sub{};
+		sub.sqes = reinterpret_cast<uintptr_t>(sqes.data());
+		sub.nr = 2;
+		sub.flags = AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT;
+		sub.min_complete = 1;
+		require(::ioctl(ctx.fd(), AIO_ATTR_IOC_SUBMIT, &sub) < 0 && errno == EINVAL,
+			"min_complete with a group: not EINVAL");
+		std::vector<Completion> more;
+		require(!collect(ctx, 1, more, 200ms), "an entry after refused batches");
+		Context v1 = make_ctx(1);
+		sqes = { rd };
+		c = submit_raw(v1, sqes, AIO_ATTR_SUBMIT_GROUP);
+		require(c.ret == -EINVAL, "version 1 accepted AIO_ATTR_SUBMIT_GROUP");
 	});
 
 	s.run("stress", [&] {
