@@ -45,7 +45,7 @@ help:
 	@echo '  make vmtest-debug  the same on a KASAN/lockdep kernel (built once, cached)'
 	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
 	@echo 'make bench       side-by-side benchmarks in one guest boot (~25 min; not in check)'
-	@echo 'make install     modules, uapi header, library, pkg-config file'
+	@echo 'make install     modules, uapi header, libaioattr, pkg-config, CMake config, man pages'
 	@echo 'make lint        shellcheck the harness scripts'
 	@echo 'make clean'
 
@@ -134,14 +134,11 @@ install-headers:
 	install -D -m 0644 $(PROJ)/include/uapi/linux/aio_attr.h \
 		$(DESTDIR)$(PREFIX)/include/linux/aio_attr.h
 
+# libaioattr (shared + static), the C and C++ headers, aio_attr.pc with
+# prefix=$(PREFIX), the find_package(aio_attr) files, the man pages and
+# the aioattr command; DESTDIR is honoured as a staging root.
 install-user: user
-	@if [ -f $(PROJ)/build/user/CMakeCache.txt ]; then \
-		cmake --install $(PROJ)/build/user --prefix $(DESTDIR)$(PREFIX) && \
-		mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig && \
-		sed -e 's|@prefix@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-			$(PROJ)/tools/aio_attr.pc.in \
-			>$(DESTDIR)$(PREFIX)/lib/pkgconfig/aio_attr.pc; \
-	else echo 'install-user: no tools/CMakeLists.txt yet, skipped'; fi
+	DESTDIR='$(DESTDIR)' cmake --install $(PROJ)/build/user --prefix $(PREFIX)
 
 clean:
 	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(PROJ) $(KCONFIG_SYMS) clean

@@ -9,111 +9,6 @@
 
 #include "attrstat.h"
 
-static const char *const attr_names[AIO_ATTR_NR] = {
-	[AIO_ATTR_SERVICE_NS] = "service_ns", [AIO_ATTR_QUEUE_NS] = "queue_ns",
-	[AIO_ATTR_DEVICE_NS] = "device_ns",   [AIO_ATTR_CACHE] = "cache",
-	[AIO_ATTR_CRYPT_NS] = "crypt_ns",     [AIO_ATTR_COMPLETION_CTX] = "completion_ctx",
-	[AIO_ATTR_PAGECACHE] = "pagecache",
-};
-
-_Static_assert(AIO_ATTR_NR == 7, "attribute registry changed: update attr_names");
-
-const char *aa_attr_name(unsigned int id)
-{
-	return id < AIO_ATTR_NR ? attr_names[id] : NULL;
-}
-
-int aa_attr_lookup(const char *name, size_t len)
-{
-	unsigned int id;
-
-	for (id = 0; id < AIO_ATTR_NR; id++)
-		if (strlen(attr_names[id]) == len && !memcmp(attr_names[id], name, len))
-			return (int)id;
-	return -1;
-}
-
-bool aa_attr_is_ns(unsigned int id)
-{
-	return id == AIO_ATTR_SERVICE_NS || id == AIO_ATTR_QUEUE_NS || id == AIO_ATTR_DEVICE_NS ||
-	       id == AIO_ATTR_CRYPT_NS;
-}
-
-static void known_names(char *buf, size_t len)
-{
-	unsigned int id;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (id = 0; id < AIO_ATTR_NR && n < len; id++)
-		n += (size_t)snprintf(buf + n, len - n, "%s, ", attr_names[id]);
-	if (n < len)
-		snprintf(buf + n, len - n, "all");
-}
-
-int aa_attr_parse_list(const char *list, uint64_t *mask, char *err, size_t errlen)
-{
-	const char *p = list ? list : "";
-	uint64_t m = 0;
-	char names[160];
-
-	known_names(names, sizeof(names));
-	/* "none": request no attribute (the attribute-overhead baseline). */
-	if (!strcmp(p, "none")) {
-		*mask = 0;
-		return 0;
-	}
-	for (;;) {
-		const char *end = strchr(p, ',');
-		const char *b = p, *e = end ? end : p + strlen(p);
-		int id;
-
-		while (b < e && (*b == ' ' || *b == '\t'))
-			b++;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (b == e) {
-			snprintf(err, errlen, "empty attribute name in \"%s\" (valid: %s)",
-				 list ? list : "", names);
-			return -1;
-		}
-		if ((size_t)(e - b) == 3 && !memcmp(b, "all", 3)) {
-			m |= AIO_ATTR_ALL;
-		} else {
-			id = aa_attr_lookup(b, (size_t)(e - b));
-			if (id < 0) {
-				snprintf(err, errlen, "unknown attribute \"%.*s\" (valid: %s)",
-					 (int)(e - b), b, names);
-				return -1;
-			}
-			m |= AIO_ATTR_BIT(id);
-		}
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	*mask = m;
-	return 0;
-}
-
-void aa_attr_format_list(uint64_t mask, char *buf, size_t len)
-{
-	unsigned int id;
-	size_t n = 0;
-
-	if (!len)
-		return;
-	buf[0] = '\0';
-	if (!mask) {
-		snprintf(buf, len, "none");
-		return;
-	}
-	for (id = 0; id < AIO_ATTR_NR && n < len; id++)
-		if (mask & AIO_ATTR_BIT(id))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "",
-					      attr_names[id]);
-}
-
 /* ---- histogram ---- */
 
 void aa_hist_init(struct aa_hist *h)
@@ -366,7 +261,7 @@ void aa_report_text(FILE *f, const struct aa_stats *s, const struct aa_report_in
 	for (id = 0; id < AIO_ATTR_NR; id++) {
 		if (!(s->mask & AIO_ATTR_BIT(id)))
 			continue;
-		fprintf(f, "  %-15s %9llu %11llu", attr_names[id],
+		fprintf(f, "  %-15s %9llu %11llu", aa_attr_name(id),
 			(unsigned long long)s->handled[id], (unsigned long long)s->unsupported[id]);
 		if (!s->handled[id]) {
 			fprintf(f, "  UNSUPPORTED on this path (no values)");
@@ -472,7 +367,7 @@ void aa_report_json(FILE *f, const struct aa_stats *s, const struct aa_report_in
 		if (!(s->mask & AIO_ATTR_BIT(id)))
 			continue;
 		fprintf(f, "%s\"%s\": {\"handled\": %llu, \"unsupported\": %llu", first ? "" : ", ",
-			attr_names[id], (unsigned long long)s->handled[id],
+			aa_attr_name(id), (unsigned long long)s->handled[id],
 			(unsigned long long)s->unsupported[id]);
 		first = false;
 		if (s->other_status[id])

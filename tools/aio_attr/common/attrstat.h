@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <linux/aio_attr.h>
+#include <aio_attr/aio_attr.h> /* libaioattr: the attribute registry */
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,22 +53,6 @@ uint64_t aa_hist_high(unsigned int i);
 /* Nearest-rank percentile @p (0 < p <= 100); 0 for an empty histogram. */
 uint64_t aa_hist_percentile(const struct aa_hist *h, double p);
 double aa_hist_mean(const struct aa_hist *h);
-
-/* Attribute names: "service_ns" for AIO_ATTR_SERVICE_NS, NULL if unknown. */
-const char *aa_attr_name(unsigned int id);
-/* AIO_ATTR_SERVICE_NS for "service_ns", -1 if unknown. */
-int aa_attr_lookup(const char *name, size_t len);
-/* True for the ids whose value is a time in ns. */
-bool aa_attr_is_ns(unsigned int id);
-
-/*
- * Parse a comma-separated list of names ("service_ns,cache", "all") into
- * an AIO_ATTR_BIT() mask.  Blanks around names are ignored.  Returns 0, or
- * -1 with a message naming the bad item and the valid names in @err.
- */
-int aa_attr_parse_list(const char *list, uint64_t *mask, char *err, size_t errlen);
-/* "service_ns,cache" into @buf; "none" for 0. */
-void aa_attr_format_list(uint64_t mask, char *buf, size_t len);
 
 /* One completed I/O as the report sees it. */
 struct aa_sample {

@@ -8,10 +8,10 @@
  * Every I/O goes through one aio_attr context (include/uapi/linux/aio_attr.h)
  * per job: ->queue() fills a request in a preallocated batch, ->commit()
  * hands the batch to AIO_ATTR_IOC_SUBMIT, ->getevents() reaps the mapped
- * completion ring (acquire on tail, release on head, skip entries, the
- * overflow flag flushed with AIO_ATTR_IOC_WAIT 0/0) and sleeps in
- * AIO_ATTR_IOC_WAIT for the rest of min events, ->event() hands the io_us
- * back.
+ * completion ring with libaioattr's consumer (aa_peek(): validated
+ * entries, skip entries, the overflow list refilled as the ABI asks) and
+ * sleeps in AIO_ATTR_IOC_WAIT for the rest of min events, ->event() hands
+ * the io_us back.
  *
  * One system call per I/O at full queue depth (every I/O at iodepth=1):
  * when a commit fills the queue, fio's next step is ->getevents() with
@@ -49,8 +49,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -58,7 +56,7 @@
 #include "fio.h"
 #include "optgroup.h"
 
-#include <linux/aio_attr.h>
+#include <aio_attr/aio_attr.h>
 
 #include "attrlog.h"
 #include "attrstat.h"
@@ -78,12 +76,7 @@ struct aioattr_options {
 };
 
 struct aioattr_data {
-	int ctx;
-	void *map;
-	size_t map_bytes;
-	struct aio_attr_ring_hdr *hdr;
-	unsigned char *data;
-	uint32_t ring_bytes;
+	struct aa_ctx ctx; /* libaioattr: the context and its ring */
 	uint64_t mask;
 	bool submit_wait; /* the kernel can wait inside AIO_ATTR_IOC_SUBMIT */
 	bool fixed_bufs;  /* fio's buffers are registered buffer 0 */
@@ -119,7 +112,8 @@ static int str_attrs_cb(void *data, const char *str)
 	char err[256];
 
 	(void)data;
-	if (aa_attr_parse_list(str, &mask, err, sizeof(err))) {
+	/* The syntax only: ->init() resolves the list against the kernel's ids. */
+	if (aa_attr_parse_list(str, aa_attr_all(), &mask, err, sizeof(err))) {
 		log_err("fio: aioattr: attrs=%s: %s\n", str, err);
 		return 1;
 	}
@@ -134,8 +128,8 @@ static struct fio_option options[] = {
 		.off1 = offsetof(struct aioattr_options, attrs),
 		.cb = str_attrs_cb,
 		.def = "all",
-		.help = "Attributes to request per I/O: comma list of service_ns, queue_ns, "
-			"device_ns, cache, crypt_ns, completion_ctx, or all",
+		.help = "Attributes to request per I/O: a comma list of attribute names "
+			"(aioattr probe lists them), all (what the kernel knows) or none",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -276,72 +270,64 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 }
 
 /*
- * Reap up to @max completions from the ring into ad->events.  Returns the
- * number reaped or a negative errno for a ring the kernel cannot have
- * written (the job stops rather than trusting it).
+ * Reap up to @max completions from the ring into ad->events (aa_peek()
+ * moves overflowed completions into the ring when it runs dry).  Returns
+ * the number reaped or a negative errno for a ring the kernel cannot have
+ * written, or an event for an io_u that is not in flight (the job stops
+ * rather than trusting it).
  */
 static int reap_ring(struct thread_data *td, struct aioattr_data *ad, unsigned int max)
 {
-	uint32_t head = __atomic_load_n(&ad->hdr->head, __ATOMIC_RELAXED);
-	uint32_t tail = __atomic_load_n(&ad->hdr->tail, __ATOMIC_ACQUIRE);
-	uint32_t mask = ad->ring_bytes - 1;
+	const struct aio_attr_event *ev;
 	struct timespec now;
-	int n = 0;
+	bool have_now = false;
+	unsigned int n = 0;
+	int r;
 
-	if (head == tail)
-		return 0;
-	if (tail - head > ad->ring_bytes || ((tail - head) & 7))
-		goto bad;
-	fio_gettime(&now, NULL);
-	while (head != tail && (unsigned int)n < max) {
-		uint32_t pos = head & mask;
-		const struct aio_attr_event *ev = (const void *)(ad->data + pos);
-		uint32_t len = ev->len;
-		struct io_u *io_u;
-
-		if (len < 8 || (len & 7) || len > tail - head || len > ad->ring_bytes - pos)
-			goto bad;
-		if (ev->flags & AIO_ATTR_EVF_SKIP) {
-			head += len;
-			__atomic_store_n(&ad->hdr->head, head, __ATOMIC_RELEASE);
-			continue;
+	while (n < max) {
+		r = aa_peek(&ad->ctx, &ev);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0) {
+			if (r == -EBADMSG && !ad->bad_entries++)
+				log_err("fio: aioattr: malformed completion ring entry at %u: %s\n",
+					ad->ctx.ring.error_pos,
+					aa_ring_strerror(ad->ctx.ring.error));
+			else if (r != -EBADMSG)
+				log_err("fio: aioattr: AIO_ATTR_IOC_WAIT: %s\n", strerror(-r));
+			return r;
 		}
-		if (len < sizeof(*ev) || len != AIO_ATTR_EVENT_BYTES(ev->nr_attrs) ||
-		    ev->user_data >= ad->depth || !ad->busy[ev->user_data])
-			goto bad;
-		io_u = ad->by_index[ev->user_data];
-		complete_io(td, ad, io_u, ev, &now);
-		head += len;
-		__atomic_store_n(&ad->hdr->head, head, __ATOMIC_RELEASE);
+		if (ev->user_data >= ad->depth || !ad->busy[ev->user_data]) {
+			if (!ad->bad_entries++)
+				log_err("fio: aioattr: completion for user_data %llu, which is not "
+					"in flight\n",
+					(unsigned long long)ev->user_data);
+			return -EBADMSG;
+		}
+		if (!have_now) {
+			fio_gettime(&now, NULL);
+			have_now = true;
+		}
+		complete_io(td, ad, ad->by_index[ev->user_data], ev, &now);
+		aa_seen(&ad->ctx, ev);
 		n++;
 	}
-	return n;
-bad:
-	if (!ad->bad_entries++)
-		log_err("fio: aioattr: malformed completion ring entry at %u (tail %u)\n", head,
-			tail);
-	return -EBADMSG;
+	return (int)n;
 }
 
 static int ctx_wait(struct aioattr_data *ad, unsigned int min, int64_t timeout_ns)
 {
-	struct aio_attr_wait w;
+	int r;
 
-	memset(&w, 0, sizeof(w));
-	w.min_events = min;
-	w.timeout_ns = timeout_ns;
 	ad->nr_wait_calls++;
-	if (ioctl(ad->ctx, AIO_ATTR_IOC_WAIT, &w) < 0) {
-		if (errno == ETIME || errno == EINTR)
-			return 0;
-		return -errno;
-	}
-	return 0;
+	r = aa_wait(&ad->ctx, min, timeout_ns, NULL);
+	return r == -ETIME || r == -EINTR ? 0 : r;
 }
 
-/* Reap what is there, moving overflowed completions into the ring as needed. */
+/* Refused requests first, then the ring. */
 static int reap_all(struct thread_data *td, struct aioattr_data *ad, unsigned int max)
 {
+	const uint64_t refills = ad->ctx.refills;
 	int got = 0, r;
 
 	while (ad->nr_failed && ad->nr_events < max) {
@@ -350,22 +336,10 @@ static int reap_all(struct thread_data *td, struct aioattr_data *ad, unsigned in
 		ad->nr_completed++;
 		got++;
 	}
-	for (;;) {
-		r = reap_ring(td, ad, max - ad->nr_events);
-		if (r < 0)
-			return r;
-		got += r;
-		if (ad->nr_events >= max || !(__atomic_load_n(&ad->hdr->flags, __ATOMIC_ACQUIRE) &
-					      AIO_ATTR_RING_F_OVERFLOW))
-			break;
-		r = ctx_wait(ad, 0, 0);
-		if (r < 0)
-			return r;
-		if (__atomic_load_n(&ad->hdr->tail, __ATOMIC_ACQUIRE) ==
-		    __atomic_load_n(&ad->hdr->head, __ATOMIC_RELAXED))
-			break;
-	}
-	return got;
+	r = reap_ring(td, ad, max - ad->nr_events);
+	/* aa_peek()'s overflow refills are wait calls too. */
+	ad->nr_wait_calls += ad->ctx.refills - refills;
+	return r < 0 ? r : got + r;
 }
 
 static int fio_aioattr_getevents(struct thread_data *td, unsigned int min, unsigned int max,
@@ -442,19 +416,17 @@ static enum fio_q_status fio_aioattr_queue(struct thread_data *td, struct io_u *
 	}
 
 	sqe = &ad->sqes[ad->queued++];
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = op;
-	sqe->fd = io_u->file->fd;
-	sqe->ioprio = io_u->ioprio;
-	if (op == AIO_ATTR_OP_READ || op == AIO_ATTR_OP_WRITE) {
-		sqe->addr = (uintptr_t)io_u->xfer_buf;
-		sqe->len = (uint32_t)io_u->xfer_buflen;
-		sqe->offset = io_u->offset;
-	}
-	sqe->user_data = io_u->index;
-	sqe->attr_mask = ad->mask;
+	if (op == AIO_ATTR_OP_READ || op == AIO_ATTR_OP_WRITE)
+		aa_prep_rw(sqe, op, io_u->file->fd, (uintptr_t)io_u->xfer_buf,
+			   (uint32_t)io_u->xfer_buflen, io_u->offset);
+	else
+		aa_prep_rw(sqe, op, io_u->file->fd, 0, 0, 0);
+	aa_sqe_set_data(sqe, io_u->index);
+	aa_sqe_set_attrs(sqe, ad->mask);
+	aa_sqe_set_ioprio(sqe, io_u->ioprio);
+	/* buf_index 0: the whole I/O buffer area */
 	if (ad->fixed_bufs && (op == AIO_ATTR_OP_READ || op == AIO_ATTR_OP_WRITE))
-		sqe->flags = AIO_ATTR_SQE_FIXED_BUF; /* buf_index 0: the whole I/O buffer area */
+		sqe->flags = AIO_ATTR_SQE_FIXED_BUF;
 	return FIO_Q_QUEUED;
 }
 
@@ -465,36 +437,31 @@ static int fio_aioattr_commit(struct thread_data *td)
 	bool stalling = false;
 
 	while (ad->queued) {
-		struct aio_attr_submit sub;
 		unsigned int i, accepted;
 		bool wait;
-		int ret, err;
+		int ret, err = 0;
 
-		memset(&sub, 0, sizeof(sub));
-		sub.sqes = (uintptr_t)ad->sqes;
-		sub.nr = ad->queued;
 		/*
 		 * A full queue: fio's next call is ->getevents() with min >= 1,
 		 * so wait for that one completion in this call already.  Not
 		 * while refused requests are pending: they are events already.
 		 */
 		wait = ad->submit_wait && ad->inflight + ad->queued >= ad->depth && !ad->nr_failed;
-		if (wait) {
-			sub.flags = AIO_ATTR_SUBMIT_WAIT;
-			sub.min_complete = 1;
-			sub.timeout_ns = -1;
+		if (wait)
 			ad->nr_submit_waits++;
-		}
 		ad->nr_submit_calls++;
 		/* Before the call: a request may complete inside it (brd). */
 		fio_gettime(&before, NULL);
-		ret = ioctl(ad->ctx, AIO_ATTR_IOC_SUBMIT, &sub);
+		if (wait)
+			ret = aa_submit_and_wait(&ad->ctx, ad->sqes, ad->queued, 1, -1, &err, NULL);
+		else
+			ret = aa_submit(&ad->ctx, ad->sqes, ad->queued, &err);
+		/* A failing call refuses the first request with its errno. */
 		if (ret < 0) {
-			err = errno;
+			err = -ret;
 			accepted = 0;
 		} else {
 			accepted = (unsigned int)ret;
-			err = accepted < ad->queued ? (sub.error ? sub.error : EIO) : 0;
 		}
 		if (accepted) {
 			/*
@@ -563,10 +530,7 @@ static int fio_aioattr_commit(struct thread_data *td)
 
 static void free_data(struct aioattr_data *ad)
 {
-	if (ad->map)
-		munmap(ad->map, ad->map_bytes);
-	if (ad->ctx >= 0)
-		close(ad->ctx);
+	aa_ctx_close(&ad->ctx);
 	if (ad->log_fd >= 0)
 		close(ad->log_fd);
 	free(ad->log_path);
@@ -592,8 +556,8 @@ static int register_io_buffers(struct thread_data *td, struct aioattr_data *ad)
 	uintptr_t start = (uintptr_t)td->orig_buffer & ~page_mask;
 	uintptr_t end =
 		((uintptr_t)td->orig_buffer + td->orig_buffer_size + page_mask) & ~page_mask;
-	struct aio_attr_buffers b;
 	struct iovec iov;
+	int err;
 
 	if (!td->orig_buffer || !td->orig_buffer_size) {
 		log_err("fio: aioattr: fixedbufs=1: this job has no I/O buffers\n");
@@ -609,12 +573,8 @@ static int register_io_buffers(struct thread_data *td, struct aioattr_data *ad)
 	}
 	iov.iov_base = (void *)start;
 	iov.iov_len = end - start;
-	memset(&b, 0, sizeof(b));
-	b.iovecs = (uintptr_t)&iov;
-	b.nr = 1;
-	if (ioctl(ad->ctx, AIO_ATTR_IOC_REGISTER_BUFFERS, &b) < 0) {
-		int err = errno;
-
+	err = -aa_register_buffers(&ad->ctx, &iov, 1);
+	if (err) {
 		log_err("fio: aioattr: fixedbufs=1: AIO_ATTR_IOC_REGISTER_BUFFERS of %zu bytes: "
 			"%s%s\n",
 			iov.iov_len, strerror(err),
@@ -654,28 +614,29 @@ static int fio_aioattr_init(struct thread_data *td)
 	char err[256];
 	unsigned int nattrs;
 	uint64_t mask;
+	int r;
 
-	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", &mask, err, sizeof(err))) {
+	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", aa_attr_all(), &mask, err,
+			       sizeof(err))) {
 		log_err("fio: aioattr: attrs=%s: %s\n", o->attrs, err);
 		return 1;
 	}
 	ad = calloc(1, sizeof(*ad));
 	if (!ad)
 		return 1;
-	ad->ctx = -1;
+	aa_ctx_from_fd(&ad->ctx, -1);
 	ad->log_fd = -1;
 	ad->depth = td->o.iodepth;
 
-	ad->ctx = open(o->device ? o->device : AIOATTR_DEV, O_RDWR | O_CLOEXEC);
-	if (ad->ctx < 0) {
+	r = aa_ctx_open(&ad->ctx, o->device ? o->device : AIOATTR_DEV);
+	if (r) {
 		log_err("fio: aioattr: cannot open %s: %s%s\n", o->device ? o->device : AIOATTR_DEV,
-			strerror(errno),
-			errno == ENOENT ? " (is the aio_attr module loaded?)" : "");
+			strerror(-r), r == -ENOENT ? " (is the aio_attr module loaded?)" : "");
 		goto fail;
 	}
-	memset(&probe, 0, sizeof(probe));
-	if (ioctl(ad->ctx, AIO_ATTR_IOC_PROBE, &probe) < 0) {
-		log_err("fio: aioattr: AIO_ATTR_IOC_PROBE: %s\n", strerror(errno));
+	r = aa_ctx_probe(&ad->ctx, &probe);
+	if (r) {
+		log_err("fio: aioattr: AIO_ATTR_IOC_PROBE: %s\n", strerror(-r));
 		goto fail;
 	}
 	if (!probe.version) {
@@ -695,11 +656,8 @@ static int fio_aioattr_init(struct thread_data *td)
 		goto fail;
 	}
 	/* "all" means what this kernel knows; named ones it does not know are an error. */
-	if (o->attrs && strstr(o->attrs, "all"))
-		mask &= probe.attrs;
-	if (mask & ~probe.attrs) {
-		aa_attr_format_list(mask & ~probe.attrs, err, sizeof(err));
-		log_err("fio: aioattr: attrs=%s: this kernel does not know %s\n", o->attrs, err);
+	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", probe.attrs, &mask, err, sizeof(err))) {
+		log_err("fio: aioattr: attrs=%s: %s\n", o->attrs, err);
 		goto fail;
 	}
 	ad->mask = mask;
@@ -713,29 +671,14 @@ static int fio_aioattr_init(struct thread_data *td)
 	/* The newest version both know: a version 1 kernel gets a version 1 context. */
 	setup.version = probe.version < AIO_ATTR_VERSION ? probe.version : AIO_ATTR_VERSION;
 	setup.ring_bytes = ring_size(td, o, &probe, nattrs);
-	if (ioctl(ad->ctx, AIO_ATTR_IOC_SETUP, &setup) < 0) {
-		log_err("fio: aioattr: AIO_ATTR_IOC_SETUP (ring %u bytes): %s\n", setup.ring_bytes,
-			strerror(errno));
-		goto fail;
-	}
-	ad->map_bytes = setup.mmap_bytes;
-	ad->map = mmap(NULL, ad->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ad->ctx, 0);
-	if (ad->map == MAP_FAILED) {
-		ad->map = NULL;
-		log_err("fio: aioattr: mapping the ring: %s\n", strerror(errno));
+	/* SETUP, mmap, and the ring header checked against both. */
+	r = aa_ctx_setup(&ad->ctx, &setup);
+	if (r) {
+		log_err("fio: aioattr: setting up the context (ring %u bytes): %s\n",
+			setup.ring_bytes, strerror(-r));
 		goto fail;
 	}
 	ad->submit_wait = setup.version >= 2 && (setup.features & AIO_ATTR_FEAT_SUBMIT_WAIT);
-	ad->hdr = ad->map;
-	ad->data = (unsigned char *)ad->map + setup.data_offset;
-	ad->ring_bytes = ad->hdr->ring_bytes;
-	if (ad->hdr->entry_version != AIO_ATTR_ENTRY_VERSION || ad->ring_bytes < 8 ||
-	    (ad->ring_bytes & (ad->ring_bytes - 1)) ||
-	    (uint64_t)setup.data_offset + ad->ring_bytes > ad->map_bytes) {
-		log_err("fio: aioattr: unexpected ring header (entry version %u, %u bytes)\n",
-			ad->hdr->entry_version, ad->ring_bytes);
-		goto fail;
-	}
 
 	ad->sqes = calloc(ad->depth, sizeof(*ad->sqes));
 	ad->by_index = calloc(ad->depth, sizeof(*ad->by_index));
@@ -860,9 +803,9 @@ static void fio_aioattr_cleanup(struct thread_data *td)
 	memset(&ri, 0, sizeof(ri));
 	ri.title = title;
 	ri.origin = "fio engine aioattr";
-	ri.ring_bytes = ad->ring_bytes;
-	ri.ring_posted = __atomic_load_n(&ad->hdr->posted_total, __ATOMIC_RELAXED);
-	ri.ring_overflowed = __atomic_load_n(&ad->hdr->overflow_total, __ATOMIC_RELAXED);
+	ri.ring_bytes = ad->ctx.ring.ring_bytes;
+	ri.ring_posted = __atomic_load_n(&ad->ctx.ring.hdr->posted_total, __ATOMIC_RELAXED);
+	ri.ring_overflowed = __atomic_load_n(&ad->ctx.ring.hdr->overflow_total, __ATOMIC_RELAXED);
 	if (output_format & FIO_OUTPUT_NORMAL) {
 		char *buf = NULL;
 		size_t len = 0;

@@ -281,9 +281,12 @@ void parse_io(Cursor &c, IoArgs &io)
 			char err[256];
 			std::string list(*v);
 
-			if (aa_attr_parse_list(list.c_str(), &mask, err, sizeof(err)))
+			/* The syntax now; "all" is resolved against the kernel in run_io(). */
+			if (aa_attr_parse_list(list.c_str(), aa_attr_all(), &mask, err,
+					       sizeof(err)))
 				usage(c.cmd, "--attrs " + list + ": " + err);
 			io.attr_mask = mask;
+			io.attr_list = list;
 		} else if ((v = opt_value(c, a, "--pattern"))) {
 			uint64_t b = parse_u64(*v, "--pattern", c.cmd);
 

@@ -59,6 +59,7 @@ struct IoArgs {
 	uint64_t offset = 0;
 	uint32_t len = 0;
 	std::optional<uint64_t> attr_mask; /* unset: every attribute the kernel knows */
+	std::string attr_list;		   /* --attrs as given, resolved against the kernel */
 	bool buffered = false;
 	int pattern = 0;    /* write: fill byte */
 	std::string input;  /* write: data from this file instead of the pattern */

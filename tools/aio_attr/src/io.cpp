@@ -78,16 +78,13 @@ int run_io(const IoArgs &a)
 					   " (or use --buffered)");
 	aio_attr::Context ctx = open_context();
 	const aio_attr_probe kp = ctx.probe();
-	uint64_t mask = a.attr_mask.value_or(kp.attrs & AIO_ATTR_ALL);
+	uint64_t mask = kp.attrs & aa_attr_all();
+	char err[256];
 
-	if (mask & ~kp.attrs) {
-		char names[128];
-
-		aa_attr_format_list(mask & ~kp.attrs, names, sizeof(names));
-		throw CommandError(exit_failed,
-				   std::string("--attrs: the running kernel does not know ") +
-					   names);
-	}
+	/* "all" (and no --attrs) is what both the kernel and this program know. */
+	if (a.attr_mask &&
+	    aa_attr_parse_list(a.attr_list.c_str(), kp.attrs, &mask, err, sizeof(err)))
+		throw CommandError(exit_failed, "--attrs " + a.attr_list + ": " + err);
 	AlignedBuf buf = aligned_buffer(a.len);
 	if (a.write) {
 		if (!a.input.empty())

@@ -151,7 +151,7 @@ TEST(Args, ErrorsNameTheProblem)
 		{ { "io", "read", "f", "8388608t", "4k" }, "is beyond 2^63" },
 		{ { "io", "read", "f", "0", "4k", "--attrs", "bogus" },
 		  "--attrs bogus: unknown attribute \"bogus\"" },
-		{ { "io", "read", "f", "0", "4k", "--attrs=" }, "empty attribute name" },
+		{ { "io", "read", "f", "0", "4k", "--attrs=" }, "empty attribute list" },
 		{ { "io", "read", "f", "0", "4k", "--pattern", "1" },
 		  "--pattern and --input are for writes" },
 		{ { "io", "write", "f", "0", "4k", "--output", "o" }, "--output is for reads" },

@@ -194,7 +194,7 @@ TEST_F(Engine, BadAttrsStopFio)
 	EXPECT_EQ(r.code, 1);
 	EXPECT_NE(r.out.find("fio: aioattr: attrs=service_ns,bogus: unknown attribute \"bogus\" "
 			     "(valid: service_ns, queue_ns, device_ns, cache, crypt_ns, "
-			     "completion_ctx, pagecache, all)"),
+			     "completion_ctx, pagecache, all, none)"),
 		  std::string::npos)
 		<< r.out;
 	EXPECT_EQ(r.out.find("Run status"), std::string::npos) << r.out;

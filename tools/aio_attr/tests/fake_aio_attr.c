@@ -45,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/aio_attr.h>
+#include <aio_attr/aio_attr.h>
 
 #define MAX_CTX	    64
 #define DATA_OFFSET 4096u
@@ -406,20 +406,14 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	return 0;
 }
 
-/* Events in the ring (skip entries not counted). */
+/* Events in the ring (skip entries not counted), by libaioattr's consumer. */
 static uint32_t ready_events(struct fake_ctx *c)
 {
-	struct aio_attr_ring_hdr *h = hdr_of(c);
-	uint32_t head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE), n = 0;
+	struct aa_ring r;
 
-	while (head != h->tail) {
-		const struct aio_attr_event *ev =
-			(const void *)(c->map + DATA_OFFSET + (head & (c->ring_bytes - 1)));
-
-		n += !(ev->flags & AIO_ATTR_EVF_SKIP);
-		head += ev->len;
-	}
-	return n;
+	if (aa_ring_init(&r, hdr_of(c), c->map + DATA_OFFSET, c->ring_bytes))
+		return 0;
+	return aa_ring_ready(&r);
 }
 
 /*

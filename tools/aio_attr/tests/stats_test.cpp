@@ -189,48 +189,6 @@ TEST(Hist, HugeValues)
 	EXPECT_GE(aa_hist_percentile(h.h.get(), 50), UINT64_MAX - 5);
 }
 
-TEST(AttrNames, ParseList)
-{
-	uint64_t m = 0;
-	char err[256];
-
-	ASSERT_EQ(aa_attr_parse_list("all", &m, err, sizeof(err)), 0);
-	EXPECT_EQ(m, AIO_ATTR_ALL);
-	ASSERT_EQ(aa_attr_parse_list(" cache , service_ns", &m, err, sizeof(err)), 0);
-	EXPECT_EQ(m, AIO_ATTR_BIT(AIO_ATTR_CACHE) | AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS));
-	ASSERT_EQ(aa_attr_parse_list("completion_ctx,crypt_ns,device_ns,queue_ns", &m, err,
-				     sizeof(err)),
-		  0);
-	EXPECT_EQ(m, AIO_ATTR_ALL & ~(AIO_ATTR_BIT(AIO_ATTR_CACHE) | AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS) |
-				      AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)));
-}
-
-TEST(AttrNames, BadNamesSayWhatIsWrong)
-{
-	uint64_t m = 7;
-	char err[256];
-
-	ASSERT_EQ(aa_attr_parse_list("service_ns,bogus", &m, err, sizeof(err)), -1);
-	EXPECT_NE(std::string(err).find("unknown attribute \"bogus\""), std::string::npos) << err;
-	EXPECT_NE(std::string(err).find("valid: service_ns"), std::string::npos) << err;
-	EXPECT_EQ(m, 7u);
-	EXPECT_EQ(aa_attr_parse_list("", &m, err, sizeof(err)), -1);
-	EXPECT_NE(std::string(err).find("empty attribute name"), std::string::npos) << err;
-	EXPECT_EQ(aa_attr_parse_list("cache,", &m, err, sizeof(err)), -1);
-	EXPECT_EQ(aa_attr_parse_list("Cache", &m, err, sizeof(err)), -1);
-	EXPECT_EQ(aa_attr_parse_list("cache_ns", &m, err, sizeof(err)), -1);
-}
-
-TEST(AttrNames, FormatList)
-{
-	char b[128];
-
-	aa_attr_format_list(0, b, sizeof(b));
-	EXPECT_STREQ(b, "none");
-	aa_attr_format_list(AIO_ATTR_ALL, b, sizeof(b));
-	EXPECT_STREQ(b, "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx,pagecache");
-}
-
 TEST(Stats, CountsHandledUnsupportedAndErrors)
 {
 	const uint64_t mask = AIO_ATTR_ALL;

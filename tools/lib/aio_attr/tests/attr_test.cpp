@@ -52,16 +52,30 @@ TEST(AttrNames, ParseMask)
 	EXPECT_EQ(parse_attr_mask("all"), AIO_ATTR_ALL);
 	EXPECT_EQ(parse_attr_mask("all,cache"), AIO_ATTR_ALL);
 	EXPECT_EQ(AIO_ATTR_ALL, 0x7fu);
-	EXPECT_EQ(parse_attr_mask(""), 0u);
 	EXPECT_EQ(parse_attr_mask("none"), 0u);
-	EXPECT_EQ(parse_attr_mask("   "), 0u);
+	EXPECT_EQ(parse_attr_mask(" none "), 0u);
+	/* "all" is what @avail holds, e.g. what the running kernel knows. */
+	EXPECT_EQ(parse_attr_mask("all", AIO_ATTR_BIT(AIO_ATTR_CACHE)),
+		  AIO_ATTR_BIT(AIO_ATTR_CACHE));
+}
+
+TEST(AttrNames, ParseMaskEmptyAndNone)
+{
+	std::string what;
+	/* An empty list is a mistake (an unset variable), not "none". */
+	EXPECT_EQ(errno_of("", &what), EINVAL);
+	EXPECT_NE(what.find("none"), std::string::npos) << what;
+	EXPECT_EQ(errno_of("   "), EINVAL);
+	/* "none" stands alone. */
+	EXPECT_EQ(errno_of("none,cache"), EINVAL);
+	EXPECT_EQ(errno_of("cache,none"), EINVAL);
 }
 
 TEST(AttrNames, ParseMaskRejectsUnknown)
 {
 	std::string what;
 	EXPECT_EQ(errno_of("service_ns,bogus", &what), EINVAL);
-	EXPECT_NE(what.find("'bogus'"), std::string::npos) << what;
+	EXPECT_NE(what.find("\"bogus\""), std::string::npos) << what;
 	EXPECT_NE(what.find("completion_ctx"), std::string::npos) << what;
 	EXPECT_EQ(errno_of("service_ns,,cache", &what), EINVAL);
 	EXPECT_NE(what.find("empty"), std::string::npos) << what;

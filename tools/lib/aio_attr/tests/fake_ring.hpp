@@ -8,6 +8,7 @@
 
 #include <aio_attr/ring.hpp>
 
+#include <atomic>
 #include <cstring>
 #include <initializer_list>
 #include <vector>

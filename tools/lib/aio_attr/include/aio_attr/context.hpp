@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * aio_attr - one context: an open /dev/aio_attr, its setup, its mapped
- * ring.  Failing system calls throw std::system_error with their errno;
- * per-request refusals, wait timeouts and interruptions are results.
+ * ring - an owner of libaioattr's struct aa_ctx.  Failing system calls
+ * throw std::system_error with their errno; per-request refusals, wait
+ * timeouts and interruptions are results.
  *
  *	aio_attr::Context ctx;
  *	ctx.setup(64 * 1024);
@@ -30,8 +31,8 @@
 
 #include <sys/uio.h>
 
-#include <linux/aio_attr.h>
-
+#include "aio_attr.h"
+#include "error.hpp"
 #include "ring.hpp"
 #include "unique_fd.hpp"
 
@@ -69,51 +70,87 @@ struct SubmitWaitResult : SubmitResult {
 
 class Context {
 public:
-	static constexpr const char *default_path = "/dev/aio_attr";
+	static constexpr const char *default_path = AA_DEFAULT_DEV;
 
 	/* Open a new context; throws std::system_error. */
-	explicit Context(const char *path = default_path);
-	/* Adopt an already open context descriptor. */
-	explicit Context(unique_fd fd) noexcept
-	    : fd_(std::move(fd))
+	explicit Context(const char *path = default_path)
 	{
+		const int err = aa_ctx_open(&ctx_, path);
+
+		if (err)
+			throw_errno(-err, path);
 	}
+	/* Adopt an already open context descriptor. */
+	explicit Context(unique_fd fd) noexcept { aa_ctx_from_fd(&ctx_, fd.release()); }
 
 	/* A moved-from Context is closed and not set up. */
 	Context(Context &&other) noexcept
-	    : fd_(std::move(other.fd_))
-	    , map_(std::move(other.map_))
+	    : ctx_(other.ctx_)
 	    , ring_(std::exchange(other.ring_, Ring{}))
-	    , setup_(std::exchange(other.setup_, aio_attr_setup{}))
 	{
+		aa_ctx_from_fd(&other.ctx_, -1);
 	}
 	Context &operator=(Context &&other) noexcept
 	{
 		if (this != &other) {
+			aa_ctx_close(&ctx_);
+			ctx_ = other.ctx_;
 			ring_ = std::exchange(other.ring_, Ring{});
-			map_ = std::move(other.map_);
-			fd_ = std::move(other.fd_);
-			setup_ = std::exchange(other.setup_, aio_attr_setup{});
+			aa_ctx_from_fd(&other.ctx_, -1);
 		}
 		return *this;
 	}
+	Context(const Context &) = delete;
+	Context &operator=(const Context &) = delete;
+	~Context() { aa_ctx_close(&ctx_); }
 
 	/* For poll(2)/epoll: readable when the ring has events or overflow is pending. */
-	int fd() const noexcept { return fd_.get(); }
+	int fd() const noexcept { return ctx_.fd; }
+	/* The C context, for calling libaioattr directly. */
+	aa_ctx *c_ctx() noexcept { return &ctx_; }
 
 	/* AIO_ATTR_IOC_PROBE. */
-	aio_attr_probe probe() const;
+	aio_attr_probe probe() const
+	{
+		aio_attr_probe p;
+		const int err = aa_ctx_probe(&ctx_, &p);
+
+		if (err)
+			throw_errno(-err, "AIO_ATTR_IOC_PROBE");
+		return p;
+	}
 
 	/*
-	 * AIO_ATTR_IOC_SETUP then mmap of the ring.  @eventfd is used when
-	 * @flags has AIO_ATTR_SETUP_EVENTFD; the caller keeps owning it.
+	 * AIO_ATTR_IOC_SETUP (version AIO_ATTR_VERSION) then mmap of the
+	 * ring.  @eventfd is used when @flags has AIO_ATTR_SETUP_EVENTFD; the
+	 * caller keeps owning it.
 	 */
-	const aio_attr_setup &setup(uint32_t ring_bytes, uint32_t flags = 0, int eventfd = -1);
-	/* Same with a caller-filled struct (version, flags, reserved fields as given). */
-	const aio_attr_setup &setup(const aio_attr_setup &in);
+	const aio_attr_setup &setup(uint32_t ring_bytes, uint32_t flags = 0, int eventfd = -1)
+	{
+		aio_attr_setup s{};
 
-	bool is_setup() const noexcept { return ring_.valid(); }
-	const aio_attr_setup &setup_info() const noexcept { return setup_; }
+		s.version = AIO_ATTR_VERSION;
+		s.flags = flags;
+		s.ring_bytes = ring_bytes;
+		s.eventfd = (flags & AIO_ATTR_SETUP_EVENTFD) ? eventfd : -1;
+		return setup(s);
+	}
+	/* Same with a caller-filled struct (version, flags, reserved fields as given). */
+	const aio_attr_setup &setup(const aio_attr_setup &in)
+	{
+		aio_attr_setup s = in;
+		const int err = aa_ctx_setup(&ctx_, &s);
+
+		if (err == -EPROTO || err == -EPROTONOSUPPORT)
+			throw_errno(-err, "aio_attr ring header disagrees with AIO_ATTR_IOC_SETUP");
+		if (err)
+			throw_errno(-err, "AIO_ATTR_IOC_SETUP");
+		ring_ = Ring(ctx_.ring);
+		return ctx_.setup;
+	}
+
+	bool is_setup() const noexcept { return aa_ctx_is_setup(&ctx_); }
+	const aio_attr_setup &setup_info() const noexcept { return ctx_.setup; }
 	Ring &ring() noexcept { return ring_; }
 	const Ring &ring() const noexcept { return ring_; }
 
@@ -122,24 +159,47 @@ public:
 	 * (error at index accepted); a failure of the call itself (EBADFD
 	 * before setup, EFAULT on the array, ...) throws.
 	 */
-	SubmitResult submit(std::span<const aio_attr_sqe> sqes);
+	SubmitResult submit(std::span<const aio_attr_sqe> sqes)
+	{
+		int error = 0;
+		const int ret = aa_submit(&ctx_, sqes.data(), batch_size(sqes), &error);
+
+		if (ret < 0)
+			throw_errno(-ret, "AIO_ATTR_IOC_SUBMIT");
+		return { static_cast<uint32_t>(ret), error };
+	}
 	SubmitResult submit(const aio_attr_sqe &sqe) { return submit({ &sqe, 1 }); }
 
 #if AIO_ATTR_VERSION >= 2
 	/*
-	 * Version 2: AIO_ATTR_IOC_SUBMIT with AIO_ATTR_SUBMIT_WAIT.  Queue
-	 * @sqes and, only when the whole batch was accepted, wait like
-	 * wait(@min_complete, @timeout) - one system call for both.  The
-	 * accepted count and the errno that stopped the batch are reported
-	 * as by submit(); the outcome of the wait is in wait_error, never an
-	 * exception.  Completions are then reaped from the ring with reap(),
-	 * which makes no system call while entries are there.
+	 * Version 2: AIO_ATTR_IOC_SUBMIT with AIO_ATTR_SUBMIT_WAIT
+	 * (aa_submit_and_wait()).  Queue @sqes and, only when the whole batch
+	 * was accepted, wait like wait(@min_complete, @timeout) - one system
+	 * call for both.  The accepted count and the errno that stopped the
+	 * batch are reported as by submit(); the outcome of the wait is in
+	 * wait_error, never an exception.  Completions are then reaped from
+	 * the ring with reap(), which makes no system call while entries are
+	 * there.
 	 *
 	 * A context whose kernel lacks AIO_ATTR_FEAT_SUBMIT_WAIT (a version 1
 	 * module) gets the same results from submit() then wait(): two calls.
 	 */
 	SubmitWaitResult submit_and_wait(std::span<const aio_attr_sqe> sqes, uint32_t min_complete,
-					 std::chrono::nanoseconds timeout = forever);
+					 std::chrono::nanoseconds timeout = forever)
+	{
+		SubmitWaitResult r;
+		int error = 0, wait_error = 0;
+		const int ret =
+			aa_submit_and_wait(&ctx_, sqes.data(), batch_size(sqes), min_complete,
+					   timeout.count(), &error, &wait_error);
+
+		if (ret < 0)
+			throw_errno(-ret, "AIO_ATTR_IOC_SUBMIT");
+		r.accepted = static_cast<uint32_t>(ret);
+		r.error = error;
+		r.wait_error = wait_error;
+		return r;
+	}
 	SubmitWaitResult submit_and_wait(const aio_attr_sqe &sqe, uint32_t min_complete,
 					 std::chrono::nanoseconds timeout = forever)
 	{
@@ -153,16 +213,52 @@ public:
 	 * completions into the ring.  ETIME and EINTR are results; other
 	 * errors throw.
 	 */
-	WaitResult wait(uint32_t min_events, std::chrono::nanoseconds timeout = forever);
+	WaitResult wait(uint32_t min_events, std::chrono::nanoseconds timeout = forever)
+	{
+		aio_attr_wait w;
+		const int ret = aa_wait(&ctx_, min_events, timeout.count(), &w);
+
+		if (ret < 0 && ret != -ETIME && ret != -EINTR)
+			throw_errno(-ret, "AIO_ATTR_IOC_WAIT");
+		return { -ret, w.ready, w.overflow };
+	}
 
 	/*
-	 * Reap up to @max completions like Ring::reap, flushing the overflow
-	 * list (wait(0, 0ns)) whenever the ring says it is pending.  Throws
-	 * std::system_error(EBADMSG) on a malformed entry.  Returns the count.
+	 * Reap up to @max completions (aa_peek(): an empty ring with the
+	 * overflow flag set is refilled first).  Throws
+	 * std::system_error(EBADMSG) on a malformed entry, or the errno of the
+	 * refilling wait.  Returns the count.
 	 */
 	template <class Fn>
 	requires std::invocable<Fn &, const Completion &> std::size_t
-	reap(Fn &&fn, std::size_t max = std::numeric_limits<std::size_t>::max());
+	reap(Fn &&fn, std::size_t max = std::numeric_limits<std::size_t>::max())
+	{
+		std::size_t total = 0;
+		Completion c;
+
+		while (total < max) {
+			const aio_attr_event *ev;
+			const int ret = aa_peek(&ctx_, &ev);
+
+			if (ret == -EAGAIN)
+				break;
+			if (ret == -EBADMSG) {
+				ReapResult res;
+
+				res.error = static_cast<RingError>(ctx_.ring.error);
+				res.pos = ctx_.ring.error_pos;
+				check(res);
+			}
+			if (ret)
+				throw_errno(-ret, "AIO_ATTR_IOC_WAIT");
+			c.assign(*ev);
+			aa_seen(&ctx_, ev);
+			total++;
+			if (!detail::deliver(fn, std::as_const(c)))
+				break;
+		}
+		return total;
+	}
 
 #if AIO_ATTR_VERSION >= 2
 	/*
@@ -175,39 +271,37 @@ public:
 	 * for file-backed memory, EFAULT for unmapped memory, EBADFD on a
 	 * version 1 context.
 	 */
-	void register_buffers(std::span<const iovec> bufs);
+	void register_buffers(std::span<const iovec> bufs)
+	{
+		if (bufs.size() > UINT32_MAX)
+			throw_errno(EINVAL, "AIO_ATTR_IOC_REGISTER_BUFFERS: too many buffers");
+
+		const int err = aa_register_buffers(&ctx_, bufs.data(),
+						    static_cast<unsigned int>(bufs.size()));
+
+		if (err)
+			throw_errno(-err, "AIO_ATTR_IOC_REGISTER_BUFFERS");
+	}
 	/* AIO_ATTR_IOC_UNREGISTER_BUFFERS; throws EBUSY while I/O is in flight, ENXIO when none. */
-	void unregister_buffers();
+	void unregister_buffers()
+	{
+		const int err = aa_unregister_buffers(&ctx_);
+
+		if (err)
+			throw_errno(-err, "AIO_ATTR_IOC_UNREGISTER_BUFFERS");
+	}
 #endif
 
 private:
-	/* AIO_ATTR_IOC_SUBMIT of a filled-in @s; the accepted count and errno. */
-	SubmitResult submit_ioctl(aio_attr_submit &s, std::span<const aio_attr_sqe> sqes);
-
-	unique_fd fd_;
-	Mapping map_;
-	Ring ring_;
-	aio_attr_setup setup_{};
-};
-
-template <class Fn>
-requires std::invocable<Fn &, const Completion &> std::size_t Context::reap(Fn &&fn,
-									    std::size_t max)
-{
-	std::size_t total = 0;
-
-	for (;;) {
-		const ReapResult res = ring_.reap(fn, max - total);
-
-		check(res);
-		total += res.count;
-		if (res.stopped || total >= max || !ring_.overflow())
-			break;
-		wait(0, std::chrono::nanoseconds{ 0 });
-		if (ring_.empty())
-			break;
+	static unsigned int batch_size(std::span<const aio_attr_sqe> sqes)
+	{
+		if (sqes.size() > UINT32_MAX)
+			throw_errno(E2BIG, "AIO_ATTR_IOC_SUBMIT: batch too large");
+		return static_cast<unsigned int>(sqes.size());
 	}
-	return total;
-}
+
+	aa_ctx ctx_{ .fd = -1, .map = nullptr, .map_bytes = 0, .ring = {}, .setup = {}, .refills = 0 };
+	Ring ring_;
+};
 
 } // namespace aio_attr

@@ -12,7 +12,10 @@
 namespace aio_attr {
 
 /* Throw std::system_error(err, generic_category(), what). */
-[[noreturn]] void throw_errno(int err, const char *what);
+[[noreturn]] inline void throw_errno(int err, const char *what)
+{
+	throw std::system_error(err, std::generic_category(), what);
+}
 
 /* Same with the current errno. */
 [[noreturn]] inline void throw_errno(const char *what)

@@ -1,48 +1,50 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * aio_attr - the completion ring consumer.
+ * aio_attr - the completion ring consumer: C++ value types over
+ * libaioattr's struct aa_ring (aa_ring_peek(), aa_ring_seen(), ...), which
+ * is the one place the ring is walked and validated.
  *
  * A Ring works over any memory laid out like the mapping (a struct
  * aio_attr_ring_hdr and a power-of-two data area), so it is testable
  * without a kernel.  It is a single consumer: one thread reaps a ring at a
- * time.  It loads tail with acquire semantics, copies each entry out,
- * stores head with release semantics as soon as the entry is copied, and
- * never reads outside [head, tail) or outside the data area: an entry
- * whose length or record count is inconsistent stops reaping with a
+ * time.  Tail is loaded with acquire semantics, each entry copied out and
+ * head stored with release semantics as soon as the entry is copied; an
+ * entry whose length or record count is inconsistent stops reaping with a
  * RingError at that position, and head stays on it.
- *
- * Positions are free-running 32-bit byte counters masked only when used,
- * so all arithmetic below is modulo 2^32.
  */
 #pragma once
 
-#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string>
 #include <type_traits>
 #include <utility>
 
-#include <linux/aio_attr.h>
-
+#include "aio_attr.h"
 #include "attr.hpp"
+#include "error.hpp"
 
 namespace aio_attr {
 
+/* enum aa_ring_error with C++ names. */
 enum class RingError : uint8_t {
-	none = 0,
-	bad_tail,	   /* tail - head exceeds the data area or is not a multiple of 8 */
-	bad_len,	   /* len < 8, not a multiple of 8, or shorter than an event */
-	beyond_tail,	   /* the entry extends past tail */
-	crosses_end,	   /* the entry extends past the end of the data area */
-	bad_skip,	   /* a skip entry that does not end at the data area end */
-	nr_attrs_mismatch, /* len != AIO_ATTR_EVENT_BYTES(nr_attrs) */
+	none = AA_RING_OK,
+	bad_tail = AA_RING_BAD_TAIL,
+	bad_len = AA_RING_BAD_LEN,
+	beyond_tail = AA_RING_BEYOND_TAIL,
+	crosses_end = AA_RING_CROSSES_END,
+	bad_skip = AA_RING_BAD_SKIP,
+	nr_attrs_mismatch = AA_RING_NR_ATTRS_MISMATCH,
 };
 
 /* A short description of @err, e.g. "entry crosses the data area end". */
-const char *to_string(RingError err) noexcept;
+inline const char *to_string(RingError err) noexcept
+{
+	return aa_ring_strerror(static_cast<aa_ring_error>(err));
+}
 
 /* Result of validating the entry at one position. */
 struct EntryCheck {
@@ -51,19 +53,36 @@ struct EntryCheck {
 	bool skip = false;
 };
 
-/*
- * Validate the entry at position @pos of a data area @data (its size a
- * power of two) holding entries up to position @tail.  Reads at most the
- * fixed part of the entry, and only inside @data.
- */
-EntryCheck check_entry(std::span<const std::byte> data, uint32_t pos, uint32_t tail) noexcept;
+/* aa_ring_check_entry() over @data (its size a power of two). */
+inline EntryCheck check_entry(std::span<const std::byte> data, uint32_t pos, uint32_t tail) noexcept
+{
+	EntryCheck res;
+	const aa_ring_error err = aa_ring_check_entry(
+		data.data(), static_cast<uint32_t>(data.size()), pos, tail, &res.len, &res.skip);
+
+	res.error = static_cast<RingError>(err);
+	if (err != AA_RING_OK)
+		res.len = 0;
+	return res;
+}
 
 /*
- * Decode the non-skip entry that occupies exactly @entry (at least 8-byte
- * aligned data is not required) into @out.  Returns bad_len or
- * nr_attrs_mismatch for an inconsistent entry, leaving @out unspecified.
+ * Decode the non-skip entry that occupies exactly @entry (8-byte aligned)
+ * into @out.  Returns bad_len or nr_attrs_mismatch for an inconsistent
+ * entry, leaving @out unchanged.
  */
-RingError decode_entry(std::span<const std::byte> entry, Completion &out) noexcept;
+inline RingError decode_entry(std::span<const std::byte> entry, Completion &out) noexcept
+{
+	if (entry.size() > std::numeric_limits<uint32_t>::max())
+		return RingError::bad_len;
+
+	const auto *ev = reinterpret_cast<const aio_attr_event *>(entry.data());
+	const aa_ring_error err = aa_event_check(ev, static_cast<uint32_t>(entry.size()));
+
+	if (err == AA_RING_OK)
+		out.assign(*ev);
+	return static_cast<RingError>(err);
+}
 
 struct ReapResult {
 	std::size_t count = 0;		   /* completions delivered */
@@ -75,21 +94,46 @@ struct ReapResult {
 };
 
 /* Throw std::system_error(EBADMSG) describing @res.error unless it is none. */
-void check(const ReapResult &res);
+inline void check(const ReapResult &res)
+{
+	if (res.ok())
+		return;
+
+	const std::string msg = std::string("aio_attr ring: ") + to_string(res.error) +
+				" at position " + std::to_string(res.pos);
+
+	throw_errno(EBADMSG, msg.c_str());
+}
+
+namespace detail {
+/* Call @fn(c); false when it returns bool false. */
+template <class Fn>
+bool deliver(Fn &fn, const Completion &c)
+{
+	if constexpr (std::is_same_v<std::invoke_result_t<Fn &, const Completion &>, bool>)
+		return fn(c);
+	fn(c);
+	return true;
+}
+} // namespace detail
 
 class Ring {
 public:
 	Ring() noexcept = default;
+	/* A copy of a C ring (e.g. struct aa_ctx's). */
+	explicit Ring(const aa_ring &r) noexcept
+	    : r_(r)
+	{
+	}
 	/*
-	 * Low level: @hdr and a data area of @ring_bytes (a power of two) at
-	 * @data.  The geometry is taken from the arguments, not from @hdr.
+	 * Low level: @hdr and a data area of @ring_bytes (a power of two, at
+	 * least 64) at @data (8-byte aligned).  The geometry is taken from the
+	 * arguments, not from @hdr; invalid arguments give an invalid Ring.
 	 */
 	Ring(aio_attr_ring_hdr *hdr, std::byte *data, uint32_t ring_bytes) noexcept
-	    : hdr_(hdr)
-	    , data_(data)
-	    , ring_bytes_(ring_bytes)
-	    , mask_(ring_bytes - 1)
 	{
+		if (aa_ring_init(&r_, hdr, data, ring_bytes))
+			r_ = aa_ring{};
 	}
 
 	/*
@@ -98,40 +142,45 @@ public:
 	 * the header's geometry does not fit the mapping, and
 	 * EPROTONOSUPPORT for an unknown entry version.
 	 */
-	static Ring attach(void *base, std::size_t map_bytes);
-
-	bool valid() const noexcept { return hdr_ != nullptr; }
-	uint32_t ring_bytes() const noexcept { return ring_bytes_; }
-	aio_attr_ring_hdr *header() const noexcept { return hdr_; }
-	std::span<const std::byte> data() const noexcept { return { data_, ring_bytes_ }; }
-
-	uint32_t head() const noexcept
+	static Ring attach(void *base, std::size_t map_bytes)
 	{
-		return std::atomic_ref(hdr_->head).load(std::memory_order_relaxed);
+		Ring ring;
+		const int err = aa_ring_attach(&ring.r_, base, map_bytes);
+
+		if (err)
+			throw_errno(-err,
+				    "aio_attr ring: header geometry does not fit the mapping");
+		return ring;
 	}
-	uint32_t tail() const noexcept
+
+	bool valid() const noexcept { return r_.hdr != nullptr; }
+	uint32_t ring_bytes() const noexcept { return r_.ring_bytes; }
+	aio_attr_ring_hdr *header() const noexcept { return r_.hdr; }
+	std::span<const std::byte> data() const noexcept
 	{
-		return std::atomic_ref(hdr_->tail).load(std::memory_order_acquire);
+		return { reinterpret_cast<const std::byte *>(r_.data), r_.ring_bytes };
 	}
+	aa_ring *c_ring() noexcept { return &r_; }
+
+	uint32_t head() const noexcept { return aa_ring_head(&r_); }
+	uint32_t tail() const noexcept { return aa_ring_tail(&r_); }
 	/* Bytes of entries (skip entries included) waiting to be reaped. */
-	uint32_t pending_bytes() const noexcept { return tail() - head(); }
+	uint32_t pending_bytes() const noexcept { return aa_ring_pending_bytes(&r_); }
 	bool empty() const noexcept { return pending_bytes() == 0; }
+	/* Events waiting, skip entries not counted (aa_ring_ready()). */
+	unsigned int ready() const noexcept { return valid() ? aa_ring_ready(&r_) : 0; }
 	/*
 	 * Completions wait on the kernel's overflow list: after reaping, call
 	 * Context::wait(0, 0ns) to move them into the ring.
 	 */
-	bool overflow() const noexcept
-	{
-		return std::atomic_ref(hdr_->flags).load(std::memory_order_acquire) &
-		       AIO_ATTR_RING_F_OVERFLOW;
-	}
+	bool overflow() const noexcept { return aa_ring_overflow(&r_); }
 	uint64_t overflow_total() const noexcept
 	{
-		return std::atomic_ref(hdr_->overflow_total).load(std::memory_order_relaxed);
+		return __atomic_load_n(&r_.hdr->overflow_total, __ATOMIC_RELAXED);
 	}
 	uint64_t posted_total() const noexcept
 	{
-		return std::atomic_ref(hdr_->posted_total).load(std::memory_order_relaxed);
+		return __atomic_load_n(&r_.hdr->posted_total, __ATOMIC_RELAXED);
 	}
 
 	/*
@@ -142,75 +191,45 @@ public:
 	 */
 	template <class Fn>
 	requires std::invocable<Fn &, const Completion &>
-		ReapResult reap(Fn &&fn, std::size_t max = std::numeric_limits<std::size_t>::max());
-
-	/* Copy up to out.size() completions into @out; the count is in the result. */
-	ReapResult reap(std::span<Completion> out);
-
-private:
-	void store_head(uint32_t head) noexcept
+		ReapResult reap(Fn &&fn, std::size_t max = std::numeric_limits<std::size_t>::max())
 	{
-		std::atomic_ref(hdr_->head).store(head, std::memory_order_release);
-	}
+		ReapResult res;
+		Completion c;
 
-	aio_attr_ring_hdr *hdr_ = nullptr;
-	std::byte *data_ = nullptr;
-	uint32_t ring_bytes_ = 0;
-	uint32_t mask_ = 0;
-};
+		if (!valid())
+			return res;
+		while (res.count < max) {
+			const aio_attr_event *ev;
+			const int ret = aa_ring_peek(&r_, &ev);
 
-template <class Fn>
-requires std::invocable<Fn &, const Completion &> ReapResult Ring::reap(Fn &&fn, std::size_t max)
-{
-	ReapResult res;
-
-	if (!hdr_)
-		return res;
-
-	uint32_t head = this->head();
-	const uint32_t tail = this->tail();
-	const uint32_t used = tail - head;
-
-	res.pos = head;
-	if (used > ring_bytes_ || (used & 7)) {
-		res.error = RingError::bad_tail;
-		return res;
-	}
-
-	Completion c;
-	while (head != tail && res.count < max) {
-		const EntryCheck chk = check_entry(data(), head, tail);
-
-		if (chk.error != RingError::none) {
-			res.error = chk.error;
-			break;
-		}
-		if (!chk.skip) {
-			const RingError err =
-				decode_entry(data().subspan(head & mask_, chk.len), c);
-
-			if (err != RingError::none) {
-				res.error = err;
+			if (ret == -EBADMSG) {
+				res.error = static_cast<RingError>(r_.error);
 				break;
 			}
-		}
-		head += chk.len;
-		store_head(head);
-		if (chk.skip)
-			continue;
-		res.count++;
-		if constexpr (std::is_same_v<std::invoke_result_t<Fn &, const Completion &>,
-					     bool>) {
-			if (!fn(std::as_const(c))) {
+			if (ret)
+				break;
+			c.assign(*ev);
+			aa_ring_seen(&r_, ev);
+			res.count++;
+			if (!detail::deliver(fn, std::as_const(c))) {
 				res.stopped = true;
 				break;
 			}
-		} else {
-			fn(std::as_const(c));
 		}
+		res.pos = head();
+		return res;
 	}
-	res.pos = head;
-	return res;
-}
+
+	/* Copy up to out.size() completions into @out; the count is in the result. */
+	ReapResult reap(std::span<Completion> out)
+	{
+		std::size_t i = 0;
+
+		return reap([&](const Completion &c) { out[i++] = c; }, out.size());
+	}
+
+private:
+	aa_ring r_{};
+};
 
 } // namespace aio_attr
