@@ -280,8 +280,8 @@ int main(int argc, char **argv)
 		cb.aio_sigevent.sigev_notify = 12345;
 		require_fails(aio_read(&cb), EINVAL, "aio_read bad sigev_notify");
 		cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
-		cb.aio_sigevent.sigev_signo = 0;
-		require_fails(aio_read(&cb), EINVAL, "aio_read SIGEV_SIGNAL signal 0");
+		cb.aio_sigevent.sigev_signo = -1;
+		require_fails(aio_read(&cb), EINVAL, "aio_read SIGEV_SIGNAL signal -1");
 		cb.aio_sigevent.sigev_notify = SIGEV_NONE;
 		require_fails(aio_fsync(O_RDWR, &cb), EINVAL, "aio_fsync bad op");
 		require_fails(lio_listio(12345, list, 1, nullptr), EINVAL, "lio_listio bad mode");

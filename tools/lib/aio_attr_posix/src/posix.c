@@ -236,6 +236,8 @@ static void notify(const struct sigevent *sev)
 	switch (sev->sigev_notify) {
 	case SIGEV_SIGNAL:
 	case SIGEV_THREAD_ID:
+		if (!sev->sigev_signo)
+			break;
 		memset(&si, 0, sizeof(si));
 		si.si_signo = sev->sigev_signo;
 		si.si_code = SI_ASYNCIO;
@@ -578,6 +580,8 @@ static int check_sigevent(const struct sigevent *sev)
 	case SIGEV_NONE:
 		return 0;
 	case SIGEV_SIGNAL:
+		/* 0: no signal (a zeroed aiocb asks for SIGEV_SIGNAL 0; glibc takes it). */
+		return sev->sigev_signo >= 0 && sev->sigev_signo < NSIG ? 0 : EINVAL;
 	case SIGEV_THREAD_ID:
 		return sev->sigev_signo > 0 && sev->sigev_signo < NSIG ? 0 : EINVAL;
 	case SIGEV_THREAD:

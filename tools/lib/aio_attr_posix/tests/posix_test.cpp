@@ -77,6 +77,12 @@ TEST(PosixHost, NoDeviceIsEnosys)
 	EXPECT_FAILS(lio_listio(LIO_NOWAIT, list, 1, nullptr), ENOSYS);
 	EXPECT_FAILS(aio_attr_set_mask(0), ENOSYS);
 	EXPECT_EQ(aio_attr_get_mask(), 0u);
+	/* a zeroed aiocb asks for SIGEV_SIGNAL with signal 0: valid, no signal */
+	aiocb z{};
+	z.aio_fildes = f.fd;
+	z.aio_buf = buf;
+	z.aio_nbytes = 1;
+	EXPECT_FAILS(aio_read(&z), ENOSYS);
 	/* nothing of ours can be in flight */
 	EXPECT_EQ(aio_cancel(f.fd, nullptr), AIO_ALLDONE);
 	EXPECT_EQ(aio_cancel(f.fd, &cb), AIO_ALLDONE);
@@ -117,6 +123,7 @@ TEST(PosixHost, ArgumentErrorsComeFirst)
 	EXPECT_FAILS(lio_listio(LIO_WAIT, list, -1, nullptr), EINVAL);
 	sigevent bad{};
 	bad.sigev_notify = SIGEV_SIGNAL;
+	bad.sigev_signo = -1;
 	EXPECT_FAILS(lio_listio(LIO_NOWAIT, list, 1, &bad), EINVAL);
 	EXPECT_FAILS(aio_cancel(-1, nullptr), EBADF);
 	EXPECT_FAILS(aio_cancel(ro.fd, &cb), EINVAL); /* not cb's fd */
