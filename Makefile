@@ -45,8 +45,9 @@ help:
 	@echo '  make vmtest-debug  the same on a KASAN/lockdep kernel (built once, cached)'
 	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
 	@echo 'make bench       side-by-side benchmarks in one guest boot (~25 min; not in check)'
-	@echo 'make install     modules, uapi header, libaioattr, pkg-config, CMake config, man pages'
-	@echo 'make lint        shellcheck the harness scripts'
+	@echo 'make install     modules, uapi header, libaioattr, pkg-config, CMake config,'
+	@echo '                 aioattr, iocryptsetup, man pages'
+	@echo 'make lint        shellcheck the harness scripts and iocryptsetup'
 	@echo 'make clean'
 
 modules:
@@ -109,10 +110,11 @@ coccicheck: deps
 # shellcheck over the harness scripts, the POSIX sh tools and the guest
 # tests that are clean so far.
 LINT_SH := tools/testing/vm/init tools/testing/vm/lib.sh tools/dm/iocryptsetup \
-	tools/testing/vm/tests/*.sh
+	tools/dm/tests/*.sh man/check.sh tools/testing/vm/tests/*.sh
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
-		tools/testing/kunit/*.sh tools/testing/bench/*.sh .ci/run && \
+		tools/testing/kunit/*.sh tools/testing/bench/*.sh tools/lib/aio_attr/tests/*.sh \
+		.ci/run && \
 		shellcheck -x -s sh $(LINT_SH)
 
 # The main job: boot the guest, aiodemo + iocrypt, fio with attribute

@@ -14,8 +14,9 @@ PKGS+=(qemu-system-x86 busybox-static kmod cpio lz4 fio dmsetup cryptsetup-bin
 # KUnit under UML, and the debug guest kernel (vmtest-debug): both are
 # built from linux-source-6.1; objtool needs libelf, certs/ needs libssl.
 PKGS+=(linux-source-6.1 flex bison bc python3 xz-utils libelf-dev libssl-dev)
-# User-space library and its tests; plots for the demo.
-PKGS+=(cmake g++ libgtest-dev googletest pkgconf gnuplot-nox man-db)
+# User-space library and its tests; plots for the demo; the man pages
+# check (man --warnings); make lint.
+PKGS+=(cmake g++ libgtest-dev googletest pkgconf gnuplot-nox man-db groff-base shellcheck)
 
 # missing_pkgs - print the packages of PKGS that are not installed.
 missing_pkgs() {

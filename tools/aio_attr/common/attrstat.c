@@ -187,6 +187,124 @@ void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 	}
 }
 
+static void hist_merge(struct aa_hist *dst, const struct aa_hist *src)
+{
+	unsigned int i;
+
+	if (!src->count)
+		return;
+	for (i = 0; i < AA_HIST_BUCKETS; i++)
+		dst->bucket[i] += src->bucket[i];
+	dst->count += src->count;
+	dst->sum += src->sum;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+}
+
+#define ADD_ARRAY(dst, src, field)                                                     \
+	do {                                                                           \
+		for (size_t _i = 0; _i < sizeof((dst)->field) / sizeof((dst)->field[0]); _i++) \
+			(dst)->field[_i] += (src)->field[_i];                          \
+	} while (0)
+
+void aa_stats_merge(struct aa_stats *dst, const struct aa_stats *src)
+{
+	unsigned int id;
+
+	dst->mask |= src->mask;
+	dst->ios += src->ios;
+	dst->errors += src->errors;
+	ADD_ARRAY(dst, src, bytes);
+	ADD_ARRAY(dst, src, ddir_ios);
+	ADD_ARRAY(dst, src, handled);
+	ADD_ARRAY(dst, src, unsupported);
+	ADD_ARRAY(dst, src, other_status);
+	ADD_ARRAY(dst, src, cache);
+	ADD_ARRAY(dst, src, ctx);
+	dst->cache_other += src->cache_other;
+	dst->ctx_hop += src->ctx_hop;
+	dst->ctx_inline += src->ctx_inline;
+	dst->ctx_irqs_off += src->ctx_irqs_off;
+	dst->ctx_worker += src->ctx_worker;
+	hist_merge(&dst->lat, &src->lat);
+	for (id = 0; id < AIO_ATTR_NR; id++)
+		hist_merge(&dst->ns[id], &src->ns[id]);
+}
+
+static const char *const dir_names[AA_DIR_NR] = {
+	[AA_DIR_READ] = "read",
+	[AA_DIR_WRITE] = "write",
+	[AA_DIR_TRIM] = "trim",
+	[AA_DIR_SYNC] = "sync",
+};
+
+const char *aa_dir_name(enum aa_dir d)
+{
+	return (unsigned int)d < AA_DIR_NR ? dir_names[d] : NULL;
+}
+
+int aa_dir_of(int ddir)
+{
+	switch (ddir) {
+	case 0:
+		return AA_DIR_READ;
+	case 1:
+		return AA_DIR_WRITE;
+	case 2:
+		return AA_DIR_TRIM;
+	case 3: /* fsync */
+	case 4: /* fdatasync */
+		return AA_DIR_SYNC;
+	default:
+		return -1;
+	}
+}
+
+void aa_dirstats_init(struct aa_dirstats *d, uint64_t mask)
+{
+	unsigned int i;
+
+	d->mask = mask;
+	for (i = 0; i < AA_DIR_NR; i++)
+		aa_stats_init(&d->dir[i], mask);
+}
+
+struct aa_dirstats *aa_dirstats_new(uint64_t mask)
+{
+	struct aa_dirstats *d = malloc(sizeof(*d));
+
+	if (d)
+		aa_dirstats_init(d, mask);
+	return d;
+}
+
+void aa_dirstats_add(struct aa_dirstats *d, const struct aa_sample *smp)
+{
+	int dir = aa_dir_of(smp->ddir);
+
+	aa_stats_add(&d->dir[dir < 0 ? AA_DIR_READ : dir], smp);
+}
+
+void aa_dirstats_merge(struct aa_dirstats *dst, const struct aa_dirstats *src)
+{
+	unsigned int i;
+
+	dst->mask |= src->mask;
+	for (i = 0; i < AA_DIR_NR; i++)
+		aa_stats_merge(&dst->dir[i], &src->dir[i]);
+}
+
+void aa_dirstats_total(const struct aa_dirstats *d, struct aa_stats *out)
+{
+	unsigned int i;
+
+	aa_stats_init(out, d->mask);
+	for (i = 0; i < AA_DIR_NR; i++)
+		aa_stats_merge(out, &d->dir[i]);
+}
+
 /* ---- reports ---- */
 
 void aa_format_ns(double ns, char *buf, size_t len)
@@ -241,27 +359,19 @@ static void fmt_bytes(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%.2fGiB", (double)v / (1 << 30));
 }
 
-void aa_report_text(FILE *f, const struct aa_stats *s, const struct aa_report_info *ri)
+static void text_rows(FILE *f, const struct aa_stats *s)
 {
-	char list[128], rb[32], wb[32];
 	unsigned int id;
 
-	aa_attr_format_list(s->mask, list, sizeof(list));
-	fmt_bytes(s->bytes[0], rb, sizeof(rb));
-	fmt_bytes(s->bytes[1], wb, sizeof(wb));
-	fprintf(f, "aioattr report: %s\n", ri->title ? ri->title : "-");
-	fprintf(f, "  I/Os: %llu ok, %llu failed (not counted below); read %s, written %s\n",
-		(unsigned long long)s->ios, (unsigned long long)s->errors, rb, wb);
-	fprintf(f, "  attributes requested: %s\n", list);
-	fprintf(f, "  %-15s %9s %11s %8s %8s %8s %8s %8s %8s %8s\n", "attribute", "handled",
+	fprintf(f, "    %-15s %9s %11s %8s %8s %8s %8s %8s %8s %8s\n", "attribute", "handled",
 		"unsupported", "min", "mean", "p50", "p90", "p99", "p99.9", "max");
-	fprintf(f, "  %-15s %9llu %11s", "latency", (unsigned long long)s->lat.count, "-");
+	fprintf(f, "    %-15s %9llu %11s", "latency", (unsigned long long)s->lat.count, "-");
 	text_hist_cols(f, &s->lat);
 	fprintf(f, "\n");
 	for (id = 0; id < AIO_ATTR_NR; id++) {
 		if (!(s->mask & AIO_ATTR_BIT(id)))
 			continue;
-		fprintf(f, "  %-15s %9llu %11llu", aa_attr_name(id),
+		fprintf(f, "    %-15s %9llu %11llu", aa_attr_name(id),
 			(unsigned long long)s->handled[id], (unsigned long long)s->unsupported[id]);
 		if (!s->handled[id]) {
 			fprintf(f, "  UNSUPPORTED on this path (no values)");
@@ -295,6 +405,34 @@ void aa_report_text(FILE *f, const struct aa_stats *s, const struct aa_report_in
 			fprintf(f, "  (%llu with an unknown status)",
 				(unsigned long long)s->other_status[id]);
 		fprintf(f, "\n");
+	}
+}
+
+void aa_report_text(FILE *f, const struct aa_dirstats *d, const struct aa_report_info *ri)
+{
+	char list[128], rb[32], wb[32];
+	uint64_t ios = 0, errors = 0;
+	unsigned int i;
+
+	for (i = 0; i < AA_DIR_NR; i++) {
+		ios += d->dir[i].ios;
+		errors += d->dir[i].errors;
+	}
+	aa_attr_format_list(d->mask, list, sizeof(list));
+	fmt_bytes(d->dir[AA_DIR_READ].bytes[0], rb, sizeof(rb));
+	fmt_bytes(d->dir[AA_DIR_WRITE].bytes[1], wb, sizeof(wb));
+	fprintf(f, "aioattr report: %s\n", ri->title ? ri->title : "-");
+	fprintf(f, "  I/Os: %llu ok, %llu failed (not counted below); read %s, written %s\n",
+		(unsigned long long)ios, (unsigned long long)errors, rb, wb);
+	fprintf(f, "  attributes requested: %s\n", list);
+	for (i = 0; i < AA_DIR_NR; i++) {
+		const struct aa_stats *s = &d->dir[i];
+
+		if (!s->ios && !s->errors)
+			continue;
+		fprintf(f, "  %s: %llu ok, %llu failed\n", dir_names[i],
+			(unsigned long long)s->ios, (unsigned long long)s->errors);
+		text_rows(f, s);
 	}
 	if (ri->ring_bytes)
 		fprintf(f,
@@ -342,24 +480,11 @@ static double ratio(uint64_t part, uint64_t whole)
 	return whole ? (double)part / (double)whole : 0.0;
 }
 
-void aa_report_json(FILE *f, const struct aa_stats *s, const struct aa_report_info *ri)
+static void json_attrs(FILE *f, const struct aa_stats *s)
 {
 	unsigned int id;
 	bool first = true;
 
-	fprintf(f, "{\"aioattr_report\": 1, \"title\": ");
-	json_str(f, ri->title ? ri->title : "");
-	fprintf(f, ", \"origin\": ");
-	json_str(f, ri->origin ? ri->origin : "");
-	fprintf(f, ", \"ios\": %llu, \"errors\": %llu, \"read_bytes\": %llu, \"write_bytes\": %llu",
-		(unsigned long long)s->ios, (unsigned long long)s->errors,
-		(unsigned long long)s->bytes[0], (unsigned long long)s->bytes[1]);
-	if (ri->ring_bytes)
-		fprintf(f, ", \"ring\": {\"bytes\": %u, \"posted\": %llu, \"overflowed\": %llu}",
-			ri->ring_bytes, (unsigned long long)ri->ring_posted,
-			(unsigned long long)ri->ring_overflowed);
-	fprintf(f, ", \"percentile_method\": \"log-linear histogram, 64 buckets per power of two, "
-		   "relative error <= 0.0079\"");
 	fprintf(f, ", \"latency_ns\": {\"unit\": \"ns\"");
 	json_hist(f, &s->lat);
 	fprintf(f, "}, \"attributes\": {");
@@ -407,6 +532,57 @@ void aa_report_json(FILE *f, const struct aa_stats *s, const struct aa_report_in
 				(unsigned long long)s->ctx_worker);
 		}
 		fprintf(f, "}");
+	}
+	fprintf(f, "}");
+}
+
+void aa_report_json(FILE *f, const struct aa_dirstats *d, const struct aa_report_info *ri)
+{
+	struct aa_stats *total = malloc(sizeof(*total));
+	uint64_t ios = 0, errors = 0;
+	bool first = true;
+	char list[128];
+	unsigned int i;
+
+	for (i = 0; i < AA_DIR_NR; i++) {
+		ios += d->dir[i].ios;
+		errors += d->dir[i].errors;
+	}
+	aa_attr_format_list(d->mask, list, sizeof(list));
+	fprintf(f, "{\"aioattr_report\": 1, \"title\": ");
+	json_str(f, ri->title ? ri->title : "");
+	fprintf(f, ", \"origin\": ");
+	json_str(f, ri->origin ? ri->origin : "");
+	fprintf(f, ", \"attributes_requested\": ");
+	json_str(f, list);
+	fprintf(f, ", \"ios\": %llu, \"errors\": %llu, \"read_bytes\": %llu, \"write_bytes\": %llu",
+		(unsigned long long)ios, (unsigned long long)errors,
+		(unsigned long long)d->dir[AA_DIR_READ].bytes[0],
+		(unsigned long long)d->dir[AA_DIR_WRITE].bytes[1]);
+	if (ri->ring_bytes)
+		fprintf(f, ", \"ring\": {\"bytes\": %u, \"posted\": %llu, \"overflowed\": %llu}",
+			ri->ring_bytes, (unsigned long long)ri->ring_posted,
+			(unsigned long long)ri->ring_overflowed);
+	fprintf(f, ", \"percentile_method\": \"log-linear histogram, 64 buckets per power of two, "
+		   "relative error <= 0.0079\"");
+	if (total) {
+		aa_dirstats_total(d, total);
+		json_attrs(f, total);
+		free(total);
+	}
+	fprintf(f, ", \"directions\": {");
+	for (i = 0; i < AA_DIR_NR; i++) {
+		const struct aa_stats *s = &d->dir[i];
+
+		if (!s->ios && !s->errors)
+			continue;
+		fprintf(f, "%s\"%s\": {\"ios\": %llu, \"errors\": %llu, \"bytes\": %llu",
+			first ? "" : ", ", dir_names[i], (unsigned long long)s->ios,
+			(unsigned long long)s->errors,
+			(unsigned long long)(s->bytes[0] + s->bytes[1]));
+		json_attrs(f, s);
+		fprintf(f, "}");
+		first = false;
 	}
 	fprintf(f, "}}\n");
 }

@@ -91,6 +91,36 @@ struct aa_stats *aa_stats_new(uint64_t mask);
 void aa_stats_init(struct aa_stats *s, uint64_t mask);
 void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp);
 
+/*
+ * The directions a report is split by, as fio splits its own: reads,
+ * writes, trims and syncs (fsync and fdatasync) each get their own
+ * counts, latency and attribute rows, because a write's device time says
+ * nothing about a read's.
+ */
+enum aa_dir { AA_DIR_READ, AA_DIR_WRITE, AA_DIR_TRIM, AA_DIR_SYNC, AA_DIR_NR };
+
+/* "read", "write", "trim", "sync". */
+const char *aa_dir_name(enum aa_dir d);
+/* The report direction of fio's @ddir (0 read ... 4 datasync), -1 for others. */
+int aa_dir_of(int ddir);
+
+/* One aa_stats per direction; the population of a report. */
+struct aa_dirstats {
+	uint64_t mask;
+	struct aa_stats dir[AA_DIR_NR];
+};
+
+/* calloc + init; NULL when out of memory.  Free with free(). */
+struct aa_dirstats *aa_dirstats_new(uint64_t mask);
+void aa_dirstats_init(struct aa_dirstats *d, uint64_t mask);
+/* Count @smp in its direction (one with an unknown ddir counts as a read). */
+void aa_dirstats_add(struct aa_dirstats *d, const struct aa_sample *smp);
+/* Add every count and histogram of @src to @dst (same mask expected). */
+void aa_stats_merge(struct aa_stats *dst, const struct aa_stats *src);
+void aa_dirstats_merge(struct aa_dirstats *dst, const struct aa_dirstats *src);
+/* All directions summed into @out. */
+void aa_dirstats_total(const struct aa_dirstats *d, struct aa_stats *out);
+
 struct aa_report_info {
 	const char *title;  /* e.g. job name or log file */
 	const char *origin; /* where the numbers came from: "fio engine aioattr", "attr_log" */
@@ -100,10 +130,19 @@ struct aa_report_info {
 	uint64_t ring_overflowed; /* of them, through the overflow list */
 };
 
-/* The human-readable report. */
-void aa_report_text(FILE *f, const struct aa_stats *s, const struct aa_report_info *ri);
-/* The same report as one JSON object, followed by a newline. */
-void aa_report_json(FILE *f, const struct aa_stats *s, const struct aa_report_info *ri);
+/*
+ * The human-readable report: totals, then a block of rows (latency and
+ * each requested attribute) for each direction that has I/Os.
+ */
+void aa_report_text(FILE *f, const struct aa_dirstats *d, const struct aa_report_info *ri);
+/*
+ * The same report as one JSON object, followed by a newline: the totals
+ * over all directions ("ios", "latency_ns", "attributes", ...), and under
+ * "directions" an object per direction that has I/Os ("read", "write",
+ * "trim", "sync"), each with its own "ios", "errors", "bytes",
+ * "latency_ns" and "attributes".
+ */
+void aa_report_json(FILE *f, const struct aa_dirstats *d, const struct aa_report_info *ri);
 
 /* "812ns", "13.2us", "4.50ms", "2.10s" into @buf. */
 void aa_format_ns(double ns, char *buf, size_t len);

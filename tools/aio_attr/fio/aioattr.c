@@ -55,6 +55,7 @@
 
 #include "fio.h"
 #include "optgroup.h"
+#include "smalloc.h"
 
 #include <aio_attr/aio_attr.h>
 
@@ -98,7 +99,8 @@ struct aioattr_data {
 	uint64_t nr_submit_waits; /* ... of them with AIO_ATTR_SUBMIT_WAIT */
 	uint64_t nr_wait_calls;	  /* AIO_ATTR_IOC_WAIT */
 
-	struct aa_stats *stats;
+	struct aa_dirstats *stats; /* per direction, what fio itself accounts */
+	struct group_slot *group;  /* group_reporting: the group's shared slot */
 	int log_fd;
 	char *log_path;
 	char *log_buf;
@@ -232,6 +234,121 @@ static char *job_path(struct thread_data *td, const char *path)
 	return p;
 }
 
+/* ---- what fio accounts ---- */
+
+/*
+ * True when fio itself accounts a completion now, so that the engine's
+ * counts are fio's: not while ramp_time runs, not in the runstates fio
+ * leaves out (the final fsync, laying out files), and never with
+ * stats=0.  This is fio's should_account() and account_io_completion()
+ * (io_u.c), which this version of fio does not export; ramp_time_over()
+ * is fio's own and ends the ramp for fio too, exactly as fio's first
+ * completion after it would.  Called in ->getevents, just before fio runs
+ * io_completed() on the same io_us, with nothing in between that changes
+ * the runstate.
+ */
+static bool fio_accounts(struct thread_data *td)
+{
+	const struct thread_data *st = td->parent ? td->parent : td;
+
+	if (!st->o.stats)
+		return false;
+	return ramp_time_over(td) && (td->runstate == TD_RUNNING || td->runstate == TD_VERIFYING);
+}
+
+/* ---- group_reporting ---- */
+
+/*
+ * With group_reporting fio prints one report per group, and so does the
+ * engine.  The jobs of a group are processes (or threads) of their own, so
+ * their statistics meet in fio's shared memory pool (smalloc(), mapped
+ * before fio forks the jobs): a table with one slot per reporting group,
+ * allocated when fio loads the engine, before any job starts.  The first
+ * job of a group to start claims the slot and counts the group's jobs that
+ * use this engine; every job adds its statistics at ->cleanup (or leaves
+ * at a failed ->init), and the last one prints the group's report.
+ */
+#define MAX_GROUPS 64
+
+struct group_slot {
+	int groupid;
+	unsigned int members; /* jobs of the group with this engine and stats=1 */
+	unsigned int left;    /* of them, done: their statistics are in */
+	uint64_t ring_posted, ring_overflowed;
+	uint32_t ring_bytes;
+	uint64_t bad_entries;
+	char name[128]; /* the group's first job */
+	struct aa_dirstats *stats;
+};
+
+struct group_table {
+	struct fio_sem *lock;
+	unsigned int nr;
+	struct group_slot slot[MAX_GROUPS];
+};
+
+static struct group_table *groups;
+
+/* When fio loads the engine (in its main process, before forking jobs). */
+static void __attribute__((constructor)) aioattr_load(void)
+{
+	groups = scalloc(1, sizeof(*groups));
+	if (!groups)
+		return;
+	groups->lock = fio_sem_init(FIO_SEM_UNLOCKED);
+	if (!groups->lock) {
+		sfree(groups);
+		groups = NULL;
+	}
+}
+
+static bool same_report_group(const struct thread_data *a, const struct thread_data *b)
+{
+	return a->groupid == b->groupid && b->o.group_reporting && b->o.stats && b->io_ops &&
+	       !strcmp(b->io_ops->name, a->io_ops->name);
+}
+
+/* The group slot of @td, claimed if it is the group's first job; NULL: report alone. */
+static struct group_slot *group_join(struct thread_data *td, uint64_t mask)
+{
+	struct group_slot *g = NULL;
+	struct thread_data *td2;
+	unsigned int i;
+	int j;
+
+	if (!td->o.group_reporting || !td->o.stats || !groups)
+		return NULL;
+	fio_sem_down(groups->lock);
+	for (i = 0; i < groups->nr; i++)
+		if (groups->slot[i].groupid == td->groupid) {
+			g = &groups->slot[i];
+			break;
+		}
+	if (!g && groups->nr < MAX_GROUPS) {
+		struct aa_dirstats *st = smalloc(sizeof(*st));
+
+		if (st) {
+			g = &groups->slot[groups->nr++];
+			memset(g, 0, sizeof(*g));
+			g->groupid = td->groupid;
+			g->stats = st;
+			aa_dirstats_init(st, mask);
+			for_each_td(td2, j) {
+				if (!same_report_group(td, td2))
+					continue;
+				if (!g->members++)
+					snprintf(g->name, sizeof(g->name), "%s", td2->o.name);
+			}
+		}
+	}
+	fio_sem_up(groups->lock);
+	if (!g)
+		log_err("fio: aioattr: group_reporting: no shared memory for the group's "
+			"statistics; job \"%s\" reports on its own\n",
+			td->o.name);
+	return g;
+}
+
 /* ---- completions ---- */
 
 static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct io_u *io_u,
@@ -240,6 +357,10 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 	struct aa_sample s;
 	unsigned int i;
 
+	ad->events[ad->nr_events++] = io_u;
+	ad->busy[io_u->index] = 0;
+	ad->inflight--;
+	ad->nr_completed++;
 	memset(&s, 0, sizeof(s));
 	if (ev->result < 0) {
 		io_u->error = (unsigned int)-ev->result;
@@ -247,6 +368,8 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 	} else if (ddir_rw(io_u->ddir) && (unsigned long long)ev->result < io_u->xfer_buflen) {
 		io_u->resid = io_u->xfer_buflen - (unsigned long long)ev->result;
 	}
+	if (!fio_accounts(td))
+		return;
 	s.time_ms = ntime_since(&td->epoch, now) / 1000000ULL;
 	s.lat_ns = ntime_since(&ad->submit_ts[io_u->index], now);
 	s.ddir = io_u->ddir;
@@ -260,13 +383,9 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 			s.value[r->id] = r->value;
 		}
 	}
-	aa_stats_add(ad->stats, &s);
+	aa_dirstats_add(ad->stats, &s);
 	if (ad->log_fd >= 0 && !s.error)
 		log_sample(ad, &s);
-	ad->events[ad->nr_events++] = io_u;
-	ad->busy[io_u->index] = 0;
-	ad->inflight--;
-	ad->nr_completed++;
 }
 
 /*
@@ -516,7 +635,11 @@ static int fio_aioattr_commit(struct thread_data *td)
 			ad->submit_ts[io_u->index] = before;
 			io_u->error = (unsigned int)err;
 			io_u_mark_submit(td, 1);
-			ad->stats->errors++;
+			if (fio_accounts(td)) {
+				int dir = aa_dir_of(io_u->ddir);
+
+				ad->stats->dir[dir < 0 ? AA_DIR_READ : dir].errors++;
+			}
 			ad->failed[ad->nr_failed++] = io_u;
 			ad->inflight++;
 			ad->queued--;
@@ -536,6 +659,11 @@ static void free_data(struct aioattr_data *ad)
 	free(ad->log_path);
 	free(ad->log_buf);
 	free(ad->stats);
+	if (ad->group) { /* a failed ->init: the group's report must not wait for this job */
+		fio_sem_down(groups->lock);
+		ad->group->members--;
+		fio_sem_up(groups->lock);
+	}
 	free(ad->sqes);
 	free(ad->by_index);
 	free(ad->busy);
@@ -627,6 +755,7 @@ static int fio_aioattr_init(struct thread_data *td)
 	aa_ctx_from_fd(&ad->ctx, -1);
 	ad->log_fd = -1;
 	ad->depth = td->o.iodepth;
+	ad->group = group_join(td, 0);
 
 	r = aa_ctx_open(&ad->ctx, o->device ? o->device : AIOATTR_DEV);
 	if (r) {
@@ -663,7 +792,7 @@ static int fio_aioattr_init(struct thread_data *td)
 	ad->mask = mask;
 	nattrs = (unsigned int)__builtin_popcountll(mask);
 	if (td->o.iodepth > probe.max_inflight)
-		log_info("fio: aioattr: iodepth=%u is above the module's max_inflight=%u; "
+		log_err("fio: aioattr: iodepth=%u is above the module's max_inflight=%u; "
 			 "submissions will wait for completions\n",
 			 td->o.iodepth, probe.max_inflight);
 
@@ -686,7 +815,7 @@ static int fio_aioattr_init(struct thread_data *td)
 	ad->submit_ts = calloc(ad->depth, sizeof(*ad->submit_ts));
 	ad->failed = calloc(ad->depth, sizeof(*ad->failed));
 	ad->events = calloc(ad->depth, sizeof(*ad->events));
-	ad->stats = aa_stats_new(mask);
+	ad->stats = aa_dirstats_new(mask);
 	if (!ad->sqes || !ad->by_index || !ad->busy || !ad->submit_ts || !ad->failed ||
 	    !ad->events || !ad->stats)
 		goto nomem;
@@ -740,35 +869,53 @@ static int fio_aioattr_open_file(struct thread_data *td, struct fio_file *f)
 	int ret = generic_open_file(td, f);
 
 	if (!ret && f->filetype == FIO_TYPE_BLOCK && !td->o.odirect)
-		log_info(
+		log_err(
 			"fio: aioattr: %s is a block device opened without direct=1: its I/O takes "
 			"the page cache path and driver attributes come back UNSUPPORTED\n",
 			f->file_name);
 	return ret;
 }
 
-static void write_json(struct thread_data *td, struct aioattr_data *ad,
-		       const struct aa_report_info *ri)
+/*
+ * The JSON report's file: attr_json=, or <job>.aioattr.json with a JSON
+ * output format; .N appended for job N of a run with several jobs, or .gN
+ * for the report of group N when the run has several groups.
+ */
+static char *json_path(struct thread_data *td, const struct group_slot *g)
 {
 	struct aioattr_options *o = td->eo;
-	char *path, *dflt = NULL;
+	char *path = NULL, *dflt = NULL;
+	const char *base = o->attr_json;
+
+	if (!base) {
+		if (asprintf(&dflt, "%s.aioattr.json", g ? g->name : td->o.name) < 0)
+			return NULL;
+		base = dflt;
+	}
+	if (!g)
+		path = job_path(td, base);
+	else if (groupid > 0) {
+		if (asprintf(&path, "%s.g%d", base, g->groupid) < 0)
+			path = NULL;
+	} else
+		path = strdup(base);
+	free(dflt);
+	return path;
+}
+
+static void write_json(struct thread_data *td, const struct group_slot *g,
+		       const struct aa_dirstats *st, const struct aa_report_info *ri)
+{
+	char *path = json_path(td, g);
 	FILE *f;
 
-	if (o->attr_json) {
-		path = job_path(td, o->attr_json);
-	} else {
-		if (asprintf(&dflt, "%s.aioattr.json", td->o.name) < 0)
-			return;
-		path = job_path(td, dflt);
-		free(dflt);
-	}
 	if (!path)
 		return;
 	f = fopen(path, "w");
 	if (!f) {
 		log_err("fio: aioattr: attr_json: cannot create %s: %s\n", path, strerror(errno));
 	} else {
-		aa_report_json(f, ad->stats, ri);
+		aa_report_json(f, st, ri);
 		if (fclose(f))
 			log_err("fio: aioattr: attr_json: writing %s: %s\n", path, strerror(errno));
 	}
@@ -790,10 +937,76 @@ static void report_calls(FILE *m, const struct aioattr_data *ad)
 		ad->fixed_bufs ? "; registered buffers" : "");
 }
 
+/*
+ * Print the report of @st (one job's, or with @g its group's) and write
+ * its JSON.  The text goes with fio's own output, in one write so that
+ * reports of parallel jobs do not interleave; @ad's system call counts
+ * only for a job's own report.
+ */
+static void report(struct thread_data *td, const struct aioattr_data *ad,
+		   const struct group_slot *g, const struct aa_dirstats *st,
+		   const struct aa_report_info *ri, uint64_t bad_entries)
+{
+	struct aioattr_options *o = td->eo;
+
+	if (output_format & FIO_OUTPUT_NORMAL) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (m) {
+			aa_report_text(m, st, ri);
+			if (bad_entries)
+				fprintf(m, "  malformed ring entries: %llu\n",
+					(unsigned long long)bad_entries);
+			if (ad)
+				report_calls(m, ad);
+			fclose(m);
+			log_info("%s", buf);
+			log_info_flush();
+			free(buf);
+		}
+	}
+	if (o->attr_json || (output_format & (FIO_OUTPUT_JSON | FIO_OUTPUT_JSON_PLUS)))
+		write_json(td, g, st, ri);
+}
+
+/*
+ * Add this job to its group's statistics; the last job of the group
+ * prints the group's report.
+ */
+static void group_leave(struct thread_data *td, struct aioattr_data *ad,
+			const struct aa_report_info *job)
+{
+	struct group_slot *g = ad->group;
+	struct aa_report_info ri = *job;
+	char title[192];
+	bool last;
+
+	fio_sem_down(groups->lock);
+	aa_dirstats_merge(g->stats, ad->stats);
+	g->ring_bytes = job->ring_bytes > g->ring_bytes ? job->ring_bytes : g->ring_bytes;
+	g->ring_posted += job->ring_posted;
+	g->ring_overflowed += job->ring_overflowed;
+	g->bad_entries += ad->bad_entries;
+	last = ++g->left == g->members;
+	fio_sem_up(groups->lock);
+	ad->group = NULL;
+	if (!last)
+		return;
+	/* The others are done with the slot: no lock needed from here. */
+	snprintf(title, sizeof(title), "fio group %d \"%s\" (%u jobs)", g->groupid, g->name,
+		 g->members);
+	ri.title = title;
+	ri.ring_bytes = g->ring_bytes;
+	ri.ring_posted = g->ring_posted;
+	ri.ring_overflowed = g->ring_overflowed;
+	report(td, NULL, g, g->stats, &ri, g->bad_entries);
+}
+
 static void fio_aioattr_cleanup(struct thread_data *td)
 {
 	struct aioattr_data *ad = td->io_ops_data;
-	struct aioattr_options *o = td->eo;
 	struct aa_report_info ri;
 	char title[256];
 
@@ -806,26 +1019,11 @@ static void fio_aioattr_cleanup(struct thread_data *td)
 	ri.ring_bytes = ad->ctx.ring.ring_bytes;
 	ri.ring_posted = __atomic_load_n(&ad->ctx.ring.hdr->posted_total, __ATOMIC_RELAXED);
 	ri.ring_overflowed = __atomic_load_n(&ad->ctx.ring.hdr->overflow_total, __ATOMIC_RELAXED);
-	if (output_format & FIO_OUTPUT_NORMAL) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-
-		/* One write, so reports of parallel jobs do not interleave. */
-		if (m) {
-			aa_report_text(m, ad->stats, &ri);
-			if (ad->bad_entries)
-				fprintf(m, "  malformed ring entries: %llu\n",
-					(unsigned long long)ad->bad_entries);
-			report_calls(m, ad);
-			fclose(m);
-			log_info("%s", buf);
-			log_info_flush();
-			free(buf);
-		}
-	}
-	if (o->attr_json || (output_format & (FIO_OUTPUT_JSON | FIO_OUTPUT_JSON_PLUS)))
-		write_json(td, ad, &ri);
+	/* stats=0: fio reports nothing of this job, and neither does the engine. */
+	if (ad->group)
+		group_leave(td, ad, &ri);
+	else if (td->o.stats)
+		report(td, ad, NULL, ad->stats, &ri, ad->bad_entries);
 	if (ad->log_fd >= 0) {
 		log_flush(ad);
 		if (close(ad->log_fd) && !ad->log_error)

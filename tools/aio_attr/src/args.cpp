@@ -19,7 +19,7 @@ constexpr std::string_view help_main = R"(NAME
 SYNOPSIS
     aioattr probe DEV|FILE [--count N] [--bs BYTES] [--buffered]
     aioattr io read|write DEV|FILE OFFSET LEN [--attrs LIST] [options]
-    aioattr report LOG [--png FILE] [--json] [--skip-bad] [--bucket-ms MS]
+    aioattr report LOG... [--png FILE] [--json] [--skip-bad] [--bucket-ms MS]
     aioattr help [COMMAND] | --help | --version
 
 DESCRIPTION
@@ -131,7 +131,7 @@ constexpr std::string_view help_report = R"(NAME
     aioattr report - summarise an attr_log of the fio engine
 
 SYNOPSIS
-    aioattr report LOG [--png FILE] [--json] [--skip-bad] [--bucket-ms MS]
+    aioattr report LOG... [--png FILE] [--json] [--skip-bad] [--bucket-ms MS]
 
 DESCRIPTION
     Reads LOG, a per-I/O attribute log written by fio's aioattr engine
@@ -147,6 +147,11 @@ DESCRIPTION
     crypto (crypt_ns) and rest (the remainder of service_ns), stacked, and
     below it the cache hit and partial ratios over time.  Layers whose
     attribute was UNSUPPORTED count as 0.
+
+    With several LOGs (the attr_log.1, attr_log.2, ... of the jobs of one
+    fio run), their I/Os are merged into one report, as fio's
+    group_reporting merges jobs; in the picture, I/Os of jobs that ran
+    side by side add up per time bucket.
 
     While reading a large LOG with stdout on a terminal, progress is shown
     on stderr.
@@ -340,8 +345,6 @@ void parse_io(Cursor &c, IoArgs &io)
 
 void parse_report(Cursor &c, ReportArgs &r)
 {
-	bool have_log = false;
-
 	while (!c.done()) {
 		std::string_view a = c.next();
 		std::optional<std::string_view> v;
@@ -360,14 +363,11 @@ void parse_report(Cursor &c, ReportArgs &r)
 			r.skip_bad = true;
 		} else if (a.size() > 1 && a[0] == '-') {
 			unknown_option(c, a);
-		} else if (!have_log) {
-			r.log = a;
-			have_log = true;
 		} else {
-			usage(c.cmd, "unexpected argument '" + std::string(a) + "'");
+			r.logs.emplace_back(a);
 		}
 	}
-	if (!have_log)
+	if (r.logs.empty())
 		usage(c.cmd, "missing LOG");
 }
 

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace aioattr {
 
@@ -67,7 +68,7 @@ struct IoArgs {
 };
 
 struct ReportArgs {
-	std::string log;
+	std::vector<std::string> logs; /* at least one; their reports are merged */
 	std::string png;
 	bool json = false;
 	bool skip_bad = false;

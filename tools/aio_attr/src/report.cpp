@@ -23,7 +23,7 @@ extern char **environ;
 
 namespace aioattr {
 
-void StatsFree::operator()(aa_stats *s) const noexcept
+void StatsFree::operator()(aa_dirstats *s) const noexcept
 {
 	std::free(s);
 }
@@ -81,7 +81,7 @@ Summary summarise(std::FILE *f, const std::string &name, bool skip_bad, const Pr
 	char err[256];
 
 	aa_log_cols_init(&cols);
-	sum.stats.reset(aa_stats_new(0));
+	sum.stats.reset(aa_dirstats_new(0));
 	if (!sum.stats)
 		throw std::bad_alloc();
 	while ((len = ::getline(&lb.p, &lb.cap, f)) >= 0) {
@@ -104,11 +104,11 @@ Summary summarise(std::FILE *f, const std::string &name, bool skip_bad, const Pr
 				throw CommandError(exit_bad_input,
 						   name + ":" + std::to_string(sum.lines) +
 							   ": a second column header");
-			aa_stats_init(sum.stats.get(), cols.mask);
+			aa_dirstats_init(sum.stats.get(), cols.mask);
 		}
 		if (r == 1) {
 			sum.samples++;
-			aa_stats_add(sum.stats.get(), &smp);
+			aa_dirstats_add(sum.stats.get(), &smp);
 			add_bucket(sum.per_ms[smp.time_ms], smp);
 		}
 		if (r >= 0)
@@ -132,6 +132,46 @@ Summary summarise(std::FILE *f, const std::string &name, bool skip_bad, const Pr
 		std::fprintf(stderr, "aioattr: %s: %llu malformed lines skipped in all\n",
 			     name.c_str(), static_cast<unsigned long long>(sum.bad_lines));
 	return sum;
+}
+
+void merge(Summary &into, const Summary &from)
+{
+	aa_dirstats_merge(into.stats.get(), from.stats.get());
+	into.lines += from.lines;
+	into.samples += from.samples;
+	into.bad_lines += from.bad_lines;
+	for (const auto &[ms, b] : from.per_ms) {
+		Bucket &t = into.per_ms[ms];
+
+		t.n += b.n;
+		t.total += b.total;
+		t.queue += b.queue;
+		t.device += b.device;
+		t.crypt += b.crypt;
+		t.rest += b.rest;
+		t.cache_n += b.cache_n;
+		t.hit += b.hit;
+		t.miss += b.miss;
+		t.partial += b.partial;
+	}
+}
+
+uint64_t total_ios(const Summary &s)
+{
+	uint64_t n = 0;
+
+	for (const aa_stats &d : s.stats->dir)
+		n += d.ios;
+	return n;
+}
+
+uint64_t total_handled(const Summary &s, unsigned int id)
+{
+	uint64_t n = 0;
+
+	for (const aa_stats &d : s.stats->dir)
+		n += d.handled[id];
+	return n;
 }
 
 uint64_t choose_bucket_ms(const Summary &s, uint64_t requested)
@@ -212,11 +252,16 @@ std::string gnuplot_script(const Summary &s, const std::vector<PlotRow> &rows,
 			   const std::string &data_path, const std::string &png,
 			   const std::string &title, uint64_t bucket_ms)
 {
-	const aa_stats &st = *s.stats;
+	const std::unique_ptr<aa_stats, decltype(&std::free)> total(
+		static_cast<aa_stats *>(std::malloc(sizeof(aa_stats))), std::free);
 	std::ostringstream o;
 	std::string missing;
 	const char *layers[] = { "queue_ns", "device_ns", "crypt_ns" };
 	const unsigned int ids[] = { AIO_ATTR_QUEUE_NS, AIO_ATTR_DEVICE_NS, AIO_ATTR_CRYPT_NS };
+	if (!total)
+		throw std::bad_alloc();
+	aa_dirstats_total(s.stats.get(), total.get());
+	const aa_stats &st = *total;
 	const bool have_cache = st.handled[AIO_ATTR_CACHE] > 0;
 	const std::string d = quote(data_path);
 	const double half = static_cast<double>(bucket_ms) / 2000.0;
@@ -359,7 +404,8 @@ void draw(const Summary &s, const ReportArgs &a)
 	const std::string data = tmp.path() + "/data", script = tmp.path() + "/plot.gp";
 	const char *gp = std::getenv("GNUPLOT");
 	std::string prog = gp && *gp ? gp : "gnuplot";
-	std::string title = "aioattr: " + a.log + " (" + std::to_string(s.stats->ios) + " I/Os)";
+	std::string title = "aioattr: " + logs_title(a.logs) + " (" +
+			    std::to_string(total_ios(s)) + " I/Os)";
 
 	write_file(data, data_text(rows));
 	write_file(script, gnuplot_script(s, rows, data, a.png, title, bucket));
@@ -390,19 +436,17 @@ void draw(const Summary &s, const ReportArgs &a)
 		throw CommandError(exit_plot, prog + " did not write " + a.png);
 }
 
-} // namespace
-
-int run_report(const ReportArgs &a)
+/* Summarise the log @path ("-": stdin), with progress on a terminal. */
+Summary read_log(const std::string &path, bool skip_bad)
 {
-	std::FILE *f = a.log == "-" ? stdin : std::fopen(a.log.c_str(), "r");
+	std::FILE *f = path == "-" ? stdin : std::fopen(path.c_str(), "r");
 	struct stat st;
 	uint64_t total = 0;
 	bool shown = false;
 	const auto start = std::chrono::steady_clock::now();
 
 	if (!f)
-		throw CommandError(exit_failed,
-				   "cannot open " + a.log + ": " + std::strerror(errno));
+		throw CommandError(exit_failed, "cannot open " + path + ": " + std::strerror(errno));
 	std::unique_ptr<std::FILE, int (*)(std::FILE *)> closer(f == stdin ? nullptr : f,
 								std::fclose);
 	if (::fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
@@ -415,26 +459,45 @@ int run_report(const ReportArgs &a)
 			    std::chrono::milliseconds(500))
 				return;
 			std::fprintf(stderr, "\raioattr: reading %s: %.1f of %.1f MiB (%.0f%%)",
-				     a.log.c_str(), static_cast<double>(bytes) / (1 << 20),
+				     path.c_str(), static_cast<double>(bytes) / (1 << 20),
 				     static_cast<double>(total) / (1 << 20),
 				     100.0 * static_cast<double>(bytes) /
 					     static_cast<double>(total));
 			shown = true;
 		};
-	Summary s = [&] {
-		try {
-			return summarise(f, a.log, a.skip_bad, progress);
-		} catch (...) {
-			if (shown)
-				std::fprintf(stderr, "\r\033[K");
-			throw;
-		}
-	}();
-	if (shown)
-		std::fprintf(stderr, "\r\033[K");
+	try {
+		Summary s = summarise(f, path, skip_bad, progress);
+
+		if (shown)
+			std::fprintf(stderr, "\r\033[K");
+		return s;
+	} catch (...) {
+		if (shown)
+			std::fprintf(stderr, "\r\033[K");
+		throw;
+	}
+}
+
+} // namespace
+
+std::string logs_title(const std::vector<std::string> &logs)
+{
+	std::string t;
+
+	for (const std::string &l : logs)
+		t += (t.empty() ? "" : " + ") + l;
+	return t;
+}
+
+int run_report(const ReportArgs &a)
+{
+	Summary s = read_log(a.logs.at(0), a.skip_bad);
+
+	for (std::size_t i = 1; i < a.logs.size(); i++)
+		merge(s, read_log(a.logs[i], a.skip_bad));
 
 	aa_report_info ri{};
-	std::string title = "attr_log " + a.log;
+	std::string title = (a.logs.size() > 1 ? "attr_logs " : "attr_log ") + logs_title(a.logs);
 	ri.title = title.c_str();
 	ri.origin = "attr_log";
 	if (a.json)

@@ -28,11 +28,11 @@ struct Bucket {
 };
 
 struct StatsFree {
-	void operator()(aa_stats *s) const noexcept;
+	void operator()(aa_dirstats *s) const noexcept;
 };
 
 struct Summary {
-	std::unique_ptr<aa_stats, StatsFree> stats;
+	std::unique_ptr<aa_dirstats, StatsFree> stats; /* per direction */
 	uint64_t lines = 0;	/* lines read */
 	uint64_t samples = 0;	/* data lines accepted */
 	uint64_t bad_lines = 0; /* malformed lines skipped (skip_bad) */
@@ -58,6 +58,21 @@ struct PlotRow {
 	double hit = -1, partial = -1, miss = -1; /* -1: no CACHE values in the bucket */
 	uint64_t n = 0;
 };
+
+/*
+ * Add @from to @into: every count and histogram, and the time buckets
+ * (logs of jobs that ran side by side add up per millisecond).  Logs with
+ * different columns merge too: an attribute is counted over the logs that
+ * requested it.
+ */
+void merge(Summary &into, const Summary &from);
+
+/* "a.log + b.log" for titles. */
+std::string logs_title(const std::vector<std::string> &logs);
+
+/* I/Os over all directions, and those with attribute @id HANDLED. */
+uint64_t total_ios(const Summary &s);
+uint64_t total_handled(const Summary &s, unsigned int id);
 
 /* @requested, or when 0 a round bucket giving about 100 buckets over the run. */
 uint64_t choose_bucket_ms(const Summary &s, uint64_t requested);

@@ -114,12 +114,15 @@ TEST(Args, Report)
 			   "--bucket-ms", "50" });
 
 	EXPECT_EQ(p.cmd, Cmd::report);
-	EXPECT_EQ(p.report.log, "io.log");
+	EXPECT_EQ(p.report.logs, std::vector<std::string>{ "io.log" });
 	EXPECT_EQ(p.report.png, "io.png");
 	EXPECT_TRUE(p.report.json);
 	EXPECT_TRUE(p.report.skip_bad);
 	EXPECT_EQ(p.report.bucket_ms, 50u);
-	EXPECT_EQ(parse({ "report", "-" }).report.log, "-");
+	EXPECT_EQ(parse({ "report", "-" }).report.logs.at(0), "-");
+	/* Several logs are merged into one report. */
+	EXPECT_EQ(parse({ "report", "a.1", "--json", "a.2" }).report.logs,
+		  (std::vector<std::string>{ "a.1", "a.2" }));
 }
 
 TEST(Args, ErrorsNameTheProblem)

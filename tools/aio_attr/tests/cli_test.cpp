@@ -208,3 +208,21 @@ TEST_F(Cli, ReportPng)
 	ASSERT_GT(png.size(), 1000u);
 	EXPECT_EQ(png.substr(1, 3), "PNG");
 }
+
+/* report --png keeps gnuplot's data and script under $TMPDIR, and removes them. */
+TEST_F(Cli, ReportPngWorksInTmpdir)
+{
+	std::string log = "# aioattr attr_log 1\n# time_ms, lat_ns, ddir, bs, offset, cache\n"
+			  "1, 3000, 0, 4096, 0, 1\n";
+	std::string p = file("io.log", log);
+	std::string gp = file("gp", "#!/bin/sh\necho \"$1\" >" + dir + "/gp.arg\nexit 1\n");
+	ASSERT_EQ(::chmod(gp.c_str(), 0755), 0);
+	ASSERT_EQ(::mkdir((dir + "/tmp").c_str(), 0700), 0);
+
+	Result r = run("report " + p + " --png " + dir + "/io.png",
+		       "GNUPLOT=" + gp + " TMPDIR=" + dir + "/tmp");
+	EXPECT_EQ(r.code, 5) << r.err;
+	const std::string script = slurp(dir + "/gp.arg");
+	EXPECT_EQ(script.rfind(dir + "/tmp/", 0), 0u) << script;
+	EXPECT_EQ(std::system(("rmdir " + dir + "/tmp").c_str()), 0) << "left files in TMPDIR";
+}

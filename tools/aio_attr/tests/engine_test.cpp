@@ -5,7 +5,9 @@
  * fake_aio_attr.so preloaded in place of the module.  This runs the
  * engine's real ring consumer (skip entries, the overflow list, EAGAIN,
  * refused and failed requests), its options, report, JSON and log.
- * Skipped when the fio tree (tools/testing/vm/build-fio.sh) is not built.
+ * Without the fio tree (tools/testing/vm/build-fio.sh) they skip in a
+ * plain cmake build and fail in `make utest` / `make check`
+ * (AIOATTR_REQUIRE_ENGINE), which build the tree first.
  */
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +39,8 @@ std::string slurp(const std::string &path)
 	return s.str();
 }
 
+unsigned count_lines(const std::string &s);
+
 bool exists(const std::string &p)
 {
 	struct stat st;
@@ -67,9 +71,12 @@ class Engine : public ::testing::Test {
 protected:
 	void SetUp() override
 	{
-		if (!exists(AIOATTR_ENGINE) || !exists(AIOATTR_FIO))
+		if (!exists(AIOATTR_ENGINE) || !exists(AIOATTR_FIO)) {
+			if (AIOATTR_REQUIRE_ENGINE)
+				FAIL() << "no fio engine or fio at " AIOATTR_FIO;
 			GTEST_SKIP() << "no fio engine built (needs the configured fio tree of "
 					"tools/testing/vm/build-fio.sh)";
+		}
 		char tmpl[] = "/tmp/aioattr-engine-test.XXXXXX";
 
 		ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -81,21 +88,47 @@ protected:
 			(void)std::system(("rm -rf '" + dir + "'").c_str());
 	}
 
-	/* fio in dir with the engine on a 4 MiB file; @args and @env added. */
-	Result fio(const std::string &args, const std::string &env = "")
+	/*
+	 * fio in dir with the engine on a 4 MiB file; @args and @env added.
+	 * stdout and stderr together in out, or stderr in @err when given.
+	 */
+	Result fio(const std::string &args, const std::string &env = "", std::string *err = nullptr)
 	{
 		Result r;
-		const std::string out = dir + "/fio.out";
+		const std::string out = dir + "/fio.out", errf = dir + "/fio.err";
 		const std::string cmd =
 			"cd '" + dir + "' && env LD_PRELOAD=" FAKE_AIO_ATTR_SO " " + env +
 			" " AIOATTR_FIO " --name=t --ioengine=external:" AIOATTR_ENGINE
 			" --filename=" +
-			dir + "/data --size=4m --bs=4k " + args + " >" + out + " 2>&1 </dev/null";
+			dir + "/data --size=4m --bs=4k " + args + " >" + out +
+			(err ? " 2>" + errf : " 2>&1") + " </dev/null";
 		int st = std::system(cmd.c_str());
 
 		r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		r.out = slurp(out);
+		if (err)
+			*err = slurp(errf);
 		return r;
+	}
+
+	/*
+	 * Python's json module on file @name in dir: the value of @expr over the
+	 * document d, or "error: ..." when the file is not one JSON document.
+	 */
+	std::string json(const std::string &name, const std::string &expr)
+	{
+		const std::string out = dir + "/py.out";
+		const std::string cmd =
+			"python3 -c 'import json, sys\ntry:\n d = json.load(open(sys.argv[1]))\n"
+			"except ValueError as e:\n print(\"error:\", e); sys.exit()\n"
+			"print(eval(sys.argv[2]))' '" +
+			dir + "/" + name + "' \"" + expr + "\" >" + out + " 2>&1";
+
+		(void)std::system(cmd.c_str());
+		std::string v = slurp(out);
+		while (!v.empty() && v.back() == '\n')
+			v.pop_back();
+		return v;
 	}
 
 	std::string dir;
@@ -111,7 +144,10 @@ TEST_F(Engine, VerifyJobReportJsonAndLog)
 	ASSERT_EQ(r.code, 0) << r.out;
 	EXPECT_NE(r.out.find("aioattr report: fio job \"t\" (job 1)"), std::string::npos) << r.out;
 	EXPECT_NE(r.out.find("I/Os: 2048 ok, 0 failed"), std::string::npos) << r.out;
-	EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  crypt_ns +0 +2048  UNSUPPORTED")))
+	/* ring_kb=0: two iodepths of 120-byte events, 3840, as a power of two */
+	EXPECT_NE(r.out.find("  ring: 4096 bytes, 2048 events"), std::string::npos) << r.out;
+	EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  write: 1024 ok, 0 failed\n(.*\n)*"
+							 "    crypt_ns +0 +1024  UNSUPPORTED")))
 		<< r.out;
 
 	const std::string j = slurp(dir + "/t.json");
@@ -180,6 +216,8 @@ TEST_F(Engine, FailedIosAreCountedNotMeasured)
 	EXPECT_NE(r.out.find("I/Os: 1008 ok, 16 failed"), std::string::npos) << r.out;
 	EXPECT_EQ(field(j, "errors"), "16") << j;
 	EXPECT_EQ(field(attr_obj(j, "service_ns"), "handled"), "1008") << j;
+	/* failed I/Os have no line in the log */
+	EXPECT_EQ(count_lines(slurp(dir + "/t.log")), 1008u + 2);
 
 	/* Without continue_on_error fio stops at the first error, and says where. */
 	r = fio("--rw=read --iodepth=4 --attrs=service_ns", "FAKE_AA_FAIL_EVERY=10");
@@ -375,4 +413,200 @@ TEST_F(Engine, EveryJobHasItsOwnContext)
 	ASSERT_EQ(count_lines(log), 2u) << log;
 	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1024) << log;
 	EXPECT_EQ(ctx_counter(log, 1, "requests"), 1024) << log;
+}
+
+namespace {
+
+std::size_t count_of(const std::string &s, const std::string &what)
+{
+	std::size_t n = 0;
+
+	for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1))
+		n++;
+	return n;
+}
+
+} // namespace
+
+/*
+ * ramp_time: the engine counts what fio counts - fio's own latency samples
+ * (lat_ns.N) per direction - not the I/Os of the ramp.
+ */
+TEST_F(Engine, RampTimeCountsEqualFios)
+{
+	Result r = fio("--rw=randrw --iodepth=4 --time_based --ramp_time=400ms --runtime=600ms "
+		       "--attrs=cache --attr_log=t.log --output-format=json --output=fio.json");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	for (const char *d : { "read", "write" }) {
+		const std::string fio_n = json("fio.json", std::string("d['jobs'][0]['") + d +
+								   "']['lat_ns']['N']");
+		const std::string ours =
+			json("t.aioattr.json", std::string("d['directions']['") + d + "']['ios']");
+
+		EXPECT_EQ(ours, fio_n) << d;
+		EXPECT_GT(std::stoul(fio_n), 0u) << d;
+	}
+	/* The ramp's I/Os happened: fio's own total since the start is larger. */
+	const std::string all = json("t.aioattr.json", "d['ios']");
+	const unsigned long log_lines = count_lines(slurp(dir + "/t.log")) - 2;
+	EXPECT_EQ(std::to_string(log_lines), all);
+	EXPECT_EQ(json("fio.json", "d['jobs'][0]['read']['lat_ns']['N'] + "
+				   "d['jobs'][0]['write']['lat_ns']['N']"),
+		  all);
+}
+
+/* stats=0: fio reports nothing of the job, neither does the engine. */
+TEST_F(Engine, StatsOffReportsNothing)
+{
+	Result r = fio("--rw=randread --stats=0 --attrs=cache --attr_json=t.json --attr_log=t.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(r.out.find("aioattr report"), std::string::npos) << r.out;
+	EXPECT_FALSE(exists(dir + "/t.json"));
+	EXPECT_EQ(count_lines(slurp(dir + "/t.log")), 2u) << "only the header";
+}
+
+/* Warnings go to stderr: fio's JSON on stdout stays one document. */
+TEST_F(Engine, JsonOnStdoutParsesWhileAWarningIsPrinted)
+{
+	std::string err;
+	Result r = fio("--rw=randread --iodepth=32 --attrs=cache --output-format=json",
+		       "FAKE_AA_MAX_INFLIGHT=4", &err);
+
+	ASSERT_EQ(r.code, 0) << r.out << err;
+	EXPECT_NE(err.find("fio: aioattr: iodepth=32 is above the module's max_inflight=4"),
+		  std::string::npos)
+		<< err;
+	EXPECT_EQ(json("fio.out", "d['jobs'][0]['read']['lat_ns']['N']"), "1024") << r.out;
+	EXPECT_EQ(json("t.aioattr.json", "d['directions']['read']['ios']"), "1024");
+}
+
+/* group_reporting: one report for the group, as fio prints one; processes and threads. */
+TEST_F(Engine, GroupReportingGivesOneReport)
+{
+	for (const char *thread : { "", "--thread" }) {
+		Result r = fio(std::string("--rw=randread --numjobs=3 --group_reporting --attrs=cache "
+					   "--attr_json=j --attr_log=l ") +
+			       thread);
+
+		ASSERT_EQ(r.code, 0) << r.out;
+		EXPECT_EQ(count_of(r.out, "aioattr report:"), 1u) << r.out;
+		EXPECT_NE(r.out.find("aioattr report: fio group 0 \"t\" (3 jobs)\n"
+				     "  I/Os: 3072 ok, 0 failed"),
+			  std::string::npos)
+			<< r.out;
+		EXPECT_EQ(json("j", "d['directions']['read']['ios']"), "3072") << thread;
+		EXPECT_FALSE(exists(dir + "/j.1"));
+
+		/* aioattr report merges the jobs' logs into the same numbers. */
+		ASSERT_EQ(std::system((std::string(AIOATTR_BIN) + " report --json " + dir +
+				       "/l.1 " + dir + "/l.2 " + dir + "/l.3 >" + dir + "/r.json")
+					      .c_str()),
+			  0);
+		EXPECT_EQ(json("r.json", "d['ios']"), "3072");
+		EXPECT_EQ(json("r.json", "d['attributes']['cache']"),
+			  json("j", "d['attributes']['cache']"));
+	}
+
+	/* Two groups (new_group): a report each, in files of their own. */
+	const std::string job = " --rw=randread --numjobs=2 --group_reporting --attrs=cache "
+				"--attr_json=j --size=4m --filename=" + dir + "/data";
+	Result r = fio(job + " --name=u --new_group --ioengine=external:" AIOATTR_ENGINE + job);
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(count_of(r.out, "aioattr report:"), 2u) << r.out;
+	EXPECT_EQ(json("j.g0", "d['ios']"), "2048");
+	EXPECT_EQ(json("j.g1", "d['ios']"), "2048");
+}
+
+/* randrw with syncs: rows of their own for reads, writes and syncs, counted as fio counts. */
+TEST_F(Engine, RandrwHasRowsPerDirection)
+{
+	Result r = fio("--rw=randrw --iodepth=8 --fsync=16 --attrs=service_ns --attr_json=t.json");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	const std::string text = r.out.substr(r.out.find("aioattr report"));
+	const auto rd = text.find("\n  read: "), wr = text.find("\n  write: "),
+		   sy = text.find("\n  sync: ");
+	ASSERT_NE(rd, std::string::npos) << text;
+	ASSERT_NE(wr, std::string::npos) << text;
+	ASSERT_NE(sy, std::string::npos) << text;
+	EXPECT_LT(rd, wr);
+	EXPECT_LT(wr, sy);
+	EXPECT_EQ(count_of(text, "\n    service_ns "), 3u) << text;
+	EXPECT_EQ(count_of(text, "\n    latency "), 3u) << text;
+
+	/* fio's own count of each direction ("issued rwts: total=R,W,T,S"). */
+	std::smatch m;
+	ASSERT_TRUE(std::regex_search(r.out, m,
+				      std::regex("issued rwts: total=([0-9]+),([0-9]+),0,([0-9]+)")))
+		<< r.out;
+	EXPECT_EQ(json("t.json", "d['directions']['read']['ios']"), m[1]);
+	EXPECT_EQ(json("t.json", "d['directions']['write']['ios']"), m[2]);
+	EXPECT_EQ(json("t.json", "d['directions']['sync']['ios']"), m[3]);
+	EXPECT_GT(std::stoul(m[3]), 0u);
+	EXPECT_EQ(json("t.json", "d['directions']['sync']['attributes']['service_ns']['handled']"),
+		  m[3]);
+	EXPECT_EQ(json("t.json", "d['ios']"),
+		  std::to_string(std::stoul(m[1]) + std::stoul(m[2]) + std::stoul(m[3])));
+}
+
+/* attrs=none: I/O without attribute records, the report keeps its latency rows. */
+TEST_F(Engine, AttrsNoneReportsLatencyOnly)
+{
+	Result r = fio("--rw=randread --attrs=none --attr_json=t.json --attr_log=t.log",
+		       "FAKE_AA_LOG=ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("  attributes requested: none\n"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("\n    latency              1024 "), std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("\n    service_ns"), std::string::npos) << r.out;
+	EXPECT_EQ(json("t.json", "d['attributes']"), "{}");
+	EXPECT_EQ(json("t.json", "d['latency_ns']['count']"), "1024");
+	EXPECT_EQ(slurp(dir + "/t.log").rfind("# aioattr attr_log 1\n# time_ms, lat_ns, ddir, bs, "
+					      "offset\n",
+					      0),
+		  0u);
+}
+
+/* aio_attr_dev= names the device; a missing one stops the job at init, saying so. */
+TEST_F(Engine, DeviceOptionNamesTheDevice)
+{
+	Result r = fio("--rw=read --attrs=cache --aio_attr_dev=/nonexistent/aa");
+
+	EXPECT_NE(r.code, 0);
+	EXPECT_NE(r.out.find("fio: aioattr: cannot open /nonexistent/aa: No such file or "
+			     "directory (is the aio_attr module loaded?)"),
+		  std::string::npos)
+		<< r.out;
+}
+
+/* Engine options are fio's only after --ioengine has loaded the engine. */
+TEST_F(Engine, EngineOptionsComeAfterIoengine)
+{
+	const std::string out = dir + "/early.out";
+	const std::string cmd = "cd '" + dir + "' && env LD_PRELOAD=" FAKE_AIO_ATTR_SO
+				" " AIOATTR_FIO " --name=t --attrs=cache --ioengine=external:" AIOATTR_ENGINE
+				" --filename=data --size=1m --rw=read >" + out + " 2>&1 </dev/null";
+	const int st = std::system(cmd.c_str());
+
+	EXPECT_FALSE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_NE(slurp(out).find("unrecognized option '--attrs=cache'"), std::string::npos)
+		<< slurp(out);
+}
+
+/* end_fsync: fio does not account the final fsync, and neither does the engine. */
+TEST_F(Engine, EndFsyncIsNotCounted)
+{
+	Result r = fio("--rw=write --end_fsync=1 --attrs=service_ns --output-format=json "
+		       "--output=fio.json",
+		       "FAKE_AA_LOG=ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(json("fio.json", "d['jobs'][0]['sync']['lat_ns']['N']"), "0");
+	EXPECT_EQ(json("fio.json", "d['jobs'][0]['write']['lat_ns']['N']"), "1024");
+	EXPECT_EQ(json("t.aioattr.json", "sorted(d['directions'])"), "['write']");
+	/* the fsync did go through the engine */
+	const std::string log = slurp(dir + "/ctx.log");
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1025) << log;
 }

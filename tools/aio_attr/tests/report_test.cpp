@@ -68,13 +68,14 @@ TEST(Report, SummarisesALog)
 
 	EXPECT_EQ(s.samples, 40u);
 	EXPECT_EQ(s.lines, 42u);
-	EXPECT_EQ(s.stats->ios, 40u);
-	EXPECT_EQ(s.stats->handled[AIO_ATTR_CACHE], 40u);
-	EXPECT_EQ(s.stats->cache[1], 10u);
-	EXPECT_EQ(s.stats->cache[2], 20u);
-	EXPECT_EQ(s.stats->cache[3], 10u);
-	EXPECT_EQ(s.stats->unsupported[AIO_ATTR_CRYPT_NS], 40u);
-	EXPECT_EQ(s.stats->ns[AIO_ATTR_DEVICE_NS].min, 5000u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].ios, 40u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].handled[AIO_ATTR_CACHE], 40u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].cache[1], 10u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].cache[2], 20u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].cache[3], 10u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].unsupported[AIO_ATTR_CRYPT_NS], 40u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].ns[AIO_ATTR_DEVICE_NS].min, 5000u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_WRITE].ios, 0u);
 	EXPECT_EQ(s.per_ms.size(), 10u);
 
 	EXPECT_EQ(choose_bucket_ms(s, 0), 1u);
@@ -163,4 +164,31 @@ TEST(Report, NulByte)
 	std::string e = error_of(log);
 
 	EXPECT_NE(e.find("t.log:4: NUL byte"), std::string::npos) << e;
+}
+
+/* Two jobs' logs give one report: counts add up, per direction and per ms. */
+TEST(Report, MergesSeveralLogs)
+{
+	std::string a = header, b = header;
+
+	for (int i = 0; i < 10; i++) {
+		a += std::to_string(i) + ", 9000, 0, 4096, 0, 8000, 1000, 5000, 1, -\n";
+		b += std::to_string(i) + ", 7000, 1, 4096, 0, 6000, 500, 4000, 2, -\n";
+	}
+	b += "10, 3000, 3, 0, 0, 2000, -, -, -, -\n";
+	Summary s = read(a);
+	merge(s, read(b));
+
+	EXPECT_EQ(total_ios(s), 21u);
+	EXPECT_EQ(s.samples, 21u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].ios, 10u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_WRITE].ios, 10u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_SYNC].ios, 1u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_READ].ns[AIO_ATTR_DEVICE_NS].min, 5000u);
+	EXPECT_EQ(s.stats->dir[AA_DIR_WRITE].ns[AIO_ATTR_DEVICE_NS].max, 4000u);
+	EXPECT_EQ(total_handled(s, AIO_ATTR_CACHE), 20u);
+	EXPECT_EQ(s.per_ms.size(), 11u);
+	EXPECT_EQ(s.per_ms.at(3).n, 2u);
+	EXPECT_EQ(s.per_ms.at(3).hit, 1u);
+	EXPECT_EQ(s.per_ms.at(3).miss, 1u);
 }

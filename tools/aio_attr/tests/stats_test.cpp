@@ -31,15 +31,18 @@ uint64_t exact(const std::vector<uint64_t> &v, double p)
 	return v[std::max<std::size_t>(rank, 1) - 1];
 }
 
+/* The report of @s, all of it one direction's. */
 std::string text_report(const aa_stats *s)
 {
+	std::unique_ptr<aa_dirstats, decltype(&std::free)> d(aa_dirstats_new(s->mask), std::free);
 	char *buf = nullptr;
 	std::size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	aa_report_info ri{};
 
 	ri.title = "t";
-	aa_report_text(f, s, &ri);
+	aa_stats_merge(&d->dir[AA_DIR_READ], s);
+	aa_report_text(f, d.get(), &ri);
 	std::fclose(f);
 	std::string out(buf, len);
 	std::free(buf);
@@ -48,13 +51,15 @@ std::string text_report(const aa_stats *s)
 
 std::string json_report(const aa_stats *s)
 {
+	std::unique_ptr<aa_dirstats, decltype(&std::free)> d(aa_dirstats_new(s->mask), std::free);
 	char *buf = nullptr;
 	std::size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	aa_report_info ri{};
 
 	ri.title = "t\"q";
-	aa_report_json(f, s, &ri);
+	aa_stats_merge(&d->dir[AA_DIR_READ], s);
+	aa_report_json(f, d.get(), &ri);
 	std::fclose(f);
 	std::string out(buf, len);
 	std::free(buf);
@@ -63,7 +68,7 @@ std::string json_report(const aa_stats *s)
 
 std::string line_of(const std::string &text, const std::string &start)
 {
-	auto p = text.find("\n  " + start);
+	auto p = text.find("\n    " + start);
 	if (p == std::string::npos)
 		return {};
 	auto e = text.find('\n', p + 1);
@@ -281,4 +286,62 @@ TEST(FormatNs, Units)
 	EXPECT_STREQ(b, "4.50ms");
 	aa_format_ns(2.1e9, b, sizeof(b));
 	EXPECT_STREQ(b, "2.10s");
+}
+
+/* Reads, writes and syncs get rows of their own, in text and JSON. */
+TEST(Stats, ReportSplitsByDirection)
+{
+	std::unique_ptr<aa_dirstats, decltype(&std::free)> d(
+		aa_dirstats_new(AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)), std::free);
+	aa_sample smp{};
+
+	smp.status[AIO_ATTR_SERVICE_NS] = AIO_ATTR_ST_HANDLED;
+	smp.bs = 4096;
+	for (int i = 0; i < 30; i++) {
+		smp.ddir = i < 20 ? i % 2 : (i < 25 ? 3 : 4); /* 10 reads, 10 writes, 10 syncs */
+		smp.lat_ns = smp.value[AIO_ATTR_SERVICE_NS] = smp.ddir == 0 ? 1000 : 900000;
+		aa_dirstats_add(d.get(), &smp);
+	}
+	EXPECT_EQ(d->dir[AA_DIR_READ].ios, 10u);
+	EXPECT_EQ(d->dir[AA_DIR_WRITE].ios, 10u);
+	EXPECT_EQ(d->dir[AA_DIR_SYNC].ios, 10u);
+	EXPECT_EQ(d->dir[AA_DIR_TRIM].ios, 0u);
+	EXPECT_EQ(d->dir[AA_DIR_READ].ns[AIO_ATTR_SERVICE_NS].max, 1000u);
+
+	aa_stats total;
+	aa_dirstats_total(d.get(), &total);
+	EXPECT_EQ(total.ios, 30u);
+	EXPECT_EQ(total.lat.min, 1000u);
+	EXPECT_EQ(total.lat.max, 900000u);
+
+	char *buf = nullptr;
+	std::size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	aa_report_info ri{};
+	aa_report_text(f, d.get(), &ri);
+	aa_report_json(f, d.get(), &ri);
+	std::fclose(f);
+	const std::string out(buf, len);
+	std::free(buf);
+
+	EXPECT_NE(out.find("  I/Os: 30 ok, 0 failed"), std::string::npos) << out;
+	const auto r = out.find("\n  read: 10 ok, 0 failed\n"),
+		   w = out.find("\n  write: 10 ok, 0 failed\n"),
+		   s = out.find("\n  sync: 10 ok, 0 failed\n");
+	ASSERT_NE(r, std::string::npos) << out;
+	ASSERT_NE(w, std::string::npos) << out;
+	ASSERT_NE(s, std::string::npos) << out;
+	EXPECT_LT(r, w);
+	EXPECT_LT(w, s);
+	EXPECT_EQ(out.find("trim:"), std::string::npos) << out;
+	/* The read block's latency row has the reads' numbers only. */
+	EXPECT_NE(out.substr(r, w - r).find("1.00us   1.00us"), std::string::npos) << out;
+	EXPECT_NE(out.find("\"directions\": {\"read\": {\"ios\": 10, \"errors\": 0, \"bytes\": "
+			   "40960, \"latency_ns\""),
+		  std::string::npos)
+		<< out;
+	EXPECT_NE(out.find("\"write\": {\"ios\": 10"), std::string::npos) << out;
+	EXPECT_NE(out.find("\"sync\": {\"ios\": 10, \"errors\": 0, \"bytes\": 0"),
+		  std::string::npos)
+		<< out;
 }

@@ -9,7 +9,7 @@
 # test run it is skipped, as it tests nothing the others do not.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
-aa_require fio /tests/lib/aioattr.so
+aa_require fio /tests/lib/aioattr.so iocryptsetup
 
 secs=8
 alone=0
@@ -37,9 +37,9 @@ echo 8192 >$d/cache_blocks
 echo 2000 >$d/hit_nsec
 echo 40000 >$d/miss_nsec
 echo 1 >$d/power || { aa_fail fio.demo.setup "aiodemo power on"; exit 1; }
-key=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
-dmsetup create demo --table "0 $((256 * 2048)) iocrypt aes-xts-plain64 $key 0 /dev/demo0 0" ||
-	{ aa_fail fio.demo.setup "dmsetup create"; exit 1; }
+# As the README says: the mapping comes from iocryptsetup, the key on its stdin.
+head -c 64 /dev/urandom | iocryptsetup create demo /dev/demo0 --key-file - ||
+	{ aa_fail fio.demo.setup "iocryptsetup create"; exit 1; }
 [ -b /dev/mapper/demo ] || dmsetup mknodes
 
 cd /tmp || exit 1
@@ -56,7 +56,7 @@ echo "aiodemo: $(cat /sys/block/demo0/aiodemo/stats)"
 echo "AADEMO-LOG-BEGIN"
 gzip -c /tmp/demo.attr.log | base64
 echo "AADEMO-LOG-END"
-dmsetup remove demo
+iocryptsetup remove demo
 echo 0 >$d/power
 rmdir $d
 aa_done

@@ -6,7 +6,7 @@
 # SERVICE_NS - all HANDLED for every I/O.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
-aa_require fio /tests/lib/aioattr.so
+aa_require fio /tests/lib/aioattr.so iocryptsetup
 ENGINE=external:/tests/lib/aioattr.so
 
 jattr() { grep -o "\"$2\": {[^}]*}" "$1" | grep -o "\"$3\": [0-9.]*" | head -n 1 | sed 's/.*: //'; }
@@ -27,9 +27,9 @@ echo 1024 >$d/cache_blocks
 echo 2000 >$d/hit_nsec
 echo 30000 >$d/miss_nsec
 echo 1 >$d/power || { aa_fail fio.iocrypt.setup "aiodemo power on"; exit 1; }
-key=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
-if ! out=$(dmsetup create fic --table "0 $((64 * 2048)) iocrypt aes-xts-plain64 $key 0 /dev/fic 0" 2>&1); then
-	aa_fail fio.iocrypt.setup "dmsetup: $out"
+# the key on stdin, never on a command line
+if ! out=$(head -c 64 /dev/urandom | iocryptsetup create fic /dev/fic --key-file - 2>&1); then
+	aa_fail fio.iocrypt.setup "iocryptsetup: $out"
 	exit 1
 fi
 [ -b /dev/mapper/fic ] || dmsetup mknodes

@@ -30,10 +30,10 @@ for a in cache crypt_ns; do
 	else
 		aa_fail "$id.json.$a" "handled=$h unsupported=$u of $ios I/Os"
 	fi
-	if echo "$out" | grep -E "^  $a +0 +$ios +UNSUPPORTED" >/dev/null; then
+	if echo "$out" | grep -E "^    $a +0 +$ios +UNSUPPORTED" >/dev/null; then
 		aa_pass "$id.text.$a"
 	else
-		aa_fail "$id.text.$a" "report line: $(echo "$out" | grep "^  $a ")"
+		aa_fail "$id.text.$a" "report line: $(echo "$out" | grep "^    $a ")"
 	fi
 done
 # cache and crypt_ns are columns 7 and 8 (after service_ns): '-' on every line
@@ -47,6 +47,17 @@ if grep -q 'hit_ratio' /tmp/u.json && [ "$(jattr /tmp/u.json cache hit)" != 0 ];
 	aa_fail "$id.noratio" "hits counted for an unsupported cache"
 else
 	aa_pass "$id.noratio"
+fi
+
+# A block device without direct=1: the engine warns, on stderr only.
+id=fio.unsupported.buffered_warning
+fio --name=p --filename=/dev/ram0 --ioengine=external:/tests/lib/aioattr.so \
+	--rw=read --bs=4k --size=1m --attrs=service_ns >/tmp/b.out 2>/tmp/b.err
+if grep -q 'opened without direct=1: its I/O takes the page cache path' /tmp/b.err &&
+	! grep -q 'without direct=1' /tmp/b.out && grep -q '^aioattr report' /tmp/b.out; then
+	aa_pass "$id"
+else
+	aa_fail "$id" "stderr: $(head -c 300 /tmp/b.err) stdout: $(grep 'fio: ' /tmp/b.out | head -n 2)"
 fi
 
 id=aioattr.probe.brd

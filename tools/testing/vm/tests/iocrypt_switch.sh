@@ -160,6 +160,15 @@ if cryptsetup luksFormat --batch-mode --type luks2 --cipher aes-xts-plain64 --ke
 	cryptsetup luksDump --batch-mode --dump-volume-key --volume-key-file /tmp/vk \
 		--key-file /tmp/pass /dev/ram0 >/dev/null 2>&1
 	roundtrip switch.luks2_vk lro --volume-key-file /tmp/vk
+	# both key files may come on stdin (-), as with cryptsetup
+	if iocryptsetup switch lro --volume-key-file - </tmp/vk >/dev/null &&
+		[ "$(dmsetup table lro | awk '{ print $3; exit }')" = iocrypt ] &&
+		iocryptsetup switch lro --to=crypt --key-file=- </tmp/pass >/dev/null &&
+		[ "$(dmsetup table lro | awk '{ print $3; exit }')" = crypt ]; then
+		aa_pass switch.luks2_stdin
+	else
+		aa_fail switch.luks2_stdin "table now: $(dmsetup table lro | cut -d ' ' -f 1-4)"
+	fi
 	rm -f /tmp/vk
 	refused switch.luks_badkey lro "volume key has 32 bytes" --volume-key-file /tmp/pass
 	cryptsetup close lro

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# tools/dm/iocryptsetup: --help, create with each key form, status hides
-# the key unless --showkeys, clear errors for bad input, remove; and a
-# plain dm-crypt mapping switched to iocrypt and back with the data intact.
+# tools/dm/iocryptsetup: --help, create with each key form (stdin too),
+# status hides the key unless --showkeys, clear errors for bad input,
+# remove (and its refusal of other targets); and a plain dm-crypt mapping
+# switched to iocrypt and back with the data intact.  Its option parsing
+# and exit codes are tested on the host (tools/dm/tests/).
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require iocryptsetup
@@ -70,6 +72,31 @@ expect_err tools.err_notblock "not a block device" iocryptsetup create t3 /tmp/k
 expect_err tools.err_option "unknown option" iocryptsetup create t3 /dev/ram0 --bogus
 expect_err tools.err_nomap "no mapping" iocryptsetup switch nosuch
 expect_err tools.err_command "unknown command" iocryptsetup frobnicate
+
+# --key-file - reads the key from stdin; --opt=value works like --opt value
+if iocryptsetup create t4 /dev/ram0 --key-file=- --size=8192 </tmp/key >/dev/null &&
+	[ "$(dmsetup table --showkeys t4)" = "0 8192 iocrypt aes-xts-plain64 $hex 0 1:0 0" ]; then
+	aa_pass tools.key_stdin
+else
+	aa_fail tools.key_stdin "table '$(dmsetup table t4 2>&1)'"
+fi
+iocryptsetup remove t4
+
+# remove leaves a mapping of another target alone unless --force
+dmsetup create lin --table "0 8192 linear /dev/ram0 0"
+if iocryptsetup remove lin 2>/dev/null; then
+	aa_fail tools.remove_refuses "a linear mapping was removed"
+elif dmsetup info lin >/dev/null 2>&1; then
+	aa_pass tools.remove_refuses
+else
+	aa_fail tools.remove_refuses "the linear mapping is gone"
+fi
+if iocryptsetup remove lin --force && ! dmsetup info lin >/dev/null 2>&1; then
+	aa_pass tools.remove_force
+else
+	aa_fail tools.remove_force "--force did not remove it"
+	dmsetup remove lin 2>/dev/null
+fi
 
 # plain dm-crypt mapping -> iocrypt -> dm-crypt, data intact
 echo "0 $((32 * 2048)) crypt aes-xts-plain64 $hex 0 /dev/ram0 0" | dmsetup create sw

@@ -177,6 +177,10 @@ static inline void aa_ring_seen(struct aa_ring *ring, const struct aio_attr_even
 
 /* ---- a context ---- */
 
+/*
+ * One context.  Callers may read the fields; only the library writes them.
+ * The layout is part of the library's ABI (AIOATTR_1.0).
+ */
 struct aa_ctx {
 	int fd;	   /* the open /dev/aio_attr, -1 when closed */
 	void *map; /* the ring mapping, NULL before setup */
@@ -184,6 +188,7 @@ struct aa_ctx {
 	struct aa_ring ring;	     /* valid after aa_ctx_setup() */
 	struct aio_attr_setup setup; /* as the kernel returned it */
 	uint64_t refills;	     /* AIO_ATTR_IOC_WAIT calls aa_peek*() made for the overflow list */
+	uint64_t resv[4];	     /* room to grow without changing the size; zero */
 };
 
 /* Open a context (@path NULL: AA_DEFAULT_DEV), O_CLOEXEC.  0 or -errno. */
@@ -200,7 +205,8 @@ int aa_ctx_probe(const struct aa_ctx *ctx, struct aio_attr_probe *p);
  * ring_bytes, flags, eventfd; reserved fields zero), the kernel's outputs
  * written back to @s and kept in ctx->setup, then mmap of the ring.
  * Returns 0, the ioctl's or mmap's -errno, -EBUSY when already mapped, or
- * -EPROTO when the mapped header disagrees with the setup.
+ * -EPROTO when the mapped header disagrees with the setup.  After a failure
+ * past the ioctl the kernel's context is set up but unmapped: close it.
  */
 int aa_ctx_setup(struct aa_ctx *ctx, struct aio_attr_setup *s);
 

@@ -300,7 +300,7 @@ private:
 		return static_cast<unsigned int>(sqes.size());
 	}
 
-	aa_ctx ctx_{ .fd = -1, .map = nullptr, .map_bytes = 0, .ring = {}, .setup = {}, .refills = 0 };
+	aa_ctx ctx_{}; /* every constructor fills it in */
 	Ring ring_;
 };
 
