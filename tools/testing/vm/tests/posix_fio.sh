@@ -54,7 +54,7 @@ run posix_fio.bdev $PRE /dev/ram0 1 && check posix_fio.bdev
 # glibc's POSIX AIO does not touch the device
 id=posix_fio.glibc
 if run $id "" /dev/ram0 1 --size=1m; then
-	if [ "$SUB" = 0 ]; then aa_pass $id; else aa_fail $id "submitted +$SUB without the preload"; fi
+	if [ "$SUB" = 0 ]; then aa_pass "$id"; else aa_fail "$id" "submitted +$SUB without the preload"; fi
 fi
 
 /sbin/modprobe ext4 2>/dev/null
