@@ -117,7 +117,6 @@ static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER; /* context setup, the tab
 static atomic_bool ready;			       /* ctx is set up and the reaper runs */
 static bool atfork_done;
 static struct aa_ctx ctx = { .fd = -1 };
-static uint64_t features;
 static uint64_t kernel_attrs;
 static uint32_t max_len;
 static uint32_t max_list;
@@ -440,7 +439,6 @@ static int ctx_start(void)
 		aa_ctx_close(&ctx);
 		return r == -ENOMEM ? EAGAIN : ENOSYS;
 	}
-	features = s.features;
 	kernel_attrs = s.attrs;
 	max_len = p.max_io_bytes;
 	max_list = p.max_inflight;
