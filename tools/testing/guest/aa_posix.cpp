@@ -47,29 +47,6 @@ unique_fd open_fd(const char *path, int flags)
 	return unique_fd(fd);
 }
 
-void run_cmd(const std::string &cmd)
-{
-	const int st = std::system(cmd.c_str());
-
-	if (st != 0)
-		throw Fail(strf("'%s' failed (status %#x)", cmd.c_str(), st));
-}
-
-/* The held device suspended for the life of the object. */
-class Held {
-public:
-	Held() { run_cmd(strf("dmsetup suspend %s", dm_name)); }
-	~Held() { resume(); }
-	void resume()
-	{
-		if (!resumed_ && std::system(strf("dmsetup resume %s", dm_name).c_str()) == 0)
-			resumed_ = true;
-	}
-
-private:
-	bool resumed_ = false;
-};
-
 aiocb make_cb(int fd, void *buf, size_t len, off_t off, int opcode = LIO_NOP)
 {
 	aiocb cb{};
@@ -179,6 +156,25 @@ void block_signal(int sig)
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	require(!pthread_sigmask(SIG_BLOCK, &set, nullptr), "pthread_sigmask");
+}
+
+/* Run @body in a forked child (after this process used the library); its verdict. */
+bool in_child(const std::function<bool()> &body)
+{
+	ChildProc c = fork_child([&body](int w) {
+		char ok = 0;
+		try {
+			ok = body();
+		} catch (...) {
+		}
+		_exit(::write(w, &ok, 1) == 1 ? 0 : 3);
+	});
+	char ok = 0;
+	const ssize_t n = ::read(c.report.get(), &ok, 1);
+	int st = 0;
+
+	::waitpid(c.pid, &st, 0);
+	return n == 1 && ok;
 }
 
 void run_enosys(Suite &s)
@@ -353,7 +349,7 @@ int main(int argc, char **argv)
 		const unique_fd d = open_fd(held_path, O_RDONLY);
 		Buffer b1(4096), b2(4096), b3(4096);
 		drop_cache(d.get());
-		Held h;
+		DmSuspended h(dm_name);
 		aiocb c1 = make_cb(d.get(), b1.data(), 4096, 1 << 20);
 		aiocb c2 = make_cb(d.get(), b2.data(), 4096, 2 << 20);
 		aiocb c3 = make_cb(d.get(), b3.data(), 4096, 3 << 20);
@@ -428,7 +424,7 @@ int main(int argc, char **argv)
 		Buffer buf(16 * 4096);
 		std::vector<aiocb> cbs(10);
 		drop_cache(d.get());
-		Held h;
+		DmSuspended h(dm_name);
 		write_file(param, "4");
 		for (int i = 0; i < 4; i++) {
 			cbs[i] = make_cb(d.get(), buf.data() + i * 4096, 4096, (i + 8) << 20);
@@ -628,45 +624,26 @@ int main(int argc, char **argv)
 	});
 
 	s.run("fork", [] {
-		ChildProc c = fork_child([](int w) {
-			char ok = 0;
-			try {
-				const unique_fd f = open_fd(file_path, O_RDONLY);
-				Buffer buf(4096);
-				aiocb cb = make_cb(f.get(), buf.data(), 4096, 0);
-				if (aio_read(&cb) == 0) {
-					wait_done(cb);
-					ok = aio_error(&cb) == 0 && aio_return(&cb) == 4096;
-				}
-			} catch (...) {
-			}
-			if (::write(w, &ok, 1) != 1)
-				_exit(3);
-			_exit(0);
-		});
-		char ok = 0;
-		const ssize_t n = ::read(c.report.get(), &ok, 1);
-		int st = 0;
-		::waitpid(c.pid, &st, 0);
-		require(n == 1 && ok, "aio_read in a forked child failed");
+		require(in_child([] {
+			const unique_fd f = open_fd(file_path, O_RDONLY);
+			Buffer buf(4096);
+			aiocb cb = make_cb(f.get(), buf.data(), 4096, 0);
+			if (aio_read(&cb))
+				return false;
+			wait_done(cb);
+			return aio_error(&cb) == 0 && aio_return(&cb) == 4096;
+		}),
+			"aio_read in a forked child failed");
 	});
 
 	s.run("enosys_env", [] {
-		ChildProc c = fork_child([](int w) {
-			char ok = 0;
+		require(in_child([] {
 			::setenv("AIOATTR_DEV", "/nonexistent/aio_attr", 1);
 			Buffer buf(4096);
 			aiocb cb = make_cb(0, buf.data(), 4096, 0);
-			ok = aio_read(&cb) == -1 && errno == ENOSYS;
-			if (::write(w, &ok, 1) != 1)
-				_exit(3);
-			_exit(0);
-		});
-		char ok = 0;
-		const ssize_t n = ::read(c.report.get(), &ok, 1);
-		int st = 0;
-		::waitpid(c.pid, &st, 0);
-		require(n == 1 && ok, "AIOATTR_DEV=/nonexistent: aio_read did not fail with ENOSYS");
+			return aio_read(&cb) == -1 && errno == ENOSYS;
+		}),
+			"AIOATTR_DEV=/nonexistent: aio_read did not fail with ENOSYS");
 	});
 	return s.exit_code();
 }

@@ -312,6 +312,40 @@ inline void require_drained(long long contexts, long long inflight,
 		     inflight));
 }
 
+/* Run @cmd with system(3); a nonzero status is a Fail naming it. */
+inline void shell(const std::string &cmd)
+{
+	const int st = std::system(cmd.c_str());
+
+	if (st != 0)
+		throw Fail(strf("'%s' failed (status %#x)", cmd.c_str(), st));
+}
+
+/*
+ * The dm device @name suspended (`dmsetup suspend`) for the life of the
+ * object, so that I/O to it blocks; resumed by resume() or the destructor.
+ */
+class DmSuspended {
+public:
+	explicit DmSuspended(std::string name)
+	    : name_(std::move(name))
+	{
+		shell("dmsetup suspend " + name_);
+	}
+	~DmSuspended() { resume(); }
+	DmSuspended(const DmSuspended &) = delete;
+	DmSuspended &operator=(const DmSuspended &) = delete;
+	void resume()
+	{
+		if (!resumed_ && std::system(("dmsetup resume " + name_).c_str()) == 0)
+			resumed_ = true;
+	}
+
+private:
+	std::string name_;
+	bool resumed_ = false;
+};
+
 /* Write @value to a sysfs or procfs file; throws std::system_error. */
 inline void write_file(const std::string &path, const std::string &value)
 {
