@@ -623,6 +623,34 @@ int main(int argc, char **argv)
 		require(!bad, strf("%d requests failed", bad.load()));
 	});
 
+	s.run("no_return", [] {
+		/*
+		 * 20000 requests in distinct aiocbs, never given to aio_return:
+		 * the library reclaims their records (beyond its soft table
+		 * size) and every one still completes and reports.
+		 */
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		std::vector<aiocb> cbs(20000);
+		Buffer buf(4096);
+		int bad = 0;
+
+		for (size_t i = 0; i < cbs.size(); i += 16) {
+			std::vector<const aiocb *> list;
+			for (size_t j = i; j < i + 16 && j < cbs.size(); j++) {
+				cbs[j] = make_cb(f.get(), buf.data(), 4096, 0);
+				if (aio_read(&cbs[j]))
+					bad++;
+				list.push_back(&cbs[j]);
+			}
+			for (const aiocb *cb : list)
+				wait_done(*cb);
+		}
+		for (const aiocb &cb : cbs)
+			if (aio_error(&cb) != 0)
+				bad++;
+		require(!bad, strf("%d of %zu requests failed", bad, cbs.size()));
+	});
+
 	s.run("fork", [] {
 		require(in_child([] {
 			const unique_fd f = open_fd(file_path, O_RDONLY);

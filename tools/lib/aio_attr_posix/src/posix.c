@@ -94,6 +94,7 @@ enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE, SLOT_RETURNED };
 #define CHUNK_SHIFT 10
 #define CHUNK_SLOTS (1u << CHUNK_SHIFT)
 #define MAX_CHUNKS 256u /* 262144 requests in flight or unreturned */
+#define SOFT_CHUNKS 8u	/* beyond, unreturned records are reclaimed before growing */
 #define MAX_RECS 16
 /* user_data of a lio_listio() group-done entry: a struct lio_note pointer | bit 63. */
 #define NOTE_BIT (1ULL << 63)
@@ -522,21 +523,39 @@ static void sweep(unsigned int from)
 	}
 }
 
-/* A BUSY slot for @cb, the aiocb marked in progress; under lk.  NULL: EAGAIN. */
-static struct slot *slot_get(struct aiocb *cb, const struct sigevent *sev, uint64_t *ud)
+/*
+ * @cb is used again: the record of its previous request, if that was never
+ * given to aio_return(), goes; under lk.
+ */
+static void forget_previous(struct aiocb *cb)
 {
-	struct slot *s;
-	uint32_t idx, gen;
+	uint32_t gen;
+	struct slot *s = slot_of(cb, &gen);
 
-	/* The aiocb's previous request was never returned: its record goes. */
-	s = slot_of(cb, &gen);
 	if (s) {
 		uint64_t t = TAG(gen, SLOT_DONE);
 
 		atomic_compare_exchange_strong(&s->tag, &t, TAG(gen, SLOT_RETURNED));
 	}
+	cb->__abs_prio = 0;
+}
+
+/*
+ * A BUSY slot for @cb, the aiocb marked in progress; under lk.  NULL: EAGAIN.
+ * Returned slots are reused first; up to SOFT_CHUNKS chunks the table then
+ * grows, beyond it the records of requests nobody gave to aio_return() are
+ * reclaimed first, so a program that never calls it costs a bounded table.
+ */
+static struct slot *slot_get(struct aiocb *cb, const struct sigevent *sev, uint64_t *ud)
+{
+	struct slot *s;
+	uint32_t idx, gen;
+
+	forget_previous(cb);
 	if (!nr_free)
 		sweep(SLOT_RETURNED);
+	if (!nr_free && nr_chunks >= SOFT_CHUNKS)
+		sweep(SLOT_DONE);
 	if (!nr_free && !grow_table())
 		sweep(SLOT_DONE);
 	if (!nr_free)
@@ -673,6 +692,9 @@ static int rw(struct aiocb *cb, unsigned int op)
 	if (err)
 		return fail(err);
 	if (cb->aio_nbytes == 0) {
+		pthread_mutex_lock(&lk);
+		forget_previous(cb);
+		pthread_mutex_unlock(&lk);
 		finish_inline(cb, 0, 0, true);
 		return 0;
 	}
@@ -949,16 +971,15 @@ PUBLIC int lio_listio(int mode, struct aiocb *const list[], int n, struct sigeve
 
 		if (!cb || cb->aio_lio_opcode == LIO_NOP)
 			continue;
+		forget_previous(cb);
 		op = lio_opcode(cb);
 		err = op < 0 ? EINVAL : check_rw(cb);
 		if (err) {
-			cb->__abs_prio = 0;
 			cb_finish(cb, err, -1);
 			failed++;
 			continue;
 		}
 		if (cb->aio_nbytes == 0) {
-			cb->__abs_prio = 0;
 			cb_finish(cb, 0, 0);
 			continue;
 		}
