@@ -459,6 +459,39 @@ int main(int argc, char **argv)
 		}
 	});
 
+	s.run("fsync_order", [] {
+		/*
+		 * aio_fsync covers the requests queued before it on its file:
+		 * behind a held read it stays in progress (and can be
+		 * cancelled, alone or by fd), and it finishes after the read.
+		 */
+		const unique_fd d = open_fd(held_path, O_RDWR);
+		Buffer b1(4096);
+		drop_cache(d.get());
+		DmSuspended h(dm_name);
+		aiocb c1 = make_cb(d.get(), b1.data(), 4096, 6 << 20);
+		aiocb f1 = make_cb(d.get(), nullptr, 0, 0), f2 = f1, f3 = f1;
+
+		require(aio_read(&c1) == 0, "aio_read");
+		require(aio_fsync(O_SYNC, &f1) == 0, "aio_fsync 1");
+		require(aio_error(&f1) == EINPROGRESS, "fsync behind a held read: not EINPROGRESS");
+		int r = aio_cancel(d.get(), &f1);
+		require(r == AIO_CANCELED, strf("aio_cancel fsync: %d, expected AIO_CANCELED", r));
+		require(aio_error(&f1) == ECANCELED && aio_return(&f1) == -1, "fsync not ECANCELED");
+		require(aio_fsync(O_DSYNC, &f3) == 0, "aio_fsync 3");
+		r = aio_cancel(d.get(), nullptr);
+		require(r == AIO_NOTCANCELED, strf("aio_cancel fd: %d, expected AIO_NOTCANCELED", r));
+		require(aio_error(&f3) == ECANCELED && aio_return(&f3) == -1, "fd cancel: fsync");
+		require(aio_fsync(O_DSYNC, &f2) == 0, "aio_fsync 2");
+		std::this_thread::sleep_for(50ms);
+		require(aio_error(&f2) == EINPROGRESS, "fsync finished before the held read");
+		h.resume();
+		wait_done(f2);
+		require(aio_error(&c1) != EINPROGRESS, "fsync finished before the read it covers");
+		require_ok(f2, 0, "fsync after the read");
+		require_ok(c1, 4096, "held read");
+	});
+
 	s.run("lio_wait", [] {
 		const unique_fd f = open_fd(file_path, O_RDWR);
 		std::vector<Buffer> bufs;

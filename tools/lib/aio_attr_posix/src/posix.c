@@ -114,6 +114,26 @@ struct lio_note {
 	struct sigevent sev;
 };
 
+/* A slot as it was when taken: it has finished once its tag moved on. */
+struct slot_ref {
+	struct slot *s;
+	uint32_t gen;
+};
+
+/*
+ * An aio_fsync() waiting for the requests on its file that were queued
+ * before it (POSIX: it covers them); submitted by run_deferred() once
+ * every one of @refs has finished.  Its slot is BUSY meanwhile.
+ */
+struct deferred {
+	struct deferred *next;
+	struct slot *s;
+	uint64_t ud;
+	unsigned int op;
+	unsigned int nr;
+	struct slot_ref refs[];
+};
+
 static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER; /* context setup, the table, cancel */
 static atomic_bool ready;			       /* ctx is set up and the reaper runs */
 static bool atfork_done;
@@ -128,6 +148,7 @@ static unsigned int nr_chunks;
 static uint32_t *freelist; /* indices of FREE slots; capacity nr_chunks * CHUNK_SLOTS */
 static unsigned int nr_free;
 static uint32_t next_gen = 1;
+static struct deferred *deferred_head; /* under lk */
 
 static uint32_t seq; /* futex word: bumped after the reaper published completions */
 static int waiters;  /* threads that may sleep on seq */
@@ -319,6 +340,8 @@ static void complete_event(const struct aio_attr_event *ev)
 	notify(&sev);
 }
 
+static void run_deferred(void);
+
 static void *reaper_main(void *arg)
 {
 	const struct aio_attr_event *ev;
@@ -336,6 +359,7 @@ static void *reaper_main(void *arg)
 			aa_seen(&ctx, ev);
 		}
 		publish();
+		run_deferred();
 		if (r == -EBADMSG) {
 			fprintf(stderr, "libaioattr-posix: bad ring entry: %s\n",
 				aa_ring_strerror(ctx.ring.error));
@@ -381,6 +405,12 @@ static void atfork_child(void)
 		atomic_store(&ready, false);
 	}
 	free_all_slots();
+	while (deferred_head) {
+		struct deferred *d = deferred_head;
+
+		deferred_head = d->next;
+		free(d);
+	}
 	waiters = 0;
 	pthread_mutex_unlock(&lk);
 }
@@ -649,18 +679,18 @@ static void prep(struct aio_attr_sqe *sqe, struct aiocb *cb, unsigned int op, ui
 
 /* ---- submission ---- */
 
-static int submit_one(struct aiocb *cb, unsigned int op)
+/*
+ * Submit the request of BUSY slot @s.  On refusal the slot is dropped and
+ * the positive errno returned; with @async_only every error goes to the
+ * aiocb (and its notification), else those POSIX lets the call return
+ * are left to the caller.
+ */
+static int submit_slot(struct slot *s, struct aiocb *cb, unsigned int op, uint64_t ud,
+		       bool async_only)
 {
 	struct aio_attr_sqe sqe;
-	struct slot *s;
-	uint64_t ud;
 	int r, err = 0;
 
-	pthread_mutex_lock(&lk);
-	s = slot_get(cb, &cb->aio_sigevent, &ud);
-	pthread_mutex_unlock(&lk);
-	if (!s)
-		return fail(EAGAIN);
 	prep(&sqe, cb, op, ud);
 	r = aa_submit(&ctx, &sqe, 1, &err);
 	if (r == 1)
@@ -672,12 +702,152 @@ static int submit_one(struct aiocb *cb, unsigned int op)
 	pthread_mutex_lock(&lk);
 	slot_drop(s);
 	pthread_mutex_unlock(&lk);
-	if (sync_error(err)) {
+	if (!async_only && sync_error(err)) {
 		cb_finish(cb, err, -1);
-		return fail(err);
+		return err;
 	}
 	finish_inline(cb, err, -1, true);
 	return 0;
+}
+
+static int submit_one(struct aiocb *cb, unsigned int op)
+{
+	struct slot *s;
+	uint64_t ud;
+	int err;
+
+	pthread_mutex_lock(&lk);
+	s = slot_get(cb, &cb->aio_sigevent, &ud);
+	pthread_mutex_unlock(&lk);
+	if (!s)
+		return fail(EAGAIN);
+	err = submit_slot(s, cb, op, ud, false);
+	return err ? fail(err) : 0;
+}
+
+static bool refs_done(const struct slot_ref *refs, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (atomic_load(&refs[i].s->tag) == TAG(refs[i].gen, SLOT_BUSY))
+			return false;
+	return true;
+}
+
+/* Submit the deferred fsyncs whose predecessors have all finished. */
+static void run_deferred(void)
+{
+	struct deferred *ready = NULL, **pp, *d;
+
+	pthread_mutex_lock(&lk);
+	for (pp = &deferred_head; (d = *pp);) {
+		if (refs_done(d->refs, d->nr)) {
+			*pp = d->next;
+			d->next = ready;
+			ready = d;
+		} else {
+			pp = &d->next;
+		}
+	}
+	pthread_mutex_unlock(&lk);
+	while ((d = ready)) {
+		ready = d->next;
+		submit_slot(d->s, d->s->cb, d->op, d->ud, true);
+		free(d);
+	}
+}
+
+/*
+ * aio_fsync(): when requests on the file are in flight, the sync waits for
+ * them in the deferred list (the kernel's workers could otherwise run it
+ * first); else it goes to the kernel at once.
+ */
+static int fsync_submit(struct aiocb *cb, unsigned int op)
+{
+	unsigned int i, n = 0, total;
+	struct deferred *d;
+	uint64_t ud;
+
+	pthread_mutex_lock(&lk);
+	total = nr_chunks * CHUNK_SLOTS;
+	for (i = 0; i < total; i++) {
+		const struct slot *s = slot_at(i);
+
+		if (TAG_STATE(atomic_load(&s->tag)) == SLOT_BUSY && s->fd == cb->aio_fildes)
+			n++;
+	}
+	if (!n) {
+		pthread_mutex_unlock(&lk);
+		return submit_one(cb, op);
+	}
+	d = malloc(sizeof(*d) + n * sizeof(d->refs[0]));
+	if (!d) {
+		pthread_mutex_unlock(&lk);
+		return fail(EAGAIN);
+	}
+	d->nr = 0;
+	for (i = 0; i < total && d->nr < n; i++) {
+		struct slot *s = slot_at(i);
+		uint64_t t = atomic_load(&s->tag);
+
+		if (TAG_STATE(t) == SLOT_BUSY && s->fd == cb->aio_fildes)
+			d->refs[d->nr++] = (struct slot_ref){ s, TAG_GEN(t) };
+	}
+	d->s = slot_get(cb, &cb->aio_sigevent, &ud);
+	if (!d->s) {
+		pthread_mutex_unlock(&lk);
+		free(d);
+		return fail(EAGAIN);
+	}
+	d->ud = ud;
+	d->op = op;
+	d->next = deferred_head;
+	deferred_head = d;
+	pthread_mutex_unlock(&lk);
+	/* The predecessors may have finished before it was listed. */
+	run_deferred();
+	return 0;
+}
+
+/*
+ * Take the deferred fsyncs that match @cb (or every one on @fd when @cb is
+ * NULL) off the list, under lk; the caller finishes them with ECANCELED.
+ */
+static struct deferred *take_deferred(int fd, const struct aiocb *cb)
+{
+	struct deferred *taken = NULL, **pp, *d;
+
+	for (pp = &deferred_head; (d = *pp);) {
+		if (d->s->fd == fd && (!cb || d->s->cb == cb)) {
+			*pp = d->next;
+			d->next = taken;
+			taken = d;
+		} else {
+			pp = &d->next;
+		}
+	}
+	return taken;
+}
+
+/* Finish taken deferred fsyncs with ECANCELED; how many.  Not under lk. */
+static unsigned int cancel_deferred(struct deferred *d)
+{
+	unsigned int n = 0;
+
+	while (d) {
+		struct deferred *next = d->next;
+		struct aiocb *cb = d->s->cb;
+
+		pthread_mutex_lock(&lk);
+		slot_drop(d->s);
+		pthread_mutex_unlock(&lk);
+		finish_inline(cb, ECANCELED, -1, true);
+		free(d);
+		d = next;
+		n++;
+	}
+	return n;
 }
 
 static int rw(struct aiocb *cb, unsigned int op)
@@ -725,7 +895,7 @@ PUBLIC int aio_fsync(int op, struct aiocb *cb)
 		err = ensure_ctx();
 	if (err)
 		return fail(err);
-	return submit_one(cb, op == O_SYNC ? AIO_ATTR_OP_FSYNC : AIO_ATTR_OP_FDATASYNC);
+	return fsync_submit(cb, op == O_SYNC ? AIO_ATTR_OP_FSYNC : AIO_ATTR_OP_FDATASYNC);
 }
 
 PUBLIC int aio_error(const struct aiocb *cb)
@@ -803,11 +973,6 @@ PUBLIC int aio_suspend(const struct aiocb *const list[], int n, const struct tim
 
 /* ---- aio_cancel ---- */
 
-struct slot_ref {
-	struct slot *s;
-	uint32_t gen;
-};
-
 struct cancel_wait {
 	struct slot_ref *refs;
 	unsigned int nr;
@@ -841,8 +1006,9 @@ PUBLIC int aio_cancel(int fd, struct aiocb *cb)
 {
 	struct aio_attr_cancel c;
 	struct cancel_wait w = { 0 };
+	struct deferred *taken;
 	struct slot_ref one;
-	unsigned int i, total;
+	unsigned int i, total, local;
 	uint64_t ud = 0;
 	int r;
 
@@ -855,6 +1021,12 @@ PUBLIC int aio_cancel(int fd, struct aiocb *cb)
 		return AIO_ALLDONE;
 
 	pthread_mutex_lock(&lk);
+	taken = take_deferred(fd, cb);
+	if (cb && taken) {
+		pthread_mutex_unlock(&lk);
+		cancel_deferred(taken);
+		return AIO_CANCELED;
+	}
 	if (cb) {
 		one.s = slot_of(cb, &one.gen);
 		if (!one.s || atomic_load(&one.s->tag) != TAG(one.gen, SLOT_BUSY)) {
@@ -876,13 +1048,16 @@ PUBLIC int aio_cancel(int fd, struct aiocb *cb)
 		}
 	}
 	/* Under lk: no submission slips between the snapshot and the cancel. */
-	r = cancel_ioctl(fd, cb, ud, &c);
+	r = cancel_ioctl(fd, cb, ud, &c) < 0 ? errno : 0;
 	pthread_mutex_unlock(&lk);
-	if (r < 0) {
+	/* Deferred fsyncs never reached the kernel: cancelled here. */
+	local = cancel_deferred(taken);
+	if (r) {
 		if (w.refs != &one)
 			free(w.refs);
-		return errno == EBADF ? fail(EBADF) : AIO_NOTCANCELED;
+		return r == EBADF ? fail(EBADF) : AIO_NOTCANCELED;
 	}
+	c.cancelled += local;
 	/*
 	 * Every cancelled request, and every one that finished before the
 	 * cancel, is posted; wait until the reaper has put it in its aiocb so
