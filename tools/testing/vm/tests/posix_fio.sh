@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # fio's own posixaio engine, unmodified, with LD_PRELOAD=libaioattr-posix:
 # a randrw verify=crc32c job at iodepth 16 passes on a block device
-# (O_DIRECT brd) and on a file (buffered, ext4 on brd: the worker path),
+# (O_DIRECT brd) and on a file (buffered, ext4 on brd: the worker path,
+# with aio_fsync every 64 writes),
 # and the I/O went through /dev/aio_attr - the module's submitted and
 # completed counters grow by at least the job's I/O count.  The same job
 # without the preload (glibc's own threads) leaves them alone, so the
@@ -60,7 +61,8 @@ fi
 /sbin/modprobe ext4 2>/dev/null
 mkdir -p /mnt/pf
 if mkfs.ext4 -q -F /dev/ram0 >/tmp/mkfs.out 2>&1 && mount -t ext4 /dev/ram0 /mnt/pf; then
-	run posix_fio.file $PRE /mnt/pf/data 0 && check posix_fio.file
+	# an aio_fsync(O_SYNC) every 64 writes too (fio's posixaio has CONFIG_POSIXAIO_FSYNC)
+	run posix_fio.file $PRE /mnt/pf/data 0 --fsync=64 && check posix_fio.file
 	umount /mnt/pf
 else
 	aa_fail posix_fio.file "ext4 on /dev/ram0: $(tr '\n' ' ' </tmp/mkfs.out)"
