@@ -25,6 +25,10 @@
  * aio_cancel() and lio_listio(LIO_WAIT) sleep on a futex the reaper
  * bumps after each batch.
  *
+ * aio_fsync() behind requests of its fd in flight waits in a deferred
+ * list until they have finished (POSIX has it cover them; the kernel's
+ * workers would not order it), then the reaper submits it.
+ *
  * Slot states: FREE -> BUSY (submitted) -> DONE (completion seen) ->
  * RETURNED (aio_return, lock-free) -> FREE (reused under the lock).  A
  * DONE slot keeps the attribute records for aio_attr_get() until the
