@@ -179,6 +179,7 @@ struct aa_ctx {
 	struct aa_bufs		*bufs;
 
 	/* worker pool (worker.c); process context only */
+	struct workqueue_struct	*pool_wq;
 	spinlock_t		pool_lock;
 	struct list_head	pool_queue;
 	unsigned int		pool_running;
@@ -315,7 +316,6 @@ DECLARE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 u64 aa_stat_sum(size_t offset);
 
 extern struct workqueue_struct *aa_wq;
-extern struct workqueue_struct *aa_worker_wq;
 extern unsigned int aa_max_inflight;
 extern unsigned int aa_max_inflight_total;
 extern unsigned int aa_max_io_bytes;
@@ -398,6 +398,8 @@ void aa_complete_group_done(struct aa_req *req, long res);
 
 /* worker.c */
 void aa_pool_init(struct aa_ctx *ctx);
+int aa_pool_prepare(struct aa_ctx *ctx);
+void aa_pool_exit(struct aa_ctx *ctx);
 void aa_pool_queue(struct aa_req *req, aa_job_fn job);
 unsigned int aa_pool_cancel(struct aa_ctx *ctx, struct file *file,
 			    const u64 *user_data);

@@ -28,12 +28,6 @@ struct aa_stats aa_stats;
 DEFINE_PER_CPU(struct aa_pcpu_stats, aa_pcpu_stats);
 /* Context teardown and deferred page work: never waits on user I/O. */
 struct workqueue_struct *aa_wq;
-/*
- * The workers of every context's pool (worker.c): FSYNC/FDATASYNC and
- * reads and writes that would wait; may block as long as the filesystem
- * does.  Each context runs at most max_workers items here.
- */
-struct workqueue_struct *aa_worker_wq;
 
 /* ---------------------------------------------------------------------
  * Module parameters.  All are checked when set; all may change at run
@@ -270,6 +264,26 @@ static void aa_flush(struct aa_ctx *ctx)
 }
 
 /*
+ * Wait on @ctx's waitqueue until @cond, with AIO_ATTR_IOC_WAIT's timeout
+ * rules: negative forever, 0 not at all.  A timed wait must not restart
+ * with its full timeout, so a signal gives -EINTR.
+ * Evaluates to 0, -ETIME or -EINTR.  Context: process.
+ */
+#define aa_wait_until(ctx, cond, timeout_ns) ({				\
+	s64 aa_tmo = (timeout_ns);					\
+	int aa_err = 0;							\
+									\
+	if (aa_tmo < 0)							\
+		aa_err = wait_event_interruptible((ctx)->wait, cond);	\
+	else if (aa_tmo > 0)						\
+		aa_err = wait_event_interruptible_hrtimeout((ctx)->wait, \
+					cond, ns_to_ktime(aa_tmo));	\
+	else if (!(cond))						\
+		aa_err = -ETIME;					\
+	aa_err == -ERESTARTSYS ? -EINTR : aa_err;			\
+})
+
+/*
  * Wait until @min events are in the ring or on the overflow list, as
  * AIO_ATTR_IOC_WAIT and AIO_ATTR_SUBMIT_WAIT specify.  Context: process.
  * Return: 0, -ETIME or -EINTR.
@@ -277,19 +291,20 @@ static void aa_flush(struct aa_ctx *ctx)
 static int aa_wait_events(struct aa_ctx *ctx, u32 min, s64 timeout_ns)
 {
 	u32 ring, overflow;
-	int ret = 0;
 
-#define AA_ENOUGH (aa_ctx_ready(ctx, min, &ring, &overflow) >= min)
-	if (timeout_ns < 0)
-		ret = wait_event_interruptible(ctx->wait, AA_ENOUGH);
-	else if (timeout_ns > 0)
-		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_ENOUGH,
-						ns_to_ktime(timeout_ns));
-	else if (!AA_ENOUGH)
-		ret = -ETIME;
-#undef AA_ENOUGH
-	/* a timed wait must not restart with its full timeout */
-	return ret == -ERESTARTSYS ? -EINTR : ret;
+	return aa_wait_until(ctx, aa_ctx_ready(ctx, min, &ring, &overflow) >= min,
+			     timeout_ns);
+}
+
+/*
+ * Wait until every member of @grp has completed (AIO_ATTR_SUBMIT_GROUP
+ * with AIO_ATTR_SUBMIT_WAIT).  Context: process.
+ * Return: 0, -ETIME or -EINTR.
+ */
+static int aa_wait_group(struct aa_ctx *ctx, struct aa_group *grp,
+			 s64 timeout_ns)
+{
+	return aa_wait_until(ctx, atomic_read(&grp->pending) == 0, timeout_ns);
 }
 
 /*
@@ -648,14 +663,9 @@ static int __init aa_init(void)
 	aa_wq = alloc_workqueue("aio_attr", WQ_UNBOUND, 0);
 	if (!aa_wq)
 		return -ENOMEM;
-	aa_worker_wq = alloc_workqueue("aio_attr_worker", WQ_UNBOUND,
-				       WQ_UNBOUND_MAX_ACTIVE);
-	ret = -ENOMEM;
-	if (!aa_worker_wq)
-		goto destroy_wq;
 	ret = percpu_counter_init(&aa_stats.inflight, 0, GFP_KERNEL);
 	if (ret)
-		goto destroy_worker_wq;
+		goto destroy_wq;
 	ret = aa_lookup_init(aa_max_inflight_total);
 	if (ret)
 		goto destroy_inflight;
@@ -670,8 +680,6 @@ destroy_lookup:
 	aa_lookup_exit();
 destroy_inflight:
 	percpu_counter_destroy(&aa_stats.inflight);
-destroy_worker_wq:
-	destroy_workqueue(aa_worker_wq);
 destroy_wq:
 	destroy_workqueue(aa_wq);
 	return ret;
@@ -681,7 +689,6 @@ static void __exit aa_exit(void)
 {
 	misc_deregister(&aa_misc);
 	/* contexts hold module references, so all are gone; drain workers */
-	destroy_workqueue(aa_worker_wq);
 	destroy_workqueue(aa_wq);
 	/* lookup keys are freed after a grace period */
 	rcu_barrier();

@@ -247,6 +247,7 @@ static void aa_ctx_free_work(struct work_struct *work)
 
 	if (ctx->evfd)
 		eventfd_ctx_put(ctx->evfd);
+	aa_pool_exit(ctx);
 	aa_table_free(ctx);
 	aa_bufs_release(ctx);
 	aa_ctx_free_ring(ctx);

@@ -500,7 +500,8 @@ static void aa_wvecs_release(struct aa_req *req, bool dirty)
 /*
  * The rest of a read or write, in a worker of the context, as the
  * submitter: with its credentials, into the pages pinned at submission.
- * Context: process (aa_worker_wq), may block as long as the file does.
+ * Context: process (the context's workqueue), may block as long as the
+ * file does.
  */
 static void aa_rw_job(struct aa_req *req, bool cancel)
 {
@@ -610,6 +611,10 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 	struct aa_req *req;
 	ssize_t ret;
 
+	/* whatever the attempt says, a worker must be there to take the rest */
+	ret = aa_pool_prepare(ctx);
+	if (ret)
+		return ret;
 	req = aa_req_alloc(ctx, op, user_data, want);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
@@ -714,6 +719,8 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 		return -EINVAL;
 	if (!file->f_op->fsync)
 		return -EINVAL;
+	if (aa_pool_prepare(ctx))
+		return -ENOMEM;
 	if (atomic_inc_return(&ctx->user->syncs) >
 	    READ_ONCE(aa_max_syncs_per_user)) {
 		atomic_dec(&ctx->user->syncs);

@@ -6,9 +6,11 @@
  * read that misses the page cache, a write the filesystem cannot start
  * without blocking, FSYNC and FDATASYNC) becomes a job for a worker of the
  * request's context.  Each context keeps at most max_workers jobs running
- * on aa_worker_wq; the others wait in the context's queue, in submission
- * order.  So a job that never returns (a FUSE server that does not answer)
- * holds one worker of its own context and nothing of another context's.
+ * on a workqueue of its own; the others wait in the context's queue, in
+ * submission order.  So a job that never returns (a FUSE server that does
+ * not answer) holds one worker of its own context and nothing of another
+ * context's - not even a share of a workqueue's max_active, which one
+ * workqueue for all contexts would let a single user use up.
  *
  * A request waiting in the queue has not started: AIO_ATTR_IOC_CANCEL and
  * close() take it out and complete it with -ECANCELED, exactly once.  Once
@@ -26,6 +28,46 @@
 #include "aio_attr.h"
 
 /**
+ * aa_pool_prepare() - make sure the context has its workqueue
+ * @ctx: context
+ *
+ * Called before a request that may need a worker is accepted, so that
+ * handing it to a worker cannot fail later.  The workqueue is made on
+ * first use: contexts that only do direct block I/O never have one.
+ *
+ * Context: process; may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int aa_pool_prepare(struct aa_ctx *ctx)
+{
+	struct workqueue_struct *wq;
+
+	/* pairs with the cmpxchg below: the workqueue is initialised */
+	if (smp_load_acquire(&ctx->pool_wq))
+		return 0;
+	wq = alloc_workqueue("aio_attr_worker", WQ_UNBOUND, 0);
+	if (!wq)
+		return -ENOMEM;
+	/* a racing submitter of the same context may have made one too */
+	if (cmpxchg_release(&ctx->pool_wq, NULL, wq))
+		destroy_workqueue(wq);
+	return 0;
+}
+
+/**
+ * aa_pool_exit() - the context is freed: no job runs any more
+ * @ctx: context
+ *
+ * Context: process, not on the context's own workqueue.
+ */
+void aa_pool_exit(struct aa_ctx *ctx)
+{
+	if (ctx->pool_wq)
+		destroy_workqueue(ctx->pool_wq);
+	ctx->pool_wq = NULL;
+}
+
+/**
  * aa_pool_init() - an empty pool for a new context
  * @ctx: context
  *
@@ -36,6 +78,7 @@ void aa_pool_init(struct aa_ctx *ctx)
 	spin_lock_init(&ctx->pool_lock);
 	INIT_LIST_HEAD(&ctx->pool_queue);
 	ctx->pool_running = 0;
+	ctx->pool_wq = NULL;
 }
 
 /*
@@ -74,6 +117,7 @@ static void aa_worker(struct work_struct *work)
  *
  * Starts a worker when the context has fewer than max_workers running,
  * else queues @req behind the others, where it can be cancelled.
+ * aa_pool_prepare() succeeded for the context before @req was accepted.
  *
  * Context: process.
  */
@@ -93,7 +137,7 @@ void aa_pool_queue(struct aa_req *req, aa_job_fn job)
 	if (start) {
 		aa_ctx_get(ctx);
 		INIT_WORK(&req->work, aa_worker);
-		queue_work(aa_worker_wq, &req->work);
+		queue_work(ctx->pool_wq, &req->work);
 	}
 }
 

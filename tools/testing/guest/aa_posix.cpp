@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 		const unique_fd d = open_fd(held_path, O_RDONLY);
 		Buffer b1(4096), b2(4096), b3(4096);
 		drop_cache(d.get());
-		DmSuspended h(dm_name);
+		HeldDm h(dm_name);
 		aiocb c1 = make_cb(d.get(), b1.data(), 4096, 1 << 20);
 		aiocb c2 = make_cb(d.get(), b2.data(), 4096, 2 << 20);
 		aiocb c3 = make_cb(d.get(), b3.data(), 4096, 3 << 20);
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
 		Buffer buf(16 * 4096);
 		std::vector<aiocb> cbs(10);
 		drop_cache(d.get());
-		DmSuspended h(dm_name);
+		HeldDm h(dm_name);
 		write_file(param, "4");
 		for (int i = 0; i < 4; i++) {
 			cbs[i] = make_cb(d.get(), buf.data() + i * 4096, 4096, (i + 8) << 20);
@@ -468,7 +468,7 @@ int main(int argc, char **argv)
 		const unique_fd d = open_fd(held_path, O_RDWR);
 		Buffer b1(4096);
 		drop_cache(d.get());
-		DmSuspended h(dm_name);
+		HeldDm h(dm_name);
 		aiocb c1 = make_cb(d.get(), b1.data(), 4096, 6 << 20);
 		aiocb f1 = make_cb(d.get(), nullptr, 0, 0), f2 = f1, f3 = f1;
 

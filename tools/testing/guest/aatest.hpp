@@ -312,8 +312,8 @@ inline void require_drained(long long contexts, long long inflight,
 		     inflight));
 }
 
-/* Run @cmd with system(3); a nonzero status is a Fail naming it. */
-inline void shell(const std::string &cmd)
+/* Run @cmd with the shell; fails the case unless it exits with 0. */
+inline void run_cmd(const std::string &cmd)
 {
 	const int st = std::system(cmd.c_str());
 
@@ -322,19 +322,20 @@ inline void shell(const std::string &cmd)
 }
 
 /*
- * The dm device @name suspended (`dmsetup suspend`) for the life of the
- * object, so that I/O to it blocks; resumed by resume() or the destructor.
+ * The dm device @name suspended for the life of the object and resumed
+ * after (or by resume()): I/O to it waits until then, with no timing
+ * involved.
  */
-class DmSuspended {
+class HeldDm {
 public:
-	explicit DmSuspended(std::string name)
+	explicit HeldDm(std::string name)
 	    : name_(std::move(name))
 	{
-		shell("dmsetup suspend " + name_);
+		run_cmd("dmsetup suspend " + name_);
 	}
-	~DmSuspended() { resume(); }
-	DmSuspended(const DmSuspended &) = delete;
-	DmSuspended &operator=(const DmSuspended &) = delete;
+	HeldDm(const HeldDm &) = delete;
+	HeldDm &operator=(const HeldDm &) = delete;
+	~HeldDm() { resume(); }
 	void resume()
 	{
 		if (!resumed_ && std::system(("dmsetup resume " + name_).c_str()) == 0)
