@@ -307,28 +307,6 @@ static int aa_wait_group(struct aa_ctx *ctx, struct aa_group *grp,
 	return aa_wait_until(ctx, atomic_read(&grp->pending) == 0, timeout_ns);
 }
 
-/*
- * Wait until every member of @grp has completed (AIO_ATTR_SUBMIT_GROUP
- * with AIO_ATTR_SUBMIT_WAIT).  Context: process.
- * Return: 0, -ETIME or -EINTR.
- */
-static int aa_wait_group(struct aa_ctx *ctx, struct aa_group *grp,
-			 s64 timeout_ns)
-{
-	int ret = 0;
-
-#define AA_GROUP_DONE (atomic_read(&grp->pending) == 0)
-	if (timeout_ns < 0)
-		ret = wait_event_interruptible(ctx->wait, AA_GROUP_DONE);
-	else if (timeout_ns > 0)
-		ret = wait_event_interruptible_hrtimeout(ctx->wait, AA_GROUP_DONE,
-						ns_to_ktime(timeout_ns));
-	else if (!AA_GROUP_DONE)
-		ret = -ETIME;
-#undef AA_GROUP_DONE
-	return ret == -ERESTARTSYS ? -EINTR : ret;
-}
-
 /* The fields a version 1 context reserves; version 2 gives them meaning. */
 static int aa_check_submit(struct aa_ctx *ctx, const struct aio_attr_submit *sub)
 {

@@ -93,8 +93,12 @@ int run_io(const IoArgs &a)
 			std::memset(buf.get(), a.pattern, a.len);
 	}
 	const aio_attr_sqe sqe =
-		a.write ? aio_attr::prep_write(t.fd.get(), buf.get(), a.len, a.offset, 1, mask)
-			: aio_attr::prep_read(t.fd.get(), buf.get(), a.len, a.offset, 1, mask);
+		a.write ? aio_attr::prep_write(t.fd.get(), buf.get(), a.len, a.offset)
+				  .data(1)
+				  .attrs(mask)
+			: aio_attr::prep_read(t.fd.get(), buf.get(), a.len, a.offset)
+				  .data(1)
+				  .attrs(mask);
 	aio_attr::SubmitResult sr = ctx.submit(sqe);
 	if (!sr.ok())
 		throw CommandError(exit_failed, std::string("the kernel refused the ") + dir +

@@ -36,7 +36,9 @@ int run_probe(const ProbeArgs &a)
 		off -= off % bs;
 		sqes.push_back(aio_attr::prep_read(t.fd.get(),
 						   buf.get() + static_cast<std::size_t>(bs) * i, bs,
-						   off, i, mask));
+						   off)
+				       .data(i)
+				       .attrs(mask));
 	}
 	std::size_t submitted = 0;
 	while (submitted < sqes.size()) {

@@ -112,7 +112,7 @@ public:
 
 	aio_attr_sqe rd(uint64_t off = 0, uint32_t len = 4096)
 	{
-		return prep_read(dev_.get(), buf_.data(), len, off, 1);
+		return prep_read(dev_.get(), buf_.data(), len, off).data(1);
 	}
 
 	int dev() const { return dev_.get(); }
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 	/* --- before setup --- */
 	s.run("submit_before_setup", [] {
 		Context ctx;
-		aio_attr_sqe sqe = prep_fsync(0, 1);
+		aio_attr_sqe sqe = prep_fsync(0).data(1);
 		aio_attr_submit sub{};
 		sub.sqes = reinterpret_cast<uintptr_t>(&sqe);
 		sub.nr = 1;
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
 		b.one(sqe, EBADF, "fd 9999");
 		sqe.fd = -1;
 		b.one(sqe, EBADF, "fd -1");
-		aio_attr_sqe fs = prep_fsync(9999, 1);
+		aio_attr_sqe fs = prep_fsync(9999).data(1);
 		b.one(fs, EBADF, "fsync fd 9999");
 	});
 	s.run("bad_opcode", [&] {
@@ -317,7 +317,7 @@ int main(int argc, char **argv)
 		b.one(sqe, EINVAL, "ioprio class 7");
 	});
 	s.run("unaligned_buffer", [&] {
-		aio_attr_sqe sqe = prep_read(b.dev(), b.buf() + 1, 4096, 0, 1);
+		aio_attr_sqe sqe = prep_read(b.dev(), b.buf() + 1, 4096, 0).data(1);
 		b.one(sqe, EINVAL, "buffer + 1");
 	});
 	s.run("unaligned_offset", [&] {
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
 	s.run("zero_length", [&] {
 		b.one(b.rd(0, 0), EINVAL, "length 0");
 		iovec iov{ b.buf(), 4096 };
-		aio_attr_sqe v = prep_readv(b.dev(), { &iov, 1 }, 0, 1);
+		aio_attr_sqe v = prep_readv(b.dev(), { &iov, 1 }, 0).data(1);
 		v.len = 0;
 		b.one(v, EINVAL, "readv with 0 iovecs");
 	});
@@ -341,42 +341,42 @@ int main(int argc, char **argv)
 		b.one(b.rd(0, 0xfffff000u), E2BIG, "length 4 GiB - 4096");
 	});
 	s.run("null_buffer", [&] {
-		b.one(prep_read(b.dev(), nullptr, 4096, 0, 1), EFAULT, "NULL read buffer");
-		b.one(prep_write(b.dev(), nullptr, 4096, 0, 1), EFAULT, "NULL write buffer");
+		b.one(prep_read(b.dev(), nullptr, 4096, 0).data(1), EFAULT, "NULL read buffer");
+		b.one(prep_write(b.dev(), nullptr, 4096, 0).data(1), EFAULT, "NULL write buffer");
 	});
 	s.run("unmapped_buffer", [&] {
 		void *p = ::mmap(nullptr, 3 * 4096, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		require(p != MAP_FAILED, "mmap");
 		::munmap(p, 3 * 4096);
-		b.one(prep_read(b.dev(), p, 4096, 0, 1), EFAULT, "unmapped read buffer");
-		b.one(prep_write(b.dev(), p, 4096, 0, 1), EFAULT, "unmapped write buffer");
+		b.one(prep_read(b.dev(), p, 4096, 0).data(1), EFAULT, "unmapped read buffer");
+		b.one(prep_write(b.dev(), p, 4096, 0).data(1), EFAULT, "unmapped write buffer");
 	});
 	s.run("bad_iovec_array", [&] {
-		aio_attr_sqe sqe = prep_rw(AIO_ATTR_OP_READV, b.dev(), 8, 1, 0, 1);
+		aio_attr_sqe sqe = prep_rw(AIO_ATTR_OP_READV, b.dev(), 8, 1, 0).data(1);
 		b.one(sqe, EFAULT, "iovec array at 8");
 	});
 	s.run("fsync_with_buffer", [&] {
-		aio_attr_sqe sqe = prep_fsync(b.dev(), 1);
+		aio_attr_sqe sqe = prep_fsync(b.dev()).data(1);
 		sqe.len = 4096;
 		b.one(sqe, EINVAL, "fsync with len");
 	});
 	s.run("write_on_readonly_fd", [&] {
 		unique_fd ro = open_fd(dev_path, O_RDONLY | O_DIRECT);
-		b.one(prep_write(ro.get(), b.buf(), 4096, 0, 1), EBADF, "WRITE on O_RDONLY");
+		b.one(prep_write(ro.get(), b.buf(), 4096, 0).data(1), EBADF, "WRITE on O_RDONLY");
 		iovec iov{ b.buf(), 4096 };
-		b.one(prep_writev(ro.get(), { &iov, 1 }, 0, 1), EBADF, "WRITEV on O_RDONLY");
+		b.one(prep_writev(ro.get(), { &iov, 1 }, 0).data(1), EBADF, "WRITEV on O_RDONLY");
 	});
 	s.run("read_on_writeonly_fd", [&] {
 		unique_fd wo = open_fd(dev_path, O_WRONLY | O_DIRECT);
-		b.one(prep_read(wo.get(), b.buf(), 4096, 0, 1), EBADF, "READ on O_WRONLY");
+		b.one(prep_read(wo.get(), b.buf(), 4096, 0).data(1), EBADF, "READ on O_WRONLY");
 	});
 	s.run("pipe", [&] {
 		int p[2];
 		require(::pipe(p) == 0, "pipe");
 		unique_fd r(p[0]), w(p[1]);
-		b.one(prep_read(r.get(), b.buf(), 4096, 0, 1), ESPIPE, "READ on a pipe");
-		b.one(prep_write(w.get(), b.buf(), 4096, 0, 1), ESPIPE, "WRITE on a pipe");
+		b.one(prep_read(r.get(), b.buf(), 4096, 0).data(1), ESPIPE, "READ on a pipe");
+		b.one(prep_write(w.get(), b.buf(), 4096, 0).data(1), ESPIPE, "WRITE on a pipe");
 	});
 	s.run("library_reports_refusal", [&] {
 		aio_attr_sqe sqe = b.rd();
@@ -427,7 +427,8 @@ int main(int argc, char **argv)
 		Buffer buf(4096);
 		std::vector<aio_attr_sqe> v;
 		for (uint32_t i = 0; i <= max; i++)
-			v.push_back(prep_read(slow.get(), buf.data(), 4096, (i % 64) * 4096, i));
+			v.push_back(
+				prep_read(slow.get(), buf.data(), 4096, (i % 64) * 4096).data(i));
 		expect_submit(ctx.fd(), v, max, EAGAIN, "max_inflight + 1 on a slow device");
 		/* The limit is per outstanding request: all of them still complete. */
 		auto got = collect_n(ctx, max, 30s);
@@ -440,7 +441,7 @@ int main(int argc, char **argv)
 	/* --- regular files: a directory fd --- */
 	s.run("directory_fd", [&] {
 		unique_fd d = open_fd(tmp_dir, O_RDONLY | O_DIRECTORY);
-		const aio_attr_sqe sqe = prep_read(d.get(), b.buf(), 4096, 0, 1);
+		const aio_attr_sqe sqe = prep_read(d.get(), b.buf(), 4096, 0).data(1);
 		aio_attr_submit sub{};
 		sub.sqes = reinterpret_cast<uintptr_t>(&sqe);
 		sub.nr = 1;

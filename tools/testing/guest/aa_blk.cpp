@@ -93,7 +93,7 @@ public:
 		const uint64_t off = 1 << 20;
 
 		fill_pattern(w.span(), 1, off);
-		require_result(do_one(ctx, prep_write(fd_.get(), w.span(), off, 1)), w.size());
+		require_result(do_one(ctx, prep_write(fd_.get(), w.span(), off).data(1)), w.size());
 		if (check_data) {
 			require(::pread(plain_.get(), r.data(), r.size(), off) == (ssize_t)r.size(),
 				"pread failed");
@@ -105,7 +105,7 @@ public:
 		require(::pwrite(plain_.get(), w.data(), w.size(), off) == (ssize_t)w.size(),
 			"pwrite failed");
 		std::memset(r.data(), 0, r.size());
-		require_result(do_one(ctx, prep_read(fd_.get(), r.span(), off, 2)), r.size());
+		require_result(do_one(ctx, prep_read(fd_.get(), r.span(), off).data(2)), r.size());
 		if (check_data) {
 			const long bad = check_pattern(r.span(), 2, off);
 			require(bad < 0, strf("data read by READ differs at +%ld", bad));
@@ -125,8 +125,8 @@ public:
 		fill_pattern(a.span(), 3, off);
 		fill_pattern(b.span(), 3, off + 4096);
 		fill_pattern(c.span(), 3, off + 12288);
-		require_result(do_one(ctx, prep_writev(fd_.get(), wv, off, 10)), 16384);
-		require_result(do_one(ctx, prep_readv(fd_.get(), rv, off, 11)), 16384);
+		require_result(do_one(ctx, prep_writev(fd_.get(), wv, off).data(10)), 16384);
+		require_result(do_one(ctx, prep_readv(fd_.get(), rv, off).data(11)), 16384);
 		long bad = check_pattern(ra.span(), 3, off);
 		require(bad < 0, strf("READV first iovec differs at +%ld", bad));
 		bad = check_pattern(rb.span(), 3, off + 8192);
@@ -142,10 +142,14 @@ public:
 		const uint64_t off = 4 << 20;
 
 		fill_pattern(w.span(), 4, off);
-		require_result(do_one(ctx, prep_write(fd_.get(), w.span(), off, 20, AIO_ATTR_ALL)),
-			       len);
-		require_result(do_one(ctx, prep_read(fd_.get(), r.span(), off, 21, AIO_ATTR_ALL)),
-			       len);
+		require_result(
+			do_one(ctx,
+			       prep_write(fd_.get(), w.span(), off).data(20).attrs(AIO_ATTR_ALL)),
+			len);
+		require_result(
+			do_one(ctx,
+			       prep_read(fd_.get(), r.span(), off).data(21).attrs(AIO_ATTR_ALL)),
+			len);
 		const long bad = check_pattern(r.span(), 4, off);
 		require(bad < 0, strf("1 MiB read back differs at +%ld", bad));
 		/* Exactly one completion each: nothing else shows up. */
@@ -162,9 +166,12 @@ public:
 			const uint64_t off = (uint64_t)(i * 7 % 1024) * 4096;
 			auto *p = buf.data() + i * 4096;
 
-			sqes.push_back(
-				i % 2 ? prep_read(fd_.get(), p, 4096, off, 100 + i, AIO_ATTR_ALL)
-				      : prep_write(fd_.get(), p, 4096, off, 100 + i, AIO_ATTR_ALL));
+			sqes.push_back(i % 2 ? prep_read(fd_.get(), p, 4096, off)
+						       .data(100 + i)
+						       .attrs(AIO_ATTR_ALL)
+					     : prep_write(fd_.get(), p, 4096, off)
+						       .data(100 + i)
+						       .attrs(AIO_ATTR_ALL));
 		}
 		submit_all(ctx, sqes);
 		auto v = collect_n(ctx, n);
@@ -256,7 +263,8 @@ public:
 		Context ctx = context();
 		Buffer b(4096);
 
-		submit_all(ctx, std::vector{ prep_read(fd_.get(), b.span(), 0, 30) });
+		submit_all(ctx,
+			   std::vector<aio_attr_sqe>{ prep_read(fd_.get(), b.span(), 0).data(30) });
 		require(ctx.wait(1, 10s).error == 0, "wait for 1 event failed");
 		require(ctx.ring().pending_bytes() == AIO_ATTR_EVENT_BYTES(0),
 			strf("entry of %u bytes, expected %zu", ctx.ring().pending_bytes(),
@@ -273,8 +281,8 @@ public:
 		std::vector<aio_attr_sqe> sqes;
 
 		for (int i = 0; i < 3; i++)
-			sqes.push_back(
-				prep_read(fd_.get(), b.data() + i * 4096, 4096, i * 4096, 40 + i));
+			sqes.push_back(prep_read(fd_.get(), b.data() + i * 4096, 4096, i * 4096)
+					       .data(40 + i));
 		submit_all(ctx, sqes);
 		const WaitResult w = ctx.wait(3, 10s);
 		require(w.error == 0, strf("wait(3) returned %s", std::strerror(w.error)));
@@ -308,7 +316,8 @@ public:
 		pollfd pfd{ ctx.fd(), POLLIN | POLLRDNORM, 0 };
 
 		require(::poll(&pfd, 1, 0) == 0, "idle context polls readable");
-		submit_all(ctx, std::vector{ prep_read(fd_.get(), b.span(), 0, 50) });
+		submit_all(ctx,
+			   std::vector<aio_attr_sqe>{ prep_read(fd_.get(), b.span(), 0).data(50) });
 		pfd.revents = 0;
 		require(::poll(&pfd, 1, 10000) == 1, "poll timed out with an I/O submitted");
 		require((pfd.revents & (POLLIN | POLLRDNORM)) == (POLLIN | POLLRDNORM),
@@ -327,7 +336,8 @@ public:
 
 		ctx.setup(8192, AIO_ATTR_SETUP_EVENTFD, efd.get());
 		for (int i = 0; i < 4; i++)
-			sqes.push_back(prep_read(fd_.get(), b.data() + i * 4096, 4096, 0, 60 + i));
+			sqes.push_back(
+				prep_read(fd_.get(), b.data() + i * 4096, 4096, 0).data(60 + i));
 		submit_all(ctx, sqes);
 
 		pollfd pfd{ efd.get(), POLLIN, 0 };

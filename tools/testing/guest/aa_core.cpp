@@ -92,8 +92,10 @@ void delay_coherent(const char *dev)
 
 	Context ctx;
 	ctx.setup(65536);
-	submit_all(ctx, std::array{ prep_write(direct.get(), b.data(), len, off, 1,
-					       AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)) });
+	submit_all(ctx, std::array<aio_attr_sqe, 1>{
+				prep_write(direct.get(), b.data(), len, off)
+					.data(1)
+					.attrs(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)) });
 	/* Re-read (re-cache) while the write is held in dm-delay. */
 	unsigned rereads = 0;
 	std::vector<Completion> done;
@@ -134,15 +136,16 @@ void swap_busy(const char *dev)
 		     n < 0 ? errname(errno).c_str() : ""));
 	Context ctx;
 	ctx.setup(65536);
-	expect_refused(ctx, prep_write(direct.get(), buf.data(), 4096, 1 << 20, 1), ETXTBSY,
+	expect_refused(ctx, prep_write(direct.get(), buf.data(), 4096, 1 << 20).data(1), ETXTBSY,
 		       "O_DIRECT WRITE to an active swap device");
 	iovec iov{ buf.data(), 4096 };
-	expect_refused(ctx, prep_writev(direct.get(), { &iov, 1 }, 1 << 20, 2), ETXTBSY,
+	expect_refused(ctx, prep_writev(direct.get(), { &iov, 1 }, 1 << 20).data(2), ETXTBSY,
 		       "O_DIRECT WRITEV to an active swap device");
 	/* reading it is allowed, as pread(2) */
-	require_result(do_one(ctx, prep_read(direct.get(), buf.data(), 4096, 1 << 20, 3)), 4096);
+	require_result(do_one(ctx, prep_read(direct.get(), buf.data(), 4096, 1 << 20).data(3)),
+		       4096);
 	/* the buffered path: blkdev_write_iter() refuses it, as a result */
-	require_result(do_one(ctx, prep_write(buffered.get(), buf.data(), 4096, 1 << 20, 4)),
+	require_result(do_one(ctx, prep_write(buffered.get(), buf.data(), 4096, 1 << 20).data(4)),
 		       -ETXTBSY);
 }
 
@@ -215,8 +218,9 @@ void loop_lower(const char *backing, std::size_t len)
 		const off_t ctl = off + (8 << 20);
 		require(::pwrite(back.get(), buf.data(), len, ctl) == (ssize_t)len, "pwrite");
 		pread_all(back.get(), warm.span(), ctl + len - warm.size());
-		const Completion c = do_one(ctx, prep_read(back.get(), buf.data(), len, ctl, 9,
-							   lower_attrs));
+		const Completion c = do_one(
+			ctx,
+			prep_read(back.get(), buf.data(), len, ctl).data(9).attrs(lower_attrs));
 		const uint64_t cache = require_attr(c, AIO_ATTR_CACHE, AIO_ATTR_ST_HANDLED);
 		require(cache == AIO_ATTR_CACHE_PARTIAL,
 			strf("control read on %s: cache %s, expected partial", backing,
@@ -227,7 +231,8 @@ void loop_lower(const char *backing, std::size_t len)
 	if (len > warm.size())
 		pread_all(back.get(), warm.span(), off + len - warm.size());
 	std::memset(buf.data(), 0, len);
-	const Completion c = do_one(ctx, prep_read(fd.get(), buf.data(), len, off, 1, lower_attrs));
+	const Completion c =
+		do_one(ctx, prep_read(fd.get(), buf.data(), len, off).data(1).attrs(lower_attrs));
 	info("%s %zu bytes: %s", loop.path().c_str(), len, format_completion(c).c_str());
 	require_result(c, len);
 	require(check_pattern(buf.span(), 7, off) < 0, "data read through loop differ");
@@ -254,21 +259,23 @@ void bs4k_rules(const char *dev)
 	ctx.setup(65536);
 
 	fill_pattern({ b512, 4096 }, 3, 8192);
-	require_result(do_one(ctx, prep_write(fd.get(), b512, 4096, 8192, 1)), 4096);
+	require_result(do_one(ctx, prep_write(fd.get(), b512, 4096, 8192).data(1)), 4096);
 	pread_all(fd.get(), check.span(), 8192);
 	require(check_pattern(check.span(), 3, 8192) < 0, "data written from a 512-aligned buffer");
 	std::memset(b512, 0, 4096);
-	require_result(do_one(ctx, prep_read(fd.get(), b512, 4096, 8192, 2)), 4096);
+	require_result(do_one(ctx, prep_read(fd.get(), b512, 4096, 8192).data(2)), 4096);
 	require(check_pattern({ b512, 4096 }, 3, 8192) < 0, "data read into a 512-aligned buffer");
 
-	expect_refused(ctx, prep_read(fd.get(), b256, 4096, 8192, 3), EINVAL, "256-aligned buffer");
-	expect_refused(ctx, prep_write(fd.get(), b256, 4096, 8192, 3), EINVAL,
+	expect_refused(ctx, prep_read(fd.get(), b256, 4096, 8192).data(3), EINVAL,
+		       "256-aligned buffer");
+	expect_refused(ctx, prep_write(fd.get(), b256, 4096, 8192).data(3), EINVAL,
 		       "256-aligned buffer (write)");
-	expect_refused(ctx, prep_read(fd.get(), mem.data(), 4096, 8192 + 512, 4), EINVAL,
+	expect_refused(ctx, prep_read(fd.get(), mem.data(), 4096, 8192 + 512).data(4), EINVAL,
 		       "offset 512-aligned, not 4096");
-	expect_refused(ctx, prep_read(fd.get(), mem.data(), 4096 + 512, 8192, 5), EINVAL,
+	expect_refused(ctx, prep_read(fd.get(), mem.data(), 4096 + 512, 8192).data(5), EINVAL,
 		       "length 4608");
-	expect_refused(ctx, prep_read(fd.get(), mem.data(), 512, 8192, 6), EINVAL, "length 512");
+	expect_refused(ctx, prep_read(fd.get(), mem.data(), 512, 8192).data(6), EINVAL,
+		       "length 512");
 }
 
 /* 8: an unaligned O_DIRECT buffer on a regular file is the file's -EINVAL, as a result. */
@@ -279,10 +286,10 @@ void fsfile_unaligned(const char *path)
 	Context ctx;
 	ctx.setup(65536);
 
-	require_result(do_one(ctx, prep_write(fd.get(), buf.data(), 8192, 0, 1)), 8192);
-	require_result(do_one(ctx, prep_read(fd.get(), buf.data(), 4096, 0, 2)), 4096);
-	require_result(do_one(ctx, prep_read(fd.get(), buf.data() + 1, 4096, 0, 3)), -EINVAL);
-	require_result(do_one(ctx, prep_write(fd.get(), buf.data() + 1, 4096, 0, 4)), -EINVAL);
+	require_result(do_one(ctx, prep_write(fd.get(), buf.data(), 8192, 0).data(1)), 8192);
+	require_result(do_one(ctx, prep_read(fd.get(), buf.data(), 4096, 0).data(2)), 4096);
+	require_result(do_one(ctx, prep_read(fd.get(), buf.data() + 1, 4096, 0).data(3)), -EINVAL);
+	require_result(do_one(ctx, prep_write(fd.get(), buf.data() + 1, 4096, 0).data(4)), -EINVAL);
 }
 
 /* 8: a buffered write to a block device made read-only after open: -EPERM result. */
@@ -297,12 +304,13 @@ void ro_bdev(const char *dev)
 	ctx.setup(65536);
 	std::exception_ptr err;
 	try {
-		require_result(do_one(ctx, prep_write(buffered.get(), buf.data(), 4096, 0, 1)),
+		require_result(do_one(ctx, prep_write(buffered.get(), buf.data(), 4096, 0).data(1)),
 			       -EPERM);
 		/* O_DIRECT: refused at submission */
-		expect_refused(ctx, prep_write(direct.get(), buf.data(), 4096, 0, 2), EPERM,
+		expect_refused(ctx, prep_write(direct.get(), buf.data(), 4096, 0).data(2), EPERM,
 			       "O_DIRECT WRITE to a read-only device");
-		require_result(do_one(ctx, prep_read(direct.get(), buf.data(), 4096, 0, 3)), 4096);
+		require_result(do_one(ctx, prep_read(direct.get(), buf.data(), 4096, 0).data(3)),
+			       4096);
 	} catch (...) {
 		err = std::current_exception();
 	}

@@ -36,7 +36,8 @@ public:
 
 		fill_pattern(w, 1, off);
 		require_result(
-			do_one(ctx_, prep_write(fd_.get(), std::span<const std::byte>(w), off, 1)),
+			do_one(ctx_,
+			       prep_write(fd_.get(), std::span<const std::byte>(w), off).data(1)),
 			w.size());
 		require(::pread(fd_.get(), r.data(), r.size(), off) == (ssize_t)r.size(), "pread");
 		require(check_pattern(r, 1, off) < 0, "WRITE data differs (checked with pread)");
@@ -44,8 +45,9 @@ public:
 		require(::pwrite(fd_.get(), w.data(), w.size(), off) == (ssize_t)w.size(),
 			"pwrite");
 		std::fill(r.begin(), r.end(), std::byte{ 0 });
-		require_result(do_one(ctx_, prep_read(fd_.get(), std::span<std::byte>(r), off, 2)),
-			       r.size());
+		require_result(
+			do_one(ctx_, prep_read(fd_.get(), std::span<std::byte>(r), off).data(2)),
+			r.size());
 		require(check_pattern(r, 2, off) < 0, "READ data differs");
 	}
 
@@ -58,8 +60,8 @@ public:
 
 		fill_pattern(a, 3, off);
 		fill_pattern(b, 3, off + 1000);
-		require_result(do_one(ctx_, prep_writev(fd_.get(), wv, off, 3)), 4000);
-		require_result(do_one(ctx_, prep_readv(fd_.get(), rv, off, 4)), 4000);
+		require_result(do_one(ctx_, prep_writev(fd_.get(), wv, off).data(3)), 4000);
+		require_result(do_one(ctx_, prep_readv(fd_.get(), rv, off).data(4)), 4000);
 		require(check_pattern({ ra.data(), 1000 }, 3, off) < 0, "READV iovec 0 differs");
 		require(std::memcmp(ra.data() + 1000, b.data(), 1000) == 0 &&
 				std::memcmp(rb.data(), b.data() + 1000, 2000) == 0,
@@ -69,12 +71,15 @@ public:
 	void attrs()
 	{
 		std::vector<std::byte> buf(8192);
-		Completion c = do_one(ctx_, prep_write(fd_.get(), std::span<const std::byte>(buf),
-						       0, 5, AIO_ATTR_ALL));
+		Completion c =
+			do_one(ctx_, prep_write(fd_.get(), std::span<const std::byte>(buf), 0)
+					     .data(5)
+					     .attrs(AIO_ATTR_ALL));
 		require_result(c, 8192);
 		check_kiocb_attrs(c);
-		c = do_one(ctx_,
-			   prep_read(fd_.get(), std::span<std::byte>(buf), 0, 6, AIO_ATTR_ALL));
+		c = do_one(ctx_, prep_read(fd_.get(), std::span<std::byte>(buf), 0)
+					 .data(6)
+					 .attrs(AIO_ATTR_ALL));
 		require_result(c, 8192);
 		check_kiocb_attrs(c);
 	}
@@ -84,8 +89,9 @@ public:
 		std::vector<std::byte> buf(4096);
 		struct stat st {};
 		require(::fstat(fd_.get(), &st) == 0, "fstat");
-		const Completion c = do_one(ctx_, prep_read(fd_.get(), std::span<std::byte>(buf),
-							    st.st_size + 4096, 7));
+		const Completion c = do_one(
+			ctx_,
+			prep_read(fd_.get(), std::span<std::byte>(buf), st.st_size + 4096).data(7));
 		require_result(c, 0);
 	}
 
@@ -93,13 +99,15 @@ public:
 	{
 		std::vector<std::byte> buf(4096);
 		require_result(
-			do_one(ctx_, prep_write(fd_.get(), std::span<const std::byte>(buf), 0, 8)),
+			do_one(ctx_,
+			       prep_write(fd_.get(), std::span<const std::byte>(buf), 0).data(8)),
 			4096);
 		const uint64_t mask = AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS) |
 				      AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX) |
 				      AIO_ATTR_BIT(AIO_ATTR_DEVICE_NS);
-		const Completion c = do_one(ctx_, data_only ? prep_fdatasync(fd_.get(), 9, mask)
-							    : prep_fsync(fd_.get(), 9, mask));
+		const Completion c =
+			do_one(ctx_, data_only ? prep_fdatasync(fd_.get()).data(9).attrs(mask)
+					       : prep_fsync(fd_.get()).data(9).attrs(mask));
 		require_result(c, 0);
 		const uint64_t cx = require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
 		const uint64_t both = AIO_ATTR_CTX_HOP | AIO_ATTR_CTX_WORKER;
@@ -123,8 +131,8 @@ public:
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		require(p != MAP_FAILED, "mmap");
 		::munmap(p, 3 * 4096);
-		for (const aio_attr_sqe &sqe : { prep_read(fd_.get(), p, 4096, 0, 10),
-						 prep_write(fd_.get(), p, 4096, 0, 11) }) {
+		for (const aio_attr_sqe &sqe : { prep_read(fd_.get(), p, 4096, 0).data(10),
+						 prep_write(fd_.get(), p, 4096, 0).data(11) }) {
 			const SubmitResult r = ctx_.submit(sqe);
 			if (r.accepted == 0) {
 				require(r.error == EFAULT, strf("refused with %s, expected EFAULT",

@@ -225,13 +225,14 @@ void write_read_compare(Fixed &f, int fd, uint32_t seed)
 	uint64_t ud = 1;
 
 	for (const Piece &p : pieces)
-		w.push_back(prep_write_fixed(fd, f.abuf + p.aoff, p.len, p.pos, 0, ud++));
+		w.push_back(prep_write_fixed(fd, f.abuf + p.aoff, p.len, p.pos, 0).data(ud++));
 	submit_all(f.ctx, w);
 	for (const Completion &c : collect_n(f.ctx, w.size()))
 		require_result(c, pieces[c.user_data - 1].len);
 	for (const Piece &p : pieces)
-		r.push_back(prep_read_fixed(fd, f.bbuf + p.boff, p.len, p.pos, 1, ud++,
-					    AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)));
+		r.push_back(prep_read_fixed(fd, f.bbuf + p.boff, p.len, p.pos, 1)
+				    .data(ud++)
+				    .attrs(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)));
 	submit_all(f.ctx, r);
 	for (const Completion &c : collect_n(f.ctx, r.size()))
 		require_result(c, pieces[c.user_data - 1 - w.size()].len);
@@ -265,34 +266,40 @@ void range_cases(Suite &s, const std::string &dev)
 
 		/* the last byte of the buffer: accepted */
 		require_errno(
-			submit_errno(f.ctx, prep_read_fixed(fd.get(), aend - 4096, 4096, 0, 0, 1)),
+			submit_errno(f.ctx,
+				     prep_read_fixed(fd.get(), aend - 4096, 4096, 0, 0).data(1)),
 			0, "read ending at the buffer end");
 		require_errno(
-			submit_errno(f.ctx, prep_read_fixed(fd.get(), aend - 3584, 4096, 0, 0, 2)),
+			submit_errno(f.ctx,
+				     prep_read_fixed(fd.get(), aend - 3584, 4096, 0, 0).data(2)),
 			EFAULT, "read 512 bytes past the buffer end");
 		require_errno(
-			submit_errno(f.ctx, prep_read_fixed(fd.get(), f.abuf - 512, 4096, 0, 0, 3)),
+			submit_errno(f.ctx,
+				     prep_read_fixed(fd.get(), f.abuf - 512, 4096, 0, 0).data(3)),
 			EFAULT, "read starting before the buffer");
 		/* in buffer 1's memory, but naming buffer 0 */
-		require_errno(submit_errno(f.ctx, prep_read_fixed(fd.get(), f.bbuf, 4096, 0, 0, 4)),
-			      EFAULT, "address of another buffer");
-		require_errno(submit_errno(f.ctx, prep_read_fixed(fd.get(), f.abuf, 4096, 0, 2, 5)),
-			      EINVAL, "buf_index 2 of 2");
-		require_errno(submit_errno(f.ctx, prep_read_fixed(fd.get(), f.abuf, 0, 0, 0, 6)),
-			      EINVAL, "length 0");
+		require_errno(
+			submit_errno(f.ctx, prep_read_fixed(fd.get(), f.bbuf, 4096, 0, 0).data(4)),
+			EFAULT, "address of another buffer");
+		require_errno(
+			submit_errno(f.ctx, prep_read_fixed(fd.get(), f.abuf, 4096, 0, 2).data(5)),
+			EINVAL, "buf_index 2 of 2");
+		require_errno(
+			submit_errno(f.ctx, prep_read_fixed(fd.get(), f.abuf, 0, 0, 0).data(6)),
+			EINVAL, "length 0");
 
-		aio_attr_sqe sqe = prep_read(fd.get(), f.abuf, 4096, 0, 7);
+		aio_attr_sqe sqe = prep_read(fd.get(), f.abuf, 4096, 0).data(7);
 		sqe.buf_index = 1;
 		require_errno(submit_errno(f.ctx, sqe), EINVAL, "buf_index without the flag");
 
 		const iovec iov{ f.abuf, 4096 };
-		sqe = prep_readv(fd.get(), { &iov, 1 }, 0, 8);
+		sqe = prep_readv(fd.get(), { &iov, 1 }, 0).data(8);
 		sqe.flags = AIO_ATTR_SQE_FIXED_BUF;
 		require_errno(submit_errno(f.ctx, sqe), EINVAL, "READV with the flag");
-		sqe = prep_fsync(fd.get(), 9);
+		sqe = prep_fsync(fd.get()).data(9);
 		sqe.flags = AIO_ATTR_SQE_FIXED_BUF;
 		require_errno(submit_errno(f.ctx, sqe), EINVAL, "FSYNC with the flag");
-		sqe = prep_read_fixed(fd.get(), f.abuf, 4096, 0, 0, 10);
+		sqe = prep_read_fixed(fd.get(), f.abuf, 4096, 0, 0).data(10);
 		sqe.flags |= 0x80;
 		require_errno(submit_errno(f.ctx, sqe), EINVAL, "unknown sqe flag");
 	});
@@ -303,15 +310,17 @@ void range_cases(Suite &s, const std::string &dev)
 		Mapping m = anon(pg);
 
 		ctx.setup(4096);
-		require_errno(submit_errno(ctx, prep_read_fixed(fd.get(), m.get(), 4096, 0, 0, 1)),
-			      EINVAL, "fixed read with nothing registered");
+		require_errno(
+			submit_errno(ctx, prep_read_fixed(fd.get(), m.get(), 4096, 0, 0).data(1)),
+			EINVAL, "fixed read with nothing registered");
 		require_errno(unregister_errno(ctx), ENXIO, "unregister with nothing registered");
 		const iovec iov{ m.get(), pg };
 		ctx.register_buffers({ &iov, 1 });
 		ctx.unregister_buffers();
 		require_errno(unregister_errno(ctx), ENXIO, "second unregister");
-		require_errno(submit_errno(ctx, prep_read_fixed(fd.get(), m.get(), 4096, 0, 0, 2)),
-			      EINVAL, "fixed read after unregister");
+		require_errno(
+			submit_errno(ctx, prep_read_fixed(fd.get(), m.get(), 4096, 0, 0).data(2)),
+			EINVAL, "fixed read after unregister");
 	});
 
 	s.run("version1", [&] {
@@ -328,13 +337,14 @@ void range_cases(Suite &s, const std::string &dev)
 		ctx.setup(su);
 		require_errno(register_errno(ctx, { &iov, 1 }), EBADFD, "register on version 1");
 		require_errno(unregister_errno(ctx), EBADFD, "unregister on version 1");
-		require_errno(submit_errno(ctx, prep_read_fixed(fd.get(), m.get(), 4096, 0, 0, 1)),
-			      EINVAL, "fixed flag on version 1");
-		aio_attr_sqe sqe = prep_read(fd.get(), m.get(), 4096, 0, 2);
+		require_errno(
+			submit_errno(ctx, prep_read_fixed(fd.get(), m.get(), 4096, 0, 0).data(1)),
+			EINVAL, "fixed flag on version 1");
+		aio_attr_sqe sqe = prep_read(fd.get(), m.get(), 4096, 0).data(2);
 		sqe.resv0 = 1;
 		require_errno(submit_errno(ctx, sqe), EINVAL, "resv0 on version 1");
 		/* and plain I/O still works there */
-		require_errno(submit_errno(ctx, prep_read(fd.get(), m.get(), 4096, 0, 3)), 0,
+		require_errno(submit_errno(ctx, prep_read(fd.get(), m.get(), 4096, 0).data(3)), 0,
 			      "plain read on version 1");
 	});
 
@@ -419,13 +429,15 @@ void busy_cases(Suite &s, const std::string &hold)
 		Fixed f;
 		Held held(hold);
 
-		submit_all(f.ctx, std::array{ prep_read_fixed(fd.get(), f.bbuf, 4096, 0, 1, 1) });
+		submit_all(f.ctx, std::array<aio_attr_sqe, 1>{
+					  prep_read_fixed(fd.get(), f.bbuf, 4096, 0, 1).data(1) });
 		require_errno(unregister_errno(f.ctx), EBUSY, "unregister with a read held");
 		/* plain I/O in flight counts too */
 		held.release();
 		collect_n(f.ctx, 1);
 		Held again(hold);
-		submit_all(f.ctx, std::array{ prep_read(fd.get(), f.bbuf, 4096, 0, 2) });
+		submit_all(f.ctx, std::array<aio_attr_sqe, 1>{
+					  prep_read(fd.get(), f.bbuf, 4096, 0).data(2) });
 		require_errno(unregister_errno(f.ctx), EBUSY, "unregister with a plain read held");
 		again.release();
 		require_result(collect_n(f.ctx, 1)[0], 4096);
@@ -444,9 +456,11 @@ void busy_cases(Suite &s, const std::string &hold)
 
 				for (unsigned i = 0; i < 16; i++)
 					v.push_back(prep_read_fixed(fd.get(), f.bbuf + i * 8192,
-								    8192, i * 8192, 1, i));
-				v.push_back(prep_write_fixed(fd.get(), f.abuf + 3584, 4096, 1 << 20,
-							     0, 16));
+								    8192, i * 8192, 1)
+							    .data(i));
+				v.push_back(
+					prep_write_fixed(fd.get(), f.abuf + 3584, 4096, 1 << 20, 0)
+						.data(16));
 				submit_all(f.ctx, v);
 				require(aa_stat("inflight") == inf0 + 17,
 					strf("inflight %lld, expected %lld", aa_stat("inflight"),
@@ -480,8 +494,8 @@ void file_cases(Suite &s, const std::string &path, const char *label, int oflags
 		/* fixed reads of what pwrite put there */
 		std::vector<aio_attr_sqe> r;
 		for (const Piece &p : pieces)
-			r.push_back(prep_read_fixed(io.get(), f.bbuf + p.boff, p.len, p.pos, 1,
-						    r.size()));
+			r.push_back(prep_read_fixed(io.get(), f.bbuf + p.boff, p.len, p.pos, 1)
+					    .data(r.size()));
 		submit_all(f.ctx, r);
 		for (const Completion &c : collect_n(f.ctx, r.size()))
 			require_result(c, pieces[c.user_data].len);
@@ -574,8 +588,9 @@ void bench(const std::string &dev, unsigned long count, uint32_t bs)
 				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 				const uint64_t pos = (x % blocks) * bs;
 				const aio_attr_sqe sqe =
-					fixed ? prep_read_fixed(fd.get(), f.bbuf, bs, pos, 1, i)
-					      : prep_read(fd.get(), f.bbuf, bs, pos, i);
+					fixed ? prep_read_fixed(fd.get(), f.bbuf, bs, pos, 1)
+							.data(i)
+					      : prep_read(fd.get(), f.bbuf, bs, pos).data(i);
 				require_result(do_one(f.ctx, sqe), bs);
 			}
 			const std::chrono::duration<double> t = clock::now() - t0;

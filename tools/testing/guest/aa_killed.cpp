@@ -50,10 +50,13 @@ long long stat_of(const char *name)
 		Buffer *buf = new Buffer(64 * 4096);
 		std::vector<aio_attr_sqe> sqes;
 		for (int i = 0; i < 64; i++)
-			sqes.push_back(i % 2 ? prep_read(fd.get(), buf->data() + i * 4096, 4096,
-							 i * 4096, i, AIO_ATTR_ALL)
-					     : prep_write(fd.get(), buf->data() + i * 4096, 4096,
-							  i * 4096, i, AIO_ATTR_ALL));
+			sqes.push_back(
+				i % 2 ? prep_read(fd.get(), buf->data() + i * 4096, 4096, i * 4096)
+						.data(i)
+						.attrs(AIO_ATTR_ALL)
+				      : prep_write(fd.get(), buf->data() + i * 4096, 4096, i * 4096)
+						.data(i)
+						.attrs(AIO_ATTR_ALL));
 		accepted = ctx->submit(sqes).accepted;
 		fd.release(); /* keep the block device open too */
 	} catch (const std::exception &e) {

@@ -71,8 +71,8 @@ std::vector<aio_attr_sqe> make_sqes(int fd, Buffer &buf, unsigned qd, uint64_t b
 	for (unsigned i = 0; i < qd; i++) {
 		std::byte *b = buf.data() + static_cast<std::size_t>(i) * 4096;
 		const uint64_t off = (rng() % blocks) * 4096;
-		v[i] = (i % 2) ? prep_read(fd, b, 4096, off, ud0 + i, AIO_ATTR_ALL)
-			       : prep_write(fd, b, 4096, off, ud0 + i, AIO_ATTR_ALL);
+		v[i] = (i % 2) ? prep_read(fd, b, 4096, off).data(ud0 + i).attrs(AIO_ATTR_ALL)
+			       : prep_write(fd, b, 4096, off).data(ud0 + i).attrs(AIO_ATTR_ALL);
 	}
 	return v;
 }

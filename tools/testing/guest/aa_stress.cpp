@@ -121,10 +121,12 @@ int main(int argc, char **argv)
 
 				free_slots.pop_back();
 				slot_of[ud] = slot;
-				sqes[n++] = (rng() % 10 < 7) ? prep_read(fd.get(), buf, 4096, off,
-									 ud, AIO_ATTR_ALL)
-							     : prep_write(fd.get(), buf, 4096, off,
-									  ud, AIO_ATTR_ALL);
+				sqes[n++] = (rng() % 10 < 7) ? prep_read(fd.get(), buf, 4096, off)
+								       .data(ud)
+								       .attrs(AIO_ATTR_ALL)
+							     : prep_write(fd.get(), buf, 4096, off)
+								       .data(ud)
+								       .attrs(AIO_ATTR_ALL);
 			}
 			if (n) {
 				const SubmitResult r = ctx.submit({ sqes.data(), n });

@@ -127,8 +127,9 @@ std::vector<aio_attr_sqe> reads(int fd, Buffer &buf, unsigned n)
 	std::vector<aio_attr_sqe> v;
 
 	for (unsigned i = 0; i < n; i++)
-		v.push_back(prep_read(fd, buf.data() + i * 4096, 4096, i * 65536ULL, i + 1,
-				      AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)));
+		v.push_back(prep_read(fd, buf.data() + i * 4096, 4096, i * 65536ULL)
+				    .data(i + 1)
+				    .attrs(AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)));
 	return v;
 }
 

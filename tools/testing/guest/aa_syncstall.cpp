@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 		Buffer page(4096);
 		require(::pwrite(dev, page.data(), page.size(), 0) == 4096, "pwrite failed");
 		for (unsigned i = 0; i < kTries; i++) {
-			const aio_attr_sqe sqe = aio_attr::prep_fsync(
-				dev, 1000 + i, AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX));
+			const aio_attr_sqe sqe = aio_attr::prep_fsync(dev).data(1000 + i).attrs(
+				AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX));
 			const aio_attr::SubmitResult r = ctx.submit(sqe);
 			if (r.accepted != 1) {
 				refused = r.error;
@@ -107,7 +107,8 @@ int main(int argc, char **argv)
 		run_as(65534, 65534, [&] {
 			Context other;
 			other.setup(4096);
-			const aio_attr_sqe sqe = aio_attr::prep_fsync(fd.get(), 7, AIO_ATTR_ALL);
+			const aio_attr_sqe sqe =
+				aio_attr::prep_fsync(fd.get()).data(7).attrs(AIO_ATTR_ALL);
 			require_result(do_one(other, sqe), 0);
 		});
 	});
@@ -148,7 +149,7 @@ int main(int argc, char **argv)
 	});
 
 	s.run("cap_released", [&] {
-		const aio_attr_sqe sqe = aio_attr::prep_fsync(dev, 5, 0);
+		const aio_attr_sqe sqe = aio_attr::prep_fsync(dev).data(5).attrs(0);
 		require_result(do_one(ctx, sqe), 0);
 	});
 

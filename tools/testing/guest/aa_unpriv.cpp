@@ -174,7 +174,8 @@ SubmitResult submit_reads(Context &ctx, int fd, Buffer &buf, unsigned n, uint64_
 	std::vector<aio_attr_sqe> v;
 
 	for (unsigned i = 0; i < n; i++)
-		v.push_back(prep_read(fd, buf.data(), 4096, (i % 64) * 4096, ud0 + i, mask));
+		v.push_back(
+			prep_read(fd, buf.data(), 4096, (i % 64) * 4096).data(ud0 + i).attrs(mask));
 	return ctx.submit(v);
 }
 
@@ -225,8 +226,9 @@ int main(int argc, char **argv)
 			unique_fd f = open_fd(file_path, O_RDONLY);
 			Buffer a(4096), b(4096);
 			require(::pread(f.get(), a.data(), 4096, 4096) == 4096, "pread");
-			const Completion c =
-				do_one(ctx, prep_read(f.get(), b.data(), 4096, 4096, 7, AIO_ATTR_ALL));
+			const Completion c = do_one(ctx, prep_read(f.get(), b.data(), 4096, 4096)
+								 .data(7)
+								 .attrs(AIO_ATTR_ALL));
 			require_result(c, 4096);
 			require(!std::memcmp(a.data(), b.data(), 4096), "data differ from pread");
 		});
@@ -241,11 +243,12 @@ int main(int argc, char **argv)
 			Context ctx;
 			ctx.setup(4096);
 			Buffer b(4096);
-			const SubmitResult r = ctx.submit(prep_write(f.get(), b.data(), 4096, 0, 1));
+			const SubmitResult r =
+				ctx.submit(prep_write(f.get(), b.data(), 4096, 0).data(1));
 			require(r.accepted == 0 && r.error == EBADF,
 				strf("WRITE on the O_RDONLY file: accepted %u error %s", r.accepted,
 				     errname(r.error).c_str()));
-			const SubmitResult r2 = ctx.submit(prep_fsync(f.get(), 2));
+			const SubmitResult r2 = ctx.submit(prep_fsync(f.get()).data(2));
 			/* fsync needs no write access, as fsync(2) */
 			if (r2.accepted == 1)
 				collect_n(ctx, 1);
@@ -266,8 +269,9 @@ int main(int argc, char **argv)
 			Context ctx;
 			ctx.setup(4096);
 			for (const aio_attr_sqe &sqe :
-			     { prep_read(f.get(), b.data(), 4096, 0, 1), prep_fsync(f.get(), 2),
-			       prep_write(f.get(), b.data(), 4096, 0, 3) }) {
+			     { prep_read(f.get(), b.data(), 4096, 0).data(1),
+			       prep_fsync(f.get()).data(2),
+			       prep_write(f.get(), b.data(), 4096, 0).data(3) }) {
 				const SubmitResult r = ctx.submit(sqe);
 				require(r.accepted == 0 && r.error == EBADF,
 					strf("opcode %u on an O_PATH fd of an unreadable file: "
@@ -284,7 +288,8 @@ int main(int argc, char **argv)
 			ctx.setup(4096);
 			Buffer b(4096);
 			/* no descriptor, no I/O: a number that is not open */
-			const SubmitResult r = ctx.submit(prep_read(900, b.data(), 4096, 0, 1));
+			const SubmitResult r =
+				ctx.submit(prep_read(900, b.data(), 4096, 0).data(1));
 			require(r.accepted == 0 && r.error == EBADF,
 				strf("fd 900: %s", errname(r.error).c_str()));
 		});
@@ -295,7 +300,7 @@ int main(int argc, char **argv)
 			Context ctx;
 			ctx.setup(4096);
 			Buffer b(4096);
-			aio_attr_sqe sqe = prep_read(f.get(), b.data(), 4096, 0, 1);
+			aio_attr_sqe sqe = prep_read(f.get(), b.data(), 4096, 0).data(1);
 			sqe.ioprio = ioprio(IoprioClass::rt, 0);
 			const SubmitResult r = ctx.submit(sqe);
 			require(r.accepted == 0 && r.error == EPERM,
@@ -529,9 +534,9 @@ int main(int argc, char **argv)
 			unique_fd dev = open_fd(sync_path, O_RDWR);
 			Context c;
 			c.setup(65536);
-			std::vector<aio_attr_sqe> v = { prep_fsync(dev.get(), 1),
-							prep_fdatasync(dev.get(), 2),
-							prep_fsync(dev.get(), 3) };
+			std::vector<aio_attr_sqe> v = { prep_fsync(dev.get()).data(1),
+							prep_fdatasync(dev.get()).data(2),
+							prep_fsync(dev.get()).data(3) };
 			const auto t0 = clock::now();
 			const SubmitResult r = c.submit(v);
 			require(r.accepted == 2 && r.error == EAGAIN,
@@ -551,7 +556,7 @@ int main(int argc, char **argv)
 			for (const Completion &x : got)
 				require(x.result >= 0, format_completion(x));
 			/* they are done: syncs are accepted again */
-			const SubmitResult again = c.submit(prep_fsync(dev.get(), 4));
+			const SubmitResult again = c.submit(prep_fsync(dev.get()).data(4));
 			require(again.accepted == 1,
 				strf("after completion: %s", errname(again.error).c_str()));
 			collect_n(c, 1, std::chrono::seconds(20));
@@ -562,11 +567,11 @@ int main(int argc, char **argv)
 				unique_fd dev = open_fd(sync_path, O_RDWR);
 				Context c;
 				c.setup(65536);
-				std::vector<aio_attr_sqe> v = { prep_fsync(dev.get(), 1),
-								prep_fsync(dev.get(), 2) };
+				std::vector<aio_attr_sqe> v = { prep_fsync(dev.get()).data(1),
+								prep_fsync(dev.get()).data(2) };
 				const SubmitResult r = c.submit(v);
 				require(r.accepted == 2, strf("2 syncs: accepted %u", r.accepted));
-				const SubmitResult r3 = c.submit(prep_fsync(dev.get(), 3));
+				const SubmitResult r3 = c.submit(prep_fsync(dev.get()).data(3));
 				require(r3.accepted == 0 && r3.error == EAGAIN,
 					strf("third sync in flight: %s", errname(r3.error).c_str()));
 				checkpoint();

@@ -205,8 +205,8 @@ std::vector<std::chrono::nanoseconds> read_each(Context &ctx, int fd, Buffer &bu
 
 	*slept = 0;
 	for (std::size_t i = 0; i < offs.size(); i++) {
-		const aio_attr_sqe sqe = prep_read(fd, buf.data() + i * 4096, 4096, offs[i], i,
-						   want_all);
+		const aio_attr_sqe sqe =
+			prep_read(fd, buf.data() + i * 4096, 4096, offs[i]).data(i).attrs(want_all);
 		const long sw = voluntary_switches();
 		const auto t0 = clock::now();
 		const SubmitResult r = ctx.submit(sqe);
@@ -291,8 +291,9 @@ int main(int argc, char **argv)
 			"version 1 setup reports PAGECACHE");
 		const unique_fd f = open_fd(file_path, O_RDONLY);
 		Buffer buf(4096);
-		const SubmitResult r = v1.submit(prep_read(f.get(), buf.data(), 4096, 0, 1,
-							   AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)));
+		const SubmitResult r = v1.submit(prep_read(f.get(), buf.data(), 4096, 0)
+							 .data(1)
+							 .attrs(AIO_ATTR_BIT(AIO_ATTR_PAGECACHE)));
 		require(!r.ok() && r.error == EINVAL,
 			strf("version 1: PAGECACHE accepted (%s)", std::strerror(r.error)));
 		aio_attr_cancel c{};
@@ -360,8 +361,8 @@ int main(int argc, char **argv)
 		const uint64_t off = 5 * 4096;
 
 		fill_pattern(buf.span(), 9, off);
-		const Completion c = do_one(ctx, prep_write(f.get(), buf.data(), 4096, off, 1,
-							    want_all));
+		const Completion c = do_one(
+			ctx, prep_write(f.get(), buf.data(), 4096, off).data(1).attrs(want_all));
 		require_result(c, 4096);
 		const uint64_t cx = require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
 		require(has_worker(cx), strf("ext4 buffered write: %s, expected a worker",
@@ -384,7 +385,9 @@ int main(int argc, char **argv)
 
 		for (unsigned i = 0; i < 4; i++)
 			sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
-						 (i + 1) * 1048576ULL, i + 1, want_all));
+						 (i + 1) * 1048576ULL)
+					       .data(i + 1)
+					       .attrs(want_all));
 		submit_all(ctx, sqes);
 		/* ud 1 holds the only worker, blocked in the device; 2..4 wait */
 		auto c = cancel_ud(ctx, 3);
@@ -463,7 +466,9 @@ int main(int argc, char **argv)
 
 			for (unsigned i = 0; i < 3; i++)
 				sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
-							 (i + 8) * 1048576ULL, i + 1, 0));
+							 (i + 8) * 1048576ULL)
+						       .data(i + 1)
+						       .attrs(0));
 			submit_all(ctx, sqes);
 		}
 		/* the queued two went with the file; the running one waits */
@@ -485,7 +490,9 @@ int main(int argc, char **argv)
 			Held h;
 			for (unsigned i = 0; i < 3; i++)
 				sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
-							 (i + 16) * 1048576ULL, i + 1, 0));
+							 (i + 16) * 1048576ULL)
+						       .data(i + 1)
+						       .attrs(0));
 			sqes.push_back(group_done(100));
 			const Call c = submit_raw(ctx, sqes,
 						  AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
@@ -505,8 +512,9 @@ int main(int argc, char **argv)
 		const unique_fd f = open_fd(file_path, O_RDONLY);
 		sqes.clear();
 		for (unsigned i = 0; i < 3; i++)
-			sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
-						 offs[i], 200 + i, 0));
+			sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096, offs[i])
+					       .data(200 + i)
+					       .attrs(0));
 		sqes.push_back(group_done(300));
 		drop_caches();
 		const Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
@@ -534,8 +542,8 @@ int main(int argc, char **argv)
 		void *hole = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		require(hole != MAP_FAILED, "mmap");
 		std::vector<aio_attr_sqe> sqes = {
-			prep_read(f.get(), buf.data(), 4096, 0, 1, 0),
-			prep_read(f.get(), hole, 4096, 0, 2, 0),
+			prep_read(f.get(), buf.data(), 4096, 0).data(1).attrs(0),
+			prep_read(f.get(), hole, 4096, 0).data(2).attrs(0),
 			group_done(3),
 		};
 		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
@@ -546,9 +554,10 @@ int main(int argc, char **argv)
 			     format_completion(got.back()).c_str()));
 
 		/* stops early at a bad fd: the GROUP_DONE entry still follows ud 10 */
-		sqes = { prep_read(f.get(), buf.data(), 4096, 0, 10, 0),
-			 prep_read(1000, buf.data(), 4096, 0, 11, 0),
-			 prep_read(f.get(), buf.data(), 4096, 0, 12, 0), group_done(13) };
+		sqes = { prep_read(f.get(), buf.data(), 4096, 0).data(10).attrs(0),
+			 prep_read(1000, buf.data(), 4096, 0).data(11).attrs(0),
+			 prep_read(f.get(), buf.data(), 4096, 0).data(12).attrs(0),
+			 group_done(13) };
 		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
 		require(c.ret == 1 && c.sub.accepted == 1 && c.sub.error == EBADF,
 			strf("stopped batch: ret %d accepted %u error %d", c.ret, c.sub.accepted,
@@ -557,7 +566,7 @@ int main(int argc, char **argv)
 		require(got[0].user_data == 10 && got[1].user_data == 13 && got[1].result == 0,
 			"a stopped group did not end with its GROUP_DONE entry");
 		/* refused at the first member: nothing at all */
-		sqes = { prep_read(1000, buf.data(), 4096, 0, 20, 0), group_done(21) };
+		sqes = { prep_read(1000, buf.data(), 4096, 0).data(20).attrs(0), group_done(21) };
 		c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
 		require(c.ret == -EBADF, strf("ret %d, expected -EBADF", c.ret));
 		std::vector<Completion> more;
@@ -570,7 +579,7 @@ int main(int argc, char **argv)
 		const unique_fd f = open_fd(file_path, O_RDONLY);
 		Context ctx = make_ctx(2);
 		Buffer buf(4096);
-		const aio_attr_sqe rd = prep_read(f.get(), buf.data(), 4096, 0, 1, 0);
+		const aio_attr_sqe rd = prep_read(f.get(), buf.data(), 4096, 0).data(1).attrs(0);
 		std::vector<aio_attr_sqe> sqes = { group_done(2), rd };
 
 		Call c = submit_raw(ctx, sqes, AIO_ATTR_SUBMIT_GROUP);
@@ -618,8 +627,10 @@ int main(int argc, char **argv)
 			for (unsigned i = 0; i < n; i++) {
 				++ud;
 				sqes.push_back(rng() % 3 ? prep_read(f.get(), buf.data() + i * 4096,
-								     4096, (rng() % 256) * 4096, ud, 0)
-							 : prep_fsync(f.get(), ud));
+								     4096, (rng() % 256) * 4096)
+								   .data(ud)
+								   .attrs(0)
+							 : prep_fsync(f.get()).data(ud));
 				pending.insert(ud);
 			}
 			submit_all(*ctx, sqes);

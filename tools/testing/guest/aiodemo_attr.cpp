@@ -106,8 +106,9 @@ public:
 	/* Read @nr blocks at block @blk, all attributes requested. */
 	Completion read(uint64_t blk, uint32_t nr, uint64_t ud = 1)
 	{
-		return do_one(ctx_,
-			      prep_read(fd_.get(), buf_.data(), nr * bs_, blk * bs_, ud, kMaskAll));
+		return do_one(ctx_, prep_read(fd_.get(), buf_.data(), nr * bs_, blk * bs_)
+					    .data(ud)
+					    .attrs(kMaskAll));
 	}
 
 	/* CACHE must be HANDLED with @expect. */
@@ -316,8 +317,10 @@ public:
 		const long long merges = read_merges();
 		const long long ios = counter("ios");
 		for (int i = 0; i < n; i++)
-			sqes.push_back(prep_read(fd_.get(), bufs.data() + i * bs_, bs_,
-						 (base + i) * bs_, i, kMaskAll));
+			sqes.push_back(
+				prep_read(fd_.get(), bufs.data() + i * bs_, bs_, (base + i) * bs_)
+					.data(i)
+					.attrs(kMaskAll));
 		submit_all(ctx_, sqes);
 		for (const Completion &c : collect_n(ctx_, n)) {
 			require_result(c, bs_);
@@ -364,10 +367,12 @@ public:
 				std::byte *b = bufs.data() + i * 4 * bs_;
 
 				is_write[done + i] = w;
-				sqes.push_back(w ? prep_write(fd_.get(), b, nr * bs_, blk * bs_,
-							      done + i, kMaskAll)
-						 : prep_read(fd_.get(), b, nr * bs_, blk * bs_,
-							     done + i, kMaskAll));
+				sqes.push_back(w ? prep_write(fd_.get(), b, nr * bs_, blk * bs_)
+							       .data(done + i)
+							       .attrs(kMaskAll)
+						 : prep_read(fd_.get(), b, nr * bs_, blk * bs_)
+							       .data(done + i)
+							       .attrs(kMaskAll));
 			}
 			submit_all(ctx_, sqes);
 			for (const Completion &c : collect_n(ctx_, sqes.size())) {
@@ -441,8 +446,12 @@ public:
 					const uint64_t off = base + uint64_t(done / 2 + i) * len;
 					std::byte *b = bufs.data() + i * len;
 
-					sqes.push_back(w ? prep_write(fd_.get(), b, len, off, i, kMaskAll)
-							 : prep_read(fd_.get(), b, len, off, i, kMaskAll));
+					sqes.push_back(w ? prep_write(fd_.get(), b, len, off)
+								       .data(i)
+								       .attrs(kMaskAll)
+							 : prep_read(fd_.get(), b, len, off)
+								       .data(i)
+								       .attrs(kMaskAll));
 				}
 				submit_all(ctx_, sqes);
 				for (const Completion &c : collect_n(ctx_, sqes.size())) {

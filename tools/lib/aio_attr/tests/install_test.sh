@@ -89,7 +89,7 @@ cat >"$tmp/cm/t.cpp" <<'CPP'
 
 int main()
 {
-	auto sqe = aio_attr::prep_write(5, "x", 1, 0, 7, aio_attr::parse_attr_mask("all"));
+	auto sqe = aio_attr::prep_write(5, "x", 1, 0).data(7).attrs(aio_attr::parse_attr_mask("all"));
 	std::printf("%s %llu\n", aio_attr::format_attr_mask(sqe.attr_mask).c_str(),
 		    static_cast<unsigned long long>(sqe.user_data));
 	try {

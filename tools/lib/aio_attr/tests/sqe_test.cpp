@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 using namespace aio_attr;
@@ -45,7 +46,7 @@ TEST(Sqe, ReadWrite)
 	alignas(4096) static std::byte buf[4096];
 	const uint64_t mask = AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS);
 
-	aio_attr_sqe s = prep_read(5, buf, 4096, 8192, 77, mask);
+	aio_attr_sqe s = prep_read(5, buf, 4096, 8192).data(77).attrs(mask);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_READ);
 	EXPECT_EQ(s.fd, 5);
 	EXPECT_EQ(s.addr, reinterpret_cast<uintptr_t>(buf));
@@ -55,7 +56,7 @@ TEST(Sqe, ReadWrite)
 	EXPECT_EQ(s.attr_mask, mask);
 	expect_reserved_zero(s);
 
-	s = prep_write(6, buf, 512, 0, 78);
+	s = prep_write(6, buf, 512, 0).data(78);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_WRITE);
 	EXPECT_EQ(s.fd, 6);
 	EXPECT_EQ(s.len, 512u);
@@ -63,10 +64,10 @@ TEST(Sqe, ReadWrite)
 	expect_reserved_zero(s);
 
 	std::vector<std::byte> v(1024);
-	s = prep_read(7, std::span<std::byte>(v), 4096, 1);
+	s = prep_read(7, std::span<std::byte>(v), 4096).data(1);
 	EXPECT_EQ(s.addr, reinterpret_cast<uintptr_t>(v.data()));
 	EXPECT_EQ(s.len, 1024u);
-	s = prep_write(7, std::span<const std::byte>(v), 4096, 1, AIO_ATTR_ALL);
+	s = prep_write(7, std::span<const std::byte>(v), 4096).data(1).attrs(AIO_ATTR_ALL);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_WRITE);
 	EXPECT_EQ(s.attr_mask, AIO_ATTR_ALL);
 }
@@ -76,7 +77,7 @@ TEST(Sqe, SpanTooLongThrowsE2big)
 	/* Never dereferenced: only the size matters. */
 	std::span<std::byte> huge(reinterpret_cast<std::byte *>(4096), (1ULL << 32));
 	try {
-		prep_read(3, huge, 0, 0);
+		prep_read(3, huge, 0);
 		ADD_FAILURE() << "no throw";
 	} catch (const std::system_error &e) {
 		EXPECT_EQ(e.code().value(), E2BIG);
@@ -88,20 +89,20 @@ TEST(Sqe, Vectored)
 	char a[16], b[32];
 	iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
 
-	aio_attr_sqe s = prep_readv(3, iov, 512, 9, 1);
+	aio_attr_sqe s = prep_readv(3, iov, 512).data(9).attrs(1);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_READV);
 	EXPECT_EQ(s.addr, reinterpret_cast<uintptr_t>(iov));
 	EXPECT_EQ(s.len, 2u);
 	EXPECT_EQ(s.offset, 512u);
 	expect_reserved_zero(s);
-	s = prep_writev(3, iov, 0, 10);
+	s = prep_writev(3, iov, 0).data(10);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_WRITEV);
 	EXPECT_EQ(s.user_data, 10u);
 }
 
 TEST(Sqe, Sync)
 {
-	aio_attr_sqe s = prep_fsync(4, 11, AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX));
+	aio_attr_sqe s = prep_fsync(4).data(11).attrs(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX));
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_FSYNC);
 	EXPECT_EQ(s.fd, 4);
 	EXPECT_EQ(s.addr, 0u);
@@ -110,7 +111,7 @@ TEST(Sqe, Sync)
 	EXPECT_EQ(s.user_data, 11u);
 	EXPECT_EQ(s.attr_mask, AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX));
 	expect_reserved_zero(s);
-	s = prep_fdatasync(4, 12);
+	s = prep_fdatasync(4).data(12);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_FDATASYNC);
 }
 
@@ -119,7 +120,7 @@ TEST(Sqe, Fixed)
 	alignas(4096) static std::byte buf[8192];
 	const uint64_t mask = AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS);
 
-	aio_attr_sqe s = prep_read_fixed(5, buf + 4096, 4096, 512, 3, 21, mask);
+	aio_attr_sqe s = prep_read_fixed(5, buf + 4096, 4096, 512, 3).data(21).attrs(mask);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_READ);
 	EXPECT_EQ(s.flags, AIO_ATTR_SQE_FIXED_BUF);
 	EXPECT_EQ(s.buf_index, 3u);
@@ -133,9 +134,36 @@ TEST(Sqe, Fixed)
 	EXPECT_EQ(s.resv[0], 0u);
 	EXPECT_EQ(s.resv[1], 0u);
 
-	s = prep_write_fixed(6, buf, 512, 0, 0, 22);
+	s = prep_write_fixed(6, buf, 512, 0, 0).data(22);
 	EXPECT_EQ(s.opcode, AIO_ATTR_OP_WRITE);
 	EXPECT_EQ(s.flags, AIO_ATTR_SQE_FIXED_BUF);
 	EXPECT_EQ(s.buf_index, 0u);
 	EXPECT_EQ(s.attr_mask, 0u);
+}
+
+/*
+ * The builders take only the I/O's own arguments; user_data, attributes
+ * and priority are named where they are set, in any order, and setting
+ * one leaves the others alone.
+ */
+TEST(Sqe, NamedSettersInAnyOrder)
+{
+	alignas(4096) static std::byte buf[4096];
+	const Sqe a = prep_read(5, buf, 4096, 0).attrs(AIO_ATTR_ALL).prio(3).data(9);
+	const Sqe b = prep_read(5, buf, 4096, 0).data(9).prio(3).attrs(AIO_ATTR_ALL);
+
+	EXPECT_EQ(std::memcmp(&a, &b, sizeof(aio_attr_sqe)), 0);
+	EXPECT_EQ(a.user_data, 9u);
+	EXPECT_EQ(a.attr_mask, AIO_ATTR_ALL);
+	EXPECT_EQ(a.ioprio, 3);
+	EXPECT_EQ(a.offset, 0u);
+	/* The setters return a copy: the request they are called on stays. */
+	const Sqe base = prep_fsync(2);
+	const Sqe tagged = base.data(1);
+	EXPECT_EQ(base.user_data, 0u);
+	EXPECT_EQ(tagged.user_data, 1u);
+	/* An Sqe is a struct aio_attr_sqe. */
+	static_assert(sizeof(Sqe) == sizeof(aio_attr_sqe));
+	const aio_attr_sqe &raw = a;
+	EXPECT_EQ(raw.fd, 5);
 }

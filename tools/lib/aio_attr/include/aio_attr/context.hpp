@@ -7,7 +7,7 @@
  *
  *	aio_attr::Context ctx;
  *	ctx.setup(64 * 1024);
- *	auto sqe = aio_attr::prep_read(fd, buf, 4096, 0, 1, AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS));
+ *	auto sqe = aio_attr::prep_read(fd, buf, 4096, 0).data(1).attrs(mask);
  *	ctx.submit(sqe);
  *	ctx.wait(1);
  *	ctx.reap([](const aio_attr::Completion &c) { ... });
