@@ -89,9 +89,8 @@ void require_ok(aiocb &cb, ssize_t want, const char *what)
 	const int e = aio_error(&cb);
 	const ssize_t r = aio_return(&cb);
 
-	require(e == 0 && r == want,
-		strf("%s: aio_error %s aio_return %zd, expected 0 and %zd", what, strerrorname_np(e),
-		     r, want));
+	require(e == 0 && r == want, strf("%s: aio_error %s aio_return %zd, expected 0 and %zd",
+					  what, strerrorname_np(e), r, want));
 }
 
 void require_err(aiocb &cb, int err, const char *what)
@@ -126,14 +125,17 @@ void wait_thread_calls(int n, std::chrono::milliseconds limit = 5s)
 	const auto end = clock::now() + limit;
 
 	while (thread_calls.load() < n) {
-		require(clock::now() < end, strf("%d SIGEV_THREAD calls, expected %d",
-						 thread_calls.load(), n));
+		require(clock::now() < end,
+			strf("%d SIGEV_THREAD calls, expected %d", thread_calls.load(), n));
 		std::this_thread::sleep_for(1ms);
 	}
 }
 
 volatile sig_atomic_t usr1_seen;
-void on_usr1(int) { usr1_seen = 1; }
+void on_usr1(int)
+{
+	usr1_seen = 1;
+}
 
 /* A signal blocked in this thread, taken with sigtimedwait. */
 siginfo_t take_signal(int sig, std::chrono::seconds limit = 5s)
@@ -212,7 +214,8 @@ int main(int argc, char **argv)
 	held_path = arg_value(argc, argv, "--held");
 	dm_name = arg_value(argc, argv, "--dm");
 	if (!file_path || !held_path || !dm_name) {
-		std::fprintf(stderr, "usage: aa_posix --file PATH --held DEV --dm NAME | --enosys\n");
+		std::fprintf(stderr,
+			     "usage: aa_posix --file PATH --held DEV --dm NAME | --enosys\n");
 		return 2;
 	}
 	signal(SIGUSR1, SIG_DFL);
@@ -252,7 +255,8 @@ int main(int argc, char **argv)
 		const unique_fd f = open_fd(file_path, O_RDWR);
 		aiocb cb = make_cb(f.get(), nullptr, 0, 0);
 
-		require(aio_fsync(O_SYNC, &cb) == 0, strf("aio_fsync O_SYNC: %s", strerrorname_np(errno)));
+		require(aio_fsync(O_SYNC, &cb) == 0,
+			strf("aio_fsync O_SYNC: %s", strerrorname_np(errno)));
 		require_ok(cb, 0, "aio_fsync O_SYNC");
 		cb = make_cb(f.get(), nullptr, 0, 0);
 		require(aio_fsync(O_DSYNC, &cb) == 0, "aio_fsync O_DSYNC");
@@ -281,7 +285,8 @@ int main(int argc, char **argv)
 		cb.aio_sigevent.sigev_notify = SIGEV_NONE;
 		require_fails(aio_fsync(O_RDWR, &cb), EINVAL, "aio_fsync bad op");
 		require_fails(lio_listio(12345, list, 1, nullptr), EINVAL, "lio_listio bad mode");
-		require_fails(lio_listio(LIO_WAIT, list, -1, nullptr), EINVAL, "lio_listio nent -1");
+		require_fails(lio_listio(LIO_WAIT, list, -1, nullptr), EINVAL,
+			      "lio_listio nent -1");
 		require_fails(lio_listio(LIO_WAIT, list, 1 << 30, nullptr), EINVAL,
 			      "lio_listio nent > AIO_LISTIO_MAX");
 		timespec bad = { 0, 1000000000L };
@@ -320,11 +325,13 @@ int main(int argc, char **argv)
 		cb.aio_sigevent.sigev_value.sival_ptr = &cb;
 		require(aio_read(&cb) == 0, "aio_read");
 		const siginfo_t si = take_signal(sig);
-		require(si.si_code == SI_ASYNCIO, strf("si_code %d, expected SI_ASYNCIO", si.si_code));
+		require(si.si_code == SI_ASYNCIO,
+			strf("si_code %d, expected SI_ASYNCIO", si.si_code));
 		require(si.si_value.sival_ptr == &cb, "si_value is not the sigevent's");
 		require(si.si_pid == ::getpid(), "si_pid is not ours");
 		/* the state is final when the signal comes */
-		require(aio_error(&cb) == 0 && aio_return(&cb) == 4096, "aiocb not final at the signal");
+		require(aio_error(&cb) == 0 && aio_return(&cb) == 4096,
+			"aiocb not final at the signal");
 	});
 
 	s.run("sigev_thread", [] {
@@ -363,7 +370,7 @@ int main(int argc, char **argv)
 		timespec ts = { 0, 100 * 1000 * 1000 };
 		require_fails(aio_suspend(l1, 1, &ts), EAGAIN, "aio_suspend timeout");
 		require(clock::now() - t0 >= 100ms, "aio_suspend returned before its timeout");
-		struct sigaction sa{};
+		struct sigaction sa {};
 		sa.sa_handler = on_usr1;
 		require(!sigaction(SIGUSR1, &sa, nullptr), "sigaction");
 		const pthread_t self = pthread_self();
@@ -378,8 +385,8 @@ int main(int argc, char **argv)
 			const int e = errno;
 			k.join();
 			require(r == -1 && e == EINTR && usr1_seen,
-				strf("aio_suspend (timeout %d) with a signal: %d %s", with_timeout, r,
-				     strerrorname_np(e)));
+				strf("aio_suspend (timeout %d) with a signal: %d %s", with_timeout,
+				     r, strerrorname_np(e)));
 		}
 		signal(SIGUSR1, SIG_DFL);
 
@@ -396,10 +403,12 @@ int main(int argc, char **argv)
 		wait_thread_calls(1); /* a cancelled request is notified */
 		require(thread_saw_error == ECANCELED, "notification before ECANCELED");
 		r = aio_cancel(d.get(), &c1);
-		require(r == AIO_NOTCANCELED, strf("aio_cancel running: %d, expected AIO_NOTCANCELED", r));
+		require(r == AIO_NOTCANCELED,
+			strf("aio_cancel running: %d, expected AIO_NOTCANCELED", r));
 		require(aio_error(&c1) == EINPROGRESS, "running: not EINPROGRESS after cancel");
 		r = aio_cancel(d.get(), nullptr);
-		require(r == AIO_NOTCANCELED, strf("aio_cancel fd: %d, expected AIO_NOTCANCELED", r));
+		require(r == AIO_NOTCANCELED,
+			strf("aio_cancel fd: %d, expected AIO_NOTCANCELED", r));
 		require(aio_error(&c3) == ECANCELED, "fd cancel: queued not ECANCELED");
 		require(aio_return(&c3) == -1, "fd cancel: aio_return not -1");
 		const unique_fd other = open_fd(file_path, O_RDONLY);
@@ -435,8 +444,8 @@ int main(int argc, char **argv)
 		const int e = errno;
 		aiocb *list[2];
 		for (int i = 0; i < 2; i++) {
-			cbs[5 + i] = make_cb(d.get(), buf.data() + (5 + i) * 4096, 4096, (13 + i) << 20,
-					     LIO_READ);
+			cbs[5 + i] = make_cb(d.get(), buf.data() + (5 + i) * 4096, 4096,
+					     (13 + i) << 20, LIO_READ);
 			list[i] = &cbs[5 + i];
 		}
 		const int lr = lio_listio(LIO_NOWAIT, list, 2, nullptr);
@@ -453,8 +462,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 4; i++) {
 			wait_done(cbs[i]);
 			const int err = aio_error(&cbs[i]);
-			require(err == 0 || err == ECANCELED, strf("held read %d: %s", i,
-								    strerrorname_np(err)));
+			require(err == 0 || err == ECANCELED,
+				strf("held read %d: %s", i, strerrorname_np(err)));
 			aio_return(&cbs[i]);
 		}
 	});
@@ -477,10 +486,12 @@ int main(int argc, char **argv)
 		require(aio_error(&f1) == EINPROGRESS, "fsync behind a held read: not EINPROGRESS");
 		int r = aio_cancel(d.get(), &f1);
 		require(r == AIO_CANCELED, strf("aio_cancel fsync: %d, expected AIO_CANCELED", r));
-		require(aio_error(&f1) == ECANCELED && aio_return(&f1) == -1, "fsync not ECANCELED");
+		require(aio_error(&f1) == ECANCELED && aio_return(&f1) == -1,
+			"fsync not ECANCELED");
 		require(aio_fsync(O_DSYNC, &f3) == 0, "aio_fsync 3");
 		r = aio_cancel(d.get(), nullptr);
-		require(r == AIO_NOTCANCELED, strf("aio_cancel fd: %d, expected AIO_NOTCANCELED", r));
+		require(r == AIO_NOTCANCELED,
+			strf("aio_cancel fd: %d, expected AIO_NOTCANCELED", r));
 		require(aio_error(&f3) == ECANCELED && aio_return(&f3) == -1, "fd cancel: fsync");
 		require(aio_fsync(O_DSYNC, &f2) == 0, "aio_fsync 2");
 		std::this_thread::sleep_for(50ms);
@@ -525,11 +536,12 @@ int main(int argc, char **argv)
 		const int r = lio_listio(LIO_WAIT, l2, 4, nullptr);
 		const int e = errno;
 		::munmap(hole, 4096);
-		require(r == -1 && e == EIO, strf("lio_listio with failures: %d %s, expected EIO", r,
-						 strerrorname_np(e)));
+		require(r == -1 && e == EIO, strf("lio_listio with failures: %d %s, expected EIO",
+						  r, strerrorname_np(e)));
 		require(aio_error(&cbs[0]) == 0 && aio_return(&cbs[0]) == 4096, "good read");
 		require(aio_error(&cbs[1]) == EFAULT && aio_return(&cbs[1]) == -1, "EFAULT member");
-		require(aio_error(&cbs[2]) == EINVAL && aio_return(&cbs[2]) == -1, "bad opcode member");
+		require(aio_error(&cbs[2]) == EINVAL && aio_return(&cbs[2]) == -1,
+			"bad opcode member");
 		require(aio_error(&cbs[3]) == 0 && aio_return(&cbs[3]) == 4096, "good write");
 	});
 
@@ -556,7 +568,8 @@ int main(int argc, char **argv)
 		require(si.si_code == SI_ASYNCIO && si.si_value.sival_int == 4242,
 			"group notification: wrong si_code or value");
 		for (auto &cb : cbs)
-			require(aio_error(&cb) != EINPROGRESS, "a member in progress at the notification");
+			require(aio_error(&cb) != EINPROGRESS,
+				"a member in progress at the notification");
 		require(aio_return(&cbs[0]) == 4096 && aio_return(&cbs[2]) == 4096, "good members");
 		require(aio_error(&cbs[1]) == EFAULT, "failing member: not EFAULT");
 		aio_return(&cbs[1]);
@@ -634,8 +647,9 @@ int main(int argc, char **argv)
 
 				for (int round = 0; round < 500 && !bad; round++) {
 					for (int i = 0; i < 8; i++) {
-						cbs[i] = make_cb(f.get(), buf.data() + i * 4096, 4096,
-								 ((t + i + round) % 4) * 4096);
+						cbs[i] =
+							make_cb(f.get(), buf.data() + i * 4096,
+								4096, ((t + i + round) % 4) * 4096);
 						list[i] = &cbs[i];
 						if (aio_read(&cbs[i]))
 							bad++;
@@ -643,7 +657,8 @@ int main(int argc, char **argv)
 					for (int i = 0; i < 8; i++) {
 						while (aio_error(&cbs[i]) == EINPROGRESS)
 							aio_suspend(list, 8, nullptr);
-						/* every other round: no aio_return, the aiocb is reused */
+						/* every other round: no aio_return, the aiocb is
+						 * reused */
 						if (aio_error(&cbs[i]) != 0 ||
 						    (round % 2 && aio_return(&cbs[i]) != 4096))
 							bad++;
@@ -686,24 +701,24 @@ int main(int argc, char **argv)
 
 	s.run("fork", [] {
 		require(in_child([] {
-			const unique_fd f = open_fd(file_path, O_RDONLY);
-			Buffer buf(4096);
-			aiocb cb = make_cb(f.get(), buf.data(), 4096, 0);
-			if (aio_read(&cb))
-				return false;
-			wait_done(cb);
-			return aio_error(&cb) == 0 && aio_return(&cb) == 4096;
-		}),
+				const unique_fd f = open_fd(file_path, O_RDONLY);
+				Buffer buf(4096);
+				aiocb cb = make_cb(f.get(), buf.data(), 4096, 0);
+				if (aio_read(&cb))
+					return false;
+				wait_done(cb);
+				return aio_error(&cb) == 0 && aio_return(&cb) == 4096;
+			}),
 			"aio_read in a forked child failed");
 	});
 
 	s.run("enosys_env", [] {
 		require(in_child([] {
-			::setenv("AIOATTR_DEV", "/nonexistent/aio_attr", 1);
-			Buffer buf(4096);
-			aiocb cb = make_cb(0, buf.data(), 4096, 0);
-			return aio_read(&cb) == -1 && errno == ENOSYS;
-		}),
+				::setenv("AIOATTR_DEV", "/nonexistent/aio_attr", 1);
+				Buffer buf(4096);
+				aiocb cb = make_cb(0, buf.data(), 4096, 0);
+				return aio_read(&cb) == -1 && errno == ENOSYS;
+			}),
 			"AIOATTR_DEV=/nonexistent: aio_read did not fail with ENOSYS");
 	});
 	return s.exit_code();

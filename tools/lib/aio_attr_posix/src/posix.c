@@ -92,16 +92,16 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "aio_return must not take a lock");
 enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE, SLOT_RETURNED };
 
 #define TAG(gen, st) (((uint64_t)(gen) << 8) | (uint64_t)(st))
-#define TAG_STATE(t) ((unsigned int)((t) & 0xff))
-#define TAG_GEN(t) ((uint32_t)((t) >> 8))
+#define TAG_STATE(t) ((unsigned int)((t)&0xff))
+#define TAG_GEN(t)   ((uint32_t)((t) >> 8))
 
 #define CHUNK_SHIFT 10
 #define CHUNK_SLOTS (1u << CHUNK_SHIFT)
-#define MAX_CHUNKS 256u /* 262144 requests in flight or unreturned */
-#define SOFT_CHUNKS 8u	/* beyond, unreturned records are reclaimed before growing */
-#define MAX_RECS 16
+#define MAX_CHUNKS  256u /* 262144 requests in flight or unreturned */
+#define SOFT_CHUNKS 8u	 /* beyond, unreturned records are reclaimed before growing */
+#define MAX_RECS    16
 /* user_data of a lio_listio() group-done entry: a struct lio_note pointer | bit 63. */
-#define NOTE_BIT (1ULL << 63)
+#define NOTE_BIT    (1ULL << 63)
 
 struct slot {
 	_Atomic uint64_t tag; /* generation << 8 | SLOT_* */
@@ -272,8 +272,7 @@ static void notify(const struct sigevent *sev)
 		if (sev->sigev_notify == SIGEV_SIGNAL)
 			syscall(SYS_rt_sigqueueinfo, si.si_pid, si.si_signo, &si);
 		else
-			syscall(SYS_rt_tgsigqueueinfo, si.si_pid, SIGEV_TID(sev),
-				si.si_signo, &si);
+			syscall(SYS_rt_tgsigqueueinfo, si.si_pid, SIGEV_TID(sev), si.si_signo, &si);
 		break;
 	case SIGEV_THREAD: {
 		struct thread_note *n = malloc(sizeof(*n));
@@ -1288,9 +1287,9 @@ PUBLIC uint64_t aio_attr_get_mask(void)
  * The *64 names (what <aio.h> calls with _FILE_OFFSET_BITS=64): the same
  * code, as in glibc on LP64, where struct aiocb64 is struct aiocb.
  */
-#define ALIAS64(name)                                        \
-	__asm__(".globl " #name "64\n"                       \
-		".type " #name "64, @function\n"             \
+#define ALIAS64(name)                            \
+	__asm__(".globl " #name "64\n"           \
+		".type " #name "64, @function\n" \
 		".set " #name "64, " #name "\n")
 ALIAS64(aio_read);
 ALIAS64(aio_write);

@@ -52,10 +52,10 @@ aiocb make_cb(int fd, void *buf, size_t len)
 	return cb;
 }
 
-#define EXPECT_FAILS(call, err)                 \
-	do {                                    \
-		errno = 0;                      \
-		EXPECT_EQ((call), -1) << #call; \
+#define EXPECT_FAILS(call, err)                   \
+	do {                                      \
+		errno = 0;                        \
+		EXPECT_EQ((call), -1) << #call;   \
 		EXPECT_EQ(errno, (err)) << #call; \
 	} while (0)
 
@@ -191,14 +191,18 @@ TEST(PosixHost, SuspendTimeout)
 }
 
 std::atomic<int> usr1;
-void on_usr1(int) { usr1++; }
+void on_usr1(int)
+{
+	usr1++;
+}
 
 TEST(PosixHost, SuspendEintr)
 {
 	aiocb busy = make_cb(0, buf, 1);
 	busy.__error_code = EINPROGRESS;
 	const aiocb *list[] = { &busy };
-	struct sigaction sa{}, old{};
+	struct sigaction sa {
+	}, old{};
 	sa.sa_handler = on_usr1; /* no SA_RESTART */
 	ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
 	const pthread_t self = pthread_self();
