@@ -8,6 +8,11 @@
  * LD_PRELOAD=libaioattr-posix.so; either way <aio.h> is the header.  See
  * libaioattr-posix(3).
  *
+ * Every function is thread-safe; aio_error() and aio_return() take no
+ * lock and are async-signal-safe, as POSIX requires.  Without a usable
+ * /dev/aio_attr the calls that need it fail with ENOSYS (EAGAIN when out
+ * of resources).
+ *
  * This header adds what POSIX has no word for: the attributes the kernel
  * measured for one finished request.
  */
