@@ -1158,7 +1158,7 @@ PUBLIC int lio_listio(int mode, struct aiocb *const list[], int n, struct sigeve
 			continue;
 		}
 		if (cb->aio_nbytes == 0) {
-			cb_finish(cb, 0, 0);
+			finish_inline(cb, 0, 0, true);
 			continue;
 		}
 		slots[nr] = slot_get(cb, &cb->aio_sigevent, &ud);
