@@ -72,13 +72,16 @@ public:
 		require(p.version >= AIO_ATTR_VERSION, "version below AIO_ATTR_VERSION");
 		require(p.entry_version == AIO_ATTR_ENTRY_VERSION, "entry_version mismatch");
 		require((p.features & want) == want, "a documented feature is missing");
-		require(p.attrs == AIO_ATTR_ALL, "attrs is not AIO_ATTR_ALL");
+		/* a newer kernel knows more ids than this program's header */
+		require((p.attrs & AIO_ATTR_ALL) == AIO_ATTR_ALL,
+			"attrs lacks an id of AIO_ATTR_ALL");
 		require(p.ring_min == AIO_ATTR_RING_MIN_BYTES && p.ring_max >= p.ring_min,
 			"bad ring limits");
 		require(p.max_inflight > 0 && p.max_io_bytes >= 4096, "bad limits");
 
 		const aio_attr_setup &s = ctx.setup(4096);
-		require(s.features == p.features && s.attrs == p.attrs,
+		/* the context knows the ids of the version it was set up with */
+		require(s.features == p.features && s.attrs == (p.attrs & AIO_ATTR_ALL),
 			"setup disagrees with probe");
 		require(s.entry_version == AIO_ATTR_ENTRY_VERSION, "setup entry_version mismatch");
 		require(ctx.ring().ring_bytes() == 4096 && ctx.ring().empty(),

@@ -246,6 +246,25 @@ private:
 			c.ev_count += v;
 	}
 
+	/*
+	 * The eventfd is added to just after an event is posted (abi.rst,
+	 * "Notification"): when the ring has all of a context's events, the
+	 * last additions may still be on their way - from a worker, say.
+	 * Wait for them, for a bounded time.
+	 */
+	void settle_eventfd(LiveCtx &c)
+	{
+		const auto deadline = clock::now() + std::chrono::seconds(5);
+
+		read_eventfd(c);
+		while (c.evfd && c.ev_count < c.completions && clock::now() < deadline) {
+			struct pollfd p = { c.evfd.get(), POLLIN, 0 };
+
+			::poll(&p, 1, 100);
+			read_eventfd(c);
+		}
+	}
+
 	/* Close context @idx; @busy: even with I/O in flight. */
 	void close_ctx(unsigned idx, bool busy)
 	{
@@ -268,7 +287,7 @@ private:
 				it = pending_.erase(it);
 			}
 		} else {
-			read_eventfd(c);
+			settle_eventfd(c);
 			if (c.evfd && c.ev_count != c.completions)
 				st_.bad(st_.bad_eventfd,
 					strf("ctx %u: eventfd counted %llu, %llu completions", c.id,

@@ -22,7 +22,7 @@ bad() {
 		aa_fail "$id" "rc=$rc: $(echo "$out" | head -n 4 | tr '\n' ' ')"
 	fi
 }
-bad fio.badattrs.unknown "service_ns,bogus" 'unknown attribute "bogus" (valid: service_ns, queue_ns, device_ns, cache, crypt_ns, completion_ctx, all, none)'
+bad fio.badattrs.unknown "service_ns,bogus" 'unknown attribute "bogus" (valid: service_ns, queue_ns, device_ns, cache, crypt_ns, completion_ctx, pagecache, all, none)'
 bad fio.badattrs.empty "cache," 'empty attribute name'
 bad fio.badattrs.case "CACHE" 'unknown attribute "CACHE"'
 
