@@ -134,6 +134,9 @@ std::string format_ctx(uint64_t value)
 		{ AIO_ATTR_CTX_IRQS_OFF, "irqs_off" },
 		{ AIO_ATTR_CTX_INLINE, "inline" },
 		{ AIO_ATTR_CTX_WORKER, "worker" },
+#if AIO_ATTR_VERSION >= 2
+		{ AIO_ATTR_CTX_SOFTIRQ_HOP, "softirq_hop" },
+#endif
 	};
 	std::string out;
 
