@@ -48,6 +48,9 @@
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/tick.h>
+#ifdef CONFIG_X86
+#include <asm/fpu/api.h>
+#endif
 
 #include "dm-iocrypt.h"
 
@@ -68,6 +71,7 @@
  * @yields: passes that ran out of budget with reads left
  * @spilled: reads handed to the spill queue (at completion or by a pass)
  * @over_budget: passes that ran the cipher on more than the budget
+ * @fpu_busy: passes that yielded because the FPU was taken (x86)
  * @bytes: bytes decrypted by the passes
  * @max_pass: most bytes decrypted in one pass
  */
@@ -81,6 +85,7 @@ struct iocrypt_softirq {
 	atomic64_t yields;
 	atomic64_t spilled;
 	atomic64_t over_budget;
+	atomic64_t fpu_busy;
 	atomic64_t bytes;
 	unsigned int max_pass;
 };
@@ -219,6 +224,24 @@ static void iocrypt_load_sample(void)
 }
 
 /*
+ * Would the SIMD cipher run in the call here?  On x86 a softirq that
+ * interrupted a kernel FPU section (another CPU-bound cipher in task
+ * context, e.g. the spill workqueue) cannot use the FPU, and the SIMD
+ * wrapper would queue the request to cryptd; from atomic context it then
+ * keeps queuing while cryptd has requests, one hop per crypto sector.
+ * Yielding instead lets the section end first.  Elsewhere the cipher
+ * decides for itself.
+ */
+static bool iocrypt_simd_usable(void)
+{
+#ifdef CONFIG_X86
+	return irq_fpu_usable();
+#else
+	return true;
+#endif
+}
+
+/*
  * One pass: decrypt queued reads up to the budget and end them; with reads
  * left, spill them if this CPU spreads, else re-raise.
  *
@@ -249,6 +272,10 @@ static void iocrypt_softirq_pass(struct tasklet_struct *t)
 		io = llist_entry(n, struct iocrypt_io, node);
 		next = n->next;
 		size = io->iter.bi_size;
+		if (unlikely(!iocrypt_simd_usable())) {
+			atomic64_inc(&q->fpu_busy);
+			break;
+		}
 		ret = iocrypt_crypt_run(io, false, &left);
 		/*
 		 * What the cipher got through, counted from @io itself (not
@@ -358,7 +385,7 @@ static int iocrypt_softirq_show(struct seq_file *m, void *v)
 	for_each_possible_cpu(cpu) {
 		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
 
-		seq_printf(m, "cpu%d queued %lld passes %lld yields %lld spilled %lld over_budget %lld bytes %lld max_pass %u idle_pct %u spreading %d pending %d tasklet %lx\n",
+		seq_printf(m, "cpu%d queued %lld passes %lld yields %lld spilled %lld over_budget %lld bytes %lld max_pass %u idle_pct %u spreading %d pending %d tasklet %lx fpu_busy %lld\n",
 			   cpu, atomic64_read(&q->queued),
 			   atomic64_read(&q->passes), atomic64_read(&q->yields),
 			   atomic64_read(&q->spilled),
@@ -367,7 +394,7 @@ static int iocrypt_softirq_show(struct seq_file *m, void *v)
 			   READ_ONCE(per_cpu_ptr(&iocrypt_load, cpu)->idle_pct),
 			   READ_ONCE(q->spreading),
 			   !llist_empty(&q->queue) || READ_ONCE(q->backlog),
-			   READ_ONCE(q->tasklet.state));
+			   READ_ONCE(q->tasklet.state), atomic64_read(&q->fpu_busy));
 	}
 	return 0;
 }
