@@ -121,19 +121,21 @@ aa_heartbeat_stop() {
 	AA_HEARTBEAT=
 }
 
-# aa_qemu_start HARD KIMG INITRD LOG OUT APPEND - boot the test guest (the
+# aa_qemu_start HARD KIMG INITRD LOG OUT APPEND [QEMU-ARG...] - boot the test guest (the
 # Debian kernel $KV from the unpacked image KIMG, TCG, 2 vCPUs, $VM_MEM or
 # 1G) in the background, bounded by HARD seconds; the serial console goes
 # to LOG, qemu's own output to OUT, APPEND is added to the kernel command
-# line.  The pid is left in AA_QEMU_PID.
+# line; further arguments go to qemu as they are (extra devices).  The pid
+# is left in AA_QEMU_PID.
 aa_qemu_start() {
 	local hard=$1 kimg=$2 initrd=$3 log=$4 out=$5 append=$6
+	shift 6
 	timeout -k 10 "$hard" qemu-system-x86_64 -M q35 -cpu max -m "${VM_MEM:-1G}" -smp 2 \
 		-accel tcg,thread=multi -nic none -display none -monitor none \
 		-serial "file:$log" -no-reboot \
 		-kernel "$kimg/boot/vmlinuz-$KV" -initrd "$initrd" \
 		-append "console=ttyS0 quiet panic=-1 clocksource=tsc tsc=reliable $append" \
-		</dev/null >"$out" 2>&1 &
+		"$@" </dev/null >"$out" 2>&1 &
 	# shellcheck disable=SC2034 # read by the caller
 	AA_QEMU_PID=$!
 }

@@ -10,8 +10,11 @@
  *  - Reads.  The bio is cloned to the lower device (the clone shares the
  *    bvec table, so the lower driver finds the aio_attr descriptor by
  *    itself).  The clone's end_io decrypts in place, right there, when the
- *    context allows it: not hardirq, interrupts enabled.  Otherwise the
- *    bio goes to a workqueue and the descriptor records the hop.
+ *    context allows it: not hardirq, interrupts enabled.  From hardirq
+ *    (NVMe, multi-queue virtio-blk) the bio goes to a softirq on the same
+ *    CPU (dm-iocrypt-softirq.c), or, when that CPU is saturated and
+ *    another is idle, to an unbound workqueue; the descriptor records
+ *    which kind of hop it was.
  *  - Writes.  Encrypted in the submitter's context (->map) into bounce
  *    pages from a mempool; the bounce bio carries the descriptor down and
  *    drops it in its end_io, which completes the original bio.
@@ -166,9 +169,6 @@ static void iocrypt_free_bounce(struct iocrypt_config *cc, struct bio *clone)
  * throttling) and never runs the cipher in hard interrupt context or with
  * interrupts off (the skcipher walk refuses them): both go to @cc->wq.
  */
-static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait);
-static void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit);
-static void iocrypt_crypt_work(struct work_struct *work);
 
 /*
  * Start the cipher on the crypto sector at @io->iter and consume it.  All
@@ -209,12 +209,21 @@ static bool iocrypt_cipher_ctx_ok(void)
 	return !in_hardirq() && !in_nmi() && !irqs_disabled();
 }
 
-/* Hand the rest of @io to @cc->wq: @fn runs in process context. */
-static void iocrypt_defer(struct iocrypt_io *io, work_func_t fn)
+/*
+ * Hand the rest of @io to @wq (@cc->wq, per-CPU, or the unbound spill
+ * queue): @fn runs in process context.
+ */
+static void iocrypt_defer_to(struct iocrypt_io *io, struct workqueue_struct *wq,
+			     work_func_t fn)
 {
 	iodesc_note_hop(io->iod);
 	INIT_WORK(&io->work, fn);
-	queue_work(io->cc->wq, &io->work);
+	queue_work(wq, &io->work);
+}
+
+static void iocrypt_defer(struct iocrypt_io *io, work_func_t fn)
+{
+	iocrypt_defer_to(io, io->cc->wq, fn);
 }
 
 /*
@@ -235,7 +244,7 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
 			iocrypt_defer(io, iocrypt_crypt_work);
 			return;
 		}
-		err = iocrypt_crypt_run(io, false);
+		err = iocrypt_crypt_run(io, false, NULL);
 	}
 	iocrypt_crypt_end(io, err, false);
 }
@@ -244,15 +253,19 @@ static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
  * iocrypt_crypt_run() - en/decrypt what is left of @io
  * @io: the bio; @io->iter says what is left
  * @can_wait: process context: allow a backlog and wait for the transform
+ * @budget: NULL, or bytes this call may still run the cipher on
+ *	synchronously; decremented by each crypto sector done in the call
  *
  * Context: any but hardirq or irqs off; sleeps only if @can_wait.
  * Return: 0 when done; -EINPROGRESS when iocrypt_crypt_done() will carry
  * on, and then @io must not be touched any more; -EAGAIN (only if
- * !@can_wait) when the rest must be retried in process context; or the
- * cipher's error.
+ * !@can_wait) when the rest must be retried in process context;
+ * IOCRYPT_YIELD when *@budget is spent with sectors left (@io is still
+ * the caller's, @io->iter says what is left); or the cipher's error.
  */
-static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
+int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait, unsigned int *budget)
 {
+	unsigned int ss = io->cc->p.sector_size;
 	struct skcipher_request *req = iocrypt_req(io);
 	struct bvec_iter prev;
 	DECLARE_CRYPTO_WAIT(wait);
@@ -267,6 +280,11 @@ static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
 		skcipher_request_set_callback(req, 0, iocrypt_crypt_done, io);
 
 	while (io->iter.bi_size) {
+		if (budget) {
+			if (*budget < ss)
+				return IOCRYPT_YIELD;
+			*budget -= ss;
+		}
 		prev = io->iter;
 		ret = iocrypt_crypt_start(io, req);
 		if (likely(!ret))
@@ -305,13 +323,26 @@ static int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait)
  *
  * Context: process (a kworker); may sleep.
  */
-static void iocrypt_crypt_work(struct work_struct *work)
+void iocrypt_crypt_work(struct work_struct *work)
 {
 	struct iocrypt_io *io = container_of(work, struct iocrypt_io, work);
 
 	if (!io->clone)
 		atomic64_inc(&io->cc->stats.reads_deferred);
-	iocrypt_crypt_end(io, iocrypt_crypt_run(io, true), true);
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, true, NULL), true);
+}
+
+/**
+ * iocrypt_spill() - hand a read to the unbound spill queue
+ * @io: a read whose completion context does not allow the cipher, on a
+ *	CPU that is saturated while another is idle
+ *
+ * Context: any.
+ */
+void iocrypt_spill(struct iocrypt_io *io)
+{
+	atomic64_inc(&io->cc->stats.reads_spread);
+	iocrypt_defer_to(io, iocrypt_spill_wq, iocrypt_crypt_work);
 }
 
 static void iocrypt_submit_write(struct iocrypt_io *io)
@@ -326,12 +357,17 @@ static void iocrypt_submit_work(struct work_struct *work)
 	iocrypt_submit_write(container_of(work, struct iocrypt_io, work));
 }
 
-/*
- * What iocrypt_crypt_run() returned, from whichever context ran it: hand
- * over, defer, or finish the bio - a read completes, a write goes down,
- * from here if @can_submit (->map or the workqueue), else from @cc->wq.
+/**
+ * iocrypt_crypt_end() - act on what iocrypt_crypt_run() returned
+ * @io: the bio
+ * @ret: iocrypt_crypt_run()'s return, never IOCRYPT_YIELD
+ * @can_submit: a write may be submitted from here
+ *
+ * From whichever context ran the cipher: hand over, defer, or finish the
+ * bio - a read completes, a write goes down, from here if @can_submit
+ * (->map or the workqueue), else from @cc->wq.
  */
-static void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit)
+void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit)
 {
 	struct iocrypt_config *cc;
 	struct bio *clone;
@@ -380,6 +416,7 @@ static void iocrypt_read_endio(struct bio *clone)
 	struct iocrypt_io *io = clone->bi_private;
 	blk_status_t status = clone->bi_status;
 
+	iocrypt_read_end(io);
 	bio_put(clone);
 	if (status) {
 		iocrypt_end_base(io, status);
@@ -387,10 +424,15 @@ static void iocrypt_read_endio(struct bio *clone)
 	}
 	io->iod = iodesc_from_bio(io->base);
 	iocrypt_crypt_begin(io);
-	if (READ_ONCE(read_inline) && iocrypt_cipher_ctx_ok()) {
-		atomic64_inc(&io->cc->stats.reads_inline);
-		iocrypt_crypt_end(io, iocrypt_crypt_run(io, false), true);
-		return;
+	if (likely(READ_ONCE(read_inline))) {
+		if (iocrypt_cipher_ctx_ok()) {
+			atomic64_inc(&io->cc->stats.reads_inline);
+			iocrypt_crypt_end(io, iocrypt_crypt_run(io, false, NULL), true);
+			return;
+		}
+		/* hardirq or irqs off: softirq on this CPU, or spill */
+		if (!in_nmi() && iocrypt_softirq_queue(io))
+			return;
 	}
 	iocrypt_defer(io, iocrypt_crypt_work);
 }
@@ -422,6 +464,7 @@ static int iocrypt_map_read(struct iocrypt_io *io)
 	clone->bi_iter.bi_sector = cc->p.start + io->sector;
 	clone->bi_private = io;
 	clone->bi_end_io = iocrypt_read_endio;
+	iocrypt_read_start(io);
 	dm_submit_bio_remap(io->base, clone);
 	return DM_MAPIO_SUBMITTED;
 }
@@ -507,7 +550,7 @@ static int iocrypt_map_write(struct iocrypt_io *io)
 	io->clone = clone;
 
 	iocrypt_crypt_begin(io);
-	iocrypt_crypt_end(io, iocrypt_crypt_run(io, false), true);
+	iocrypt_crypt_end(io, iocrypt_crypt_run(io, false, NULL), true);
 	return DM_MAPIO_SUBMITTED;
 }
 
@@ -899,14 +942,17 @@ static void iocrypt_status(struct dm_target *ti, status_type_t type,
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		DMEMIT("%lld %lld %lld %lld %lld %lld %s",
+		/* new counters go after the driver name: old parsers count fields */
+		DMEMIT("%lld %lld %lld %lld %lld %lld %s %lld %lld",
 		       atomic64_read(&st->reads_inline),
 		       atomic64_read(&st->reads_deferred),
 		       atomic64_read(&st->writes),
 		       atomic64_read(&st->bounce_waits),
 		       atomic64_read(&st->errors),
 		       atomic64_read(&st->crypto_async),
-		       crypto_skcipher_driver_name(cc->tfm));
+		       crypto_skcipher_driver_name(cc->tfm),
+		       atomic64_read(&st->reads_softirq),
+		       atomic64_read(&st->reads_spread));
 		break;
 
 	case STATUSTYPE_TABLE:
@@ -1034,7 +1080,7 @@ static void iocrypt_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type iocrypt_target = {
 	.name		 = "iocrypt",
-	.version	 = {1, 1, 0},
+	.version	 = {1, 2, 0},
 	.module		 = THIS_MODULE,
 	.ctr		 = iocrypt_ctr,
 	.dtr		 = iocrypt_dtr,
@@ -1056,16 +1102,26 @@ static struct target_type iocrypt_target = {
 
 static int __init dm_iocrypt_init(void)
 {
-	int ret = dm_register_target(&iocrypt_target);
+	int ret = iocrypt_softirq_init();
 
-	if (ret < 0)
+	if (ret)
+		return ret;
+	ret = dm_register_target(&iocrypt_target);
+	if (ret < 0) {
 		DMERR("register failed %d", ret);
+		iocrypt_softirq_exit();
+	}
 	return ret;
 }
 
+/*
+ * No target is left, so no bio is queued; iocrypt_softirq_exit() waits
+ * for a tasklet still running the tail of its last pass.
+ */
 static void __exit dm_iocrypt_exit(void)
 {
 	dm_unregister_target(&iocrypt_target);
+	iocrypt_softirq_exit();
 }
 
 module_init(dm_iocrypt_init);

@@ -9,6 +9,7 @@
 #include <crypto/aes.h>
 #include <crypto/skcipher.h>
 #include <linux/bio.h>
+#include <linux/llist.h>
 #include <linux/device-mapper.h>
 #include <linux/mempool.h>
 #include <linux/mutex.h>
@@ -83,7 +84,12 @@ enum {
 /**
  * struct iocrypt_stats - counters shown by the INFO status
  * @reads_inline: reads decrypted in the lower device's completion context
- * @reads_deferred: reads decrypted by the workqueue
+ * @reads_deferred: reads decrypted by a workqueue (the target's per-CPU
+ *	one, or the unbound spill queue)
+ * @reads_softirq: reads the lower device completed in hard interrupt
+ *	context (or with interrupts off) and iocrypt's softirq decrypted
+ * @reads_spread: of @reads_deferred, those handed to the unbound spill
+ *	queue because their CPU was saturated and another one was idle
  * @writes: writes encrypted in the submitter's context
  * @bounce_waits: writes that had to wait for bounce pages
  * @errors: bios failed (lower device or crypto)
@@ -93,6 +99,8 @@ enum {
 struct iocrypt_stats {
 	atomic64_t reads_inline;
 	atomic64_t reads_deferred;
+	atomic64_t reads_softirq;
+	atomic64_t reads_spread;
 	atomic64_t writes;
 	atomic64_t bounce_waits;
 	atomic64_t errors;
@@ -150,7 +158,9 @@ struct iocrypt_config {
  * @cur: target-relative sector of the crypto sector in progress (or that
  *	failed)
  * @t0: ktime_get_ns() when the cipher started, 0 if CRYPT_NS is not wanted
- * @work: the rest of the cipher work deferred to @cc->wq
+ * @work: the rest of the cipher work deferred to @cc->wq or the spill queue
+ * @node: link in a CPU's softirq queue (a read completed in hardirq)
+ * @cpu: the CPU whose count of reads in flight includes this read
  * @iv: IV of the crypto sector in progress
  * @sg: the crypto sector in progress as it lies in @base's pages
  * @sg_out: the bounce page side of a write
@@ -171,13 +181,32 @@ struct iocrypt_io {
 	sector_t cur;
 	u64 t0;
 	struct work_struct work;
+	struct llist_node node;
+	int cpu;
 	u8 iv[IOCRYPT_IV_SIZE] __aligned(8);
 	struct scatterlist sg[IOCRYPT_MAX_SG];
 	struct scatterlist sg_out;
 };
 
+/* iocrypt_crypt_run(): the budget is spent, sectors are left */
+#define IOCRYPT_YIELD	1
+
 /* dm-iocrypt-target.c */
 extern bool iocrypt_force_cryptd;
+int iocrypt_crypt_run(struct iocrypt_io *io, bool can_wait, unsigned int *budget);
+void iocrypt_crypt_end(struct iocrypt_io *io, int ret, bool can_submit);
+void iocrypt_crypt_work(struct work_struct *work);
+void iocrypt_spill(struct iocrypt_io *io);
+
+/* dm-iocrypt-softirq.c */
+extern struct workqueue_struct *iocrypt_spill_wq;
+void iocrypt_read_start(struct iocrypt_io *io);
+void iocrypt_read_end(struct iocrypt_io *io);
+bool iocrypt_softirq_queue(struct iocrypt_io *io);
+bool iocrypt_spread_decide(bool spreading, unsigned int self_idle,
+			   unsigned int other_idle);
+int iocrypt_softirq_init(void);
+void iocrypt_softirq_exit(void);
 int iocrypt_init_crypto(struct iocrypt_config *cc, char **error);
 void iocrypt_free_crypto(struct iocrypt_config *cc);
 int iocrypt_set_key(struct iocrypt_config *cc, char *arg, bool keyring);

@@ -453,6 +453,41 @@ static struct kunit_suite iocrypt_table_suite = {
 	.test_cases = iocrypt_table_cases,
 };
 
+/*
+ * The spread decision: a saturated CPU spreads to an idle one, with
+ * hysteresis so that the work it moves does not end the spread at once.
+ */
+static void iocrypt_spread_start_test(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(false, 0, 100));
+	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(false, 9, 30));
+	/* not saturated, or nobody to take the work */
+	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(false, 10, 100));
+	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(false, 0, 29));
+	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(false, 50, 50));
+}
+
+static void iocrypt_spread_keep_test(struct kunit *test)
+{
+	/* the idle CPU now decrypts: it has less idle time, still spread */
+	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(true, 20, 15));
+	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(true, 49, 10));
+	/* the CPU has time of its own again, or the other is saturated */
+	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(true, 50, 100));
+	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(true, 0, 9));
+}
+
+static struct kunit_case iocrypt_spread_cases[] = {
+	KUNIT_CASE(iocrypt_spread_start_test),
+	KUNIT_CASE(iocrypt_spread_keep_test),
+	{}
+};
+
+static struct kunit_suite iocrypt_spread_suite = {
+	.name = "dm-iocrypt-spread",
+	.test_cases = iocrypt_spread_cases,
+};
+
 #if IS_BUILTIN(CONFIG_DM_IOCRYPT_KUNIT_TEST) && IS_BUILTIN(CONFIG_BLK_DEV_RAM)
 /*
  * Real bios through real mappings, in a kernel with dm and brd built in
@@ -1190,7 +1225,8 @@ static struct kunit_suite iocrypt_async_suite = {
 };
 
 kunit_test_suites(&iocrypt_iv_suite, &iocrypt_sector_suite, &iocrypt_table_suite,
-		  &iocrypt_bio_suite, &iocrypt_async_suite);
+		  &iocrypt_spread_suite, &iocrypt_bio_suite, &iocrypt_async_suite);
 #else
-kunit_test_suites(&iocrypt_iv_suite, &iocrypt_sector_suite, &iocrypt_table_suite);
+kunit_test_suites(&iocrypt_iv_suite, &iocrypt_sector_suite, &iocrypt_table_suite,
+		  &iocrypt_spread_suite);
 #endif

@@ -72,6 +72,7 @@ struct aa_key {
 enum {
 	AA_IOD_HOP,		/* a layer deferred the completion */
 	AA_IOD_WORKER,		/* posted by an aio_attr worker */
+	AA_IOD_SOFTIRQ_HOP,	/* a layer deferred the completion to softirq */
 };
 
 /*

@@ -330,6 +330,8 @@ static u64 aa_completion_ctx(const struct iodesc *iod, bool inline_done)
 		v |= AIO_ATTR_CTX_HOP;
 	if (test_bit(AA_IOD_WORKER, &iod->flags))
 		v |= AIO_ATTR_CTX_WORKER | AIO_ATTR_CTX_HOP;
+	if (test_bit(AA_IOD_SOFTIRQ_HOP, &iod->flags))
+		v |= AIO_ATTR_CTX_SOFTIRQ_HOP;
 	if (inline_done)
 		v |= AIO_ATTR_CTX_INLINE;
 	return v;
@@ -525,6 +527,25 @@ void iodesc_note_hop(struct iodesc *iod)
 		set_bit(AA_IOD_HOP, &iod->flags);
 }
 EXPORT_SYMBOL_GPL(iodesc_note_hop);
+
+/**
+ * iodesc_note_softirq_hop() - the completion is being deferred to softirq
+ * @iod: descriptor or NULL
+ *
+ * A layer that passes the completion from hard interrupt context (or from
+ * a context with interrupts off) to a softirq on the same CPU - a tasklet,
+ * not a thread - says so here instead of with iodesc_note_hop();
+ * COMPLETION_CTX then carries AIO_ATTR_CTX_SOFTIRQ_HOP, not
+ * AIO_ATTR_CTX_HOP, since no context switch is involved.
+ *
+ * Context: any.
+ */
+void iodesc_note_softirq_hop(struct iodesc *iod)
+{
+	if (iod)
+		set_bit(AA_IOD_SOFTIRQ_HOP, &iod->flags);
+}
+EXPORT_SYMBOL_GPL(iodesc_note_softirq_hop);
 
 /**
  * iodesc_submit_time_ns() - when the request was submitted

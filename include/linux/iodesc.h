@@ -33,6 +33,7 @@ void iodesc_set_attr(struct iodesc *iod, unsigned int id, u64 value);
 void iodesc_add_attr(struct iodesc *iod, unsigned int id, u64 delta);
 void iodesc_note_dispatch(struct iodesc *iod);
 void iodesc_note_hop(struct iodesc *iod);
+void iodesc_note_softirq_hop(struct iodesc *iod);
 u64 iodesc_submit_time_ns(const struct iodesc *iod);
 int iodesc_carry(struct iodesc *iod, struct bio *bio, gfp_t gfp);
 void iodesc_uncarry(struct bio *bio);

@@ -23,7 +23,12 @@ import re
 import statistics
 import sys
 
-TARGETS = ["brd", "crypt", "cryptnowq", "iocrypt", "aiodemo"]
+# The disks that complete in hard interrupt context (issue 11): aiodemo
+# completion=hardirq (hd) and virtio-blk over null-co (vb), raw and under
+# each crypt target (prefix + crypt, cryptnowq, iocrypt).
+HARDIRQ_DISKS = {"hd": "aiodemo hardirq", "vb": "virtio-blk 2q"}
+TARGETS = ["brd", "crypt", "cryptnowq", "iocrypt", "aiodemo"] + [
+    d + s for d in HARDIRQ_DISKS for s in ("", "crypt", "cryptnowq", "iocrypt")]
 TARGET_NAMES = {
     "brd": "brd (raw)",
     "crypt": "dm-crypt default",
@@ -31,9 +36,13 @@ TARGET_NAMES = {
     "iocrypt": "iocrypt",
     "aiodemo": "aiodemo 0 ns (raw)",
 }
+for _d, _n in HARDIRQ_DISKS.items():
+    TARGET_NAMES.update({_d: f"{_n} (raw)", _d + "crypt": f"{_n}: dm-crypt default",
+                         _d + "cryptnowq": f"{_n}: dm-crypt no_r/w_workqueue",
+                         _d + "iocrypt": f"{_n}: iocrypt"})
 ENGINES = ["libaio", "io_uring", "aioattr", "aioattrfb"]
 ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1"}
-WLS = ["rr1", "rr32", "rr128", "rw1", "rw32", "sr8", "rr1j2"]
+WLS = ["rr1", "rr16", "rr16j2", "rr32", "rr128", "rw1", "rw32", "sr8", "rr1j2"]
 WL_NAMES = {
     "rr1": "4k randread QD1",
     "rr32": "4k randread QD32",
@@ -42,9 +51,11 @@ WL_NAMES = {
     "rw32": "4k randwrite QD32",
     "sr8": "128k seq read QD8",
     "rr1j2": "4k randread QD1, 2 jobs",
+    "rr16": "4k randread QD16",
+    "rr16j2": "4k randread QD16, a job per vCPU",
 }
 WL_DDIR = {"rr1": "read", "rr32": "read", "rr128": "read", "rw1": "write", "rw32": "write",
-           "sr8": "read", "rr1j2": "read"}
+           "sr8": "read", "rr1j2": "read", "rr16": "read", "rr16j2": "read"}
 # The cells of issue 10 (fast path): devices and workloads.
 FAST_TARGETS = ["brd", "aiodemo"]
 FAST_WLS = ["rr1", "rr32", "rw1", "rw32"]
@@ -151,8 +162,38 @@ def parse_runs(blobs, meta):
                 run["aioattr_report"] = fio_json(aj)
             except Exception:
                 pass
+        # COMPLETION_CTX of every job's report (one per job with numjobs > 1)
+        reps = [aj] + [v for k, v in blobs.items() if k.startswith(f"{key}.attr.json.")]
+        ctx = {"handled": 0, "softirq": 0, "hop": 0}
+        for data in filter(None, reps):
+            try:
+                c = find_key(fio_json(data), "completion_ctx") or {}
+            except Exception:
+                continue
+            for f in ctx:
+                ctx[f] += int(c.get(f, 0))
+        if ctx["handled"]:
+            run["softirq_pct"] = 100.0 * ctx["softirq"] / ctx["handled"]
+            run["hop_pct"] = 100.0 * ctx["hop"] / ctx["handled"]
         runs.append(run)
     return runs
+
+
+def find_key(d, name):
+    """The first value of key NAME anywhere in the JSON value D."""
+    if isinstance(d, dict):
+        if name in d:
+            return d[name]
+        vals = d.values()
+    elif isinstance(d, list):
+        vals = d
+    else:
+        return None
+    for v in vals:
+        r = find_key(v, name)
+        if r is not None:
+            return r
+    return None
 
 
 def summarize(runs):
@@ -182,6 +223,8 @@ def summarize(runs):
             "lat_p99_us": med([r.get("lat_p99_us") for r in rs]),
             "ctxt_per_io": med([r.get("ctxt_per_io") for r in rs]),
             "intr_per_io": med([r.get("intr_per_io") for r in rs]),
+            "softirq_pct": med([r.get("softirq_pct") for r in rs]),
+            "hop_pct": med([r.get("hop_pct") for r in rs]),
         }
     return out
 
@@ -417,7 +460,70 @@ def targets(cells, lim, kc):
             "n/a" if share is None else f"{bw:.1f} MiB/s = {100 * share:.0f}% of {lm:.1f}",
             ">= 85%", share is not None and share >= 0.85,
             "" if e == "libaio" else "reported; the target is judged on libaio")
+    hardirq_targets(cells, lim, add)
     return res
+
+
+def hardirq_targets(cells, lim, add):
+    """Issue 11: iocrypt over the disks that complete in hardirq."""
+    lm = lim.get("mib_s")
+    for d, dn in HARDIRQ_DISKS.items():
+        io, raw = d + "iocrypt", d
+        if key(io, "libaio", "rr1") not in cells:
+            continue
+        for wl, need in (("rr1", 99.0), ("rr16j2", 95.0)):
+            c = cells.get(key(io, "aioattr", wl), {})
+            p = c.get("softirq_pct")
+            add(11, f"{dn}, {WL_NAMES[wl]}: iocrypt reads posted from softirq (aioattr)",
+                "n/a" if p is None else f"{p:.1f}% (thread hop {fmt(c.get('hop_pct'), 1)}%)",
+                f">= {need:.0f}%", p is not None and p >= need)
+            a = cells.get(key(io, "libaio", wl), {}).get("ctxt_per_io")
+            b = cells.get(key(raw, "libaio", wl), {}).get("ctxt_per_io")
+            add(11, f"{dn}, {WL_NAMES[wl]}: iocrypt ctxt/IO over the raw disk's (libaio)",
+                "n/a" if a is None or b is None else f"{a:.3f} vs {b:.3f} (+{a - b:.3f})",
+                "<= +0.1", a is not None and b is not None and a - b <= 0.1)
+        for wl, need in (("rr1", 1.2), ("rr16j2", 1.1), ("rr16", 1.0)):
+            r = ratio(cells, key(io, "libaio", wl), key(d + "cryptnowq", "libaio", wl))
+            add(11, f"{dn}, {WL_NAMES[wl]}: iocrypt / dm-crypt no_read_workqueue IOPS (libaio)",
+                fr(r), f">= {need}", r is not None and r["ratio"] >= need)
+        for wl in ("rr1", "rr16", "rr16j2", "sr8"):
+            r = ratio(cells, key(io, "libaio", wl), key(d + "crypt", "libaio", wl))
+            add(11, f"{dn}, {WL_NAMES[wl]}: iocrypt / dm-crypt default IOPS (libaio)",
+                fr(r), ">= 2", r is not None and r["ratio"] >= 2)
+        bw = cells.get(key(io, "libaio", "sr8"), {}).get("bw_mib")
+        share = None if not lm or bw is None else bw / lm
+        add(11, f"{dn}, 128k seq read QD8: iocrypt vs in-guest AES-XTS (libaio)",
+            "n/a" if share is None else f"{bw:.1f} MiB/s = {100 * share:.0f}% of {lm:.1f}",
+            ">= 85%", share is not None and share >= 0.85)
+
+
+def hardirq_md(L, cells):
+    """Side by side over the hardirq disks: IOPS / ctxt per I/O."""
+    L.append("## Disks that complete in hardirq (issue 11)\n")
+    L.append("IOPS (MiB/s for 128k) / context switches per I/O, medians; iocrypt's "
+             "COMPLETION_CTX from the aioattr engine: share posted from softirq / share "
+             "with a thread hop.\n")
+    table(L, ["disk", "workload", "engine", "raw", "dm-crypt default",
+              "dm-crypt no_workqueue", "iocrypt", "iocrypt softirq / hop"])
+    for d, dn in HARDIRQ_DISKS.items():
+        for wl in ("rr1", "rr16", "rr16j2", "sr8"):
+            for e in ("libaio", "io_uring", "aioattr"):
+                if key(d + "iocrypt", e, wl) not in cells:
+                    continue
+                c = cells.get(key(d + "iocrypt", e, wl), {})
+                ctx = ("-" if c.get("softirq_pct") is None else
+                       f"{c['softirq_pct']:.1f}% / {c['hop_pct']:.1f}%")
+                row = [hardirq_cell(cells.get(key(t, e, wl)), wl)
+                       for t in (d, d + "crypt", d + "cryptnowq", d + "iocrypt")]
+                L.append(f"| {dn} | {WL_NAMES[wl]} | {e} | " + " | ".join(row) + f" | {ctx} |")
+    L.append("")
+
+
+def hardirq_cell(c, wl):
+    if not c:
+        return "n/a"
+    v = f"{fmt(c['bw_mib'], 1)} MiB/s" if wl == "sr8" else fmt(c["iops"])
+    return f"{v} / {fmt(c['ctxt_per_io'], 3)}"
 
 
 def target_table(L, tg, issue):
@@ -579,6 +685,10 @@ def markdown(meta, cells, lim, tg, runs, kc, seconds):
     target_table(L, tg, 10)
     L.append("## Targets (issue 6: iocrypt)\n")
     target_table(L, tg, 6)
+    if any(t["issue"] == 11 for t in tg):
+        L.append("## Targets (issue 11: disks that complete in hardirq)\n")
+        target_table(L, tg, 11)
+        hardirq_md(L, cells)
     fastpath_md(L, cells, kc)
     L.append("## iocrypt vs dm-crypt (IOPS ratio)\n")
     table(L, ["workload", "engine", "vs dm-crypt default", "vs dm-crypt no_workqueue"])

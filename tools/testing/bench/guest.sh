@@ -14,10 +14,18 @@
 # read QD8; on brd and aiodemo 4k randread QD128, on brd 4k randread QD1
 # with two jobs (a context each).
 #
-# Two cell sets: "fastpath" (issue 10: brd and aiodemo with every engine,
+# Hardirq disks (issue 11, the "hardirq" set): aiodemo completion=hardirq
+# with two hardware queues (/dev/bench1) and qemu's virtio-blk with two
+# queues over its null-co driver (/dev/vda, zeroes; run.sh adds it), raw
+# and under dm-crypt (both modes) and iocrypt over their first 64 MiB;
+# libaio, io_uring, aioattr; 4k randread QD1, QD16 one job, QD16 one job
+# per vCPU (pinned), 128k sequential read QD8.  After the matrix, the
+# debugfs dm-iocrypt/softirq counters.
+#
+# Three cell sets: "fastpath" (issue 10: brd and aiodemo with every engine,
 # iocrypt with and without attributes, the QD128 and two-job cells) runs
 # bench.reps times; the rest (the crypt comparisons of issue 6, 128k
-# reads) bench.reps_rest times.  Every repetition runs every cell once
+# reads, the hardirq disks) bench.reps_rest times.  Every repetition runs every cell once
 # (round robin), so drift over the run hits all cells alike.  Around each
 # fio run it snapshots /proc/stat (ctxt, intr), and, from fio's
 # exec_prerun/exec_postrun hooks, the busy CPU time, ctxt and intr of the
@@ -28,7 +36,7 @@
 #   AABENCH-BLOB-BEGIN <name>  ...  AABENCH-BLOB-END
 # and progress lines "AABENCH: ...".  Knobs on the kernel command line:
 #   bench.runtime=S (2)  bench.reps=N (5)  bench.reps_rest=N (3)
-#   bench.set=all|fastpath (all)  bench.only=REGEX (cell filter)
+#   bench.set=all|fastpath|hardirq (all)  bench.only=REGEX (cell filter)
 #   bench.kcount=0|1 (1: allocation and RCU counts)
 #   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
 #   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
@@ -63,6 +71,7 @@ OUT=/tmp/bench
 mkdir -p $OUT
 cd $OUT || exit 1
 SIZE_MB=64
+NCPU=$(grep -c ^processor /proc/cpuinfo)
 SECTORS=$((SIZE_MB * 2048))
 ENGINE=/tests/lib/aioattr.so
 KEY=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
@@ -89,8 +98,9 @@ aa_load dm-iocrypt
 # without a copy, which would flatter the raw device).
 dd if=/dev/urandom of=/dev/ram0 bs=1M count=$SIZE_MB oflag=direct 2>/dev/null
 
+# mkdm NAME TARGET OPTS [DEV] - a crypt or iocrypt mapping over DEV (brd).
 mkdm() {
-	printf '0 %s %s aes-xts-plain64 %s 0 /dev/ram0 0%s\n' "$SECTORS" "$2" "$KEY" "$3" |
+	printf '0 %s %s aes-xts-plain64 %s 0 %s 0%s\n' "$SECTORS" "$2" "$KEY" "${4:-/dev/ram0}" "$3" |
 		dmsetup create "$1" || { aa_fail "bench.setup.$1" "dmsetup create $1"; exit 1; }
 }
 mkdm crypt crypt ""
@@ -98,17 +108,24 @@ mkdm cryptnowq crypt " 2 no_read_workqueue no_write_workqueue"
 mkdm iocrypt iocrypt ""
 dmsetup mknodes
 
+# mkaiodemo NAME COMPLETION HW_QUEUES - /dev/NAME, an aiodemo disk with
+# zero service time and no cache model, filled with random data.
+mkaiodemo() {
+	a=/sys/kernel/config/aiodemo/$1
+	mkdir "$a"
+	echo $SIZE_MB >"$a/size"
+	echo 4096 >"$a/blocksize"
+	echo "$2" >"$a/completion"
+	echo "$3" >"$a/hw_queues"
+	echo 0 >"$a/cache_blocks"
+	echo 0 >"$a/hit_nsec"
+	echo 0 >"$a/miss_nsec"
+	echo 64 >"$a/queue_depth"
+	echo 1 >"$a/power" || { aa_fail "bench.setup.$1" "aiodemo power on"; exit 1; }
+	dd if=/dev/urandom of="/dev/$1" bs=1M count=$SIZE_MB oflag=direct 2>/dev/null
+}
 d=/sys/kernel/config/aiodemo/bench0
-mkdir $d
-echo $SIZE_MB >$d/size
-echo 4096 >$d/blocksize
-echo softirq >$d/completion
-echo 0 >$d/cache_blocks
-echo 0 >$d/hit_nsec
-echo 0 >$d/miss_nsec
-echo 64 >$d/queue_depth
-echo 1 >$d/power || { aa_fail bench.setup.aiodemo "aiodemo power on"; exit 1; }
-dd if=/dev/urandom of=/dev/bench0 bs=1M count=$SIZE_MB oflag=direct 2>/dev/null
+mkaiodemo bench0 softirq 1
 # A single-queue blk-mq disk gets mq-deadline by default; a fast device
 # (NVMe) runs without a scheduler.  With one, every request submitted
 # outside a plug is dispatched by a kblockd worker (a context switch per
@@ -116,11 +133,47 @@ dd if=/dev/urandom of=/dev/bench0 bs=1M count=$SIZE_MB oflag=direct 2>/dev/null
 echo "$SCHED" >/sys/block/bench0/queue/scheduler ||
 	{ aa_fail bench.setup.sched "scheduler $SCHED"; exit 1; }
 
+# ---- disks that complete in hard interrupt context (set "hardirq") ----
+# aiodemo ends requests from a hard hrtimer on the submitting CPU, as NVMe
+# does; virtio-blk with two queues interrupts per queue (MSI-X).
+HARDIRQ_TARGETS=
+if [ "$SET" != fastpath ]; then
+	d1=/sys/kernel/config/aiodemo/bench1
+	mkaiodemo bench1 hardirq 2
+	echo none >/sys/block/bench1/queue/scheduler
+	mkdm hdcrypt crypt "" /dev/bench1
+	mkdm hdcryptnowq crypt " 2 no_read_workqueue no_write_workqueue" /dev/bench1
+	mkdm hdiocrypt iocrypt "" /dev/bench1
+	HARDIRQ_TARGETS="hd hdcrypt hdcryptnowq hdiocrypt"
+	# (virtio_blk does not pull in the PCI transport)
+	/sbin/modprobe virtio_pci 2>/dev/null
+	/sbin/modprobe virtio_blk 2>/dev/null
+	n=0
+	while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if [ -b /dev/vda ]; then
+		mkdm vbcrypt crypt "" /dev/vda
+		mkdm vbcryptnowq crypt " 2 no_read_workqueue no_write_workqueue" /dev/vda
+		mkdm vbiocrypt iocrypt "" /dev/vda
+		HARDIRQ_TARGETS="$HARDIRQ_TARGETS vb vbcrypt vbcryptnowq vbiocrypt"
+		say "virtio-blk: /dev/vda, $(find /sys/block/vda/mq -mindepth 1 -maxdepth 1 | wc -l) queues," \
+			"scheduler $(cat /sys/block/vda/queue/scheduler)"
+	else
+		say "no virtio-blk disk /dev/vda: no vb* cells" \
+			"($(grep -c virtio /proc/modules) virtio modules loaded)"
+	fi
+	dmsetup mknodes
+fi
+
 devpath() {
 	case $1 in
 	brd) echo /dev/ram0 ;;
-	crypt | cryptnowq | iocrypt) echo "/dev/mapper/$1" ;;
 	aiodemo) echo /dev/bench0 ;;
+	hd) echo /dev/bench1 ;;
+	vb) echo /dev/vda ;;
+	*) echo "/dev/mapper/$1" ;;
 	esac
 }
 
@@ -186,9 +239,11 @@ CELLS=$OUT/cells
 : >$CELLS
 # cell SET TARGET ENGINE WL ATTRS - one line of the cell list; SET F
 # (fastpath, bench.reps repetitions) or R (the rest, bench.reps_rest).
+# H: the hardirq disks, bench.reps_rest repetitions.
 cell() {
-	[ "$SET" = fastpath ] && [ "$1" != F ] && return
-	echo "$2 $3 $4 $5 $1" >>$CELLS
+	case $SET.$1 in
+	fastpath.F | hardirq.H | all.*) echo "$2 $3 $4 $5 $1" >>$CELLS ;;
+	esac
 }
 # Cells compared with each other run close together in time, because the
 # host's load drifts (other VMs on a shared machine): the engines of one
@@ -214,6 +269,13 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 			esac
 			[ $t.$wl = brd.rr1 ] && [ "$e" != "$FB" ] && cell F $t "$e" rr1j2 all
 			[ $grp.$wl = F.rr32 ] && cell F $t "$e" rr128 all
+		done
+	done
+done
+for wl in rr1 rr16 rr16j2 sr8; do
+	for t in $HARDIRQ_TARGETS; do
+		for e in libaio io_uring aioattr; do
+			cell H "$t" $e $wl all
 		done
 	done
 done
@@ -258,6 +320,7 @@ chmod +x $OUT/snap
 fio_args() {
 	case $3 in
 	rr1 | rr1j2) rw=randread bs=4k qd=1 ;;
+	rr16 | rr16j2) rw=randread bs=4k qd=16 ;;
 	rr32) rw=randread bs=4k qd=32 ;;
 	rr128) rw=randread bs=4k qd=128 ;;
 	rw1) rw=randwrite bs=4k qd=1 ;;
@@ -266,6 +329,9 @@ fio_args() {
 	esac
 	jobs=
 	[ "$3" = rr1j2 ] && jobs="--numjobs=2 --group_reporting=1"
+	# one job per vCPU, each pinned to its own
+	[ "$3" = rr16j2 ] && jobs="--numjobs=$NCPU --cpus_allowed=0-$((NCPU - 1))" &&
+		jobs="$jobs --group_reporting=1 --cpus_allowed_policy=split"
 	case $2 in
 	aioattr | aioattrfb)
 		a=all
@@ -291,8 +357,12 @@ run_cell() {
 		--output-format=json --output="$OUT/$name.json" </dev/null >"$OUT/$name.err" 2>&1
 	frc=$?
 	c1=$(stat_field ctxt) i1=$(stat_field intr)
-	# (several jobs: one report per job, NAME.attr.json.N; not kept)
-	rm -f "$OUT/$name.attr.json".*
+	# (several jobs: one report per job, NAME.attr.json.N; kept for the
+	# one-job-per-vCPU cells, whose contexts analyze.py adds up)
+	case $3 in
+	rr16j2) ;;
+	*) rm -f "$OUT/$name.attr.json".* ;;
+	esac
 	# The I/O phase: the first job's start to the last job's end.
 	w=
 	if [ -s $OUT/w.pre ] && [ -s $OUT/w.post ]; then
@@ -320,7 +390,7 @@ while [ $rep -le "$REPS" ]; do
 	done <$CELLS
 	# This repetition's results off the guest (between cells, then a pause
 	# so the serial console has drained before the next measurement).
-	for f in "$OUT"/*."$rep".json "$OUT"/*."$rep".attr.json; do
+	for f in "$OUT"/*."$rep".json "$OUT"/*."$rep".attr.json "$OUT"/*."$rep".attr.json.*; do
 		[ -f "$f" ] && blob "$(basename "$f")" "$f" && rm -f "$f"
 	done
 	blob counters.$rep $OUT/counters.$rep
@@ -328,6 +398,13 @@ while [ $rep -le "$REPS" ]; do
 	rep=$((rep + 1))
 done
 
+if [ -n "$HARDIRQ_TARGETS" ] && [ -r /sys/kernel/debug/dm-iocrypt/softirq ]; then
+	cp /sys/kernel/debug/dm-iocrypt/softirq $OUT/softirq.txt
+	for t in hdiocrypt vbiocrypt; do
+		dmsetup status $t >>$OUT/softirq.txt 2>/dev/null
+	done
+	blob softirq.txt $OUT/softirq.txt
+fi
 echo "AABENCH-MATRIX-DONE"
 
 # ---- slab allocations and RCU callbacks per I/O ----
@@ -420,4 +497,8 @@ aa_pass bench.matrix
 dmsetup remove_all
 echo 0 >$d/power
 rmdir $d
+if [ -n "$HARDIRQ_TARGETS" ]; then
+	echo 0 >"$d1/power"
+	rmdir "$d1"
+fi
 aa_done

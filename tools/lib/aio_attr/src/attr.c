@@ -166,6 +166,9 @@ int aa_format_ctx(uint64_t value, char *buf, size_t len)
 		{ AIO_ATTR_CTX_IRQS_OFF, "irqs_off" },
 		{ AIO_ATTR_CTX_INLINE, "inline" },
 		{ AIO_ATTR_CTX_WORKER, "worker" },
+#if AIO_ATTR_VERSION >= 2
+		{ AIO_ATTR_CTX_SOFTIRQ_HOP, "softirq_hop" },
+#endif
 	};
 	struct sbuf sb;
 	size_t i;

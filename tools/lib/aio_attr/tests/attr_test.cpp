@@ -102,6 +102,7 @@ TEST(AttrFormat, CompletionCtx)
 	EXPECT_EQ(format_ctx(AIO_ATTR_CTX_TASK | AIO_ATTR_CTX_HOP | AIO_ATTR_CTX_WORKER),
 		  "task|hop|worker");
 	EXPECT_EQ(format_ctx(AIO_ATTR_CTX_TASK | AIO_ATTR_CTX_INLINE), "task|inline");
+	EXPECT_EQ(format_ctx(AIO_ATTR_CTX_SOFTIRQ | AIO_ATTR_CTX_SOFTIRQ_HOP), "softirq|softirq_hop");
 	EXPECT_EQ(format_ctx(0), "ctx0");
 	EXPECT_EQ(format_ctx(7 | (1ULL << 20)), "ctx7|0x100000");
 }

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-iocrypt: decryption in softirq for reads the lower device completed
+ * in hard interrupt context.
+ *
+ * NVMe, multi-queue virtio-blk and most multi-queue SCSI drivers end their
+ * requests in hardirq, where the skcipher walk may not run.  Such a read
+ * goes onto a per-CPU lock-free list (an llist: adding is safe from
+ * hardirq and with interrupts off) and a per-CPU tasklet decrypts it in
+ * softirq on the same CPU, right after the interrupt - no thread, no
+ * context switch - and ends the original bio from there, so aio_attr
+ * posts from softirq (AIO_ATTR_CTX_SOFTIRQ_HOP in COMPLETION_CTX).
+ *
+ * One pass of the tasklet runs the cipher on at most softirq_budget bytes
+ * (crypto sectors, so a large bio may be cut between passes); with work
+ * left it re-raises itself and returns, so that other softirqs and, once
+ * softirq processing has gone on too long, ksoftirqd's fair scheduling
+ * get their turn (as NAPI does with its budget).
+ *
+ * Spreading.  When a CPU is saturated (under 10% idle) while another is
+ * mostly idle (30% or more), and it has more than one read in flight (so
+ * that there is something to do in parallel), hardirq reads of the
+ * saturated CPU - and the
+ * rest of a pass that ran out of budget - go to an unbound workqueue
+ * instead, so that an idle CPU decrypts them (a thread hop: AIO_ATTR_CTX_HOP).
+ * The idle shares are sampled every IOCRYPT_SAMPLE_MS from the tick's idle
+ * accounting; the spread stops when the CPU is no longer saturated (50% or
+ * more idle) or no other CPU has idle time left (under 10%).
+ *
+ * Lifetimes.  The tasklets are the module's, one per possible CPU, never
+ * part of a bio, so no tasklet is freed by the function it runs (the
+ * use-after-free dm-crypt had).  A queued bio keeps its base bio in
+ * flight: dm suspends a device, and so waits for it, before a table goes
+ * away, so a target is never destroyed with bios queued here.  Module
+ * unload kills the tasklets, waiting for a pass that is still finishing.
+ * CPU hotplug: the softirq core hands the tasklets of a dead CPU to a live
+ * one (takeover_tasklets()); a tasklet drains the queue it belongs to, not
+ * the queue of the CPU it runs on, and the backlog of a pass that ran out
+ * of budget always has its tasklet scheduled, so no bio is stranded.
+ */
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/interrupt.h>
+#include <linux/iodesc.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/tick.h>
+#ifdef CONFIG_X86
+#include <asm/fpu/api.h>
+#endif
+
+#include "dm-iocrypt.h"
+
+#define DM_MSG_PREFIX "iocrypt"
+
+#define IOCRYPT_SOFTIRQ_BUDGET	(128 * 1024)
+#define IOCRYPT_SAMPLE_MS	10
+
+/**
+ * struct iocrypt_softirq - one CPU's queue of reads completed in hardirq
+ * @queue: reads added from hardirq, newest first
+ * @backlog: reads taken off @queue, oldest first, that a pass has not
+ *	finished (the first may be partly decrypted); the tasklet's only
+ * @tasklet: drains @queue; scheduled whenever @queue or @backlog is not empty
+ * @spreading: this CPU hands its hardirq reads to the spill queue
+ * @queued: reads added to @queue
+ * @passes: runs of the tasklet
+ * @yields: passes that ran out of budget with reads left
+ * @spilled: reads handed to the spill queue (at completion or by a pass)
+ * @over_budget: passes that ran the cipher on more than the budget
+ * @fpu_busy: passes that yielded because the FPU was taken (x86)
+ * @bytes: bytes decrypted by the passes
+ * @max_pass: most bytes decrypted in one pass
+ */
+struct iocrypt_softirq {
+	struct llist_head queue;
+	struct llist_node *backlog;
+	struct tasklet_struct tasklet;
+	bool spreading;
+	atomic64_t queued;
+	atomic64_t passes;
+	atomic64_t yields;
+	atomic64_t spilled;
+	atomic64_t over_budget;
+	atomic64_t fpu_busy;
+	atomic64_t bytes;
+	unsigned int max_pass;
+};
+
+static DEFINE_PER_CPU(struct iocrypt_softirq, iocrypt_softirq);
+
+/*
+ * Reads in flight to the lower devices, by submitting CPU: spreading only
+ * pays when a CPU has more than one (at queue depth 1 it only adds a hop).
+ */
+static DEFINE_PER_CPU(atomic_t, iocrypt_reads_inflight);
+
+/* Idle time of one CPU at the last sample, written by the sampler only. */
+struct iocrypt_load {
+	u64 idle_us;
+	unsigned int idle_pct;
+};
+
+static DEFINE_PER_CPU(struct iocrypt_load, iocrypt_load);
+static unsigned long iocrypt_sample_next;	/* jiffies; cmpxchg elects the sampler */
+static u64 iocrypt_sample_us;
+
+struct workqueue_struct *iocrypt_spill_wq;
+static struct dentry *iocrypt_debugfs;
+
+static unsigned int iocrypt_softirq_budget = IOCRYPT_SOFTIRQ_BUDGET;
+
+static int iocrypt_budget_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	/* a pass must be able to finish a crypto sector */
+	if (v && v < IOCRYPT_MAX_SECTOR)
+		return -EINVAL;
+	WRITE_ONCE(iocrypt_softirq_budget, v);
+	return 0;
+}
+
+static const struct kernel_param_ops iocrypt_budget_ops = {
+	.set = iocrypt_budget_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(softirq_budget, &iocrypt_budget_ops, &iocrypt_softirq_budget, 0644);
+MODULE_PARM_DESC(softirq_budget,
+		 "Bytes one softirq pass decrypts of reads completed in hard interrupt context before it re-raises itself; 0: decrypt those reads in the per-CPU workqueue instead, 4096 at least otherwise (default: 131072)");
+
+static bool iocrypt_spread = true;
+module_param_named(spread, iocrypt_spread, bool, 0644);
+MODULE_PARM_DESC(spread,
+		 "Hand reads completed in hard interrupt context on a saturated CPU to an unbound workqueue while another CPU is idle (default: Y)");
+
+/**
+ * iocrypt_spread_decide() - should a CPU spread its reads to other CPUs?
+ * @spreading: it does now
+ * @self_idle: its idle share over the last sample, percent
+ * @other_idle: the largest idle share of the other CPUs, percent
+ *
+ * Start when the CPU is saturated and another has time; with hysteresis,
+ * so that the decryption the spread moves onto the idle CPU does not end
+ * it at the next sample.
+ *
+ * Return: whether it spreads until the next sample.
+ */
+bool iocrypt_spread_decide(bool spreading, unsigned int self_idle,
+			   unsigned int other_idle)
+{
+	if (!spreading)
+		return self_idle < 10 && other_idle >= 30;
+	return self_idle < 50 && other_idle >= 10;
+}
+
+static u64 iocrypt_idle_us(int cpu)
+{
+	u64 idle = get_cpu_idle_time_us(cpu, NULL);
+	u64 iowait = get_cpu_iowait_time_us(cpu, NULL);
+
+	/* -1: no nohz idle accounting */
+	if (idle == (u64)-1 || iowait == (u64)-1)
+		return U64_MAX;
+	return idle + iowait;
+}
+
+/*
+ * Every IOCRYPT_SAMPLE_MS, one CPU (the first to win the cmpxchg) samples
+ * the idle time of all and sets each CPU's spreading.  Racy reads of the
+ * tick's counters, as /proc/stat does.
+ *
+ * Context: hardirq or interrupts off.
+ */
+static void iocrypt_load_sample(void)
+{
+	unsigned long next = READ_ONCE(iocrypt_sample_next);
+	unsigned int first = 0, second = 0, pct;
+	int cpu, top = -1;
+	u64 now, wall, idle;
+	bool spread;
+
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&iocrypt_sample_next, next,
+		    jiffies + msecs_to_jiffies(IOCRYPT_SAMPLE_MS)) != next)
+		return;
+	now = ktime_to_us(ktime_get());
+	wall = now - iocrypt_sample_us;
+	iocrypt_sample_us = now;
+	spread = READ_ONCE(iocrypt_spread) && num_online_cpus() > 1;
+	for_each_online_cpu(cpu) {
+		struct iocrypt_load *l = per_cpu_ptr(&iocrypt_load, cpu);
+
+		idle = iocrypt_idle_us(cpu);
+		if (idle == U64_MAX)
+			spread = false;
+		pct = idle > l->idle_us && wall ?
+		      min_t(u64, div64_u64((idle - l->idle_us) * 100, wall), 100) : 0;
+		l->idle_us = idle;
+		l->idle_pct = pct;
+		if (pct >= first) {
+			second = first;
+			first = pct;
+			top = cpu;
+		} else if (pct > second) {
+			second = pct;
+		}
+	}
+	for_each_online_cpu(cpu) {
+		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
+		unsigned int self = per_cpu_ptr(&iocrypt_load, cpu)->idle_pct;
+
+		WRITE_ONCE(q->spreading, spread &&
+			   iocrypt_spread_decide(READ_ONCE(q->spreading), self,
+						 cpu == top ? second : first));
+	}
+}
+
+/*
+ * Would the SIMD cipher run in the call here?  On x86 a softirq that
+ * interrupted a kernel FPU section (another CPU-bound cipher in task
+ * context, e.g. the spill workqueue) cannot use the FPU, and the SIMD
+ * wrapper would queue the request to cryptd; from atomic context it then
+ * keeps queuing while cryptd has requests, one hop per crypto sector.
+ * Yielding instead lets the section end first.  Elsewhere the cipher
+ * decides for itself.
+ */
+static bool iocrypt_simd_usable(void)
+{
+#ifdef CONFIG_X86
+	return irq_fpu_usable();
+#else
+	return true;
+#endif
+}
+
+/*
+ * One pass: decrypt queued reads up to the budget and end them; with reads
+ * left, spill them if this CPU spreads, else re-raise.
+ *
+ * Context: softirq (the tasklet of @t's CPU, or of a CPU that went offline).
+ */
+static void iocrypt_softirq_pass(struct tasklet_struct *t)
+{
+	struct iocrypt_softirq *q = from_tasklet(q, t, tasklet);
+	unsigned int budget = READ_ONCE(iocrypt_softirq_budget) ?: IOCRYPT_SOFTIRQ_BUDGET;
+	unsigned int left = budget, done = 0, size;
+	struct llist_node *n, *next;
+	struct iocrypt_io *io;
+	int ret;
+
+	/*
+	 * The backlog first, then whatever was queued meanwhile: a read added
+	 * while the queue was not empty raised no tasklet of its own, so a
+	 * pass returns without re-raising only once it has seen the queue
+	 * empty.
+	 */
+	for (;;) {
+		if (!q->backlog) {
+			q->backlog = llist_reverse_order(llist_del_all(&q->queue));
+			if (!q->backlog)
+				break;
+		}
+		n = q->backlog;
+		io = llist_entry(n, struct iocrypt_io, node);
+		next = n->next;
+		size = io->iter.bi_size;
+		if (unlikely(!iocrypt_simd_usable())) {
+			atomic64_inc(&q->fpu_busy);
+			break;
+		}
+		ret = iocrypt_crypt_run(io, false, &left);
+		/*
+		 * What the cipher got through, counted from @io itself (not
+		 * from @left) so that the statistics check the budget; an
+		 * asynchronous request counts once it is back.
+		 */
+		if (ret != -EINPROGRESS)
+			done += size - io->iter.bi_size;
+		if (ret == IOCRYPT_YIELD)
+			break;
+		/* the bio may be gone once it has ended or gone async */
+		q->backlog = next;
+		iocrypt_crypt_end(io, ret, true);
+	}
+
+	atomic64_inc(&q->passes);
+	atomic64_add(done, &q->bytes);
+	if (done > q->max_pass)
+		WRITE_ONCE(q->max_pass, done);
+	if (done > budget)
+		atomic64_inc(&q->over_budget);
+	if (!q->backlog)
+		return;
+
+	atomic64_inc(&q->yields);
+	if (READ_ONCE(q->spreading)) {
+		for (n = q->backlog, q->backlog = NULL; n; n = next) {
+			next = n->next;
+			atomic64_inc(&q->spilled);
+			iocrypt_spill(llist_entry(n, struct iocrypt_io, node));
+		}
+		/*
+		 * Reads queued while this pass worked on the backlog: the
+		 * first of them raised the tasklet that is running now.  Any
+		 * added after this test finds the queue empty and raises it.
+		 */
+		if (llist_empty(&q->queue))
+			return;
+	}
+	tasklet_schedule(&q->tasklet);
+}
+
+/**
+ * iocrypt_read_start() - count a read going down to the lower device
+ * @io: the read
+ *
+ * Context: the submitter's (->map).
+ */
+void iocrypt_read_start(struct iocrypt_io *io)
+{
+	io->cpu = raw_smp_processor_id();
+	atomic_inc(per_cpu_ptr(&iocrypt_reads_inflight, io->cpu));
+}
+
+/**
+ * iocrypt_read_end() - the lower device completed a read
+ * @io: the read, counted by iocrypt_read_start()
+ *
+ * Context: the lower device's completion: task, softirq or hardirq.
+ */
+void iocrypt_read_end(struct iocrypt_io *io)
+{
+	atomic_dec(per_cpu_ptr(&iocrypt_reads_inflight, io->cpu));
+}
+
+/**
+ * iocrypt_softirq_queue() - decrypt a read in softirq on this CPU
+ * @io: a read whose clone completed in hard interrupt context or with
+ *	interrupts off, with iocrypt_crypt_begin() done
+ *
+ * Or hand it to the spill queue if this CPU spreads.
+ *
+ * Context: hardirq or interrupts off, never NMI.
+ * Return: false if softirq decryption is off (softirq_budget=0): the
+ * caller defers @io to the target's workqueue; true when @io is taken.
+ */
+bool iocrypt_softirq_queue(struct iocrypt_io *io)
+{
+	struct iocrypt_softirq *q;
+
+	if (!READ_ONCE(iocrypt_softirq_budget))
+		return false;
+	iocrypt_load_sample();
+	/* interrupts are off: this CPU's queue stays ours */
+	q = this_cpu_ptr(&iocrypt_softirq);
+	if (READ_ONCE(q->spreading) &&
+	    atomic_read(this_cpu_ptr(&iocrypt_reads_inflight)) > 0) {
+		atomic64_inc(&q->spilled);
+		iocrypt_spill(io);
+		return true;
+	}
+	atomic64_inc(&io->cc->stats.reads_softirq);
+	atomic64_inc(&q->queued);
+	iodesc_note_softirq_hop(io->iod);
+	/* the first to make the queue non-empty raises the tasklet */
+	if (llist_add(&io->node, &q->queue))
+		tasklet_schedule(&q->tasklet);
+	return true;
+}
+
+/* debugfs dm-iocrypt/softirq: one line per possible CPU. */
+static int iocrypt_softirq_show(struct seq_file *m, void *v)
+{
+	int cpu;
+
+	seq_printf(m, "budget %u\n", READ_ONCE(iocrypt_softirq_budget));
+	for_each_possible_cpu(cpu) {
+		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
+
+		seq_printf(m, "cpu%d queued %lld passes %lld yields %lld spilled %lld over_budget %lld bytes %lld max_pass %u idle_pct %u spreading %d pending %d tasklet %lx fpu_busy %lld\n",
+			   cpu, atomic64_read(&q->queued),
+			   atomic64_read(&q->passes), atomic64_read(&q->yields),
+			   atomic64_read(&q->spilled),
+			   atomic64_read(&q->over_budget),
+			   atomic64_read(&q->bytes), READ_ONCE(q->max_pass),
+			   READ_ONCE(per_cpu_ptr(&iocrypt_load, cpu)->idle_pct),
+			   READ_ONCE(q->spreading),
+			   !llist_empty(&q->queue) || READ_ONCE(q->backlog),
+			   READ_ONCE(q->tasklet.state), atomic64_read(&q->fpu_busy));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iocrypt_softirq);
+
+/**
+ * iocrypt_softirq_init() - set up the per-CPU queues and the spill queue
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int iocrypt_softirq_init(void)
+{
+	int cpu;
+
+	/* unbound: the scheduler wakes a worker on an idle CPU */
+	iocrypt_spill_wq = alloc_workqueue("kiocryptd_spill",
+					   WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!iocrypt_spill_wq)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
+
+		init_llist_head(&q->queue);
+		tasklet_setup(&q->tasklet, iocrypt_softirq_pass);
+	}
+	iocrypt_sample_next = jiffies;
+	iocrypt_sample_us = ktime_to_us(ktime_get());
+	iocrypt_debugfs = debugfs_create_dir("dm-iocrypt", NULL);
+	debugfs_create_file("softirq", 0444, iocrypt_debugfs, NULL,
+			    &iocrypt_softirq_fops);
+	return 0;
+}
+
+/**
+ * iocrypt_softirq_exit() - undo iocrypt_softirq_init()
+ *
+ * No target is left, so nothing is queued any more; a tasklet may still be
+ * finishing a pass (after ending its last bio) or be scheduled with an
+ * empty queue: tasklet_kill() waits for both.
+ *
+ * Context: module exit; sleeps.
+ */
+void iocrypt_softirq_exit(void)
+{
+	int cpu;
+
+	debugfs_remove_recursive(iocrypt_debugfs);
+	for_each_possible_cpu(cpu) {
+		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
+
+		tasklet_kill(&q->tasklet);
+		WARN_ON_ONCE(!llist_empty(&q->queue) || q->backlog);
+	}
+	destroy_workqueue(iocrypt_spill_wq);
+}
