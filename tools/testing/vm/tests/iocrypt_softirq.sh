@@ -108,7 +108,8 @@ sub0=$(cat $S/submitted) com0=$(cat $S/completed)
 if fio --name=c --filename=/dev/mapper/hic --ioengine=$ENGINE --attrs=completion_ctx \
 	--attr_json=/tmp/ctx.json --direct=1 --rw=randread --bs=4k --size=48M --iodepth=1 \
 	--number_ios=2000 >/tmp/ctx.out 2>&1; then
-	ctx=$(grep -o '"completion_ctx": {[^}]*}' /tmp/ctx.json)
+	# the job's totals; the per-direction objects repeat them
+	ctx=$(grep -o '"completion_ctx": {[^}]*}' /tmp/ctx.json | head -n 1)
 	echo "# $ctx"
 	n=$(echo "$ctx" | grep -o '"handled": [0-9]*' | sed 's/.*: //')
 	soft=$(echo "$ctx" | grep -o '"softirq": [0-9]*' | sed 's/.*: //')
