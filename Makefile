@@ -114,7 +114,7 @@ LINT_SH := tools/testing/vm/init tools/testing/vm/lib.sh tools/dm/iocryptsetup \
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
 		tools/testing/kunit/*.sh tools/testing/bench/*.sh tools/lib/aio_attr/tests/*.sh \
-		tools/lib/aio_attr_posix/tests/*.sh \
+		tools/lib/aio_attr_posix/tests/*.sh tools/lib/install_test_lib.sh \
 		.ci/run && \
 		shellcheck -x -s sh $(LINT_SH)
 

@@ -10,20 +10,9 @@
 set -euo pipefail
 
 proj=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-root=$tmp/root
-fail() {
-	echo "install_test: $*" >&2
-	exit 1
-}
-
-# A make started from ctest under `make utest` must not join its jobserver.
-if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$proj" install-user install-headers \
-	DESTDIR="$root" PREFIX=/usr >"$tmp/install.log" 2>&1; then
-	cat "$tmp/install.log" >&2
-	fail "make install-user install-headers DESTDIR=$root PREFIX=/usr failed"
-fi
+# shellcheck source=tools/lib/install_test_lib.sh
+. "$(dirname "$0")/../../install_test_lib.sh"
+install_tree "$proj"
 
 pc=$(find "$root" -name aio_attr.pc -path '*/pkgconfig/*')
 [[ -n $pc ]] || fail "no aio_attr.pc installed"
