@@ -169,6 +169,52 @@ int aa_submit_and_wait(struct aa_ctx *ctx, const struct aio_attr_sqe *sqes, unsi
 	return ret;
 }
 
+int aa_submit_group(struct aa_ctx *ctx, const struct aio_attr_sqe *sqes, unsigned int nr,
+		    unsigned int flags, int64_t timeout_ns, int *error, int *wait_error)
+{
+	struct aio_attr_submit s;
+	unsigned int members = nr;
+	int ret, err = 0;
+
+	if (wait_error)
+		*wait_error = 0;
+	if (flags & ~AIO_ATTR_SUBMIT_WAIT)
+		return -EINVAL;
+	/* The group-done entry is not a member: the kernel never counts it. */
+	if (nr && sqes[nr - 1].opcode == AIO_ATTR_OP_GROUP_DONE)
+		members--;
+	memset(&s, 0, sizeof(s));
+	s.flags = AIO_ATTR_SUBMIT_GROUP | flags;
+	if (flags & AIO_ATTR_SUBMIT_WAIT)
+		s.timeout_ns = timeout_ns < 0 ? -1 : timeout_ns;
+	ret = submit_ioctl(ctx, &s, sqes, nr, &err);
+	if (ret >= 0 && (unsigned int)ret == members)
+		err = 0;
+	if (error)
+		*error = err;
+	if (wait_error && ret >= 0 && (unsigned int)ret == members)
+		*wait_error = s.wait_error;
+	return ret;
+}
+
+int aa_cancel(struct aa_ctx *ctx, unsigned int flags, int fd, uint64_t user_data,
+	      unsigned int *cancelled, unsigned int *running)
+{
+	struct aio_attr_cancel c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.flags = flags;
+	c.fd = flags & AIO_ATTR_CANCEL_FD ? fd : -1;
+	c.user_data = flags & AIO_ATTR_CANCEL_USER_DATA ? user_data : 0;
+	ret = ioctl(ctx->fd, AIO_ATTR_IOC_CANCEL, &c) < 0 ? -errno : 0;
+	if (cancelled)
+		*cancelled = ret ? 0 : c.cancelled;
+	if (running)
+		*running = ret ? 0 : c.running;
+	return ret;
+}
+
 int aa_register_buffers(struct aa_ctx *ctx, const struct iovec *iov, unsigned int nr)
 {
 	struct aio_attr_buffers b;

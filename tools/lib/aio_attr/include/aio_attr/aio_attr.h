@@ -251,6 +251,28 @@ int aa_register_buffers(struct aa_ctx *ctx, const struct iovec *iov, unsigned in
 
 /* Version 2: AIO_ATTR_IOC_UNREGISTER_BUFFERS.  0 or -errno. */
 int aa_unregister_buffers(struct aa_ctx *ctx);
+
+/*
+ * Version 2: AIO_ATTR_IOC_SUBMIT with AIO_ATTR_SUBMIT_GROUP - the requests
+ * queued are one group (lio_listio()).  @flags is 0 or AIO_ATTR_SUBMIT_WAIT
+ * (LIO_WAIT: once all were queued, wait until every member has completed,
+ * at most @timeout_ns, negative forever; ignored without the flag).  A
+ * last sqe made with aa_prep_group_done() is not a member and not counted.
+ * Returns as aa_submit() over the members; *@wait_error (may be NULL) as
+ * aa_submit_and_wait().  -EINVAL for other @flags.
+ */
+int aa_submit_group(struct aa_ctx *ctx, const struct aio_attr_sqe *sqes, unsigned int nr,
+		    unsigned int flags, int64_t timeout_ns, int *error, int *wait_error);
+
+/*
+ * Version 2: AIO_ATTR_IOC_CANCEL of the requests that match @flags
+ * (AIO_ATTR_CANCEL_FD: on @fd, AIO_ATTR_CANCEL_USER_DATA: with @user_data;
+ * both: both); an argument its flag does not select is ignored.  0 or
+ * -errno; *@cancelled and *@running (may be NULL) receive the kernel's
+ * counts, 0 on failure.
+ */
+int aa_cancel(struct aa_ctx *ctx, unsigned int flags, int fd, uint64_t user_data,
+	      unsigned int *cancelled, unsigned int *running);
 #endif
 
 /*
@@ -344,6 +366,16 @@ static inline void aa_prep_write_fixed(struct aio_attr_sqe *sqe, int fd, const v
 	aa_prep_write(sqe, fd, buf, len, offset);
 	sqe->flags |= AIO_ATTR_SQE_FIXED_BUF;
 	sqe->buf_index = buf_index;
+}
+
+/*
+ * Version 2: the last sqe of an aa_submit_group() batch; its user_data
+ * comes back after every member's completion, result the members that
+ * failed.
+ */
+static inline void aa_prep_group_done(struct aio_attr_sqe *sqe)
+{
+	aa_prep_rw(sqe, AIO_ATTR_OP_GROUP_DONE, -1, 0, 0, 0);
 }
 #endif
 
