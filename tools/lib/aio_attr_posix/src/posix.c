@@ -50,7 +50,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -993,25 +992,12 @@ static bool cancel_done(void *arg)
 	return left >= w->need;
 }
 
-static int cancel_ioctl(int fd, const struct aiocb *cb, uint64_t ud, struct aio_attr_cancel *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->fd = fd;
-	c->flags = AIO_ATTR_CANCEL_FD;
-	if (cb) {
-		c->flags |= AIO_ATTR_CANCEL_USER_DATA;
-		c->user_data = ud;
-	}
-	return ioctl(ctx.fd, AIO_ATTR_IOC_CANCEL, c);
-}
-
 PUBLIC int aio_cancel(int fd, struct aiocb *cb)
 {
-	struct aio_attr_cancel c;
 	struct cancel_wait w = { 0 };
 	struct deferred *taken;
 	struct slot_ref one;
-	unsigned int i, total, local;
+	unsigned int i, total, local, cancelled, running;
 	uint64_t ud = 0;
 	int r;
 
@@ -1051,7 +1037,8 @@ PUBLIC int aio_cancel(int fd, struct aiocb *cb)
 		}
 	}
 	/* Under lk: no submission slips between the snapshot and the cancel. */
-	r = cancel_ioctl(fd, cb, ud, &c) < 0 ? errno : 0;
+	r = -aa_cancel(&ctx, AIO_ATTR_CANCEL_FD | (cb ? AIO_ATTR_CANCEL_USER_DATA : 0), fd, ud,
+		       &cancelled, &running);
 	pthread_mutex_unlock(&lk);
 	/* Deferred fsyncs never reached the kernel: cancelled here. */
 	local = cancel_deferred(taken);
@@ -1060,21 +1047,21 @@ PUBLIC int aio_cancel(int fd, struct aiocb *cb)
 			free(w.refs);
 		return r == EBADF ? fail(EBADF) : AIO_NOTCANCELED;
 	}
-	c.cancelled += local;
+	cancelled += local;
 	/*
 	 * Every cancelled request, and every one that finished before the
 	 * cancel, is posted; wait until the reaper has put it in its aiocb so
 	 * aio_error() says ECANCELED on return.  Running ones may take long.
 	 */
 	if (w.refs) {
-		w.need = w.nr > c.running ? w.nr - c.running : 0;
+		w.need = w.nr > running ? w.nr - running : 0;
 		wait_for(cancel_done, &w);
 		if (w.refs != &one)
 			free(w.refs);
 	}
-	if (c.running)
+	if (running)
 		return AIO_NOTCANCELED;
-	return c.cancelled ? AIO_CANCELED : AIO_ALLDONE;
+	return cancelled ? AIO_CANCELED : AIO_ALLDONE;
 }
 
 /* ---- lio_listio ---- */
@@ -1111,13 +1098,12 @@ static int lio_opcode(const struct aiocb *cb)
 PUBLIC int lio_listio(int mode, struct aiocb *const list[], int n, struct sigevent *sig)
 {
 	struct lio_note *note = NULL;
-	struct aio_attr_submit sub;
 	struct aio_attr_sqe *sqes;
 	struct slot **slots;
 	struct aiocb **cbs;
 	struct list_wait lw = { list, n };
-	unsigned int nr = 0, i;
-	int err, failed = 0, stop_err = 0, k;
+	unsigned int nr = 0, accepted, i;
+	int err, failed = 0, stop_err = 0, k, ret, sub_err = 0, wait_err = 0;
 	bool want_note;
 
 	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || n < 0)
@@ -1181,40 +1167,35 @@ PUBLIC int lio_listio(int mode, struct aiocb *const list[], int n, struct sigeve
 			notify(sig);
 		goto out;
 	}
-	memset(&sub, 0, sizeof(sub));
-	sub.sqes = (uintptr_t)sqes;
-	sub.nr = nr;
-	sub.flags = AIO_ATTR_SUBMIT_GROUP;
-	if (mode == LIO_WAIT) {
-		sub.flags |= AIO_ATTR_SUBMIT_WAIT;
-		sub.timeout_ns = -1;
-	} else if (want_note) {
+	if (note) {
 		note->sev = *sig;
-		aa_prep_rw(&sqes[nr], AIO_ATTR_OP_GROUP_DONE, -1, 0, 0, 0);
+		aa_prep_group_done(&sqes[nr]);
 		aa_sqe_set_data(&sqes[nr], (uintptr_t)note | NOTE_BIT);
-		sub.nr++;
 	}
-	if (ioctl(ctx.fd, AIO_ATTR_IOC_SUBMIT, &sub) < 0 && sub.accepted == 0 && !sub.error)
-		sub.error = errno;
-	if (sub.accepted < nr) {
+	ret = aa_submit_group(&ctx, sqes, note ? nr + 1 : nr,
+			      mode == LIO_WAIT ? AIO_ATTR_SUBMIT_WAIT : 0, -1, &sub_err, &wait_err);
+	accepted = ret < 0 ? 0 : (unsigned int)ret;
+	if (ret < 0)
+		sub_err = -ret;
+	if (accepted < nr) {
 		/* The batch stopped: the refused entry and those after it never ran. */
-		stop_err = sub.error == ENOMEM ? EAGAIN : sub.error;
+		stop_err = sub_err == ENOMEM ? EAGAIN : sub_err;
 		pthread_mutex_lock(&lk);
-		for (i = sub.accepted; i < nr; i++) {
+		for (i = accepted; i < nr; i++) {
 			slot_drop(slots[i]);
-			cb_finish(cbs[i], i == sub.accepted ? stop_err : EAGAIN, -1);
+			cb_finish(cbs[i], i == accepted ? stop_err : EAGAIN, -1);
 			failed++;
 		}
 		pthread_mutex_unlock(&lk);
 		publish();
-		if (sub.accepted == 0 && note) {
+		if (accepted == 0 && note) {
 			/* No group-done entry comes for an empty group. */
 			free(note);
 		}
 	}
 	note = NULL; /* the reaper frees it */
 	if (mode == LIO_WAIT) {
-		if (sub.wait_error == EINTR) {
+		if (wait_err == EINTR) {
 			err = EINTR;
 			goto out;
 		}
