@@ -116,6 +116,25 @@ int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
  * Block devices opened with O_DIRECT: our own bio.
  */
 
+/*
+ * Drop the page references of @n pinned bvecs; with @dirty, first dirty
+ * what is not dirty already (a read wrote into it behind the page
+ * tables' back).  Dirtying may sleep: only process context passes it.
+ */
+static void aa_put_bvec_pages(const struct bio_vec *bv, unsigned int n,
+			      bool dirty)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct page *page = bv[i].bv_page;
+
+		if (dirty && !PageCompound(page) && !PageDirty(page))
+			set_page_dirty_lock(page);
+		put_page(page);
+	}
+}
+
 static void aa_bvecs_free(struct aa_req *req)
 {
 	if (req->bvecs != req->inline_vecs)
@@ -127,15 +146,8 @@ static void aa_bvecs_free(struct aa_req *req)
 static void aa_release_pages_work(struct work_struct *work)
 {
 	struct aa_req *req = container_of(work, struct aa_req, work);
-	unsigned short i;
 
-	for (i = 0; i < req->nr_vecs; i++) {
-		struct page *page = req->bvecs[i].bv_page;
-
-		if (!PageCompound(page) && !PageDirty(page))
-			set_page_dirty_lock(page);
-		put_page(page);
-	}
+	aa_put_bvec_pages(req->bvecs, req->nr_vecs, true);
 	aa_bvecs_free(req);
 	aa_req_put(req);
 }
@@ -162,8 +174,7 @@ static void aa_release_pages(struct aa_req *req)
 			}
 		}
 	}
-	for (i = 0; i < req->nr_vecs; i++)
-		put_page(req->bvecs[i].bv_page);
+	aa_put_bvec_pages(req->bvecs, req->nr_vecs, false);
 	aa_bvecs_free(req);
 }
 
@@ -286,10 +297,7 @@ static int aa_bio_pin(struct aa_req *req, struct iov_iter *iter)
 
 static void aa_bio_unpin(struct aa_req *req)
 {
-	unsigned short i;
-
-	for (i = 0; i < req->nr_vecs; i++)
-		put_page(req->bvecs[i].bv_page);
+	aa_put_bvec_pages(req->bvecs, req->nr_vecs, false);
 	req->nr_vecs = 0;
 }
 
@@ -483,15 +491,7 @@ static void aa_kiocb_complete(struct kiocb *kiocb, long res)
 /* Drop the pages a worker was given; a read dirtied them.  Context: process. */
 static void aa_wvecs_release(struct aa_req *req, bool dirty)
 {
-	unsigned int i;
-
-	for (i = 0; i < req->nr_wvecs; i++) {
-		struct page *page = req->wvecs[i].bv_page;
-
-		if (dirty && !PageCompound(page))
-			set_page_dirty_lock(page);
-		put_page(page);
-	}
+	aa_put_bvec_pages(req->wvecs, req->nr_wvecs, dirty);
 	kvfree(req->wvecs);
 	req->wvecs = NULL;
 	req->nr_wvecs = 0;
