@@ -395,7 +395,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct aa_group *grp);
 int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 		     struct aa_group *grp);
-void aa_complete_group_done(struct aa_req *req, long res);
+void aa_complete(struct aa_req *req, long res);
 
 /* worker.c */
 void aa_pool_init(struct aa_ctx *ctx);

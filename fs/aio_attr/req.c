@@ -588,7 +588,7 @@ bool aa_group_leave(struct aa_req *req)
 void aa_group_done(struct aa_group *grp)
 {
 	if (grp->done)
-		aa_complete_group_done(grp->done, atomic_read(&grp->failed));
+		aa_complete(grp->done, atomic_read(&grp->failed));
 	wake_up_all(&grp->ctx->wait);
 	aa_group_put(grp);
 }

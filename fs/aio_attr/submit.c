@@ -40,11 +40,18 @@ static bool aa_req_inline(struct aa_req *req)
 	       atomic_read(&req->in_submit);
 }
 
-/*
- * The request's I/O is over: unhash its keys, record the framework's
- * attributes, release what the I/O held, post.  Context: any.
+/**
+ * aa_complete() - the request's I/O is over
+ * @req: request
+ * @res: bytes or -errno
+ *
+ * Unhashes its keys, records the framework's attributes, releases what
+ * the I/O held and posts; a group member's last completion then posts
+ * the group's entry.
+ *
+ * Context: any.
  */
-static void aa_complete(struct aa_req *req, long res)
+void aa_complete(struct aa_req *req, long res)
 {
 	struct aa_group *grp = req->group;
 	bool last;
@@ -68,18 +75,6 @@ static void aa_complete(struct aa_req *req, long res)
 	aa_post(req);
 	if (last)
 		aa_group_done(grp);
-}
-
-/**
- * aa_complete_group_done() - post the entry of an AIO_ATTR_OP_GROUP_DONE
- * @req: the request aa_group_reserve() made
- * @res: the number of members that failed
- *
- * Context: any.
- */
-void aa_complete_group_done(struct aa_req *req, long res)
-{
-	aa_complete(req, res);
 }
 
 /**
