@@ -72,10 +72,11 @@ aa_kver() {
 }
 
 # aa_result LAYER PASSED FAILED [SKIPPED] - record the counts of one layer
-# for scripts/check.sh and print them.
+# for scripts/check.sh and print them.  A per-kernel layer is named
+# NAME/KVER (e.g. vmtest/6.12) and recorded in build/results/NAME/KVER.res.
 aa_result() {
 	local layer=$1 passed=$2 failed=$3 skipped=${4:-0}
-	mkdir -p "$AA_RESULTS"
+	mkdir -p "$(dirname "$AA_RESULTS/$layer")"
 	echo "$passed $failed $skipped" >"$AA_RESULTS/$layer.res"
 	echo "$layer: $passed passed, $failed failed, $skipped skipped"
 }
@@ -170,6 +171,42 @@ aa_trixie_apt() {
 		touch "$dir/updated"
 	fi
 	exec {lock}>&-
+}
+
+# aa_linux_source - set AA_KSRC_TARBALL and AA_KSRC_VERSION to the kernel
+# source of $AA_KVER: Debian 12's linux-source-6.1 package (installed by
+# `make deps`), or trixie's linux-source-6.12 of the same upstream release
+# as the 6.12 headers, whose tarball is fetched once into the cache.
+aa_linux_source() {
+	local kv up
+	if [[ $AA_KVER == 6.1 ]]; then
+		AA_KSRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
+		[[ -f $AA_KSRC_TARBALL ]] || aa_die "$AA_KSRC_TARBALL missing; run 'make deps'"
+		AA_KSRC_VERSION=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+		return
+	fi
+	kv=$(aa_kver)
+	up=${kv%%[-+]*}
+	aa_trixie_apt
+	AA_KSRC_VERSION=$(apt-cache "${AA_APT_OPTS[@]}" madison "linux-source-$AA_KVER" |
+		awk -v up="$up" '$3 ~ "^" up "-" { print $3; exit }')
+	[[ -n $AA_KSRC_VERSION ]] ||
+		aa_die "trixie has no linux-source-$AA_KVER of release $up (kernel $kv)"
+	AA_KSRC_TARBALL=$AA_CACHE/linux-source-tarball/$AA_KSRC_VERSION/linux-source-$AA_KVER.tar.xz
+	aa_cache_get "$(dirname "$AA_KSRC_TARBALL")" aa_fetch_linux_source
+}
+
+# aa_fetch_linux_source DIR - download trixie's linux-source-$AA_KVER
+# $AA_KSRC_VERSION and keep only its tarball, in DIR.
+aa_fetch_linux_source() {
+	local dir=$1
+	aa_step "downloading linux-source-$AA_KVER $AA_KSRC_VERSION (trixie, ~150 MB)"
+	(cd "$dir" && aa_apt "${AA_APT_OPTS[@]}" download -q \
+		"linux-source-$AA_KVER=$AA_KSRC_VERSION" </dev/null) || return
+	dpkg-deb --fsys-tarfile "$dir"/linux-source-*.deb |
+		tar -xO "./usr/src/linux-source-$AA_KVER.tar.xz" >"$dir/linux-source-$AA_KVER.tar.xz" ||
+		return
+	rm -f "$dir"/linux-source-*.deb
 }
 
 # aa_heartbeat_start MSG / aa_heartbeat_stop - print "MSG (still running,
