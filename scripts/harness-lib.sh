@@ -71,6 +71,25 @@ aa_kver() {
 	fi
 }
 
+# aa_our_modules DIR - the .ko files the kbuild of the tree (or of a copy)
+# in DIR produced.
+aa_our_modules() {
+	local top=$1
+	find "$top/fs" "$top/drivers" -name '*.ko' 2>/dev/null || true
+}
+
+# aa_check_vermagic KO... - die unless our modules KO... are built for $KV:
+# both kernel series build in the same tree, so its .ko files are those of
+# the last `make modules`, whichever KVER that was for.
+aa_check_vermagic() {
+	local ko vm
+	for ko in "$@"; do
+		vm=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
+		[[ ${vm%% *} == "$KV" ]] ||
+			aa_die "$ko is built for '${vm%% *}', not $KV: run 'make modules KVER=$AA_KVER'"
+	done
+}
+
 # aa_result LAYER PASSED FAILED [SKIPPED] - record the counts of one layer
 # for scripts/check.sh and print them.  A per-kernel layer is named
 # NAME/KVER (e.g. vmtest/6.12) and recorded in build/results/NAME/KVER.res.
