@@ -15,7 +15,8 @@
 # AA_GUEST_ENV (A=1,B=2: AA_* variables for the guest tests, such as
 # AA_WORKER_CYCLES=100000 for api_worker),
 # VM_TIMEOUT (whole boot, s), VM_MEM (default 1G, 2G for --debug), VM_KEEP_LOG.
-# The console log is build/vm/$KVER/console.log.
+# The console log is build/vm/$KVER/console.log, the seconds each test took
+# build/vm/$KVER/times.txt.
 set -euo pipefail
 VM=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/harness-lib.sh
@@ -151,6 +152,8 @@ judge() {
 			failed=$((failed + 1))
 		fi
 	done
+	# Seconds per test, slowest first.
+	awk '$1 == "AATEST-TIME:" { print $3, $2 }' "$clean" | sort -rn >"$OUT/times.txt"
 	# Kernel trouble in the dmesg dump.
 	sed -n '/^AATEST-DMESG-BEGIN/,/^AATEST-DMESG-END/p' "$clean" >"$OUT/dmesg.log"
 	if aa_kernel_reports "$OUT/dmesg.log" "$OUT/kernel-bad.log"; then
