@@ -109,6 +109,52 @@ aa_apt_update() {
 	fi
 }
 
+# aa_private_apt DIR - make DIR a private apt state (package lists, a download
+# cache and DIR/parts, where the caller puts its .sources files) and set the
+# array AA_APT_OPTS to the apt-get options that use it instead of the host's
+# sources and lists.  The host's apt configuration stays untouched.
+aa_private_apt() {
+	local dir=$1
+	mkdir -p "$dir/parts" "$dir/lists/partial" "$dir/cache/archives/partial"
+	AA_APT_OPTS=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$dir/parts"
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache")
+}
+
+# aa_debian_mirror - the Debian archive the host's apt sources use (the
+# first deb822 entry ending in /debian), else deb.debian.org.
+aa_debian_mirror() {
+	local uri
+	uri=$(sed -n 's|^URIs:[[:space:]]*\([^[:space:]]*/debian\)/\{0,1\}[[:space:]]*$|\1|p' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+	echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# aa_trixie_apt - set AA_APT_OPTS for Debian 13 (trixie) main, binary and
+# source packages, from a private apt state in the cache shared by every
+# clone; its lists are refreshed when older than 6 hours.
+aa_trixie_apt() {
+	local dir=$AA_CACHE/apt-trixie lock
+	aa_private_apt "$dir"
+	exec {lock}>"$dir.lock"
+	flock "$lock"
+	if [[ ! -f $dir/parts/trixie.sources ]]; then
+		cat >"$dir/parts/trixie.sources" <<-EOF
+			Types: deb deb-src
+			URIs: $(aa_debian_mirror)
+			Suites: trixie
+			Components: main
+			Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOF
+	fi
+	if [[ -z $(find "$dir/updated" -mmin -360 2>/dev/null) ]]; then
+		aa_step "apt-get update (private trixie lists in $dir)"
+		aa_apt "${AA_APT_OPTS[@]}" update -q >/dev/null </dev/null ||
+			aa_die "apt-get update of the trixie lists failed"
+		touch "$dir/updated"
+	fi
+	exec {lock}>&-
+}
+
 # aa_heartbeat_start MSG / aa_heartbeat_stop - print "MSG (still running,
 # Ns)" every 30 s in the background, for long silent steps.
 aa_heartbeat_start() {
