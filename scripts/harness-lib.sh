@@ -12,6 +12,22 @@ AA_CACHE=${AIO_ATTR_CACHE:-/var/cache/aio_attr}
 AA_BUILD=$AA_PROJ/build
 AA_RESULTS=$AA_BUILD/results
 
+# The kernel series to build and test against: KVER=6.1 (Debian 12's, the
+# host's own linux-headers-amd64) or KVER=6.12 (Debian 13's, from the
+# headers in the trixie build root AA_TRIXIE_ROOT).  Outputs and results of
+# the per-kernel layers carry it in their names, so that runs for the two
+# kernels do not overwrite each other.
+AA_KVER=${KVER:-6.1}
+case $AA_KVER in
+6.1 | 6.12) ;;
+*)
+	echo "error: KVER=$AA_KVER: supported are 6.1 and 6.12" >&2
+	exit 1
+	;;
+esac
+# shellcheck disable=SC2034 # used by the scripts that source this
+AA_TRIXIE_ROOT=${AA_TRIXIE_ROOT:-$AA_CACHE/trixie-root}
+
 # Kernel messages that fail a run (guest dmesg, the UML KUnit log).  Reports
 # of the debug options start with "BUG:" (KASAN, KFENCE, sleeping in atomic
 # context, scheduling while atomic) or "WARNING:" (lockdep, ODEBUG); their
@@ -43,14 +59,15 @@ aa_die() {
 	exit 1
 }
 
-# aa_kver - the kernel release of the installed Debian headers (or of $KDIR).
+# aa_kver - the kernel release to build and test against: $KV, the release
+# of $KDIR, or that of the Debian headers for $KVER (scripts/kver.sh).
 aa_kver() {
 	if [[ -n ${KV:-} ]]; then
 		echo "$KV"
 	elif [[ -n ${KDIR:-} ]]; then
 		cat "$KDIR/include/config/kernel.release"
 	else
-		"$AA_PROJ/scripts/kver.sh"
+		"$AA_PROJ/scripts/kver.sh" "$AA_KVER"
 	fi
 }
 
