@@ -8,6 +8,9 @@ set -euo pipefail
 
 # Build of the modules, sparse, coccinelle.
 PKGS=(linux-headers-amd64 make gcc sparse coccinelle dkms)
+# The Debian 13 build root for 6.12 (scripts/trixie-root.sh) and the copy
+# of the sources that is built in it.
+PKGS+=(mmdebstrap rsync)
 # VM harness: guest kernel download, initramfs, tests, fio from source.
 PKGS+=(qemu-system-x86 busybox-static kmod cpio lz4 fio dmsetup cryptsetup-bin
 	dpkg-dev libaio-dev zlib1g-dev keyutils e2fsprogs)
