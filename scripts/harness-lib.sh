@@ -78,9 +78,19 @@ aa_our_modules() {
 	find "$top/fs" "$top/drivers" -name '*.ko' 2>/dev/null || true
 }
 
-# aa_check_vermagic KO... - die unless our modules KO... are built for $KV:
-# both kernel series build in the same tree, so its .ko files are those of
-# the last `make modules`, whichever KVER that was for.
+# aa_kbuild_tree - where `make modules` builds our modules for $AA_KVER: in
+# the tree for 6.1, in its copy build/kbuild-6.12 for 6.12 (made by
+# scripts/trixie-root.sh kbuild, so that the 6.1 objects stay).
+aa_kbuild_tree() {
+	if [[ $AA_KVER == 6.1 ]]; then
+		echo "$AA_PROJ"
+	else
+		echo "$AA_BUILD/kbuild-$AA_KVER"
+	fi
+}
+
+# aa_check_vermagic KO... - die unless our modules KO... are built for $KV
+# (a stale tree, or KV and KVER that do not match).
 aa_check_vermagic() {
 	local ko vm
 	for ko in "$@"; do

@@ -151,7 +151,7 @@ main() {
 		aa_die "the guest fio ($fio) has no libaio engine"
 	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*io_uring' ||
 		aa_die "the guest fio ($fio) has no io_uring engine"
-	mapfile -t kos < <(aa_our_modules "$AA_PROJ")
+	mapfile -t kos < <(aa_our_modules "$(aa_kbuild_tree)")
 	aa_check_vermagic "${kos[@]}"
 	aa_step "bench: initramfs (${#kos[@]} modules of ours)"
 	"$VM/mkinitramfs.sh" "$kimg" "$OUT/initrd.base.img" "$fio" "$GUEST_BIN_DIR" "${kos[@]}"

@@ -196,7 +196,7 @@ main() {
 		mapfile -t kos < <(aa_our_modules "$OUT/src")
 	else
 		kimg=$("$VM/fetch-kernel.sh")
-		mapfile -t kos < <(aa_our_modules "$AA_PROJ")
+		mapfile -t kos < <(aa_our_modules "$(aa_kbuild_tree)")
 		aa_check_vermagic "${kos[@]}"
 	fi
 	fio=$("$VM/build-fio.sh")
