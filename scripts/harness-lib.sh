@@ -71,11 +71,41 @@ aa_kver() {
 	fi
 }
 
+# aa_our_modules DIR - the .ko files the kbuild of the tree (or of a copy)
+# in DIR produced.
+aa_our_modules() {
+	local top=$1
+	find "$top/fs" "$top/drivers" -name '*.ko' 2>/dev/null || true
+}
+
+# aa_kbuild_tree - where `make modules` builds our modules for $AA_KVER: in
+# the tree for 6.1, in its copy build/kbuild-6.12 for 6.12 (made by
+# scripts/trixie-root.sh kbuild, so that the 6.1 objects stay).
+aa_kbuild_tree() {
+	if [[ $AA_KVER == 6.1 ]]; then
+		echo "$AA_PROJ"
+	else
+		echo "$AA_BUILD/kbuild-$AA_KVER"
+	fi
+}
+
+# aa_check_vermagic KO... - die unless our modules KO... are built for $KV
+# (a stale tree, or KV and KVER that do not match).
+aa_check_vermagic() {
+	local ko vm
+	for ko in "$@"; do
+		vm=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
+		[[ ${vm%% *} == "$KV" ]] ||
+			aa_die "$ko is built for '${vm%% *}', not $KV: run 'make modules KVER=$AA_KVER'"
+	done
+}
+
 # aa_result LAYER PASSED FAILED [SKIPPED] - record the counts of one layer
-# for scripts/check.sh and print them.
+# for scripts/check.sh and print them.  A per-kernel layer is named
+# NAME/KVER (e.g. vmtest/6.12) and recorded in build/results/NAME/KVER.res.
 aa_result() {
 	local layer=$1 passed=$2 failed=$3 skipped=${4:-0}
-	mkdir -p "$AA_RESULTS"
+	mkdir -p "$(dirname "$AA_RESULTS/$layer")"
 	echo "$passed $failed $skipped" >"$AA_RESULTS/$layer.res"
 	echo "$layer: $passed passed, $failed failed, $skipped skipped"
 }
@@ -170,6 +200,42 @@ aa_trixie_apt() {
 		touch "$dir/updated"
 	fi
 	exec {lock}>&-
+}
+
+# aa_linux_source - set AA_KSRC_TARBALL and AA_KSRC_VERSION to the kernel
+# source of $AA_KVER: Debian 12's linux-source-6.1 package (installed by
+# `make deps`), or trixie's linux-source-6.12 of the same upstream release
+# as the 6.12 headers, whose tarball is fetched once into the cache.
+aa_linux_source() {
+	local kv up
+	if [[ $AA_KVER == 6.1 ]]; then
+		AA_KSRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
+		[[ -f $AA_KSRC_TARBALL ]] || aa_die "$AA_KSRC_TARBALL missing; run 'make deps'"
+		AA_KSRC_VERSION=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+		return
+	fi
+	kv=$(aa_kver)
+	up=${kv%%[-+]*}
+	aa_trixie_apt
+	AA_KSRC_VERSION=$(apt-cache "${AA_APT_OPTS[@]}" madison "linux-source-$AA_KVER" |
+		awk -v up="$up" '$3 ~ "^" up "-" { print $3; exit }')
+	[[ -n $AA_KSRC_VERSION ]] ||
+		aa_die "trixie has no linux-source-$AA_KVER of release $up (kernel $kv)"
+	AA_KSRC_TARBALL=$AA_CACHE/linux-source-tarball/$AA_KSRC_VERSION/linux-source-$AA_KVER.tar.xz
+	aa_cache_get "$(dirname "$AA_KSRC_TARBALL")" aa_fetch_linux_source
+}
+
+# aa_fetch_linux_source DIR - download trixie's linux-source-$AA_KVER
+# $AA_KSRC_VERSION and keep only its tarball, in DIR.
+aa_fetch_linux_source() {
+	local dir=$1
+	aa_step "downloading linux-source-$AA_KVER $AA_KSRC_VERSION (trixie, ~150 MB)"
+	(cd "$dir" && aa_apt "${AA_APT_OPTS[@]}" download -q \
+		"linux-source-$AA_KVER=$AA_KSRC_VERSION" </dev/null) || return
+	dpkg-deb --fsys-tarfile "$dir"/linux-source-*.deb |
+		tar -xO "./usr/src/linux-source-$AA_KVER.tar.xz" >"$dir/linux-source-$AA_KVER.tar.xz" ||
+		return
+	rm -f "$dir"/linux-source-*.deb
 }
 
 # aa_heartbeat_start MSG / aa_heartbeat_stop - print "MSG (still running,
