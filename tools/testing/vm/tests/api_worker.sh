@@ -35,7 +35,7 @@ P=/sys/module/aio_attr/parameters/max_workers
 old=$(cat $P)
 echo 1 >$P
 aa_worker --file /mnt/aw_ext4/data --miss-ns $MISS --held /dev/mapper/aw_hold --dm aw_hold \
-	--tmp /mnt/aw_tmp --cycles "${AA_WORKER_CYCLES:-$((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1})))}" || AA_FAILED=1
+	--tmp /mnt/aw_tmp --cycles "${AA_WORKER_CYCLES:-$(aa_stress_len $((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1}))))}" || AA_FAILED=1
 echo "$old" >$P
 
 # max_workers is checked: 0 and 65 are refused, the value stays
