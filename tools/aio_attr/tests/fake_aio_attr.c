@@ -33,7 +33,9 @@
  * EPERM), FAKE_AA_EAGAIN_CALLS=N (the first N SUBMIT calls of a context
  * fail with EAGAIN, nothing queued, nothing in flight) and
  * FAKE_AA_CORRUPT=len|user_data (the 10th entry posted has a length that
- * is not a multiple of 8, or a user_data nobody submitted).  Not a model of
+ * is not a multiple of 8, or a user_data nobody submitted); and
+ * FAKE_AA_CRYPT_EVERY=N (every Nth request has crypt_ns HANDLED, 1000 ns, so
+ * an attribute can be filled for some requests only).  Not a model of
  * the kernel's timing: only of its ABI.
  */
 #define _GNU_SOURCE
@@ -370,6 +372,7 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	ssize_t r;
 	int every = env_int("FAKE_AA_FAIL_EVERY", 0);
 	int refuse = env_int("FAKE_AA_REFUSE_EVERY", 0);
+	int crypt = env_int("FAKE_AA_CRYPT_EVERY", 0);
 
 	if (c->version < 2 ? q->flags || q->resv0 : (q->flags & ~AIO_ATTR_SQE_FLAGS) != 0)
 		return EINVAL;
@@ -431,6 +434,10 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	p.status[AIO_ATTR_CACHE] = AIO_ATTR_ST_HANDLED;
 	p.value[AIO_ATTR_CACHE] = (q->offset / 4096) % 2 ? AIO_ATTR_CACHE_MISS : AIO_ATTR_CACHE_HIT;
 	p.status[AIO_ATTR_CRYPT_NS] = AIO_ATTR_ST_UNSUPPORTED;
+	if (crypt > 0 && c->nr_req % (uint64_t)crypt == 0) {
+		p.status[AIO_ATTR_CRYPT_NS] = AIO_ATTR_ST_HANDLED;
+		p.value[AIO_ATTR_CRYPT_NS] = 1000;
+	}
 	p.status[AIO_ATTR_COMPLETION_CTX] = AIO_ATTR_ST_HANDLED;
 	p.value[AIO_ATTR_COMPLETION_CTX] = AIO_ATTR_CTX_TASK | AIO_ATTR_CTX_INLINE |
 					   (c->nr_req % 8 == 0 ? AIO_ATTR_CTX_HOP : 0);
