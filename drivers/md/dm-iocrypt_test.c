@@ -14,6 +14,7 @@
 #include <crypto/hash.h>
 #include <crypto/sha2.h>
 #include <kunit/test.h>
+#include <linux/aio_attr_compat.h>
 #include <linux/blkdev.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -537,6 +538,7 @@ KUNIT_ARRAY_PARAM(iocrypt_pair, iocrypt_pairs, iocrypt_pair_desc);
 
 struct iocrypt_test_dev {
 	struct mapped_device *md;
+	struct aa_bdev_handle open;
 	struct block_device *bdev;
 };
 
@@ -544,7 +546,6 @@ struct iocrypt_test_dev {
 static int iocrypt_test_mkdev(struct iocrypt_test_dev *d, const char *target,
 			      const char *args)
 {
-	const fmode_t mode = FMODE_READ | FMODE_WRITE;
 	struct dm_table *t, *old;
 	char *params;
 	int ret;
@@ -556,7 +557,7 @@ static int iocrypt_test_mkdev(struct iocrypt_test_dev *d, const char *target,
 	ret = dm_create(DM_ANY_MINOR, &d->md);
 	if (ret)
 		goto out;
-	ret = dm_table_create(&t, mode, 1, d->md);
+	ret = dm_table_create(&t, AA_BLK_OPEN_RW, 1, d->md);
 	if (ret)
 		goto destroy;
 	ret = dm_table_add_target(t, target, 0, IOCRYPT_TEST_SECTORS, params);
@@ -575,12 +576,10 @@ static int iocrypt_test_mkdev(struct iocrypt_test_dev *d, const char *target,
 	ret = dm_resume(d->md);
 	if (ret)
 		goto destroy;
-	d->bdev = blkdev_get_by_dev(disk_devt(dm_disk(d->md)), mode, NULL);
-	if (IS_ERR(d->bdev)) {
-		ret = PTR_ERR(d->bdev);
-		d->bdev = NULL;
+	ret = aa_bdev_open_rw(disk_devt(dm_disk(d->md)), &d->open);
+	if (ret)
 		goto destroy;
-	}
+	d->bdev = d->open.bdev;
 	goto out;
 
 destroy_table:
@@ -597,7 +596,7 @@ out:
 static void iocrypt_test_rmdev(struct iocrypt_test_dev *d)
 {
 	if (d->bdev)
-		blkdev_put(d->bdev, FMODE_READ | FMODE_WRITE);
+		aa_bdev_close(&d->open);
 	if (d->md) {
 		dm_put(d->md);
 		dm_destroy(d->md);

@@ -59,6 +59,9 @@ static inline struct address_space *aa_bdev_mapping(struct block_device *bdev)
 	return bdev->bd_mapping;
 }
 
+/* Read-write, as the open mode dm_table_create() and bdev opens take. */
+#define AA_BLK_OPEN_RW	(BLK_OPEN_READ | BLK_OPEN_WRITE)
+
 /**
  * struct aa_bdev_handle - a block device opened by aa_bdev_open_rw()
  * @bdev: the device
@@ -78,8 +81,7 @@ struct aa_bdev_handle {
  */
 static inline int aa_bdev_open_rw(dev_t dev, struct aa_bdev_handle *h)
 {
-	h->file = bdev_file_open_by_dev(dev, BLK_OPEN_READ | BLK_OPEN_WRITE,
-					NULL, NULL);
+	h->file = bdev_file_open_by_dev(dev, AA_BLK_OPEN_RW, NULL, NULL);
 	if (IS_ERR(h->file))
 		return PTR_ERR(h->file);
 	h->bdev = file_bdev(h->file);
@@ -173,19 +175,21 @@ static inline struct address_space *aa_bdev_mapping(struct block_device *bdev)
 	return bdev->bd_inode->i_mapping;
 }
 
+#define AA_BLK_OPEN_RW	(FMODE_READ | FMODE_WRITE)
+
 struct aa_bdev_handle {
 	struct block_device	*bdev;
 };
 
 static inline int aa_bdev_open_rw(dev_t dev, struct aa_bdev_handle *h)
 {
-	h->bdev = blkdev_get_by_dev(dev, FMODE_READ | FMODE_WRITE, NULL);
+	h->bdev = blkdev_get_by_dev(dev, AA_BLK_OPEN_RW, NULL);
 	return PTR_ERR_OR_ZERO(h->bdev);
 }
 
 static inline void aa_bdev_close(struct aa_bdev_handle *h)
 {
-	blkdev_put(h->bdev, FMODE_READ | FMODE_WRITE);
+	blkdev_put(h->bdev, AA_BLK_OPEN_RW);
 }
 
 #define aa_fd_file(f)	((f).file)
