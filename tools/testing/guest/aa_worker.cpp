@@ -7,8 +7,10 @@
  * Run by tests/api_worker.sh with --file PATH (a file on ext4 over an
  * aiodemo disk whose misses take --miss-ns), --held DEV --dm NAME (a dm
  * linear device over brd that the program suspends, so that a read of it
- * blocks until it resumes: no timing involved) and --tmp DIR (tmpfs).  The
- * script sets max_workers to 1.  Cases (prefix "worker."):
+ * blocks until it resumes: no timing involved) and --tmp DIR (tmpfs); with
+ * --hardirq DEV (aiodemo completion=hardirq, 4k blocks, whose 4k block at
+ * --bad-offset, below 64 KiB, fails: fail_range) the group_hardirq case
+ * runs.  The script sets max_workers to 1.  Cases (prefix "worker."):
  *   feature        PROBE and version 2 SETUP advertise WORKERS, CANCEL and
  *                  PAGECACHE; a version 1 context knows none of them
  *   cold_reads     buffered 4k random reads with a cold page cache: each
@@ -37,6 +39,13 @@
  *                  its GROUP_DONE entry after the accepted members
  *   group_errors   GROUP_DONE misplaced, malformed or without the flag,
  *                  min_complete with a group: EINVAL, nothing queued
+ *   group_hardirq  --group-rounds groups (LIO_WAIT and LIO_NOWAIT in turn)
+ *                  of O_DIRECT reads that complete in hardirq, one that
+ *                  fails there (EIO) and a write past the end (ENOSPC):
+ *                  every member posts once, the GROUP_DONE entry comes
+ *                  last and counts 2 failed, LIO_WAIT returns with all of
+ *                  them in the ring; some GROUP_DONE entries were posted
+ *                  from hardirq
  *   stress         --cycles cycles of submit / cancel / close at random
  *                  moments on tmpfs (reads and fsyncs, all through the
  *                  pool; one cycle in 16 closes the context with its
@@ -48,6 +57,7 @@
 #include "aatest.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <random>
 #include <set>
@@ -68,6 +78,9 @@ const char *file_path;
 const char *held_path;
 const char *dm_name;
 const char *tmp_dir;
+const char *hardirq_path;
+uint64_t bad_offset = 4096;
+unsigned long group_rounds = 500;
 unsigned long cycles = 100000;
 
 Context make_ctx(uint32_t version, uint32_t ring_bytes = 65536)
@@ -253,10 +266,14 @@ int main(int argc, char **argv)
 	dm_name = arg_value(argc, argv, "--dm");
 	tmp_dir = arg_value(argc, argv, "--tmp");
 	cycles = arg_num(argc, argv, "--cycles", cycles);
+	hardirq_path = arg_value(argc, argv, "--hardirq");
+	bad_offset = arg_num(argc, argv, "--bad-offset", bad_offset);
+	group_rounds = arg_num(argc, argv, "--group-rounds", group_rounds);
 	const unsigned long miss_ns = arg_num(argc, argv, "--miss-ns", 2000000);
 	if (!file_path || !held_path || !dm_name || !tmp_dir) {
 		std::fprintf(stderr, "usage: aa_worker --file PATH [--miss-ns NS] --held DEV "
-				     "--dm NAME --tmp DIR [--cycles N]\n");
+				     "--dm NAME --tmp DIR [--cycles N] [--hardirq DEV [--bad-offset "
+				     "BYTES] [--group-rounds N]]\n");
 		return 2;
 	}
 	Suite s("worker");
@@ -609,6 +626,88 @@ int main(int argc, char **argv)
 		sqes = { rd };
 		c = submit_raw(v1, sqes, AIO_ATTR_SUBMIT_GROUP);
 		require(c.ret == -EINVAL, "version 1 accepted AIO_ATTR_SUBMIT_GROUP");
+	});
+
+	s.run("group_hardirq", [&] {
+		if (!hardirq_path)
+			throw Skip("no --hardirq device");
+		const unique_fd h = open_fd(hardirq_path, O_RDWR | O_DIRECT);
+		const uint64_t blocks = bdev_bytes(h.get()) / 4096;
+		constexpr uint64_t cxm = AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX);
+		Context ctx = make_ctx(2);
+		Buffer buf(8 * 4096);
+		unsigned done_hardirq = 0;
+
+		for (unsigned round = 0; round < group_rounds; round++) {
+			/* LIO_WAIT and LIO_NOWAIT with the GROUP_DONE entry, in turn */
+			const bool wait = round % 2;
+			const uint64_t base = 16 * (round + 1);
+			std::vector<aio_attr_sqe> sqes;
+
+			for (unsigned i = 0; i < 6; i++)
+				sqes.push_back(prep_read(h.get(), buf.data() + i * 4096, 4096,
+							 (16 + rng() % (blocks - 16)) * 4096)
+						       .data(base + i)
+						       .attrs(cxm));
+			/* fails with EIO in the disk's hardirq completion */
+			sqes.push_back(
+				prep_read(h.get(), buf.data() + 6 * 4096, 4096, bad_offset)
+					.data(base + 6)
+					.attrs(cxm));
+			/* fails with ENOSPC (past the end) before any disk sees it */
+			sqes.push_back(
+				prep_write(h.get(), buf.data() + 7 * 4096, 4096, blocks * 4096)
+					.data(base + 7)
+					.attrs(cxm));
+			sqes.push_back(group_done(base + 8));
+			sqes.back().attr_mask = cxm;
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP |
+							  (wait ? AIO_ATTR_SUBMIT_WAIT : 0),
+						  wait ? 10'000'000'000 : 0);
+			require(c.ret == 8 && c.sub.accepted == 8 && !c.sub.error &&
+					!c.sub.wait_error,
+				strf("round %u: ret %d accepted %u error %d wait_error %d", round,
+				     c.ret, c.sub.accepted, c.sub.error, c.sub.wait_error));
+			/* with LIO_WAIT every entry is in the ring when SUBMIT returns */
+			const auto got = wait ? reap_now(ctx) : collect_n(ctx, 9);
+			require(got.size() == 9,
+				strf("round %u (%s): %zu entries, expected 9", round,
+				     wait ? "LIO_WAIT" : "LIO_NOWAIT", got.size()));
+			std::array<bool, 9> seen{};
+			for (std::size_t k = 0; k < got.size(); k++) {
+				const Completion &e = got[k];
+				const uint64_t i = e.user_data - base;
+
+				require(e.user_data >= base && i < 9 && !seen[i],
+					strf("round %u: user_data %llu twice or not of this group",
+					     round, (unsigned long long)e.user_data));
+				seen[i] = true;
+				const uint64_t cx = require_attr(e, AIO_ATTR_COMPLETION_CTX,
+								 AIO_ATTR_ST_HANDLED);
+				const bool in_hardirq = (cx & AIO_ATTR_CTX_MASK) == AIO_ATTR_CTX_HARDIRQ;
+				if (i < 7) {
+					require_result(e, i < 6 ? 4096 : -EIO);
+					require(in_hardirq,
+						strf("round %u: %s, expected a hardirq completion",
+						     round, format_completion(e).c_str()));
+				} else if (i == 7) {
+					require_result(e, -ENOSPC);
+				} else {
+					require(k == 8, strf("round %u: GROUP_DONE is entry %zu of 9",
+							     round, k + 1));
+					require(e.result == 2,
+						strf("round %u: GROUP_DONE %s, expected 2 failed",
+						     round, format_completion(e).c_str()));
+					done_hardirq += in_hardirq;
+				}
+			}
+			require(reap_now(ctx).empty(), strf("round %u: an extra entry", round));
+		}
+		info("group_hardirq: %lu groups, the GROUP_DONE entry posted from hardirq for %u",
+		     group_rounds, done_hardirq);
+		/* else the last member was never a hardirq one: not what this tests */
+		require(done_hardirq > 0, "no GROUP_DONE entry was posted from hardirq");
 	});
 
 	s.run("stress", [&] {

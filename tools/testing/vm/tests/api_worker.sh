@@ -8,8 +8,10 @@
 # that a suspended dm device holds, and a submit / cancel / close stress
 # on tmpfs (100000 cycles, about a minute on an idle host, a 16th of them on
 # the debug kernel; another count with
-# AA_GUEST_ENV=AA_WORKER_CYCLES=N).  max_workers is 1 so that
-# what waits and what runs is known.
+# AA_GUEST_ENV=AA_WORKER_CYCLES=N).  Groups whose members complete in
+# hard interrupt context: aiodemo completion=hardirq, with a fault range
+# for a member that fails there.
+# max_workers is 1 so that what waits and what runs is known.
 # Program: aa_worker.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
@@ -20,6 +22,11 @@ MISS=2000000
 aa_load aio_attr
 aa_brd 64
 aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS
+# 1 ms: a group's SUBMIT is over before its members complete; sectors
+# 8-15, the 4k block at 4096, fail (EIO) in the hrtimer's completion
+aa_aiodemo aw1 16 completion=hardirq blocksize=4096 cache_blocks=0 hit_nsec=1000000 \
+	miss_nsec=1000000
+echo "8 8" >/sys/block/aw1/aiodemo/fail_range
 echo "0 $(blockdev --getsz /dev/ram0) linear /dev/ram0 0" | dmsetup create aw_hold ||
 	{ aa_fail worker.setup "dmsetup create aw_hold"; aa_done; }
 [ -b /dev/mapper/aw_hold ] || dmsetup mknodes aw_hold
@@ -35,7 +42,8 @@ P=/sys/module/aio_attr/parameters/max_workers
 old=$(cat $P)
 echo 1 >$P
 aa_worker --file /mnt/aw_ext4/data --miss-ns $MISS --held /dev/mapper/aw_hold --dm aw_hold \
-	--tmp /mnt/aw_tmp --cycles "${AA_WORKER_CYCLES:-$((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1})))}" || AA_FAILED=1
+	--tmp /mnt/aw_tmp --hardirq /dev/aw1 --bad-offset 4096 \
+	--cycles "${AA_WORKER_CYCLES:-$((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1})))}" || AA_FAILED=1
 echo "$old" >$P
 
 # max_workers is checked: 0 and 65 are refused, the value stays
