@@ -10,7 +10,9 @@
  * blocks until it resumes: no timing involved) and --tmp DIR (tmpfs); with
  * --hardirq DEV (aiodemo completion=hardirq, 4k blocks, whose 4k block at
  * --bad-offset, below 64 KiB, fails: fail_range) the group_hardirq case
- * runs.  The script sets max_workers to 1.  Cases (prefix "worker."):
+ * runs; --uid (65534) is the user of the unpriv_ cases, who may reach the
+ * file's directory and read the held device.  The script sets max_workers
+ * to 1.  Cases (prefix "worker."):
  *   feature        PROBE and version 2 SETUP advertise WORKERS, CANCEL and
  *                  PAGECACHE; a version 1 context knows none of them
  *   cold_reads     buffered 4k random reads with a cold page cache: each
@@ -46,6 +48,17 @@
  *                  last and counts 2 failed, LIO_WAIT returns with all of
  *                  them in the ring; some GROUP_DONE entries were posted
  *                  from hardirq
+ *   unpriv_worker_creds  a worker writes with the submitter's credentials:
+ *                  the user's ext4 buffered write (a worker's) clears the
+ *                  file's set-user-ID and set-group-ID bits, as a write
+ *                  without CAP_FSETID does, where root's keeps them; the
+ *                  user's cold reads go through a worker
+ *   unpriv_cancel  as the user: cancel by fd with one read running in the
+ *                  worker and three queued; each queued one completes once
+ *                  with -ECANCELED, the running one after the resume
+ *   unpriv_group   as the user: a LIO_WAIT group of cold reads with one
+ *                  member that fails (EFAULT): all entries there on return,
+ *                  GROUP_DONE last with 1 failed
  *   stress         --cycles cycles of submit / cancel / close at random
  *                  moments on tmpfs (reads and fsyncs, all through the
  *                  pool; one cycle in 16 closes the context with its
@@ -63,6 +76,7 @@
 #include <set>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace aatest;
 using namespace aio_attr;
@@ -81,6 +95,7 @@ const char *tmp_dir;
 const char *hardirq_path;
 uint64_t bad_offset = 4096;
 unsigned long group_rounds = 500;
+uid_t uid = 65534;
 unsigned long cycles = 100000;
 
 Context make_ctx(uint32_t version, uint32_t ring_bytes = 65536)
@@ -107,6 +122,15 @@ void drop_caches()
 {
 	::sync();
 	write_file("/proc/sys/vm/drop_caches", "3");
+}
+
+/* The directory part of @path. */
+std::string dir_of(const char *path)
+{
+	const std::string p(path);
+	const auto slash = p.rfind('/');
+
+	return slash == std::string::npos ? "." : slash ? p.substr(0, slash) : "/";
 }
 
 /* Raw AIO_ATTR_IOC_CANCEL: 0 or -errno, @c updated. */
@@ -269,11 +293,12 @@ int main(int argc, char **argv)
 	hardirq_path = arg_value(argc, argv, "--hardirq");
 	bad_offset = arg_num(argc, argv, "--bad-offset", bad_offset);
 	group_rounds = arg_num(argc, argv, "--group-rounds", group_rounds);
+	uid = static_cast<uid_t>(arg_num(argc, argv, "--uid", uid));
 	const unsigned long miss_ns = arg_num(argc, argv, "--miss-ns", 2000000);
 	if (!file_path || !held_path || !dm_name || !tmp_dir) {
 		std::fprintf(stderr, "usage: aa_worker --file PATH [--miss-ns NS] --held DEV "
 				     "--dm NAME --tmp DIR [--cycles N] [--hardirq DEV [--bad-offset "
-				     "BYTES] [--group-rounds N]]\n");
+				     "BYTES] [--group-rounds N]] [--uid UID]\n");
 		return 2;
 	}
 	Suite s("worker");
@@ -708,6 +733,169 @@ int main(int argc, char **argv)
 		     group_rounds, done_hardirq);
 		/* else the last member was never a hardirq one: not what this tests */
 		require(done_hardirq > 0, "no GROUP_DONE entry was posted from hardirq");
+	});
+
+	/*
+	 * The worker does a request with the submitter's credentials.  What
+	 * shows them: a write by someone without CAP_FSETID clears the
+	 * set-user-ID and set-group-ID bits of the file (file_remove_privs()
+	 * in ext4's write path), root's does not.  ext4 buffered writes always
+	 * go to a worker on 6.1, and that is where the check runs.
+	 */
+	s.run("unpriv_worker_creds", [&] {
+		const std::string path = dir_of(file_path) + "/aa_worker.suid";
+		{
+			const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+			require(!::ftruncate(f.get(), 65536) && !::fchown(f.get(), uid, uid),
+				"ftruncate, fchown");
+		}
+		/* @path 06755, a worker's write to it as root or as @uid; its mode after */
+		const auto write_as = [&](bool as_user) {
+			require(!::chmod(path.c_str(), 06755), "chmod");
+			const auto body = [&] {
+				const unique_fd f = open_fd(path.c_str(), O_WRONLY);
+				Context ctx = make_ctx(2);
+				Buffer buf(4096);
+				const Completion c = do_one(ctx, prep_write(f.get(), buf.data(), 4096, 0)
+									 .data(1)
+									 .attrs(want_all));
+				require_result(c, 4096);
+				require(has_worker(require_attr(c, AIO_ATTR_COMPLETION_CTX,
+								AIO_ATTR_ST_HANDLED)),
+					strf("%s, expected a worker", format_completion(c).c_str()));
+			};
+			if (as_user)
+				run_as(uid, uid, body);
+			else
+				body();
+			struct stat st {};
+			require(!::stat(path.c_str(), &st), "stat");
+			return st.st_mode & 07777;
+		};
+		const unsigned root_mode = write_as(false);
+		require(root_mode == 06755,
+			strf("root's write left mode %o, expected 6755: the case cannot tell "
+			     "credentials apart",
+			     root_mode));
+		const unsigned user_mode = write_as(true);
+		require(user_mode == 0755,
+			strf("uid %u's write through a worker left mode %o, expected 755: the "
+			     "worker did not write with its credentials",
+			     uid, user_mode));
+		::unlink(path.c_str());
+
+		/* a cold read of a file the user may read: a worker, the right data */
+		drop_caches();
+		run_as(uid, uid, [&] {
+			const unique_fd f = open_fd(file_path, O_RDONLY);
+			require(!::posix_fadvise(f.get(), 0, 0, POSIX_FADV_RANDOM), "fadvise");
+			Context ctx = make_ctx(2);
+			const std::vector<uint64_t> o(offs.begin(), offs.begin() + 4);
+			std::vector<Completion> done;
+			unsigned slept;
+			read_each(ctx, f.get(), rbuf, o, done, &slept);
+			for (const Completion &c : done) {
+				const auto [cx, pc] = check_read(rbuf, o, c);
+
+				require(has_worker(cx) && pc == AIO_ATTR_PAGECACHE_MISS,
+					strf("cold read as uid %u: %s, expected a worker and a "
+					     "miss",
+					     uid, format_completion(c).c_str()));
+			}
+		});
+	});
+
+	s.run("unpriv_cancel", [&] {
+		Held h;
+		run_as_until(
+			uid,
+			[&](const std::function<void()> &checkpoint) {
+				const unique_fd d = open_fd(held_path, O_RDONLY);
+				require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED),
+					"fadvise");
+				Context ctx = make_ctx(2);
+				Buffer buf(4 * 4096);
+				std::vector<aio_attr_sqe> sqes;
+
+				for (unsigned i = 0; i < 4; i++)
+					sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
+								 (i + 40) * 1048576ULL)
+							       .data(i + 1)
+							       .attrs(want_all));
+				submit_all(ctx, sqes);
+				/* ud 1 holds the context's only worker; 2..4 wait */
+				const auto c = cancel_fd(ctx, d.get());
+				require(c.cancelled == 3 && c.running == 1,
+					strf("cancel fd: cancelled %u running %u, expected 3 1",
+					     c.cancelled, c.running));
+				std::set<uint64_t> seen;
+				for (const Completion &e : collect_n(ctx, 3)) {
+					require_result(e, -ECANCELED);
+					require(e.user_data >= 2 && e.user_data <= 4 &&
+							seen.insert(e.user_data).second,
+						strf("cancelled user_data %llu twice or unexpected",
+						     (unsigned long long)e.user_data));
+				}
+				std::vector<Completion> more;
+				require(!collect(ctx, 1, more, 200ms),
+					"a completion while the device is suspended");
+				checkpoint(); /* root resumes the device */
+				const auto got = collect_n(ctx, 1);
+				require(got[0].user_data == 1 &&
+						has_worker(require_attr(got[0],
+									AIO_ATTR_COMPLETION_CTX,
+									AIO_ATTR_ST_HANDLED)),
+					strf("the running read: %s, expected ud 1 from a worker",
+					     format_completion(got[0]).c_str()));
+				require_result(got[0], 4096);
+				require(!collect(ctx, 1, more, 100ms), "an extra completion");
+			},
+			[&] { h.resume(); });
+		require_drained(contexts0, inflight0);
+	});
+
+	s.run("unpriv_group", [&] {
+		drop_caches();
+		run_as(uid, uid, [&] {
+			const unique_fd f = open_fd(file_path, O_RDONLY);
+			require(!::posix_fadvise(f.get(), 0, 0, POSIX_FADV_RANDOM), "fadvise");
+			Context ctx = make_ctx(2);
+			Buffer buf(3 * 4096);
+			/* a cold read cannot pin an unmapped buffer in the worker: EFAULT */
+			void *hole = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+					    -1, 0);
+			require(hole != MAP_FAILED, "mmap");
+			std::vector<aio_attr_sqe> sqes;
+			for (unsigned i = 0; i < 3; i++)
+				sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
+							 offs[8 + i])
+						       .data(1 + i));
+			sqes.push_back(prep_read(f.get(), hole, 4096, offs[11]).data(4));
+			sqes.push_back(group_done(5));
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
+						  10'000'000'000);
+			::munmap(hole, 4096);
+			require(c.ret == 4 && !c.sub.error && !c.sub.wait_error,
+				strf("LIO_WAIT as uid %u: ret %d error %d wait_error %d", uid,
+				     c.ret, c.sub.error, c.sub.wait_error));
+			const auto got = reap_now(ctx);
+			require(got.size() == 5,
+				strf("%zu entries when LIO_WAIT returned, expected 5", got.size()));
+			std::set<uint64_t> seen;
+			for (const Completion &e : got) {
+				require(seen.insert(e.user_data).second && e.user_data <= 5,
+					strf("user_data %llu twice or unknown",
+					     (unsigned long long)e.user_data));
+				if (e.user_data <= 3)
+					require_result(e, 4096);
+				else if (e.user_data == 4)
+					require_result(e, -EFAULT);
+			}
+			require(got.back().user_data == 5 && got.back().result == 1,
+				strf("last entry %s, expected GROUP_DONE 5 with 1 failed",
+				     format_completion(got.back()).c_str()));
+		});
 	});
 
 	s.run("stress", [&] {

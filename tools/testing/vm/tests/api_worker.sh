@@ -10,7 +10,8 @@
 # the debug kernel; another count with
 # AA_GUEST_ENV=AA_WORKER_CYCLES=N).  Groups whose members complete in
 # hard interrupt context: aiodemo completion=hardirq, with a fault range
-# for a member that fails there.
+# for a member that fails there.  Cancel, groups and the worker's
+# credentials as an unprivileged user (65534).
 # max_workers is 1 so that what waits and what runs is known.
 # Program: aa_worker.
 # shellcheck source=tools/testing/vm/lib.sh
@@ -37,12 +38,16 @@ if ! mkfs.ext4 -q -F /dev/aw0 >/tmp/mkfs.out 2>&1 || ! mount -t ext4 /dev/aw0 /m
 	aa_done
 fi
 mount -t tmpfs -o size=16m none /mnt/aw_tmp
+# The unprivileged cases: the user reaches the file (the initramfs root
+# is mode 0700) and reads the held device.
+chmod 0755 /
+chmod 0644 /dev/mapper/aw_hold
 
 P=/sys/module/aio_attr/parameters/max_workers
 old=$(cat $P)
 echo 1 >$P
 aa_worker --file /mnt/aw_ext4/data --miss-ns $MISS --held /dev/mapper/aw_hold --dm aw_hold \
-	--tmp /mnt/aw_tmp --hardirq /dev/aw1 --bad-offset 4096 \
+	--tmp /mnt/aw_tmp --hardirq /dev/aw1 --bad-offset 4096 --uid 65534 \
 	--cycles "${AA_WORKER_CYCLES:-$((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1})))}" || AA_FAILED=1
 echo "$old" >$P
 
