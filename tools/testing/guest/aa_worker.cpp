@@ -203,6 +203,24 @@ std::vector<Completion> reap_now(Context &ctx)
 	return v;
 }
 
+/*
+ * The queued requests @lo..@hi were cancelled: each completes once, with
+ * -ECANCELED, and nothing else comes while the device stays suspended.
+ */
+void require_cancelled(Context &ctx, uint64_t lo, uint64_t hi)
+{
+	std::set<uint64_t> seen;
+
+	for (const Completion &e : collect_n(ctx, hi - lo + 1)) {
+		require_result(e, -ECANCELED);
+		require(e.user_data >= lo && e.user_data <= hi && seen.insert(e.user_data).second,
+			strf("cancelled user_data %llu twice or unexpected",
+			     (unsigned long long)e.user_data));
+	}
+	std::vector<Completion> more;
+	require(!collect(ctx, 1, more, 200ms), "a completion while the device is suspended");
+}
+
 bool has_worker(uint64_t cx)
 {
 	return (cx & AIO_ATTR_CTX_WORKER) && (cx & AIO_ATTR_CTX_HOP);
@@ -448,25 +466,15 @@ int main(int argc, char **argv)
 		require(c.cancelled == 2 && c.running == 1,
 			strf("cancel fd: cancelled %u running %u, expected 2 1", c.cancelled,
 			     c.running));
-		auto got = collect_n(ctx, 3);
-		std::set<uint64_t> seen;
-		for (const Completion &e : got) {
-			require_result(e, -ECANCELED);
-			require(e.user_data >= 2 && e.user_data <= 4 &&
-					seen.insert(e.user_data).second,
-				strf("cancelled user_data %llu twice or unexpected",
-				     (unsigned long long)e.user_data));
-		}
-		std::vector<Completion> more;
-		require(!collect(ctx, 1, more, 200ms),
-			"a completion while the device is suspended");
+		require_cancelled(ctx, 2, 4);
 		h.resume();
-		got = collect_n(ctx, 1);
+		auto got = collect_n(ctx, 1);
 		require(got[0].user_data == 1, "the running read did not complete");
 		require_result(got[0], 4096);
 		require(has_worker(
 				require_attr(got[0], AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED)),
 			"the running read was not done by a worker");
+		std::vector<Completion> more;
 		require(!collect(ctx, 1, more, 100ms), "an extra completion after the resume");
 	});
 
@@ -828,17 +836,7 @@ int main(int argc, char **argv)
 				require(c.cancelled == 3 && c.running == 1,
 					strf("cancel fd: cancelled %u running %u, expected 3 1",
 					     c.cancelled, c.running));
-				std::set<uint64_t> seen;
-				for (const Completion &e : collect_n(ctx, 3)) {
-					require_result(e, -ECANCELED);
-					require(e.user_data >= 2 && e.user_data <= 4 &&
-							seen.insert(e.user_data).second,
-						strf("cancelled user_data %llu twice or unexpected",
-						     (unsigned long long)e.user_data));
-				}
-				std::vector<Completion> more;
-				require(!collect(ctx, 1, more, 200ms),
-					"a completion while the device is suspended");
+				require_cancelled(ctx, 2, 4);
 				checkpoint(); /* root resumes the device */
 				const auto got = collect_n(ctx, 1);
 				require(got[0].user_data == 1 &&
@@ -848,6 +846,7 @@ int main(int argc, char **argv)
 					strf("the running read: %s, expected ud 1 from a worker",
 					     format_completion(got[0]).c_str()));
 				require_result(got[0], 4096);
+				std::vector<Completion> more;
 				require(!collect(ctx, 1, more, 100ms), "an extra completion");
 			},
 			[&] { h.resume(); });
