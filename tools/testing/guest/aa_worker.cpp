@@ -48,6 +48,12 @@
  *                  last and counts 2 failed, LIO_WAIT returns with all of
  *                  them in the ring; some GROUP_DONE entries were posted
  *                  from hardirq
+ *   group_race     opt-in (--group-race N): N groups of two hardirq reads
+ *                  and 4-51 tmpfs reads through the one worker, so that a
+ *                  worker member ends near the hardirq ones: GROUP_DONE
+ *                  always last, LIO_WAIT never returns before every entry
+ *                  is posted (a member is counted before its entry is
+ *                  posted; see the case's comment)
  *   unpriv_worker_creds  a worker writes with the submitter's credentials:
  *                  the user's ext4 buffered write (a worker's) clears the
  *                  file's set-user-ID and set-group-ID bits, as a write
@@ -95,6 +101,7 @@ const char *tmp_dir;
 const char *hardirq_path;
 uint64_t bad_offset = 4096;
 unsigned long group_rounds = 500;
+unsigned long race_rounds;
 uid_t uid = 65534;
 unsigned long cycles = 100000;
 
@@ -311,12 +318,13 @@ int main(int argc, char **argv)
 	hardirq_path = arg_value(argc, argv, "--hardirq");
 	bad_offset = arg_num(argc, argv, "--bad-offset", bad_offset);
 	group_rounds = arg_num(argc, argv, "--group-rounds", group_rounds);
+	race_rounds = arg_num(argc, argv, "--group-race", 0);
 	uid = static_cast<uid_t>(arg_num(argc, argv, "--uid", uid));
 	const unsigned long miss_ns = arg_num(argc, argv, "--miss-ns", 2000000);
 	if (!file_path || !held_path || !dm_name || !tmp_dir) {
 		std::fprintf(stderr, "usage: aa_worker --file PATH [--miss-ns NS] --held DEV "
 				     "--dm NAME --tmp DIR [--cycles N] [--hardirq DEV [--bad-offset "
-				     "BYTES] [--group-rounds N]] [--uid UID]\n");
+				     "BYTES] [--group-rounds N] [--group-race N]] [--uid UID]\n");
 		return 2;
 	}
 	Suite s("worker");
@@ -741,6 +749,78 @@ int main(int argc, char **argv)
 		     group_rounds, done_hardirq);
 		/* else the last member was never a hardirq one: not what this tests */
 		require(done_hardirq > 0, "no GROUP_DONE entry was posted from hardirq");
+	});
+
+	/*
+	 * Opt-in (--group-race N): a member's count and its entry are two
+	 * steps (aa_complete(): aa_group_leave(), then aa_post()), so when
+	 * two members end at once the last one can post GROUP_DONE - and a
+	 * LIO_WAIT submitter can see the group done - before the other's
+	 * entry is in the ring.  Each round a worker member (tmpfs, the
+	 * context's one worker) ends near the moment the hardirq members do:
+	 * K tmpfs reads, K varied, queue behind each other in the worker.
+	 */
+	s.run("group_race", [&] {
+		if (!hardirq_path || !race_rounds)
+			throw Skip("opt-in: --hardirq DEV --group-race N");
+		const std::string path = std::string(tmp_dir) + "/aa_worker.race";
+		const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+		require(::ftruncate(f.get(), 1 << 20) == 0, "ftruncate");
+		const unique_fd h = open_fd(hardirq_path, O_RDONLY | O_DIRECT);
+		const uint64_t blocks = bdev_bytes(h.get()) / 4096;
+		Context ctx = make_ctx(2);
+		Buffer buf(64 * 4096);
+		unsigned bad_order = 0, early = 0;
+
+		for (unsigned round = 0; round < race_rounds; round++) {
+			const bool wait = round % 2;
+			const unsigned k = 4 + rng() % 48;
+			const uint64_t base = 64 * (round + 1);
+			std::vector<aio_attr_sqe> sqes;
+
+			for (unsigned i = 0; i < 2; i++)
+				sqes.push_back(prep_read(h.get(), buf.data() + i * 4096, 4096,
+							 (16 + rng() % (blocks - 16)) * 4096)
+						       .data(base + i));
+			for (unsigned i = 2; i < k + 2; i++)
+				sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
+							 (rng() % 256) * 4096)
+						       .data(base + i));
+			sqes.push_back(group_done(base + k + 2));
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP |
+							  (wait ? AIO_ATTR_SUBMIT_WAIT : 0),
+						  wait ? 10'000'000'000 : 0);
+			require(c.ret == (int)k + 2 && !c.sub.error && !c.sub.wait_error,
+				strf("round %u: ret %d error %d wait_error %d", round, c.ret,
+				     c.sub.error, c.sub.wait_error));
+			auto got = reap_now(ctx);
+			if (wait && got.size() != k + 3)
+				early++;
+			if (got.size() < k + 3) {
+				std::vector<Completion> more = collect_n(ctx, k + 3 - got.size());
+				got.insert(got.end(), more.begin(), more.end());
+			}
+			std::vector<bool> seen(k + 3);
+			for (const Completion &e : got) {
+				const uint64_t i = e.user_data - base;
+				require(e.user_data >= base && i < k + 3 && !seen[i],
+					strf("round %u: user_data %llu twice or not of this group",
+					     round, (unsigned long long)e.user_data));
+				seen[i] = true;
+				require(e.result == (i == k + 2 ? 0 : 4096),
+					strf("round %u: %s", round, format_completion(e).c_str()));
+			}
+			bad_order += got.back().user_data != base + k + 2;
+			require(reap_now(ctx).empty(), strf("round %u: an extra entry", round));
+		}
+		info("group_race: %lu groups; GROUP_DONE before another member's entry %u times, "
+		     "LIO_WAIT returned before every entry was posted %u times",
+		     race_rounds, bad_order, early);
+		::unlink(path.c_str());
+		require(!bad_order && !early,
+			strf("GROUP_DONE was not last %u times, LIO_WAIT returned early %u times",
+			     bad_order, early));
 	});
 
 	/*

@@ -11,7 +11,9 @@
 # AA_GUEST_ENV=AA_WORKER_CYCLES=N).  Groups whose members complete in
 # hard interrupt context: aiodemo completion=hardirq, with a fault range
 # for a member that fails there.  Cancel, groups and the worker's
-# credentials as an unprivileged user (65534).
+# credentials as an unprivileged user (65534).  Not by default: groups
+# racing a worker member against hardirq ones,
+# AA_GUEST_ENV=AA_WORKER_GROUP_RACE=N (3000 rounds passed once).
 # max_workers is 1 so that what waits and what runs is known.
 # Program: aa_worker.
 # shellcheck source=tools/testing/vm/lib.sh
@@ -48,6 +50,7 @@ old=$(cat $P)
 echo 1 >$P
 aa_worker --file /mnt/aw_ext4/data --miss-ns $MISS --held /dev/mapper/aw_hold --dm aw_hold \
 	--tmp /mnt/aw_tmp --hardirq /dev/aw1 --bad-offset 4096 --uid 65534 \
+	${AA_WORKER_GROUP_RACE:+--group-race "$AA_WORKER_GROUP_RACE"} \
 	--cycles "${AA_WORKER_CYCLES:-$((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1})))}" || AA_FAILED=1
 echo "$old" >$P
 
