@@ -54,17 +54,17 @@ static bool aa_req_inline(struct aa_req *req)
 void aa_complete(struct aa_req *req, long res)
 {
 	struct aa_group *grp = req->group;
-	bool last;
 
 	if (res == -ERESTARTSYS || res == -ERESTARTNOINTR ||
 	    res == -ERESTARTNOHAND || res == -ERESTART_RESTARTBLOCK)
 		res = -EINTR;
 	atomic64_set(&req->result, res);
 	WRITE_ONCE(req->ended, true);
-	/* counted now, the group's entry goes after this one's */
-	last = grp && aa_group_leave(req);
-	if (res < 0)
+	if (res < 0) {
+		if (grp)
+			atomic_inc(&grp->failed);
 		aa_stat_inc(errors);
+	}
 	aa_iod_unregister_all(&req->iod);
 	aa_iod_finish(&req->iod, aa_req_inline(req));
 	if (req->file) {
@@ -73,7 +73,14 @@ void aa_complete(struct aa_req *req, long res)
 		req->file = NULL;
 	}
 	aa_post(req);
-	if (last)
+	/*
+	 * A member leaves its group only once its entry is posted, so that
+	 * the GROUP_DONE entry and a LIO_WAIT submitter, which both wait for
+	 * the last to leave, come after every member's entry, also when
+	 * members end at the same time on several CPUs.  The members'
+	 * reference keeps @grp alive until then.
+	 */
+	if (grp && aa_group_leave(grp))
 		aa_group_done(grp);
 }
 
