@@ -24,7 +24,10 @@ aa_require aa_worker
 MISS=2000000
 aa_load aio_attr
 aa_brd 64
-aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS
+# queue_depth above the 512 cold reads aa_worker keeps in flight: the
+# readahead of a cold read is a bio without REQ_NOWAIT, and a SUBMIT that
+# finds every tag of the disk taken waits for one (as io_submit would).
+aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS queue_depth=1024
 # 1 ms: a group's SUBMIT is over before its members complete; sectors
 # 8-15, the 4k block at 4096, fail (EIO) in the hrtimer's completion
 aa_aiodemo aw1 16 completion=hardirq blocksize=4096 cache_blocks=0 hit_nsec=1000000 \
