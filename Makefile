@@ -166,12 +166,13 @@ clean:
 # ---- `make bench` (tools/testing/bench/, Documentation/aio_attr/performance.rst) ----
 # One guest boot: dm-crypt (both modes), iocrypt, brd and aiodemo x libaio,
 # io_uring and aioattr, the fast-path cells of issue 10 (QD128, two jobs,
-# CPU per I/O, allocations and RCU callbacks per I/O); writes
+# CPU per I/O, allocations and RCU callbacks per I/O), buffered file reads
+# and fio's posixaio with glibc and with libaioattr-posix (issue 13); writes
 # build/bench/results.{json,md,png}.  Not part of `make check`.  Knobs:
 # BENCH_RUNTIME, BENCH_REPS, BENCH_REPS_REST, BENCH_SET, BENCH_ONLY,
 # BENCH_KCOUNT, BENCH_PERF, BENCH_SCHED, BENCH_OUT (see
 # tools/testing/bench/run.sh).
 .PHONY: bench
 bench: deps modules
-	@$(MAKE) --no-print-directory fio-engine
+	@$(MAKE) --no-print-directory user fio-engine
 	@$(PROJ)/tools/testing/bench/run.sh
