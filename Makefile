@@ -29,7 +29,8 @@ KCONFIG_SYMS := CONFIG_AIO_ATTR=m CONFIG_AIO_ATTR_DEMO=m CONFIG_DM_IOCRYPT=m
 KBUILD = $(MAKE) -j$(shell nproc) -C $(KDIR) M=$(PROJ) W=1 AIO_ATTR_WERROR=y $(KCONFIG_SYMS)
 
 .PHONY: all modules deps sparse utest user kunit vmtest vmtest-debug check install \
-	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck
+	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck \
+	deb
 
 all: modules
 
@@ -47,6 +48,7 @@ help:
 	@echo 'make bench       side-by-side benchmarks in one guest boot (~25 min; not in check)'
 	@echo 'make install     modules, uapi header, libaioattr, pkg-config, CMake config,'
 	@echo '                 aioattr, iocryptsetup, man pages'
+	@echo 'make deb         Debian packages (DKMS modules, tools, libraries) in build/deb/'
 	@echo 'make lint        shellcheck the harness scripts and iocryptsetup'
 	@echo 'make clean'
 
@@ -126,6 +128,11 @@ demo: deps modules
 	@$(PROJ)/tools/aio_attr/demo.sh
 
 install: install-modules install-headers install-user
+
+# aio-attr-dkms, aioattr-tools, libaioattr1, libaioattr-posix1 and
+# libaioattr-dev (debian/) in build/deb/, checked by lintian.
+deb: deps
+	@$(PROJ)/scripts/deb.sh
 
 install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(PROJ) $(KCONFIG_SYMS) \
