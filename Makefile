@@ -30,7 +30,7 @@ KBUILD = $(MAKE) -j$(shell nproc) -C $(KDIR) M=$(PROJ) W=1 AIO_ATTR_WERROR=y $(K
 
 .PHONY: all modules deps sparse utest user kunit vmtest vmtest-debug check install \
 	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck \
-	deb
+	deb debtest
 
 all: modules
 
@@ -49,6 +49,7 @@ help:
 	@echo 'make install     modules, uapi header, libaioattr, pkg-config, CMake config,'
 	@echo '                 aioattr, iocryptsetup, man pages'
 	@echo 'make deb         Debian packages (DKMS modules, tools, libraries) in build/deb/'
+	@echo '  make debtest   install them in Debian 12 and 13 roots; DKMS builds there'
 	@echo 'make lint        shellcheck the harness scripts and iocryptsetup'
 	@echo 'make clean'
 
@@ -115,7 +116,7 @@ LINT_SH := tools/testing/vm/init tools/testing/vm/lib.sh tools/dm/iocryptsetup \
 	tools/dm/tests/*.sh man/check.sh tools/testing/vm/tests/*.sh
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
-		tools/testing/kunit/*.sh tools/testing/bench/*.sh tools/lib/aio_attr/tests/*.sh \
+		tools/testing/kunit/*.sh tools/testing/bench/*.sh tools/testing/deb/*.sh tools/lib/aio_attr/tests/*.sh \
 		tools/lib/aio_attr_posix/tests/*.sh tools/lib/install_test_lib.sh \
 		.ci/run && \
 		shellcheck -x -s sh $(LINT_SH)
@@ -133,6 +134,11 @@ install: install-modules install-headers install-user
 # libaioattr-dev (debian/) in build/deb/, checked by lintian.
 deb: deps
 	@$(PROJ)/scripts/deb.sh
+
+# The packages installed with apt-get in a Debian 12 (6.1) and a Debian 13
+# (6.12) build root, where DKMS builds the modules (KVERS="6.1 6.12").
+debtest: deps
+	@$(PROJ)/scripts/deb-test.sh
 
 install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(PROJ) $(KCONFIG_SYMS) \

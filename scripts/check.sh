@@ -10,7 +10,7 @@ set -euo pipefail
 
 MAKE=${MAKE:-make}
 # Layer = make target; the build of the modules and sparse count too.
-LAYERS=(utest modules sparse coccicheck kunit vmtest vmtest-debug)
+LAYERS=(utest modules sparse coccicheck debtest kunit vmtest vmtest-debug)
 declare -A RESFILE=([modules]=build)
 
 # On the debug kernel `make check` runs the guest tests about completion
