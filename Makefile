@@ -10,7 +10,7 @@ PROJ := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 ifdef KDIR
 KV ?= $(eval KV := $(shell cat $(KDIR)/include/config/kernel.release))$(KV)
 else
-KV ?= $(eval KV := $(shell $(PROJ)/scripts/kver.sh))$(KV)
+KV ?= $(eval KV := $(shell $(PROJ)/scripts/kver.sh $(KVER)))$(KV)
 KDIR = /usr/src/linux-headers-$(KV)
 endif
 
@@ -26,7 +26,19 @@ export AIO_ATTR_CACHE TESTS
 
 # Every module of the tree, W=1, warnings are errors.
 KCONFIG_SYMS := CONFIG_AIO_ATTR=m CONFIG_AIO_ATTR_DEMO=m CONFIG_DM_IOCRYPT=m
-KBUILD = $(MAKE) -j$(shell nproc) -C $(KDIR) M=$(PROJ) W=1 AIO_ATTR_WERROR=y $(KCONFIG_SYMS)
+KBUILD_ARGS = -j$(shell nproc) W=1 AIO_ATTR_WERROR=y $(KCONFIG_SYMS)
+KBUILD = $(MAKE) -C $(KDIR) M=$(PROJ) $(KBUILD_ARGS)
+
+# KVER selects the kernel of `make modules` and `make sparse`: unset or 6.1,
+# the host's Debian 12 headers (above); 6.12, Debian 13's in the trixie
+# build root, made and cached by scripts/trixie-root.sh, which builds a
+# copy of the sources in build/kbuild-6.12/ so that the 6.1 objects in the
+# tree stay as they are.
+ifeq ($(KVER),6.12)
+KBUILD = $(PROJ)/scripts/trixie-root.sh kbuild $(KBUILD_ARGS)
+else ifneq ($(filter-out 6.1,$(KVER)),)
+$(error KVER=$(KVER): 6.1 or 6.12)
+endif
 
 .PHONY: all modules deps sparse utest user kunit vmtest vmtest-debug check install \
 	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck \
@@ -35,7 +47,8 @@ KBUILD = $(MAKE) -j$(shell nproc) -C $(KDIR) M=$(PROJ) W=1 AIO_ATTR_WERROR=y $(K
 all: modules
 
 help:
-	@echo 'make [modules]   build the kernel modules (KDIR=... to override)'
+	@echo 'make [modules]   build the kernel modules (KDIR=... to override;'
+	@echo '                 KVER=6.12: for Debian 13'"'"'s 6.12 in a trixie build root)'
 	@echo 'make deps        install missing Debian packages (apt-get)'
 	@echo 'make check       all tests; last line "N passed, M failed"'
 	@echo '  make utest     host C++ tests (cmake + ctest)'

@@ -1,16 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test layer, each on its own (one failing layer does not
-# stop the others), then one closing line "N passed, M failed" summing them.
-# Each layer records its counts in build/results/<layer>.res; a layer that
-# dies without recording counts as one failure.
+# stop the others), the kernel-dependent ones for each series in KVERS
+# (default "6.1 6.12"), then one closing line "N passed, M failed" summing
+# them all.  Each layer records its counts in build/results/<layer>.res
+# (<layer>/<kver>.res per kernel); a layer that dies without recording
+# counts as one failure.
 set -euo pipefail
 # shellcheck source=scripts/harness-lib.sh
 . "$(dirname "$0")/harness-lib.sh"
 
 MAKE=${MAKE:-make}
-# Layer = make target; the build of the modules and sparse count too.
-LAYERS=(utest modules sparse coccicheck debtest kunit vmtest vmtest-debug)
+# The kernel series to test: each runs the per-kernel layers.
+KVERS=${KVERS:-6.1 6.12}
+# Layers that do not depend on the kernel, or go through KVERS themselves
+# (debtest), run once; the others once per kernel series, as LAYER/KVER
+# (the build of the modules and sparse count too: the modules layer records
+# its result as build/KVER).
+ONCE_LAYERS=(utest coccicheck debtest)
+KERNEL_LAYERS=(modules sparse kunit vmtest)
 declare -A RESFILE=([modules]=build)
 
 # On the debug kernel `make check` runs the guest tests about completion
@@ -29,7 +37,7 @@ api_unpriv api_bdev_rules api_worker iocrypt_async race_close race_kill race_rmm
 debug_layer() {
 	if [[ ${AA_DEBUG:-} == 1 ]] ||
 		"$AA_PROJ/tools/testing/vm/debug-kernel.sh" --cached; then
-		$MAKE --no-print-directory -C "$AA_PROJ" AA_DEPS_DONE=1 vmtest-debug \
+		$MAKE --no-print-directory -C "$AA_PROJ" AA_DEPS_DONE=1 KVER=6.1 vmtest-debug \
 			TESTS="$AA_DEBUG_TESTS"
 		return
 	fi
@@ -38,29 +46,52 @@ debug_layer() {
 	aa_result vmtest-debug 0 0 1
 }
 
+# run_layer LAYER KVER - run one layer (KVER empty for the layers that do
+# not depend on the kernel) and add its counts to the summary.
+run_layer() {
+	local layer=$1 kver=$2 name=$1 res p f s t0=$SECONDS
+	local -a args=(--no-print-directory -C "$AA_PROJ" AA_DEPS_DONE=1)
+	res=$AA_RESULTS/${RESFILE[$layer]:-$layer}
+	if [[ -n $kver ]]; then
+		name=$layer/$kver res=$res/$kver
+		args+=(KVER="$kver")
+	fi
+	aa_step "==== $name"
+	if [[ $layer == vmtest-debug ]]; then
+		debug_layer || true
+	else
+		$MAKE "${args[@]}" "$layer" || true
+	fi
+	if [[ -f $res.res ]]; then
+		read -r p f s <"$res.res"
+	else
+		echo "$name: did not run to the end (see above)"
+		p=0 f=1 s=0
+	fi
+	printf '%-14s %4d passed, %d failed, %d skipped (%ds)\n' \
+		"$name:" "$p" "$f" "$s" $((SECONDS - t0)) >>"$AA_RESULTS/summary"
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+}
+
+for kver in $KVERS; do
+	[[ $kver == 6.1 || $kver == 6.12 ]] || aa_die "KVERS: '$kver' is not 6.1 or 6.12"
+done
 rm -rf "$AA_RESULTS"
 mkdir -p "$AA_RESULTS"
 total_p=0 total_f=0 total_s=0
 start=$SECONDS
-for layer in "${LAYERS[@]}"; do
-	aa_step "==== $layer"
-	t0=$SECONDS
-	if [[ $layer == vmtest-debug ]]; then
-		debug_layer || true
-	else
-		$MAKE --no-print-directory -C "$AA_PROJ" AA_DEPS_DONE=1 "$layer" || true
-	fi
-	res=$AA_RESULTS/${RESFILE[$layer]:-$layer}.res
-	if [[ -f $res ]]; then
-		read -r p f s <"$res"
-	else
-		echo "$layer: did not run to the end (see above)"
-		p=0 f=1 s=0
-	fi
-	printf '%-14s %4d passed, %d failed, %d skipped (%ds)\n' \
-		"$layer:" "$p" "$f" "$s" $((SECONDS - t0)) >>"$AA_RESULTS/summary"
-	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+for layer in "${ONCE_LAYERS[@]}"; do
+	run_layer "$layer" ""
 done
+for kver in $KVERS; do
+	for layer in "${KERNEL_LAYERS[@]}"; do
+		run_layer "$layer" "$kver"
+	done
+done
+# The debug kernel is built from linux-source-6.1.
+if [[ " $KVERS " == *" 6.1 "* ]]; then
+	run_layer vmtest-debug ""
+fi
 echo
 echo "==== summary ($((SECONDS - start))s)"
 cat "$AA_RESULTS/summary"

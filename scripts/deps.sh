@@ -8,6 +8,9 @@ set -euo pipefail
 
 # Build of the modules, sparse, coccinelle.
 PKGS=(linux-headers-amd64 make gcc sparse coccinelle dkms)
+# The Debian 13 build root for 6.12 (scripts/trixie-root.sh) and the copy
+# of the sources that is built in it.
+PKGS+=(mmdebstrap rsync)
 # VM harness: guest kernel download, initramfs, tests, fio from source.
 PKGS+=(qemu-system-x86 busybox-static kmod cpio lz4 fio dmsetup cryptsetup-bin
 	dpkg-dev libaio-dev zlib1g-dev keyutils e2fsprogs)
@@ -17,9 +20,9 @@ PKGS+=(linux-source-6.1 flex bison bc python3 xz-utils libelf-dev libssl-dev)
 # User-space library and its tests; plots for the demo; the man pages
 # check (man --warnings); make lint.
 PKGS+=(cmake g++ libgtest-dev googletest pkgconf gnuplot-nox man-db groff-base shellcheck)
-# make deb: the build dependencies in debian/control, and lintian; the
-# build roots of its install test (make debtest).
-PKGS+=(debhelper dh-dkms lintian mmdebstrap)
+# make deb: the build dependencies in debian/control, and lintian (make
+# debtest's build roots come from mmdebstrap, above).
+PKGS+=(debhelper dh-dkms lintian)
 
 # missing_pkgs - print the packages of PKGS that are not installed.
 missing_pkgs() {

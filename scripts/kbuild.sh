@@ -5,17 +5,18 @@
 #   kbuild.sh sparse MAKE-COMMAND...   C=2: fails if sparse reports on our files
 #   kbuild.sh build-debug MAKE-COMMAND...  like build (the modules for the
 #                                      debug kernel; part of vmtest-debug)
-# The log goes to build/logs/<mode>.log; the result to build/results/.
+# The log goes to build/logs/<mode>-$KVER.log; the result, layer
+# <mode>/$KVER, to build/results/.
 set -euo pipefail
 # shellcheck source=scripts/harness-lib.sh
 . "$(dirname "$0")/harness-lib.sh"
 
 mode=$1
 shift
-log=$AA_BUILD/logs/$mode.log
+log=$AA_BUILD/logs/$mode-$AA_KVER.log
 mkdir -p "$(dirname "$log")"
 
-aa_step "$mode: ${*}"
+aa_step "$mode/$AA_KVER: ${*}"
 rc=0
 "$@" 2>&1 | tee "$log" || rc=$?
 
@@ -38,10 +39,10 @@ sparse)
 esac
 
 if ((rc == 0)) && [[ -z $bad ]]; then
-	aa_result "$mode" 1 0
+	aa_result "$mode/$AA_KVER" 1 0
 	exit 0
 fi
-echo "---- $mode FAILED (exit $rc); diagnostics:"
+echo "---- $mode/$AA_KVER FAILED (exit $rc); diagnostics:"
 [[ -n $bad ]] && echo "$bad"
-aa_result "$mode" 0 1
+aa_result "$mode/$AA_KVER" 0 1
 exit 1

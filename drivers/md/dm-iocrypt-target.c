@@ -28,6 +28,7 @@
  */
 #include <crypto/hash.h>
 #include <keys/user-type.h>
+#include <linux/aio_attr_compat.h>
 #include <linux/blkdev.h>
 #include <linux/iodesc.h>
 #include <linux/key.h>
@@ -230,9 +231,9 @@ static void iocrypt_defer(struct iocrypt_io *io, work_func_t fn)
  * Context: the transform's completion - cryptd's worker with bottom halves
  * off, or a hardware engine's hard or soft interrupt; irqs may be off.
  */
-static void iocrypt_crypt_done(struct crypto_async_request *areq, int err)
+static void iocrypt_crypt_done(AA_CRYPTO_DONE_ARG arg, int err)
 {
-	struct iocrypt_io *io = areq->data;
+	struct iocrypt_io *io = aa_crypto_done_data(arg);
 
 	/* a backlog notice: never asked for, but harmless */
 	if (err == -EINPROGRESS)

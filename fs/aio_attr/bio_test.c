@@ -9,6 +9,7 @@
  * back from the ring.
  */
 #include <kunit/test.h>
+#include <linux/aio_attr_compat.h>
 #include <linux/blkdev.h>
 #include <linux/device.h>
 #include <linux/highmem.h>
@@ -21,27 +22,27 @@
 
 struct bio_fixture {
 	struct aa_ctx		*ctx;
+	struct aa_bdev_handle	disk;
 	struct block_device	*bdev;
 	struct page		*pages[NR_PAGES];
 	struct bio_vec		vecs[NR_PAGES];
 };
 
-static struct block_device *open_disk(struct kunit *test, const char *name)
+/* Open disk @name into @h; false if there is none. */
+static bool open_disk(const char *name, struct aa_bdev_handle *h)
 {
-	struct block_device *bdev;
 	struct device *dev;
 	dev_t devt;
 
 	/* block_class is not exported: only a built-in test can look */
 	if (!IS_BUILTIN(CONFIG_AIO_ATTR))
-		return NULL;
+		return false;
 	dev = class_find_device_by_name(&block_class, name);
 	if (!dev)
-		return NULL;
+		return false;
 	devt = dev->devt;
 	put_device(dev);
-	bdev = blkdev_get_by_dev(devt, FMODE_READ | FMODE_WRITE, NULL);
-	return IS_ERR(bdev) ? NULL : bdev;
+	return !aa_bdev_open_rw(devt, h);
 }
 
 static int bio_fixture_init(struct kunit *test, const char *disk)
@@ -52,9 +53,9 @@ static int bio_fixture_init(struct kunit *test, const char *disk)
 	if (!f)
 		return -ENOMEM;
 	test->priv = f;
-	f->bdev = open_disk(test, disk);
-	if (!f->bdev)
+	if (!open_disk(disk, &f->disk))
 		return 0;	/* the case skips */
+	f->bdev = f->disk.bdev;
 	f->ctx = aa_ctx_alloc();
 	if (IS_ERR(f->ctx)) {
 		int ret = PTR_ERR(f->ctx);
@@ -96,7 +97,7 @@ static void bio_fixture_exit(struct kunit *test)
 	if (f->ctx)
 		aa_ctx_kill(f->ctx);
 	if (f->bdev)
-		blkdev_put(f->bdev, FMODE_READ | FMODE_WRITE);
+		aa_bdev_close(&f->disk);
 }
 
 static void fill(struct bio_fixture *f, u8 seed)

@@ -25,6 +25,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/aio_attr_compat.h>
 #include <linux/bvec.h>
 #include <linux/compat.h>
 #include <linux/hugetlb_inline.h>
@@ -176,9 +177,9 @@ static int aa_buf_pin(struct aa_buf *buf, const struct iovec *iov,
 		mmap_read_lock(mm);
 		got = aa_check_vmas(mm, addr, addr + (want << PAGE_SHIFT));
 		if (!got)
-			got = pin_user_pages(addr, want,
-					     FOLL_WRITE | FOLL_LONGTERM,
-					     batch, NULL);
+			got = aa_pin_user_pages(addr, want,
+						FOLL_WRITE | FOLL_LONGTERM,
+						batch);
 		mmap_read_unlock(mm);
 		if (got <= 0)
 			return got ? got : -EFAULT;

@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/aio_attr_compat.h>
 #include <linux/blkdev.h>
 #include <linux/eventfd.h>
 #include <linux/kernel.h>
@@ -540,7 +541,7 @@ static int aa_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start > ctx->mmap_bytes)
 		goto unlock;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	aa_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	nr = vma_pages(vma);
 	ret = vm_insert_pages(vma, vma->vm_start, ctx->pages, &nr);
 unlock:
@@ -569,7 +570,6 @@ static const struct file_operations aa_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= aa_mmap,
 	.poll		= aa_poll,
-	.llseek		= no_llseek,
 };
 
 /* ---------------------------------------------------------------------

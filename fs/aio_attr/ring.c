@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/aio_attr_compat.h>
 #include <linux/bitops.h>
 #include <linux/eventfd.h>
 #include <linux/hardirq.h>
@@ -294,7 +295,7 @@ void aa_post(struct aa_req *req)
 	aa_stat_inc(completed);
 	if (!dead) {
 		if (ctx->evfd)
-			eventfd_signal(ctx->evfd, 1);
+			aa_eventfd_signal(ctx->evfd);
 		if (wq_has_sleeper(&ctx->wait))
 			wake_up_all(&ctx->wait);
 	}

@@ -21,6 +21,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/aio_attr_compat.h>
 #include <linux/blkdev.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -181,7 +182,7 @@ static void aa_release_pages(struct aa_req *req)
 static void aa_invalidate_work(struct work_struct *work)
 {
 	struct aa_req *req = container_of(work, struct aa_req, work);
-	struct address_space *mapping = req->bio.bi_bdev->bd_inode->i_mapping;
+	struct address_space *mapping = aa_bdev_mapping(req->bio.bi_bdev);
 	long res = atomic64_read(&req->result);
 
 	invalidate_inode_pages2_range(mapping, req->pos >> PAGE_SHIFT,
@@ -215,7 +216,7 @@ static void aa_bio_end_io(struct bio *bio)
 	 * is the completion posted from a worker.
 	 */
 	if (op_is_write(bio_op(bio)) &&
-	    READ_ONCE(bio->bi_bdev->bd_inode->i_mapping->nrpages)) {
+	    READ_ONCE(aa_bdev_mapping(bio->bi_bdev)->nrpages)) {
 		atomic64_set(&req->result, res);
 		INIT_WORK(&req->work, aa_invalidate_work);
 		queue_work(aa_wq, &req->work);
@@ -336,7 +337,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	if (write && bdev_read_only(bdev))
 		return -EPERM;
 	/* as blkdev_write_iter(): swap owns an active swap device's blocks */
-	if (write && IS_SWAPFILE(bdev->bd_inode))
+	if (write && IS_SWAPFILE(aa_bdev_mapping(bdev)->host))
 		return -ETXTBSY;
 
 	req = aa_req_alloc(ctx, op, user_data, want);
@@ -357,7 +358,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	req->bytes = count;
 	req->pos = pos;
 
-	mapping = bdev->bd_inode->i_mapping;
+	mapping = aa_bdev_mapping(bdev);
 	if (mapping->nrpages) {
 		ret = filemap_write_and_wait_range(mapping, pos,
 						   pos + count - 1);
@@ -519,10 +520,10 @@ static void aa_rw_job(struct aa_req *req, bool cancel)
 	old = override_creds(req->cred);
 	if (write) {
 		file_start_write(file);
-		ret = call_write_iter(file, &req->kiocb, &iter);
+		ret = file->f_op->write_iter(&req->kiocb, &iter);
 		file_end_write(file);
 	} else {
-		ret = call_read_iter(file, &req->kiocb, &iter);
+		ret = file->f_op->read_iter(&req->kiocb, &iter);
 	}
 	revert_creds(old);
 	/* a kiocb without ->ki_complete is synchronous */
@@ -642,9 +643,9 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 	 */
 	saved = *iter;
 	if (write)
-		ret = call_write_iter(file, &req->kiocb, iter);
+		ret = file->f_op->write_iter(&req->kiocb, iter);
 	else
-		ret = call_read_iter(file, &req->kiocb, iter);
+		ret = file->f_op->read_iter(&req->kiocb, iter);
 	if (ret == -EIOCBQUEUED)
 		goto out;
 	if (write)
@@ -785,7 +786,7 @@ static int aa_import(const struct aio_attr_sqe *sqe, bool write,
 			return -E2BIG;
 		if (!addr)
 			return -EFAULT;
-		return import_single_range(dir, addr, sqe->len, fast, iter);
+		return aa_import_ubuf(dir, addr, sqe->len, fast, iter);
 	}
 	if (sqe->len > UIO_MAXIOV)
 		return -EINVAL;
@@ -824,6 +825,7 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 	bool fixed = sqe->flags & AIO_ATTR_SQE_FIXED_BUF;
 	struct iovec fast[UIO_FASTIOV], *iovp = NULL;
 	struct iov_iter iter;
+	struct file *file;
 	struct fd f;
 	bool write;
 	loff_t pos;
@@ -861,24 +863,25 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 	ioprio = sqe->ioprio ? sqe->ioprio : get_current_ioprio();
 
 	f = fdget(sqe->fd);
-	if (!f.file)
+	file = aa_fd_file(f);
+	if (!file)
 		return -EBADF;
 
 	if (sqe->opcode == AIO_ATTR_OP_FSYNC ||
 	    sqe->opcode == AIO_ATTR_OP_FDATASYNC) {
-		ret = aa_submit_sync(ctx, f.file, sqe, grp);
+		ret = aa_submit_sync(ctx, file, sqe, grp);
 		goto out;
 	}
 
 	ret = -EBADF;
-	if (!(f.file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+	if (!(file->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
 		goto out;
 	ret = -EINVAL;
-	if (!(f.file->f_mode & (write ? FMODE_CAN_WRITE : FMODE_CAN_READ)) ||
-	    !(write ? f.file->f_op->write_iter : f.file->f_op->read_iter))
+	if (!(file->f_mode & (write ? FMODE_CAN_WRITE : FMODE_CAN_READ)) ||
+	    !(write ? file->f_op->write_iter : file->f_op->read_iter))
 		goto out;
 	ret = -ESPIPE;
-	if (!(f.file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
+	if (!(file->f_mode & (write ? FMODE_PWRITE : FMODE_PREAD)))
 		goto out;
 	ret = -EINVAL;
 	if (sqe->offset > LLONG_MAX)
@@ -892,19 +895,19 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 		goto out;
 	/* offset + length overflow, and the LSM's say on this file */
 	pos = sqe->offset;
-	ret = rw_verify_area(write ? WRITE : READ, f.file, &pos,
+	ret = rw_verify_area(write ? WRITE : READ, file, &pos,
 			     iov_iter_count(&iter));
 	if (ret)
 		goto free;
-	if (aa_is_direct_bdev(f.file)) {
-		ret = aa_submit_bdev_iter(ctx, f.file,
-					  I_BDEV(f.file->f_mapping->host),
+	if (aa_is_direct_bdev(file)) {
+		ret = aa_submit_bdev_iter(ctx, file,
+					  I_BDEV(file->f_mapping->host),
 					  write ? AIO_ATTR_OP_WRITE :
 						  AIO_ATTR_OP_READ,
 					  &iter, sqe->offset, ioprio,
 					  sqe->user_data, sqe->attr_mask, grp);
 	} else {
-		ret = aa_submit_kiocb(ctx, f.file,
+		ret = aa_submit_kiocb(ctx, file,
 				      write ? AIO_ATTR_OP_WRITE :
 					      AIO_ATTR_OP_READ,
 				      &iter, sqe->offset, ioprio,

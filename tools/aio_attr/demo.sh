@@ -11,7 +11,7 @@ set -euo pipefail
 PROJ=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${DEMO_OUT:-$PROJ/build/demo}
 CLI=$PROJ/build/user/aio_attr/aioattr
-CONSOLE=$PROJ/build/vm/console.log
+CONSOLE=$PROJ/build/vm/${KVER:-6.1}/console.log
 
 die() {
 	echo "demo: $*" >&2

@@ -510,7 +510,7 @@ static int blk_rw(struct aiodemo_dev *dev, blk_opf_t op, sector_t sector,
 
 	bio_init(&bio, dev->disk->part0, &bvec, 1, op);
 	bio.bi_iter.bi_sector = sector;
-	bio_add_page(&bio, virt_to_page(buf), PAGE_SIZE, offset_in_page(buf));
+	__bio_add_page(&bio, virt_to_page(buf), PAGE_SIZE, offset_in_page(buf));
 	ret = submit_bio_wait(&bio);
 	bio_uninit(&bio);
 	return ret;
@@ -619,7 +619,7 @@ static void blk_remove_with_io_in_flight(struct kunit *test)
 					    GFP_KERNEL);
 
 		bio->bi_iter.bi_sector = i * 8;
-		bio_add_page(bio, virt_to_page(buf), PAGE_SIZE, 0);
+		__bio_add_page(bio, virt_to_page(buf), PAGE_SIZE, 0);
 		bio->bi_private = in;
 		bio->bi_end_io = blk_inflight_end_io;
 		submit_bio(bio);
@@ -666,7 +666,7 @@ static void blk_merged_bios_count_per_bio(struct kunit *test)
 					    GFP_KERNEL);
 
 		bio->bi_iter.bi_sector = i * 8;
-		bio_add_page(bio, virt_to_page(buf + i * PAGE_SIZE), PAGE_SIZE, 0);
+		__bio_add_page(bio, virt_to_page(buf + i * PAGE_SIZE), PAGE_SIZE, 0);
 		bio->bi_private = in;
 		bio->bi_end_io = blk_inflight_end_io;
 		submit_bio(bio);

@@ -14,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/aio_attr_compat.h>
 #include <kunit/visibility.h>
 
 #include "aiodemo.h"
@@ -137,6 +138,18 @@ static int aiodemo_init_tag_set(struct aiodemo_dev *dev)
 struct aiodemo_dev *aiodemo_dev_create(const char *name,
 				       const struct aiodemo_conf *conf)
 {
+	/*
+	 * Counters are per bio (aiodemo.rst, "Counting"): an I/O up to
+	 * max_sectors must arrive as one bio.  A memory copy has no segment
+	 * limits, so only the size splits a bio, never its page count.
+	 * Features: none, a non-rotational disk that adds no entropy.
+	 */
+	struct queue_limits lim = {
+		.logical_block_size	= conf->blocksize,
+		.physical_block_size	= conf->blocksize,
+		.max_hw_sectors		= conf->max_sectors,
+		.max_segments		= USHRT_MAX,
+	};
 	struct aiodemo_fault_rules *rules;
 	struct aiodemo_dev *dev;
 	struct gendisk *disk;
@@ -187,7 +200,7 @@ struct aiodemo_dev *aiodemo_dev_create(const char *name,
 	if (ret)
 		goto out_free;
 
-	disk = blk_mq_alloc_disk(&dev->tag_set, dev);
+	disk = aa_blk_mq_alloc_disk(&dev->tag_set, &lim, dev);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto out_free_tags;
@@ -198,17 +211,6 @@ struct aiodemo_dev *aiodemo_dev_create(const char *name,
 	disk->flags |= GENHD_FL_NO_PART;
 	strscpy(disk->disk_name, dev->name, sizeof(disk->disk_name));
 	set_capacity(disk, dev->capacity);
-	blk_queue_logical_block_size(disk->queue, conf->blocksize);
-	blk_queue_physical_block_size(disk->queue, conf->blocksize);
-	/*
-	 * Counters are per bio (aiodemo.rst, "Counting"): an I/O up to
-	 * max_sectors must arrive as one bio.  A memory copy has no segment
-	 * limits, so only the size splits a bio, never its page count.
-	 */
-	blk_queue_max_hw_sectors(disk->queue, conf->max_sectors);
-	blk_queue_max_segments(disk->queue, USHRT_MAX);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, disk->queue);
-	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, disk->queue);
 
 	ret = device_add_disk(NULL, disk, aiodemo_disk_groups);
 	if (ret)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make bench`: boot the test guest once and run the benchmark matrix of
-# tools/testing/bench/guest.sh in it; take the results off the console and
-# write, into build/bench/ (BENCH_OUT=DIR):
+# tools/testing/bench/guest.sh in it, on the Debian kernel of KVER (6.1 or
+# 6.12); take the results off the console and write, into build/bench/ for
+# 6.1, build/bench/6.12/ for 6.12 (BENCH_OUT=DIR):
 #   results.json   every repetition of every cell, medians, ratios, targets
 #   results.md     the ratio table with each target met / not met
 #   results.png    a chart (gnuplot)
@@ -30,7 +31,10 @@ VM=$HERE/../vm
 . "$HERE/../../../scripts/harness-lib.sh"
 
 KV=$(aa_kver)
-OUT=${BENCH_OUT:-$AA_BUILD/bench}
+# 6.1's results stay where performance.rst and earlier runs have them.
+OUT=$AA_BUILD/bench
+[[ $AA_KVER == 6.1 ]] || OUT+=/$AA_KVER
+OUT=${BENCH_OUT:-$OUT}
 LOG=$OUT/console.log
 GUEST_BIN_DIR=${GUEST_BIN_DIR:-$AA_BUILD/user/guest}
 RUNTIME=${BENCH_RUNTIME:-2}
@@ -61,11 +65,6 @@ for t in gnuplot "$PY" qemu-system-x86_64 cryptsetup; do
 	command -v "$t" >/dev/null || aa_die "missing $t: run 'make deps'"
 done
 
-# our_modules - the .ko files the kbuild of this tree produced.
-our_modules() {
-	find "$AA_PROJ/fs" "$AA_PROJ/drivers" -name '*.ko' 2>/dev/null || true
-}
-
 # copy_elf ROOT FILE [DEST] - FILE and its shared libraries into ROOT.
 copy_elf() {
 	local root=$1 file=$2 dest=${3:-$2} lib
@@ -81,7 +80,7 @@ copy_elf() {
 # (as with an early microcode archive), so the harness's own initramfs and
 # scripts stay as they are and the bench is no part of `make check`.
 extra_cpio() {
-	local kimg=$1 out=$2 root ko
+	local kimg=$1 out=$2 root ko f
 	root=$(mktemp -d "${TMPDIR:-/tmp}/aio_attr-bench.XXXXXX")
 	install -D -m 0755 "$HERE/guest.sh" "$root/tests/bench.sh"
 	install -D -m 0644 "$HERE/profile.sh" "$root/tests/bench/profile.sh"
@@ -89,9 +88,14 @@ extra_cpio() {
 	if [[ $PERF == 1 || $KCOUNT == 1 ]] && command -v perf >/dev/null; then
 		copy_elf "$root" "$(readlink -f "$(command -v perf)")" /usr/bin/perf
 	fi
+	# (Debian 13's modules are xz-compressed: guest.sh insmods NAME.ko.)
 	for ko in af_alg algif_skcipher dm-zero; do
-		ko=$(find "$kimg/lib/modules/$KV/kernel" -name "$ko.ko" | head -n1)
-		[[ -n $ko ]] && install -D -m 0644 "$ko" "$root/tests/bench/$(basename "$ko")"
+		f=$(find "$kimg/lib/modules/$KV/kernel" -name "$ko.ko" -o -name "$ko.ko.xz" | head -n1)
+		case $f in
+		'') ;;
+		*.xz) mkdir -p "$root/tests/bench" && xz -dc "$f" >"$root/tests/bench/$ko.ko" ;;
+		*) install -D -m 0644 "$f" "$root/tests/bench/$ko.ko" ;;
+		esac
 	done
 	(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) >"$out"
 	rm -rf "$root"
@@ -147,7 +151,8 @@ main() {
 		aa_die "the guest fio ($fio) has no libaio engine"
 	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*io_uring' ||
 		aa_die "the guest fio ($fio) has no io_uring engine"
-	mapfile -t kos < <(our_modules)
+	mapfile -t kos < <(aa_our_modules "$(aa_kbuild_tree)")
+	aa_check_vermagic "${kos[@]}"
 	aa_step "bench: initramfs (${#kos[@]} modules of ours)"
 	"$VM/mkinitramfs.sh" "$kimg" "$OUT/initrd.base.img" "$fio" "$GUEST_BIN_DIR" "${kos[@]}"
 	extra_cpio "$kimg" "$OUT/initrd.bench.cpio"

@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run our KUnit suites under UML: linux-source-6.1 extracted once into the
-# cache, our code grafted in (graft.manifest), kunit.py builds and runs it.
-# Prints every case and "kunit: N passed, M failed"; a build failure counts
+# Run our KUnit suites under UML: the linux-source of the kernel series
+# KVER (6.1 or 6.12, see aa_linux_source) extracted once into the cache, our
+# code grafted in (graft.manifest), kunit.py builds and runs it.  Layer
+# kunit/$KVER; outputs in build/kunit/$KVER/, one UML build dir per series
+# and kunitconfig in the cache.
+# Prints every case and "kunit/KVER: N passed, M failed"; a build failure counts
 # as one failure, with the compiler output shown, and so does any kernel
 # report (lockdep, KASAN, ...; the kunitconfig turns those debug options on).
 # Environment: KUNITCONFIG (default aio_attr.kunitconfig beside this file),
@@ -14,13 +17,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../../scripts/harness-lib.sh"
 
 KUNITCONFIG=$(readlink -f "${KUNITCONFIG:-$HERE/aio_attr.kunitconfig}")
-OUT=$AA_BUILD/kunit
-TARBALL=/usr/src/linux-source-6.1.tar.xz
+LAYER=kunit/$AA_KVER
+OUT=$AA_BUILD/kunit/$AA_KVER
 
 # extract DIR - unpack the linux-source tarball into DIR.
 extract() {
-	aa_step "kunit: extracting $(basename "$TARBALL")"
-	tar -xf "$TARBALL" -C "$1"
+	aa_step "kunit: extracting $(basename "$AA_KSRC_TARBALL")"
+	tar -xf "$AA_KSRC_TARBALL" -C "$1"
 }
 
 # summarize JSON - print each case and "passed failed skipped" last.
@@ -43,21 +46,20 @@ PY
 }
 
 main() {
-	local ver ksrc build rc=0
-	[[ -f $TARBALL ]] || aa_die "$TARBALL missing; run 'make deps'"
-	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-	ksrc=$AA_CACHE/linux-source-$ver
-	build=$AA_CACHE/kunit-um-$(basename "$KUNITCONFIG" .kunitconfig)
+	local ksrc build rc=0
+	aa_linux_source
+	ksrc=$AA_CACHE/linux-source-$AA_KSRC_VERSION
+	build=$AA_CACHE/kunit-um-$AA_KVER-$(basename "$KUNITCONFIG" .kunitconfig)
 	aa_cache_get "$ksrc" extract
-	ksrc=$ksrc/linux-source-6.1
+	ksrc=$ksrc/linux-source-$AA_KVER
 	mkdir -p "$OUT" "$build"
 
-	# One run at a time per cache: the tree's links point at this clone.
-	exec {lock}>"$AA_CACHE/kunit.lock"
+	# One run at a time per tree: its links point at this clone.
+	exec {lock}>"$AA_CACHE/kunit-$AA_KVER.lock"
 	flock "$lock"
 	"$HERE/graft.sh" "$ksrc" "$build"
 
-	aa_step "kunit: build and run (UML, build dir $build)"
+	aa_step "kunit: build and run (UML $AA_KSRC_VERSION, build dir $build)"
 	rm -f "$OUT/results.json"
 	aa_heartbeat_start "kunit: building/running"
 	trap aa_heartbeat_stop EXIT
@@ -68,8 +70,8 @@ main() {
 	aa_heartbeat_stop
 
 	if [[ ! -s $OUT/results.json ]] || ! summarize "$OUT/results.json" >"$OUT/summary.txt"; then
-		echo "kunit: no results (build or config failure, exit $rc); see $OUT/kunit.log" >&2
-		aa_result kunit 0 1
+		echo "$LAYER: no results (build or config failure, exit $rc); see $OUT/kunit.log" >&2
+		aa_result "$LAYER" 0 1
 		exit 1
 	fi
 	local passed failed skipped
@@ -81,12 +83,12 @@ main() {
 	# A kernel report (lockdep, KASAN, atomic sleep, debug objects) during
 	# the run fails it even when every case passed.
 	if aa_kernel_reports "$build/test.log" "$OUT/kernel-bad.log"; then
-		echo "kunit: FAIL kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines" \
+		echo "$LAYER: FAIL kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines" \
 			"(full log $build/test.log):"
 		head -n 40 "$OUT/kernel-bad.log" | sed 's/^/    /'
 		failed=$((failed + 1))
 	fi
-	aa_result kunit "$passed" "$failed" "$skipped"
+	aa_result "$LAYER" "$passed" "$failed" "$skipped"
 	((failed == 0))
 }
 

@@ -8,19 +8,12 @@ set -euo pipefail
 # shellcheck source=scripts/harness-lib.sh
 . "$(dirname "$0")/../../../scripts/harness-lib.sh"
 
-# private_apt_opts DIR - apt-get options for a private deb-src list in DIR,
-# leaving the system's apt configuration untouched.
-private_apt_opts() {
-	local dir=$1
-	echo "-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$dir/parts" \
-		"-o Dir::State::Lists=$dir/lists -o Dir::Cache=$dir/cache"
-}
-
-# make_src_list DIR - write DIR/parts/debian-src.sources from the system's
-# deb entries (deb822 .sources files or a one-line sources.list).
+# make_src_list DIR - a private apt state in DIR whose sources are the
+# system's deb entries (deb822 .sources files or a one-line sources.list)
+# as deb-src; sets AA_APT_OPTS.
 make_src_list() {
 	local dir=$1 f
-	mkdir -p "$dir/parts" "$dir/lists/partial" "$dir/cache/archives/partial"
+	aa_private_apt "$dir"
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[[ -f $f ]] || continue
 		sed 's/^Types:.*/Types: deb-src/' "$f" >>"$dir/parts/debian-src.sources"
@@ -33,15 +26,12 @@ make_src_list() {
 
 # build DIR - fetch fio's source into DIR/src and build it.
 build() {
-	local dir=$1 opts
+	local dir=$1
 	make_src_list "$dir/apt"
-	opts=$(private_apt_opts "$dir/apt")
 	aa_step "vm: fetching fio source"
-	# shellcheck disable=SC2086 # opts is a list of options
-	apt-get $opts update -q >/dev/null
+	apt-get "${AA_APT_OPTS[@]}" update -q >/dev/null
 	mkdir -p "$dir/src"
-	# shellcheck disable=SC2086
-	(cd "$dir/src" && aa_apt $opts source -q fio </dev/null >/dev/null)
+	(cd "$dir/src" && aa_apt "${AA_APT_OPTS[@]}" source -q fio </dev/null >/dev/null)
 	rm -rf "$dir/apt"
 	local tree
 	tree=$(find "$dir/src" -maxdepth 1 -type d -name 'fio-*' | head -n1)

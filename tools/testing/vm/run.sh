@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run guest tests in qemu (TCG) on the Debian kernel matching the headers.
-#   run.sh [TEST...]          default: every tools/testing/vm/tests/*.sh
-#   run.sh --debug [TEST...]  the same tests on the debug kernel
+# Run guest tests in qemu (TCG) on the Debian kernel matching the headers
+# of the series KVER (6.1: Debian 12's, 6.12: Debian 13's).
+#   run.sh [TEST...]          default: every tools/testing/vm/tests/*.sh;
+#                             layer vmtest/$KVER, outputs in build/vm/$KVER/
+#   run.sh --debug [TEST...]  the same tests on the 6.1 debug kernel
 #                             (debug-kernel.sh: KASAN, KFENCE, lockdep, ...)
 #                             with our modules built against it; layer
 #                             vmtest-debug, outputs in build/vm-debug/
@@ -13,7 +15,8 @@
 # AA_GUEST_ENV (A=1,B=2: AA_* variables for the guest tests, such as
 # AA_WORKER_CYCLES=100000 for api_worker),
 # VM_TIMEOUT (whole boot, s), VM_MEM (default 1G, 2G for --debug), VM_KEEP_LOG.
-# The console log is build/vm/console.log.
+# The console log is build/vm/$KVER/console.log, the seconds each test took
+# build/vm/$KVER/times.txt.
 set -euo pipefail
 VM=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/harness-lib.sh
@@ -24,13 +27,14 @@ if [[ ${1:-} == --debug ]]; then
 	DEBUG=1
 	shift
 fi
-LAYER=vmtest
-OUT=$AA_BUILD/vm
+LAYER=vmtest/$AA_KVER
+OUT=$AA_BUILD/vm/$AA_KVER
 AA_TIME_SCALE=${AA_TIME_SCALE:-1}
 # Extra kernel command line: the debug kernel reports every KASAN error, not
 # only the first, and keeps a whole run of messages for the dmesg dump.
 APPEND=
 if ((DEBUG)); then
+	[[ $AA_KVER == 6.1 ]] || aa_die "--debug: the debug kernel is 6.1 only (KVER=$AA_KVER)"
 	LAYER=vmtest-debug
 	OUT=$AA_BUILD/vm-debug
 	# The whole suite took 1.5 times as long as on the Debian kernel;
@@ -59,13 +63,6 @@ select_tests() {
 	else
 		find "$VM/tests" -maxdepth 1 -name '*.sh' -printf '%f\n' | sed 's/\.sh$//' | sort
 	fi
-}
-
-# our_modules [DIR] - the .ko files the kbuild of this tree (or of the copy
-# in DIR) produced.
-our_modules() {
-	local top=${1:-$AA_PROJ}
-	find "$top/fs" "$top/drivers" -name '*.ko' 2>/dev/null || true
 }
 
 # debug_modules KDIR - build our modules against the debug kernel's tree
@@ -155,6 +152,8 @@ judge() {
 			failed=$((failed + 1))
 		fi
 	done
+	# Seconds per test, slowest first.
+	awk '$1 == "AATEST-TIME:" { print $3, $2 }' "$clean" | sort -rn >"$OUT/times.txt"
 	# Kernel trouble in the dmesg dump.
 	sed -n '/^AATEST-DMESG-BEGIN/,/^AATEST-DMESG-END/p' "$clean" >"$OUT/dmesg.log"
 	if aa_kernel_reports "$OUT/dmesg.log" "$OUT/kernel-bad.log"; then
@@ -194,10 +193,11 @@ main() {
 			aa_result "$LAYER" 0 1
 			exit 1
 		fi
-		mapfile -t kos < <(our_modules "$OUT/src")
+		mapfile -t kos < <(aa_our_modules "$OUT/src")
 	else
 		kimg=$("$VM/fetch-kernel.sh")
-		mapfile -t kos < <(our_modules)
+		mapfile -t kos < <(aa_our_modules "$(aa_kbuild_tree)")
+		aa_check_vermagic "${kos[@]}"
 	fi
 	fio=$("$VM/build-fio.sh")
 	aa_step "vm: initramfs (${#kos[@]} modules of ours, guest programs from $GUEST_BIN_DIR)"
