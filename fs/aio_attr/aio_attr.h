@@ -361,6 +361,7 @@ void aa_group_join(struct aa_group *grp, struct aa_req *req);
 bool aa_group_leave(struct aa_req *req);
 void aa_group_done(struct aa_group *grp);
 void aa_group_put(struct aa_group *grp);
+void aa_group_discard(struct aa_group *grp);
 struct iodesc *aa_slot_iod(const void *addr);
 unsigned int aa_ctx_count_started(struct aa_ctx *ctx, struct file *file,
 				  const u64 *user_data);

@@ -349,8 +349,7 @@ static int aa_group_start(struct aa_ctx *ctx, const struct aio_attr_submit *sub,
 	if (last.opcode == AIO_ATTR_OP_GROUP_DONE) {
 		ret = aa_group_reserve(ctx, &last, grp);
 		if (ret) {
-			aa_group_put(grp);
-			aa_group_put(grp);
+			aa_group_discard(grp);
 			return ret;
 		}
 		(*nr)--;

@@ -546,6 +546,22 @@ void aa_group_put(struct aa_group *grp)
 }
 
 /**
+ * aa_group_discard() - free a group that no request joined
+ * @grp: group from aa_group_new()
+ *
+ * Drops both references aa_group_new() gave: the submitter's and the
+ * members' one, which no member will ever drop.
+ *
+ * Context: process.
+ */
+void aa_group_discard(struct aa_group *grp)
+{
+	WARN_ON_ONCE(atomic_read(&grp->pending) != 1);
+	aa_group_put(grp);
+	aa_group_put(grp);
+}
+
+/**
  * aa_group_join() - make a new request a member of @grp
  * @grp: group, or NULL for none
  * @req: request, not yet started

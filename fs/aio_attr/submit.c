@@ -252,42 +252,61 @@ static int aa_bio_add_bvecs(struct aa_req *req, struct iov_iter *iter)
 	return 0;
 }
 
-/* Pin the pages behind @iter into the bio.  Context: process. */
-static int aa_bio_pin(struct aa_req *req, struct iov_iter *iter)
+/*
+ * Pin the pages behind @iter, at most @max segments, into @bv from
+ * index *@nr on, advancing @iter and *@nr.  Stops when @bv is full.
+ * Context: process.
+ * Return: 0, or the error that stopped it early (what was pinned before
+ * stays in @bv).
+ */
+static int aa_pin_iter(struct iov_iter *iter, struct bio_vec *bv,
+			unsigned int max, unsigned int *nr)
 {
-	struct bio *bio = &req->bio;
-
-	if (iov_iter_is_bvec(iter))
-		return aa_bio_add_bvecs(req, iter);
-
-	while (iov_iter_count(iter)) {
+	while (iov_iter_count(iter) && *nr < max) {
 		struct page *pages[16];
-		size_t off;
 		ssize_t got;
+		size_t off;
 		int i = 0;
 
 		got = iov_iter_get_pages2(iter, pages, iov_iter_count(iter),
-					  ARRAY_SIZE(pages), &off);
+					  min_t(unsigned int, max - *nr,
+						ARRAY_SIZE(pages)), &off);
 		if (got <= 0)
 			return got ? got : -EFAULT;
 		while (got > 0) {
-			unsigned int len = min_t(size_t, PAGE_SIZE - off, got);
+			size_t len = min_t(size_t, PAGE_SIZE - off, got);
 
-			if (WARN_ON_ONCE(bio->bi_vcnt >= bio->bi_max_vecs)) {
-				/* iov_iter_npages() miscounted: give back the rest */
-				while (got > 0) {
-					put_page(pages[i++]);
-					got -= min_t(size_t, PAGE_SIZE - off, got);
-					off = 0;
-				}
-				return -EFAULT;
-			}
-			__bio_add_page(bio, pages[i++], len, off);
-			req->nr_vecs = bio->bi_vcnt;
+			bvec_set_page(&bv[(*nr)++], pages[i++], len, off);
 			got -= len;
 			off = 0;
 		}
 	}
+	return 0;
+}
+
+/* Pin the pages behind @iter into the bio.  Context: process. */
+static int aa_bio_pin(struct aa_req *req, struct iov_iter *iter)
+{
+	struct bio *bio = &req->bio;
+	unsigned int i, nr = bio->bi_vcnt;
+	int ret;
+
+	if (iov_iter_is_bvec(iter))
+		return aa_bio_add_bvecs(req, iter);
+
+	ret = aa_pin_iter(iter, bio->bi_io_vec, bio->bi_max_vecs, &nr);
+	/* the pages are in the table already: let the bio account them */
+	for (i = bio->bi_vcnt; i < nr; i++) {
+		struct bio_vec bv = bio->bi_io_vec[i];
+
+		__bio_add_page(bio, bv.bv_page, bv.bv_len, bv.bv_offset);
+	}
+	req->nr_vecs = nr;
+	if (ret)
+		return ret;
+	/* iov_iter_npages() miscounted the bvec table */
+	if (WARN_ON_ONCE(iov_iter_count(iter)))
+		return -EFAULT;
 	return 0;
 }
 
@@ -548,7 +567,7 @@ static void aa_rw_job(struct aa_req *req, bool cancel)
 static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
 			size_t done)
 {
-	unsigned int nr = iov_iter_npages(iter, INT_MAX), n = 0;
+	unsigned int nr = iov_iter_npages(iter, INT_MAX), n = 0, i;
 	size_t pinned = 0;
 
 	req->done = done;
@@ -558,26 +577,9 @@ static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
 		aa_complete(req, done ? done : -ENOMEM);
 		return;
 	}
-	while (iov_iter_count(iter) && n < nr) {
-		struct page *pages[16];
-		ssize_t got;
-		size_t off;
-		int i = 0;
-
-		got = iov_iter_get_pages2(iter, pages, iov_iter_count(iter),
-					  min_t(unsigned int, nr - n,
-						ARRAY_SIZE(pages)), &off);
-		if (got <= 0)
-			break;
-		while (got > 0) {
-			size_t len = min_t(size_t, PAGE_SIZE - off, got);
-
-			bvec_set_page(&req->wvecs[n++], pages[i++], len, off);
-			pinned += len;
-			got -= len;
-			off = 0;
-		}
-	}
+	aa_pin_iter(iter, req->wvecs, nr, &n);
+	for (i = 0; i < n; i++)
+		pinned += req->wvecs[i].bv_len;
 	req->nr_wvecs = n;
 	if (!pinned) {
 		aa_wvecs_release(req, false);

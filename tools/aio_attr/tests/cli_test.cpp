@@ -11,6 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include <chrono>
+
+#include <csignal>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,13 +56,14 @@ protected:
 		(void)std::system(cmd.c_str());
 	}
 
-	/* Run aioattr with @args (shell words) and @env assignments. */
-	Result run(const std::string &args, const std::string &env = "")
+	/* Run aioattr with @args (shell words), @env assignments and stdin from @in. */
+	Result run(const std::string &args, const std::string &env = "",
+		   const std::string &in = "/dev/null")
 	{
 		Result r;
 		const std::string out = dir + "/stdout", err = dir + "/stderr";
 		const std::string cmd = "env " + env + " " AIOATTR_BIN " " + args + " >" + out +
-					" 2>" + err + " </dev/null";
+					" 2>" + err + " <" + in;
 		int st = std::system(cmd.c_str());
 
 		r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -72,6 +80,100 @@ protected:
 		std::string p = dir + "/" + name;
 		std::ofstream(p, std::ios::binary) << text;
 		return p;
+	}
+
+	/*
+	 * Once process @pid has read part of @path (its file position there is
+	 * past 0), stop it for @ms milliseconds: it has started the clock it
+	 * measures its reading with.  False when that was not seen within 10 s.
+	 */
+	static bool pause_while_reading(pid_t pid, const std::string &path, int ms)
+	{
+		const std::string proc = "/proc/" + std::to_string(pid);
+		const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+
+		while (std::chrono::steady_clock::now() < deadline) {
+			for (int fd = 3; fd < 16; fd++) {
+				char link[4096];
+				const std::string fdp = proc + "/fd/" + std::to_string(fd);
+				const ssize_t n = ::readlink(fdp.c_str(), link, sizeof(link) - 1);
+				if (n <= 0 || std::string(link, n) != path)
+					continue;
+				const std::string info = slurp(proc + "/fdinfo/" + std::to_string(fd));
+				if (info.rfind("pos:\t0\n", 0) == 0)
+					continue;
+				::kill(pid, SIGSTOP);
+				::usleep(ms * 1000);
+				::kill(pid, SIGCONT);
+				return true;
+			}
+			::usleep(100);
+		}
+		return false;
+	}
+
+	/*
+	 * Run aioattr with @args, stdout on one pseudo-terminal and stderr on
+	 * another (or in a file, @err_to_file): what each of them received.
+	 * With @pause, the process is stopped for 600 ms once it reads @pause.
+	 */
+	Result run_on_ttys(const std::string &args, bool err_to_file = false,
+			   const std::string &pause = "")
+	{
+		Result r;
+		int om, os, em, es;
+		const std::string errf = dir + "/stderr";
+
+		if (::openpty(&om, &os, nullptr, nullptr, nullptr) ||
+		    ::openpty(&em, &es, nullptr, nullptr, nullptr))
+			return r;
+		std::fflush(nullptr);
+		const pid_t pid = ::fork();
+		if (pid == 0) {
+			const int err = err_to_file ? ::open(errf.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644)
+						    : es;
+			const int in = ::open("/dev/null", O_RDONLY);
+			if (err < 0 || in < 0 || ::dup2(in, 0) < 0 || ::dup2(os, 1) < 0 ||
+			    ::dup2(err, 2) < 0)
+				_exit(126);
+			::closefrom(3);
+			const std::string cmd = AIOATTR_BIN " " + args;
+			::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(),
+				static_cast<char *>(nullptr));
+			_exit(127);
+		}
+		::close(os);
+		::close(es);
+		if (!pause.empty() && !pause_while_reading(pid, pause, 600))
+			r.err = "(the log was never seen being read) ";
+		/* A master reads EIO once the last holder of its slave is gone. */
+		pollfd p[2] = { { om, POLLIN, 0 }, { em, POLLIN, 0 } };
+		std::string *to[2] = { &r.out, &r.err };
+		const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+		while ((p[0].fd >= 0 || p[1].fd >= 0) && std::chrono::steady_clock::now() < deadline &&
+		       ::poll(p, 2, 1000) >= 0) {
+			for (int i = 0; i < 2; i++) {
+				char buf[4096];
+				if (p[i].fd < 0 || !p[i].revents)
+					continue;
+				const ssize_t n = ::read(p[i].fd, buf, sizeof(buf));
+				if (n > 0) {
+					to[i]->append(buf, n);
+				} else {
+					::close(p[i].fd);
+					p[i].fd = -1;
+				}
+			}
+		}
+		for (auto &q : p)
+			if (q.fd >= 0)
+				::close(q.fd);
+		int st = 0;
+		::waitpid(pid, &st, 0);
+		r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (err_to_file)
+			r.err = slurp(errf);
+		return r;
 	}
 
 	std::string dir;
@@ -225,4 +327,61 @@ TEST_F(Cli, ReportPngWorksInTmpdir)
 	const std::string script = slurp(dir + "/gp.arg");
 	EXPECT_EQ(script.rfind(dir + "/tmp/", 0), 0u) << script;
 	EXPECT_EQ(std::system(("rmdir " + dir + "/tmp").c_str()), 0) << "left files in TMPDIR";
+}
+
+/*
+ * report reading a large log with stdout and stderr on a terminal shows its
+ * progress on stderr once half a second has passed (the test stops the
+ * process for 600 ms while it reads, so no machine is too fast for it) and
+ * erases it; nothing of it on stdout, and none when stderr is not a
+ * terminal or stdout is not.
+ */
+TEST_F(Cli, ReportShowsProgressOnATerminal)
+{
+	std::string log = "# aioattr attr_log 1\n# time_ms, lat_ns, ddir, bs, offset, service_ns\n";
+	const std::string line = "12, 13450, 0, 4096, 1048576, 12001\n";
+	for (unsigned int i = 0; i < (1u << 20); i++)
+		log += line;
+	const std::string p = file("big.log", log);
+
+	Result r = run_on_ttys("report " + p, false, p);
+	ASSERT_EQ(r.code, 0) << r.err;
+	EXPECT_NE(r.out.find("I/Os: 1048576 ok"), std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("aioattr: reading"), std::string::npos) << r.out;
+	EXPECT_NE(r.err.find("\raioattr: reading " + p + ": "), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find(" MiB ("), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("\r\033[K"), std::string::npos) << "progress not erased: " << r.err;
+
+	r = run_on_ttys("report " + p, true, p);
+	ASSERT_EQ(r.code, 0) << r.err;
+	EXPECT_EQ(r.err.find("reading"), std::string::npos) << r.err;
+	r = run_on_ttys("report " + p + " >" + dir + "/out", false, p);
+	ASSERT_EQ(r.code, 0) << r.err;
+	EXPECT_EQ(r.err.find("reading"), std::string::npos) << r.err;
+}
+
+/* probe: an attribute filled for some reads only is MIXED, with the last value seen. */
+TEST_F(Cli, ProbeSaysMixed)
+{
+	std::string f = file("data", std::string(1 << 20, 'a'));
+	Result r = run("probe " + f, "LD_PRELOAD=" FAKE_AIO_ATTR_SO " FAKE_AA_CRYPT_EVERY=2");
+
+	ASSERT_EQ(r.code, 0) << r.err;
+	EXPECT_NE(r.out.find("crypt_ns        MIXED          2 of 4   1.00us (1000 ns)"),
+		  std::string::npos)
+		<< r.out;
+}
+
+/* report - reads the log from stdin, and says the same as for the file. */
+TEST_F(Cli, ReportReadsStdin)
+{
+	std::string p = file("io.log", "# aioattr attr_log 1\n# time_ms, lat_ns, ddir, bs, offset, cache\n"
+				       "1, 3000, 0, 4096, 0, 1\n2, 5000, 0, 4096, 4096, 2\n");
+	Result a = run("report " + p);
+	Result b = run("report -", "", p);
+
+	ASSERT_EQ(a.code, 0) << a.err;
+	ASSERT_EQ(b.code, 0) << b.err;
+	EXPECT_NE(b.out.find("hit 50.00%"), std::string::npos) << b.out;
+	EXPECT_EQ(a.out.substr(a.out.find('\n')), b.out.substr(b.out.find('\n')));
 }

@@ -9,6 +9,7 @@
  * plain cmake build and fail in `make utest` / `make check`
  * (AIOATTR_REQUIRE_ENGINE), which build the tree first.
  */
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -615,4 +616,89 @@ TEST_F(Engine, EndFsyncIsNotCounted)
 	/* the fsync did go through the engine */
 	const std::string log = slurp(dir + "/ctx.log");
 	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1025) << log;
+}
+
+/* An attribute the module does not know (an older kernel) stops the job at start. */
+TEST_F(Engine, AttrTheKernelDoesNotKnowStopsTheJob)
+{
+	const std::string six = "FAKE_AA_ATTRS=" + std::to_string(AIO_ATTR_BIT(AIO_ATTR_PAGECACHE) - 1);
+	Result r = fio("--rw=read --attrs=service_ns,pagecache", six);
+
+	EXPECT_NE(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("attribute \"pagecache\" is not known to the running kernel"),
+		  std::string::npos)
+		<< r.out;
+	EXPECT_EQ(r.out.find("aioattr report"), std::string::npos) << r.out;
+
+	/* "all" is what that kernel knows */
+	r = fio("--rw=read --attrs=all --attr_json=t.json", six);
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_NE(json("t.json", "d['attributes_requested']"), "") << r.out;
+	EXPECT_EQ(json("t.json", "'pagecache' in d['attributes']"), "False");
+	EXPECT_EQ(json("t.json", "'completion_ctx' in d['attributes']"), "True");
+}
+
+/*
+ * A request SUBMIT refuses (with an errno other than EAGAIN) completes with
+ * that error through ->getevents, so fio reports it against its offset.
+ */
+TEST_F(Engine, RefusedRequestFailsAtItsOffset)
+{
+	Result r = fio("--rw=read --iodepth=1 --attrs=service_ns", "FAKE_AA_REFUSE_EVERY=5");
+
+	EXPECT_NE(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("Operation not permitted: read offset=16384, buflen=4096"),
+		  std::string::npos)
+		<< r.out;
+
+	/*
+	 * Told to go on (EPERM is not one of fio's non-fatal errors), the others
+	 * complete and one in five is counted as failed.
+	 */
+	r = fio("--rw=read --iodepth=4 --attrs=service_ns --continue_on_error=all "
+		"--ignore_error=EPERM",
+		"FAKE_AA_REFUSE_EVERY=5");
+	EXPECT_NE(r.out.find("I/Os: 820 ok, 204 failed"), std::string::npos) << r.out;
+}
+
+/* A ring entry the kernel cannot have written stops the job with EBADMSG. */
+TEST_F(Engine, MalformedRingEntryStopsTheJob)
+{
+	std::string err;
+	Result r = fio("--rw=read --iodepth=4 --attrs=service_ns", "FAKE_AA_CORRUPT=len", &err);
+
+	EXPECT_NE(r.code, 0) << r.out << err;
+	EXPECT_NE(err.find("fio: aioattr: malformed completion ring entry"), std::string::npos)
+		<< err;
+	/* fio prints the negative errno getevents returned: -EBADMSG */
+	EXPECT_NE(r.out.find("err=-" + std::to_string(EBADMSG)), std::string::npos) << r.out;
+
+	r = fio("--rw=read --iodepth=4 --attrs=service_ns", "FAKE_AA_CORRUPT=user_data", &err);
+	EXPECT_NE(r.code, 0) << r.out << err;
+	EXPECT_NE(err.find("completion for user_data 1099511627776, which is not in flight"),
+		  std::string::npos)
+		<< err;
+}
+
+/* EAGAIN with nothing in flight: the engine retries the submission and the job ends well. */
+TEST_F(Engine, EagainWithNothingInFlightIsRetried)
+{
+	Result r = fio("--rw=read --iodepth=4 --attrs=service_ns",
+		       "FAKE_AA_EAGAIN_CALLS=100 FAKE_AA_LOG=ctx.log");
+	const std::string log = slurp(dir + "/ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("I/Os: 1024 ok, 0 failed"), std::string::npos) << r.out;
+	EXPECT_GT(ctx_counter(log, 0, "submits"), 100) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1024) << log;
+}
+
+/* ring_kb must be a power of two within the module's limits. */
+TEST_F(Engine, RingKbOutsideTheLimitsStopsTheJob)
+{
+	Result r = fio("--rw=read --ring_kb=3 --attrs=service_ns");
+
+	EXPECT_NE(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("Invalid argument"), std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("aioattr report"), std::string::npos) << r.out;
 }

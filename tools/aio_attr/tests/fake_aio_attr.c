@@ -26,7 +26,16 @@
  * ABI version to offer, default AIO_ATTR_VERSION; 1 is a kernel without
  * the version 2 features), FAKE_AA_LOG=FILE (each context appends a line
  * of counters to FILE when it is closed: "ctx version=V submits=N
- * submit_waits=N waits=N requests=N fixed=N buffers=N").  Not a model of
+ * submit_waits=N waits=N requests=N fixed=N buffers=N").  Knobs for the
+ * error paths of a consumer: FAKE_AA_ATTRS=MASK (the attribute ids the
+ * "kernel" knows, as PROBE and SETUP report them; other bits are EINVAL),
+ * FAKE_AA_REFUSE_EVERY=N (every Nth request is refused by SUBMIT with
+ * EPERM), FAKE_AA_EAGAIN_CALLS=N (the first N SUBMIT calls of a context
+ * fail with EAGAIN, nothing queued, nothing in flight) and
+ * FAKE_AA_CORRUPT=len|user_data (the 10th entry posted has a length that
+ * is not a multiple of 8, or a user_data nobody submitted); and
+ * FAKE_AA_CRYPT_EVERY=N (every Nth request has crypt_ns HANDLED, 1000 ns, so
+ * an attribute can be filled for some requests only).  Not a model of
  * the kernel's timing: only of its ABI.
  */
 #define _GNU_SOURCE
@@ -66,7 +75,7 @@ struct fake_ctx {
 	size_t map_bytes;
 	struct pending *ovf; /* overflow list, FIFO */
 	unsigned int ovf_head, ovf_len, ovf_cap;
-	uint64_t nr_req;
+	uint64_t nr_req, nr_tried, nr_posted;
 	uint32_t version;
 	struct iovec *bufs; /* registered buffers */
 	uint32_t nr_bufs;
@@ -91,6 +100,27 @@ static int env_int(const char *name, int dflt)
 	const char *v = getenv(name);
 
 	return v && *v ? atoi(v) : dflt;
+}
+
+/* FAKE_AA_ATTRS: the attribute ids this "kernel" knows (default all). */
+static uint64_t fake_attrs(void)
+{
+	const char *v = getenv("FAKE_AA_ATTRS");
+
+	return v && *v ? strtoull(v, NULL, 0) & AIO_ATTR_ALL : AIO_ATTR_ALL;
+}
+
+/* FAKE_AA_CORRUPT: spoil the 10th entry posted, as a broken kernel would. */
+static void corrupt(struct fake_ctx *c, struct aio_attr_event *ev)
+{
+	const char *how = getenv("FAKE_AA_CORRUPT");
+
+	if (!how || ++c->nr_posted != 10)
+		return;
+	if (!strcmp(how, "len"))
+		ev->len = 12;
+	else if (!strcmp(how, "user_data"))
+		ev->user_data = 1ULL << 40;
 }
 
 static uint32_t fake_version(void)
@@ -260,6 +290,7 @@ static int post(struct fake_ctx *c, const struct pending *p, int overflowed)
 		ev->attrs[i].value = p->value[id];
 		i++;
 	}
+	corrupt(c, ev);
 	h->posted_total++;
 	__atomic_store_n(&h->tail, tail + len, __ATOMIC_RELEASE);
 	return 0;
@@ -323,7 +354,7 @@ static int do_setup(struct fake_ctx *c, struct aio_attr_setup *s)
 	h->entry_version = AIO_ATTR_ENTRY_VERSION;
 	h->data_offset = DATA_OFFSET;
 	s->features = fake_features(s->version);
-	s->attrs = AIO_ATTR_ALL;
+	s->attrs = fake_attrs();
 	s->mmap_bytes = (uint32_t)c->map_bytes;
 	s->data_offset = DATA_OFFSET;
 	s->entry_version = AIO_ATTR_ENTRY_VERSION;
@@ -340,10 +371,12 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	uint64_t t0, t1;
 	ssize_t r;
 	int every = env_int("FAKE_AA_FAIL_EVERY", 0);
+	int refuse = env_int("FAKE_AA_REFUSE_EVERY", 0);
+	int crypt = env_int("FAKE_AA_CRYPT_EVERY", 0);
 
 	if (c->version < 2 ? q->flags || q->resv0 : (q->flags & ~AIO_ATTR_SQE_FLAGS) != 0)
 		return EINVAL;
-	if (q->resv[0] || q->resv[1] || (q->attr_mask & ~AIO_ATTR_ALL))
+	if (q->resv[0] || q->resv[1] || (q->attr_mask & ~fake_attrs()))
 		return EINVAL;
 	if (q->flags & AIO_ATTR_SQE_FIXED_BUF) {
 		const struct iovec *b = q->buf_index < c->nr_bufs ? &c->bufs[q->buf_index] : NULL;
@@ -366,6 +399,8 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 		return EBADF;
 	if (c->ovf_len >= c->ovf_cap)
 		return EAGAIN;
+	if (refuse > 0 && ++c->nr_tried % (uint64_t)refuse == 0)
+		return EPERM;
 
 	memset(&p, 0, sizeof(p));
 	p.user_data = q->user_data;
@@ -399,6 +434,10 @@ static int do_one(struct fake_ctx *c, const struct aio_attr_sqe *q)
 	p.status[AIO_ATTR_CACHE] = AIO_ATTR_ST_HANDLED;
 	p.value[AIO_ATTR_CACHE] = (q->offset / 4096) % 2 ? AIO_ATTR_CACHE_MISS : AIO_ATTR_CACHE_HIT;
 	p.status[AIO_ATTR_CRYPT_NS] = AIO_ATTR_ST_UNSUPPORTED;
+	if (crypt > 0 && c->nr_req % (uint64_t)crypt == 0) {
+		p.status[AIO_ATTR_CRYPT_NS] = AIO_ATTR_ST_HANDLED;
+		p.value[AIO_ATTR_CRYPT_NS] = 1000;
+	}
 	p.status[AIO_ATTR_COMPLETION_CTX] = AIO_ATTR_ST_HANDLED;
 	p.value[AIO_ATTR_COMPLETION_CTX] = AIO_ATTR_CTX_TASK | AIO_ATTR_CTX_INLINE |
 					   (c->nr_req % 8 == 0 ? AIO_ATTR_CTX_HOP : 0);
@@ -441,6 +480,8 @@ static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 	if (!submit_fields_ok(c, s))
 		return -EINVAL;
 	c->nr_submits++;
+	if (c->nr_submits <= (uint64_t)env_int("FAKE_AA_EAGAIN_CALLS", 0))
+		return -EAGAIN;
 	flush_overflow(c);
 	for (i = 0; i < s->nr; i++) {
 		err = do_one(c, &q[i]);
@@ -570,7 +611,7 @@ int ioctl(int fd, unsigned long req, ...)
 		p->version = fake_version();
 		p->entry_version = AIO_ATTR_ENTRY_VERSION;
 		p->features = fake_features(p->version);
-		p->attrs = AIO_ATTR_ALL;
+		p->attrs = fake_attrs();
 		p->ring_min = AIO_ATTR_RING_MIN_BYTES;
 		p->ring_max = 16u << 20;
 		p->max_inflight = (uint32_t)env_int("FAKE_AA_MAX_INFLIGHT", 1024);

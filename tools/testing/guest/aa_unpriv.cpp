@@ -40,7 +40,6 @@ namespace {
 
 const char *file_path, *slow_path, *sync_path, *root_dev, *secret_path;
 uid_t uid1 = 65534, uid2 = 65533;
-constexpr const char *params = "/sys/module/aio_attr/parameters/";
 
 std::string errname(int e)
 {
@@ -48,33 +47,6 @@ std::string errname(int e)
 
 	return n ? n : strf("errno%d", e);
 }
-
-/* Set a module parameter for the lifetime of the object, then restore it. */
-class Param {
-public:
-	Param(const char *name, const std::string &value)
-	    : path_(std::string(params) + name)
-	{
-		const long long old = read_sysfs_num(path_.c_str());
-		if (old < 0)
-			throw Fail(strf("no module parameter %s", path_.c_str()));
-		old_ = std::to_string(old);
-		write_file(path_, value);
-	}
-	~Param()
-	{
-		try {
-			write_file(path_, old_);
-		} catch (const std::exception &e) {
-			info("restoring %s: %s", path_.c_str(), e.what());
-		}
-	}
-	Param(const Param &) = delete;
-	Param &operator=(const Param &) = delete;
-
-private:
-	std::string path_, old_;
-};
 
 /* The errno of SETUP with @ring_bytes on a fresh context @ctx; 0 on success. */
 int setup_errno(Context &ctx, uint32_t ring_bytes)
@@ -314,7 +286,7 @@ int main(int argc, char **argv)
 		run_as(uid1, uid1, [] {
 			for (const char *p : { "max_inflight", "max_contexts_per_user",
 					       "max_inflight_per_user", "max_syncs_per_user" }) {
-				const std::string path = std::string(params) + p;
+				const std::string path = std::string(aa_params) + p;
 				const int fd = ::open(path.c_str(), O_WRONLY);
 				const int e = errno;
 				if (fd >= 0)

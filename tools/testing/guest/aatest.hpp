@@ -361,6 +361,36 @@ inline void write_file(const std::string &path, const std::string &value)
 		aio_attr::throw_errno(n < 0 ? err : EIO, path.c_str());
 }
 
+/* The module's parameters. */
+inline constexpr const char *aa_params = "/sys/module/aio_attr/parameters/";
+
+/* Set a module parameter for the lifetime of the object, then restore it. */
+class Param {
+public:
+	Param(const char *name, const std::string &value)
+	    : path_(std::string(aa_params) + name)
+	{
+		const long long old = read_sysfs_num(path_.c_str());
+		if (old < 0)
+			throw Fail(strf("no module parameter %s", path_.c_str()));
+		old_ = std::to_string(old);
+		write_file(path_, value);
+	}
+	~Param()
+	{
+		try {
+			write_file(path_, old_);
+		} catch (const std::exception &e) {
+			info("restoring %s: %s", path_.c_str(), e.what());
+		}
+	}
+	Param(const Param &) = delete;
+	Param &operator=(const Param &) = delete;
+
+private:
+	std::string path_, old_;
+};
+
 /* A forked child and the read end of the pipe it reports on. */
 struct ChildProc {
 	pid_t pid;

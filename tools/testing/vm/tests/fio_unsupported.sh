@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # An attribute the path cannot fill (CACHE, CRYPT_NS on brd) is reported
 # UNSUPPORTED - in the engine's report, its JSON, its attr_log ('-') and
-# by `aioattr probe` / `aioattr io` - never as 0.
+# by `aioattr probe` / `aioattr io` - never as 0.  `aioattr probe` of a
+# tmpfs file (no O_DIRECT in 6.1) says so and reads buffered.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio /tests/lib/aioattr.so aioattr
@@ -69,6 +70,17 @@ else
 	aa_fail "$id" "$(echo "$out" | tr '\n' '|')"
 fi
 echo "$out"
+# tmpfs refuses O_DIRECT in 6.1: probe says so on stderr and reads buffered.
+id=aioattr.probe.tmpfs
+head -c 65536 /dev/zero >/tmp/probe.dat
+if out=$(aioattr probe /tmp/probe.dat 2>/tmp/probe.err) &&
+	grep -q 'the file system refuses O_DIRECT; using buffered I/O' /tmp/probe.err &&
+	echo "$out" | grep -q '4 reads of 4096 bytes (file, buffered), 0 failed'; then
+	aa_pass "$id"
+else
+	aa_fail "$id" "$(cat /tmp/probe.err) $(echo "$out" | tr '\n' '|')"
+fi
+rm -f /tmp/probe.dat /tmp/probe.err
 id=aioattr.io.brd
 if out=$(aioattr io read /dev/ram0 4k 4k --attrs cache,service_ns 2>&1) &&
 	echo "$out" | grep -E '^  cache +UNSUPPORTED' >/dev/null &&
