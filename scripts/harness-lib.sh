@@ -250,6 +250,14 @@ aa_heartbeat_stop() {
 	AA_HEARTBEAT=
 }
 
+# aa_host_tsc_khz - the host's TSC frequency in kHz from its kernel log
+# (the refined calibration if there is one), or nothing if unreadable.
+aa_host_tsc_khz() {
+	dmesg 2>/dev/null | sed -nE \
+		's/.*tsc: (Refined TSC clocksource calibration:|Detected) ([0-9]+)\.([0-9]{3}) MHz.*/\2\3/p' |
+		tail -n1
+}
+
 # aa_qemu_start HARD KIMG INITRD LOG OUT APPEND [QEMU-ARG...] - boot the test guest (the
 # Debian kernel $KV from the unpacked image KIMG, TCG, 2 vCPUs, $VM_MEM or
 # 1G) in the background, bounded by HARD seconds; the serial console goes
@@ -257,8 +265,14 @@ aa_heartbeat_stop() {
 # line; further arguments go to qemu as they are (extra devices).  The pid
 # is left in AA_QEMU_PID.
 aa_qemu_start() {
-	local hard=$1 kimg=$2 initrd=$3 log=$4 out=$5 append=$6
+	local hard=$1 kimg=$2 initrd=$3 log=$4 out=$5 append=$6 tsc
 	shift 6
+	# Under TCG the guest's TSC counts at the host's rate, but the guest
+	# measures that rate against an emulated timer at boot: on a loaded
+	# host 6.12 got it several times too low (its clock ran ~5x fast,
+	# test timeouts and latency figures with it).  Tell it the rate.
+	tsc=$(aa_host_tsc_khz)
+	[[ -n $tsc ]] && append="tsc_early_khz=$tsc $append"
 	timeout -k 10 "$hard" qemu-system-x86_64 -M q35 -cpu max -m "${VM_MEM:-1G}" -smp 2 \
 		-accel tcg,thread=multi -nic none -display none -monitor none \
 		-serial "file:$log" -no-reboot \

@@ -556,6 +556,25 @@ static void iodesc_completion_ctx(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v & AIO_ATTR_CTX_MASK, AIO_ATTR_CTX_TASK);
 	KUNIT_EXPECT_TRUE(test, v & AIO_ATTR_CTX_HOP);
 	KUNIT_EXPECT_FALSE(test, v & AIO_ATTR_CTX_INLINE);
+	KUNIT_EXPECT_FALSE(test, v & AIO_ATTR_CTX_IRQS_OFF);
+}
+
+/* A task that completes with interrupts off says so; hardirq never does. */
+static void iodesc_completion_ctx_irqs_off(struct kunit *test)
+{
+	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	unsigned long flags;
+	u64 v;
+
+	KUNIT_ASSERT_NOT_NULL(test, iod);
+	aa_iod_init(iod, AIO_ATTR_ALL);
+	local_irq_save(flags);
+	aa_iod_finish(iod, false);
+	local_irq_restore(flags);
+	v = atomic64_read(&iod->val[AIO_ATTR_COMPLETION_CTX]);
+	KUNIT_EXPECT_EQ(test, v & AIO_ATTR_CTX_MASK, AIO_ATTR_CTX_TASK);
+	KUNIT_EXPECT_TRUE(test, v & AIO_ATTR_CTX_IRQS_OFF);
+	KUNIT_EXPECT_FALSE(test, v & AIO_ATTR_CTX_INLINE);
 }
 
 static struct kunit_case aa_iodesc_cases[] = {
@@ -565,6 +584,7 @@ static struct kunit_case aa_iodesc_cases[] = {
 	KUNIT_CASE(iodesc_lookup_multi_page),
 	KUNIT_CASE(iodesc_combine_rules),
 	KUNIT_CASE(iodesc_completion_ctx),
+	KUNIT_CASE(iodesc_completion_ctx_irqs_off),
 	{}
 };
 
