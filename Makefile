@@ -41,7 +41,8 @@ $(error KVER=$(KVER): 6.1 or 6.12)
 endif
 
 .PHONY: all modules deps sparse utest user kunit vmtest vmtest-debug check install \
-	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck
+	install-modules install-headers install-user clean help demo fio-src fio-engine lint coccicheck \
+	deb debtest
 
 all: modules
 
@@ -63,6 +64,8 @@ help:
 	@echo '                 KVER=6.12 too)'
 	@echo 'make install     modules, uapi header, libaioattr, pkg-config, CMake config,'
 	@echo '                 aioattr, iocryptsetup, man pages'
+	@echo 'make deb         Debian packages (DKMS modules, tools, libraries) in build/deb/'
+	@echo '  make debtest   install them in Debian 12 and 13 roots; DKMS builds there'
 	@echo 'make lint        shellcheck the harness scripts and iocryptsetup'
 	@echo 'make clean'
 
@@ -129,7 +132,7 @@ LINT_SH := tools/testing/vm/init tools/testing/vm/lib.sh tools/dm/iocryptsetup \
 	tools/dm/tests/*.sh man/check.sh tools/testing/vm/tests/*.sh
 lint:
 	cd $(PROJ) && shellcheck -x scripts/*.sh tools/testing/vm/*.sh \
-		tools/testing/kunit/*.sh tools/testing/bench/*.sh tools/lib/aio_attr/tests/*.sh \
+		tools/testing/kunit/*.sh tools/testing/bench/*.sh tools/testing/deb/*.sh tools/lib/aio_attr/tests/*.sh \
 		tools/lib/aio_attr_posix/tests/*.sh tools/lib/install_test_lib.sh \
 		.ci/run && \
 		shellcheck -x -s sh $(LINT_SH)
@@ -142,6 +145,16 @@ demo: deps modules
 	@$(PROJ)/tools/aio_attr/demo.sh
 
 install: install-modules install-headers install-user
+
+# aio-attr-dkms, aioattr-tools, libaioattr1, libaioattr-posix1 and
+# libaioattr-dev (debian/) in build/deb/, checked by lintian.
+deb: deps
+	@$(PROJ)/scripts/deb.sh
+
+# The packages installed with apt-get in a Debian 12 (6.1) and a Debian 13
+# (6.12) build root, where DKMS builds the modules (KVERS="6.1 6.12").
+debtest: deps
+	@$(PROJ)/scripts/deb-test.sh
 
 install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(PROJ) $(KCONFIG_SYMS) \

@@ -13,10 +13,11 @@ set -euo pipefail
 MAKE=${MAKE:-make}
 # The kernel series to test: each runs the per-kernel layers.
 KVERS=${KVERS:-6.1 6.12}
-# Layers that do not depend on the kernel run once; the others once per
-# kernel series, as LAYER/KVER (the build of the modules and sparse count
-# too: the modules layer records its result as build/KVER).
-ONCE_LAYERS=(utest coccicheck)
+# Layers that do not depend on the kernel, or go through KVERS themselves
+# (debtest), run once; the others once per kernel series, as LAYER/KVER
+# (the build of the modules and sparse count too: the modules layer records
+# its result as build/KVER).
+ONCE_LAYERS=(utest coccicheck debtest)
 KERNEL_LAYERS=(modules sparse kunit vmtest)
 declare -A RESFILE=([modules]=build)
 # The guest suite's stress and fuzz loops (aa_stress_len in

@@ -20,6 +20,9 @@ PKGS+=(linux-source-6.1 flex bison bc python3 xz-utils libelf-dev libssl-dev)
 # User-space library and its tests; plots for the demo; the man pages
 # check (man --warnings); make lint.
 PKGS+=(cmake g++ libgtest-dev googletest pkgconf gnuplot-nox man-db groff-base shellcheck)
+# make deb: the build dependencies in debian/control, and lintian (make
+# debtest's build roots come from mmdebstrap, above).
+PKGS+=(debhelper dh-dkms lintian)
 
 # missing_pkgs - print the packages of PKGS that are not installed.
 missing_pkgs() {
