@@ -49,15 +49,18 @@ help:
 	@echo 'make [modules]   build the kernel modules (KDIR=... to override;'
 	@echo '                 KVER=6.12: for Debian 13'"'"'s 6.12 in a trixie build root)'
 	@echo 'make deps        install missing Debian packages (apt-get)'
-	@echo 'make check       all tests; last line "N passed, M failed"'
+	@echo 'make check       all tests, the kernel layers for each of KVERS (default'
+	@echo '                 "6.1 6.12"); last line "N passed, M failed"'
 	@echo '  make utest     host C++ tests (cmake + ctest)'
-	@echo '  make sparse    sparse (C=2) over our modules'
+	@echo '  make sparse    sparse (C=2) over our modules (KVER=6.12 too)'
 	@echo '  make coccicheck  no struct kiocb access in drivers/ (coccinelle)'
-	@echo '  make kunit     KUnit suites under UML'
-	@echo '  make vmtest    guest tests in qemu (TESTS="smoke ...")'
-	@echo '  make vmtest-debug  the same on a KASAN/lockdep kernel (built once, cached)'
+	@echo '  make kunit     KUnit suites under UML (KVER=6.12: from linux-source-6.12)'
+	@echo '  make vmtest    guest tests in qemu (TESTS="smoke ..."; KVER=6.12: on'
+	@echo '                 Debian 13'"'"'s 6.12 image)'
+	@echo '  make vmtest-debug  the same on a KASAN/lockdep 6.1 kernel (built once, cached)'
 	@echo 'make demo        boot the guest: aiodemo + iocrypt + fio, attribute report and PNG'
-	@echo 'make bench       side-by-side benchmarks in one guest boot (~25 min; not in check)'
+	@echo 'make bench       side-by-side benchmarks in one guest boot (~25 min; not in check;'
+	@echo '                 KVER=6.12 too)'
 	@echo 'make install     modules, uapi header, libaioattr, pkg-config, CMake config,'
 	@echo '                 aioattr, iocryptsetup, man pages'
 	@echo 'make lint        shellcheck the harness scripts and iocryptsetup'
@@ -163,12 +166,13 @@ clean:
 # ---- `make bench` (tools/testing/bench/, Documentation/aio_attr/performance.rst) ----
 # One guest boot: dm-crypt (both modes), iocrypt, brd and aiodemo x libaio,
 # io_uring and aioattr, the fast-path cells of issue 10 (QD128, two jobs,
-# CPU per I/O, allocations and RCU callbacks per I/O); writes
+# CPU per I/O, allocations and RCU callbacks per I/O), buffered file reads
+# and fio's posixaio with glibc and with libaioattr-posix (issue 13); writes
 # build/bench/results.{json,md,png}.  Not part of `make check`.  Knobs:
 # BENCH_RUNTIME, BENCH_REPS, BENCH_REPS_REST, BENCH_SET, BENCH_ONLY,
 # BENCH_KCOUNT, BENCH_PERF, BENCH_SCHED, BENCH_OUT (see
 # tools/testing/bench/run.sh).
 .PHONY: bench
 bench: deps modules
-	@$(MAKE) --no-print-directory fio-engine
+	@$(MAKE) --no-print-directory user fio-engine
 	@$(PROJ)/tools/testing/bench/run.sh

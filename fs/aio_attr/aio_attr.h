@@ -194,6 +194,7 @@ struct aa_ctx {
  * @refs:	the submitter's and, until @pending reaches 0, the members'
  * @done:	the AIO_ATTR_OP_GROUP_DONE request, posted after the members
  * @ctx:	the context (a reference is held)
+ * @finished:	every member's entry and the GROUP_DONE entry are posted
  */
 struct aa_group {
 	atomic_t		pending;
@@ -201,6 +202,7 @@ struct aa_group {
 	refcount_t		refs;
 	struct aa_req		*done;
 	struct aa_ctx		*ctx;
+	bool			finished;
 };
 
 struct aa_req;
@@ -358,7 +360,7 @@ void aa_req_abort(struct aa_req *req);
 void aa_req_put(struct aa_req *req);
 struct aa_group *aa_group_new(struct aa_ctx *ctx);
 void aa_group_join(struct aa_group *grp, struct aa_req *req);
-bool aa_group_leave(struct aa_req *req);
+bool aa_group_leave(struct aa_group *grp);
 void aa_group_done(struct aa_group *grp);
 void aa_group_put(struct aa_group *grp);
 void aa_group_discard(struct aa_group *grp);

@@ -298,14 +298,16 @@ static int aa_wait_events(struct aa_ctx *ctx, u32 min, s64 timeout_ns)
 }
 
 /*
- * Wait until every member of @grp has completed (AIO_ATTR_SUBMIT_GROUP
- * with AIO_ATTR_SUBMIT_WAIT).  Context: process.
+ * Wait until every entry of @grp, the members' and GROUP_DONE's, is
+ * posted (AIO_ATTR_SUBMIT_GROUP with AIO_ATTR_SUBMIT_WAIT).
+ * Context: process.
  * Return: 0, -ETIME or -EINTR.
  */
 static int aa_wait_group(struct aa_ctx *ctx, struct aa_group *grp,
 			 s64 timeout_ns)
 {
-	return aa_wait_until(ctx, atomic_read(&grp->pending) == 0, timeout_ns);
+	/* pairs with aa_group_done(): the entries are posted before it */
+	return aa_wait_until(ctx, smp_load_acquire(&grp->finished), timeout_ns);
 }
 
 /* The fields a version 1 context reserves; version 2 gives them meaning. */

@@ -576,19 +576,16 @@ void aa_group_join(struct aa_group *grp, struct aa_req *req)
 }
 
 /**
- * aa_group_leave() - a member's result is set: count it
- * @req: the member
+ * aa_group_leave() - a member's entry is posted: count it out
+ * @grp: the member's group (a failed member counted itself in
+ *	 @grp->failed before it posted)
  *
  * Context: any.
  * Return: true when it was the last; the caller then calls
- * aa_group_done() once the member's own entry is posted.
+ * aa_group_done().
  */
-bool aa_group_leave(struct aa_req *req)
+bool aa_group_leave(struct aa_group *grp)
 {
-	struct aa_group *grp = req->group;
-
-	if (atomic64_read(&req->result) < 0)
-		atomic_inc(&grp->failed);
 	return atomic_dec_and_test(&grp->pending);
 }
 
@@ -605,6 +602,11 @@ void aa_group_done(struct aa_group *grp)
 {
 	if (grp->done)
 		aa_complete(grp->done, atomic_read(&grp->failed));
+	/*
+	 * Every entry is posted: tell a LIO_WAIT caller (aa_wait_group()),
+	 * whose own reference keeps @grp.
+	 */
+	smp_store_release(&grp->finished, true);
 	wake_up_all(&grp->ctx->wait);
 	aa_group_put(grp);
 }

@@ -55,17 +55,17 @@ static bool aa_req_inline(struct aa_req *req)
 void aa_complete(struct aa_req *req, long res)
 {
 	struct aa_group *grp = req->group;
-	bool last;
 
 	if (res == -ERESTARTSYS || res == -ERESTARTNOINTR ||
 	    res == -ERESTARTNOHAND || res == -ERESTART_RESTARTBLOCK)
 		res = -EINTR;
 	atomic64_set(&req->result, res);
 	WRITE_ONCE(req->ended, true);
-	/* counted now, the group's entry goes after this one's */
-	last = grp && aa_group_leave(req);
-	if (res < 0)
+	if (res < 0) {
+		if (grp)
+			atomic_inc(&grp->failed);
 		aa_stat_inc(errors);
+	}
 	aa_iod_unregister_all(&req->iod);
 	aa_iod_finish(&req->iod, aa_req_inline(req));
 	if (req->file) {
@@ -74,7 +74,14 @@ void aa_complete(struct aa_req *req, long res)
 		req->file = NULL;
 	}
 	aa_post(req);
-	if (last)
+	/*
+	 * A member leaves its group only once its entry is posted, so that
+	 * the GROUP_DONE entry and a LIO_WAIT submitter, which both wait for
+	 * the last to leave, come after every member's entry, also when
+	 * members end at the same time on several CPUs.  The members'
+	 * reference keeps @grp alive until then.
+	 */
+	if (grp && aa_group_leave(grp))
 		aa_group_done(grp);
 }
 
@@ -564,13 +571,49 @@ static void aa_rw_job(struct aa_req *req, bool cancel)
  * queue the request.  Pages that cannot be pinned end the request short,
  * as a fault in pread(2) does.  Context: process.
  */
+/*
+ * A worker runs with the submitter's credentials but checks a write
+ * against its own RLIMIT_FSIZE (a kworker's: none).  Apply the
+ * submitter's here, as generic_write_checks() does in write(2): a write
+ * to a regular file that starts at or past the limit fails with EFBIG and
+ * SIGXFSZ, one that crosses it is cut at the limit.  An O_APPEND write is
+ * checked at the end of the file as it is now.
+ * Context: process, the submitter.  Return: 0 or -EFBIG.
+ */
+static int aa_write_fsize_limit(struct aa_req *req, struct iov_iter *iter,
+				loff_t pos)
+{
+	struct inode *inode = file_inode(req->file);
+	unsigned long limit = rlimit(RLIMIT_FSIZE);
+
+	if (limit == RLIM_INFINITY || !S_ISREG(inode->i_mode))
+		return 0;
+	if (req->kiocb.ki_flags & IOCB_APPEND)
+		pos = i_size_read(inode);
+	if (pos >= limit) {
+		send_sig(SIGXFSZ, current, 0);
+		return -EFBIG;
+	}
+	iov_iter_truncate(iter, limit - pos);
+	return 0;
+}
+
 static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
 			size_t done)
 {
-	unsigned int nr = iov_iter_npages(iter, INT_MAX), n = 0, i;
+	unsigned int nr, n = 0, i;
 	size_t pinned = 0;
 
 	req->done = done;
+	if (req->op == AIO_ATTR_OP_WRITE) {
+		int ret = aa_write_fsize_limit(req, iter, req->pos + done);
+
+		if (ret) {
+			aa_complete(req, done ? done : ret);
+			return;
+		}
+	}
+	nr = iov_iter_npages(iter, INT_MAX);
 	req->wvecs = kvmalloc_array(nr, sizeof(*req->wvecs),
 				    GFP_KERNEL_ACCOUNT);
 	if (!req->wvecs) {

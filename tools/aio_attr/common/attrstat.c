@@ -176,11 +176,15 @@ void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 		s->handled[id]++;
 		if (aa_attr_is_ns(id)) {
 			aa_hist_add(&s->ns[id], smp->value[id]);
-		} else if (id == AIO_ATTR_CACHE) {
+		} else if (id == AIO_ATTR_CACHE || id == AIO_ATTR_PAGECACHE) {
+			uint64_t *n = id == AIO_ATTR_CACHE ? s->cache : s->pagecache;
+
 			if (smp->value[id] <= AIO_ATTR_CACHE_PARTIAL)
-				s->cache[smp->value[id]]++;
-			else
+				n[smp->value[id]]++;
+			else if (id == AIO_ATTR_CACHE)
 				s->cache_other++;
+			else
+				s->pagecache_other++;
 		} else if (id == AIO_ATTR_COMPLETION_CTX) {
 			add_ctx(s, smp->value[id]);
 		}
@@ -223,7 +227,9 @@ void aa_stats_merge(struct aa_stats *dst, const struct aa_stats *src)
 	ADD_ARRAY(dst, src, other_status);
 	ADD_ARRAY(dst, src, cache);
 	ADD_ARRAY(dst, src, ctx);
+	ADD_ARRAY(dst, src, pagecache);
 	dst->cache_other += src->cache_other;
+	dst->pagecache_other += src->pagecache_other;
 	dst->ctx_hop += src->ctx_hop;
 	dst->ctx_inline += src->ctx_inline;
 	dst->ctx_irqs_off += src->ctx_irqs_off;
@@ -377,15 +383,17 @@ static void text_rows(FILE *f, const struct aa_stats *s)
 			fprintf(f, "  UNSUPPORTED on this path (no values)");
 		} else if (aa_attr_is_ns(id)) {
 			text_hist_cols(f, &s->ns[id]);
-		} else if (id == AIO_ATTR_CACHE) {
+		} else if (id == AIO_ATTR_CACHE || id == AIO_ATTR_PAGECACHE) {
+			const uint64_t *n = id == AIO_ATTR_CACHE ? s->cache : s->pagecache;
+			uint64_t other = id == AIO_ATTR_CACHE ? s->cache_other : s->pagecache_other;
 			uint64_t h = s->handled[id];
 
-			fprintf(f, "  hit %.2f%%  miss %.2f%%  partial %.2f%%", pct(s->cache[1], h),
-				pct(s->cache[2], h), pct(s->cache[3], h));
-			if (s->cache[0])
-				fprintf(f, "  none %.2f%%", pct(s->cache[0], h));
-			if (s->cache_other)
-				fprintf(f, "  unknown %.2f%%", pct(s->cache_other, h));
+			fprintf(f, "  hit %.2f%%  miss %.2f%%  partial %.2f%%", pct(n[1], h),
+				pct(n[2], h), pct(n[3], h));
+			if (n[0])
+				fprintf(f, "  none %.2f%%", pct(n[0], h));
+			if (other)
+				fprintf(f, "  unknown %.2f%%", pct(other, h));
 		} else if (id == AIO_ATTR_COMPLETION_CTX) {
 			uint64_t h = s->handled[id];
 
@@ -501,19 +509,19 @@ static void json_attrs(FILE *f, const struct aa_stats *s)
 		if (aa_attr_is_ns(id)) {
 			fprintf(f, ", \"unit\": \"ns\"");
 			json_hist(f, &s->ns[id]);
-		} else if (id == AIO_ATTR_CACHE) {
+		} else if (id == AIO_ATTR_CACHE || id == AIO_ATTR_PAGECACHE) {
+			const uint64_t *n = id == AIO_ATTR_CACHE ? s->cache : s->pagecache;
 			uint64_t h = s->handled[id];
 
 			fprintf(f,
 				", \"hit\": %llu, \"miss\": %llu, \"partial\": %llu, \"none\": "
 				"%llu",
-				(unsigned long long)s->cache[1], (unsigned long long)s->cache[2],
-				(unsigned long long)s->cache[3], (unsigned long long)s->cache[0]);
+				(unsigned long long)n[1], (unsigned long long)n[2],
+				(unsigned long long)n[3], (unsigned long long)n[0]);
 			fprintf(f,
 				", \"hit_ratio\": %.6f, \"miss_ratio\": %.6f, \"partial_ratio\": "
 				"%.6f",
-				ratio(s->cache[1], h), ratio(s->cache[2], h),
-				ratio(s->cache[3], h));
+				ratio(n[1], h), ratio(n[2], h), ratio(n[3], h));
 		} else if (id == AIO_ATTR_COMPLETION_CTX) {
 			uint64_t h = s->handled[id];
 

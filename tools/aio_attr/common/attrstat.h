@@ -80,6 +80,8 @@ struct aa_stats {
 	uint64_t other_status[AIO_ATTR_NR]; /* reserved status values */
 	uint64_t cache[4];		    /* by value: none, hit, miss, partial */
 	uint64_t cache_other;		    /* values with unknown bits */
+	uint64_t pagecache[4];		    /* PAGECACHE, the same way */
+	uint64_t pagecache_other;
 	uint64_t ctx[AA_CTX_NR];
 	uint64_t ctx_hop, ctx_inline, ctx_irqs_off, ctx_worker;
 	struct aa_hist lat;

@@ -74,12 +74,14 @@ struct aioattr_options {
 	char *device;
 	unsigned int ring_kb;
 	unsigned int fixedbufs;
+	unsigned int submit_wait;
 };
 
 struct aioattr_data {
 	struct aa_ctx ctx; /* libaioattr: the context and its ring */
 	uint64_t mask;
 	bool submit_wait; /* the kernel can wait inside AIO_ATTR_IOC_SUBMIT */
+	bool no_submit_wait; /* ... but submit_wait=0 says not to */
 	bool fixed_bufs;  /* fio's buffers are registered buffer 0 */
 
 	unsigned int depth;	   /* io_u count: sizes every table below */
@@ -184,6 +186,18 @@ static struct fio_option options[] = {
 			"RLIMIT_MEMLOCK) so requests pin nothing; needs memory the kernel "
 			"can pin for long (not mem=mmap with a file outside tmpfs or "
 			"hugetlbfs, not cudamalloc) and AIO_ATTR_FEAT_FIXED_BUFS",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "submit_wait",
+		.lname = "aio_attr wait in submit",
+		.type = FIO_OPT_BOOL,
+		.off1 = offsetof(struct aioattr_options, submit_wait),
+		.def = "1",
+		.help = "With a full queue, wait for a completion in the submitting call "
+			"(AIO_ATTR_SUBMIT_WAIT); 0: submit only, so that fio's slat is "
+			"the time of the submission alone",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -808,6 +822,8 @@ static int fio_aioattr_init(struct thread_data *td)
 		goto fail;
 	}
 	ad->submit_wait = setup.version >= 2 && (setup.features & AIO_ATTR_FEAT_SUBMIT_WAIT);
+	ad->no_submit_wait = ad->submit_wait && !o->submit_wait;
+	ad->submit_wait = ad->submit_wait && o->submit_wait;
 
 	ad->sqes = calloc(ad->depth, sizeof(*ad->sqes));
 	ad->by_index = calloc(ad->depth, sizeof(*ad->by_index));
@@ -933,7 +949,9 @@ static void report_calls(FILE *m, const struct aioattr_data *ad)
 		ad->nr_completed
 			? (double)(ad->nr_submit_calls + ad->nr_wait_calls) / ad->nr_completed
 			: 0.0,
-		ad->submit_wait ? "" : "; the kernel cannot wait in submit",
+		ad->submit_wait	     ? ""
+		: ad->no_submit_wait ? "; submit_wait=0"
+				     : "; the kernel cannot wait in submit",
 		ad->fixed_bufs ? "; registered buffers" : "");
 }
 

@@ -327,6 +327,21 @@ TEST_F(Engine, Qd1SubmitsAndWaitsInOneCall)
 		<< r.out;
 }
 
+/* submit_wait=0: every submission returns at once, the waits are apart. */
+TEST_F(Engine, SubmitWaitOffNeverWaitsInSubmit)
+{
+	Result r = fio("--rw=randread --iodepth=1 --submit_wait=0 --attrs=service_ns",
+		       "FAKE_AA_LOG=ctx.log");
+	const std::string log = slurp(dir + "/ctx.log");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	EXPECT_EQ(ctx_counter(log, 0, "version"), 2) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "requests"), 1024) << log;
+	EXPECT_EQ(ctx_counter(log, 0, "submit_waits"), 0) << log;
+	EXPECT_NE(r.out.find("0 of them waiting"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("; submit_wait=0"), std::string::npos) << r.out;
+}
+
 /* Deeper queues wait only in the submission that fills the queue. */
 TEST_F(Engine, DeepQueueWaitsOnlyWhenFull)
 {

@@ -212,6 +212,9 @@ TEST(Stats, CountsHandledUnsupportedAndErrors)
 		smp.value[AIO_ATTR_CACHE] = i < 50   ? AIO_ATTR_CACHE_HIT
 					    : i < 80 ? AIO_ATTR_CACHE_MISS
 						     : AIO_ATTR_CACHE_PARTIAL;
+		/* 70 page cache hits, 30 misses: counted apart from CACHE */
+		smp.value[AIO_ATTR_PAGECACHE] = i < 70 ? AIO_ATTR_PAGECACHE_HIT
+						       : AIO_ATTR_PAGECACHE_MISS;
 		smp.value[AIO_ATTR_COMPLETION_CTX] =
 			AIO_ATTR_CTX_SOFTIRQ | (i % 4 == 0 ? AIO_ATTR_CTX_HOP : 0);
 		aa_stats_add(s.get(), &smp);
@@ -229,6 +232,8 @@ TEST(Stats, CountsHandledUnsupportedAndErrors)
 	EXPECT_EQ(s->cache[1], 50u);
 	EXPECT_EQ(s->cache[2], 30u);
 	EXPECT_EQ(s->cache[3], 20u);
+	EXPECT_EQ(s->pagecache[1], 70u);
+	EXPECT_EQ(s->pagecache[2], 30u);
 	EXPECT_EQ(s->ctx[AA_CTX_SOFTIRQ], 100u);
 	EXPECT_EQ(s->ctx_hop, 25u);
 	EXPECT_EQ(s->ns[AIO_ATTR_SERVICE_NS].count, 100u);
@@ -238,6 +243,9 @@ TEST(Stats, CountsHandledUnsupportedAndErrors)
 	EXPECT_NE(line_of(t, "crypt_ns").find("UNSUPPORTED"), std::string::npos) << t;
 	EXPECT_EQ(line_of(t, "crypt_ns").find("0ns"), std::string::npos) << t;
 	EXPECT_NE(line_of(t, "cache").find("hit 50.00%  miss 30.00%  partial 20.00%"),
+		  std::string::npos)
+		<< t;
+	EXPECT_NE(line_of(t, "pagecache").find("hit 70.00%  miss 30.00%  partial 0.00%"),
 		  std::string::npos)
 		<< t;
 	EXPECT_NE(line_of(t, "completion_ctx").find("hop 25.00% (25)"), std::string::npos) << t;
@@ -251,6 +259,9 @@ TEST(Stats, CountsHandledUnsupportedAndErrors)
 		<< j;
 	EXPECT_NE(j.find("\"hit_ratio\": 0.500000, \"miss_ratio\": 0.300000, \"partial_ratio\": "
 			 "0.200000"),
+		  std::string::npos)
+		<< j;
+	EXPECT_NE(j.find("\"hit\": 70, \"miss\": 30, \"partial\": 0, \"none\": 0"),
 		  std::string::npos)
 		<< j;
 	EXPECT_NE(j.find("\"hop\": 25, \"hop_ratio\": 0.250000"), std::string::npos) << j;

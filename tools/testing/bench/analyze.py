@@ -28,8 +28,9 @@ import sys
 # each crypt target (prefix + crypt, cryptnowq, iocrypt).
 HARDIRQ_DISKS = {"hd": "aiodemo hardirq", "vb": "virtio-blk 2q"}
 TARGETS = ["brd", "crypt", "cryptnowq", "iocrypt", "aiodemo"] + [
-    d + s for d in HARDIRQ_DISKS for s in ("", "crypt", "cryptnowq", "iocrypt")]
+    d + s for d in HARDIRQ_DISKS for s in ("", "crypt", "cryptnowq", "iocrypt")] + ["ext4"]
 TARGET_NAMES = {
+    "ext4": "ext4 file on aiodemo 2 ms (buffered)",
     "brd": "brd (raw)",
     "crypt": "dm-crypt default",
     "cryptnowq": "dm-crypt no_r/w_workqueue",
@@ -41,8 +42,16 @@ for _d, _n in HARDIRQ_DISKS.items():
                          _d + "cryptnowq": f"{_n}: dm-crypt no_r/w_workqueue",
                          _d + "iocrypt": f"{_n}: iocrypt"})
 ENGINES = ["libaio", "io_uring", "aioattr", "aioattrfb"]
-ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1"}
-WLS = ["rr1", "rr16", "rr16j2", "rr32", "rr128", "rw1", "rw32", "sr8", "rr1j2"]
+# The buffered cells of issue 13: aioattr with max_workers=16, fio's
+# posixaio engine on glibc and with LD_PRELOAD=libaioattr-posix.
+POSIX_ENGINES = ["posixaio", "posixaa", "posixaaw16"]
+BUF_ENGINES = ["libaio", "io_uring", "aioattr", "aioattrw16"] + POSIX_ENGINES
+ALL_ENGINES = ENGINES + ["aioattrw16"] + POSIX_ENGINES
+ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "aioattrw16": "aioattr max_workers=16",
+                "posixaio": "posixaio (glibc)", "posixaa": "posixaio + libaioattr-posix",
+                "posixaaw16": "posixaio + libaioattr-posix, max_workers=16"}
+WLS = ["rr1", "rr16", "rr16j2", "rr32", "rr128", "rw1", "rw32", "sr8", "rr1j2", "cold16",
+       "warm16"]
 WL_NAMES = {
     "rr1": "4k randread QD1",
     "rr32": "4k randread QD32",
@@ -53,9 +62,12 @@ WL_NAMES = {
     "rr1j2": "4k randread QD1, 2 jobs",
     "rr16": "4k randread QD16",
     "rr16j2": "4k randread QD16, a job per vCPU",
+    "cold16": "4k randread QD16, cold page cache",
+    "warm16": "4k randread QD16, warm page cache",
 }
 WL_DDIR = {"rr1": "read", "rr32": "read", "rr128": "read", "rw1": "write", "rw32": "write",
-           "sr8": "read", "rr1j2": "read", "rr16": "read", "rr16j2": "read"}
+           "sr8": "read", "rr1j2": "read", "rr16": "read", "rr16j2": "read", "cold16": "read",
+           "warm16": "read"}
 # The cells of issue 10 (fast path): devices and workloads.
 FAST_TARGETS = ["brd", "aiodemo"]
 FAST_WLS = ["rr1", "rr32", "rw1", "rw32"]
@@ -128,6 +140,11 @@ def parse_runs(blobs, meta):
             job = j["jobs"][0]
             d = job[WL_DDIR[wl]]
             pct = d["lat_ns"].get("percentile", {})
+            spct = d.get("slat_ns", {}).get("percentile", {})
+            if spct:
+                run.update(slat_mean_us=d["slat_ns"]["mean"] / 1000.0,
+                           slat_p50_us=(spct.get("50.000000") or 0) / 1000.0,
+                           slat_p99_us=(spct.get("99.000000") or 0) / 1000.0)
             run.update(
                 iops=d["iops"],
                 bw_mib=d["bw_bytes"] / 1048576.0,
@@ -151,6 +168,11 @@ def parse_runs(blobs, meta):
             run["ctxt_per_io"] = run["ctxt"] / run["ios"]
             run["intr_per_io"] = run["intr"] / run["ios"]
             run["ctxt_window"] = "io" if w else "process"
+        # /dev/aio_attr submissions and the buffered disk's reads per I/O
+        if run.get("ios"):
+            for f, n in (("aasub", "aasub_per_io"), ("devrd", "devrd_per_io")):
+                if f in c:
+                    run[n] = int(c[f]) / run["ios"]
         if "wbusy" in c and run.get("ios") and int(c["wbusy"]) > 0:
             busy = int(c["wbusy"]) / user_hz
             run["busy_cpu_s"] = busy
@@ -164,17 +186,24 @@ def parse_runs(blobs, meta):
                 pass
         # COMPLETION_CTX of every job's report (one per job with numjobs > 1)
         reps = [aj] + [v for k, v in blobs.items() if k.startswith(f"{key}.attr.json.")]
-        ctx = {"handled": 0, "softirq": 0, "hop": 0}
+        ctx = {"handled": 0, "softirq": 0, "hop": 0, "inline": 0, "worker": 0}
+        pc = {"handled": 0, "hit": 0, "miss": 0, "partial": 0}
         for data in filter(None, reps):
             try:
-                c = find_key(fio_json(data), "completion_ctx") or {}
+                j = fio_json(data)
             except Exception:
                 continue
-            for f in ctx:
-                ctx[f] += int(c.get(f, 0))
+            for acc, name in ((ctx, "completion_ctx"), (pc, "pagecache")):
+                c = find_key(j, name) or {}
+                for f in acc:
+                    acc[f] += int(c.get(f, 0))
         if ctx["handled"]:
-            run["softirq_pct"] = 100.0 * ctx["softirq"] / ctx["handled"]
-            run["hop_pct"] = 100.0 * ctx["hop"] / ctx["handled"]
+            for f in ("softirq", "hop", "inline", "worker"):
+                run[f + "_pct"] = 100.0 * ctx[f] / ctx["handled"]
+        # PAGECACHE (buffered reads): hit / miss / partial shares
+        if pc["handled"]:
+            for f in ("hit", "miss", "partial"):
+                run["pc_" + f + "_pct"] = 100.0 * pc[f] / pc["handled"]
         runs.append(run)
     return runs
 
@@ -226,6 +255,9 @@ def summarize(runs):
             "softirq_pct": med([r.get("softirq_pct") for r in rs]),
             "hop_pct": med([r.get("hop_pct") for r in rs]),
         }
+        for f in ("slat_mean_us", "slat_p50_us", "slat_p99_us", "aasub_per_io", "devrd_per_io",
+                  "inline_pct", "worker_pct", "pc_hit_pct", "pc_miss_pct", "pc_partial_pct"):
+            out[k][f] = med([r.get(f) for r in rs])
     return out
 
 
@@ -461,7 +493,56 @@ def targets(cells, lim, kc):
             ">= 85%", share is not None and share >= 0.85,
             "" if e == "libaio" else "reported; the target is judged on libaio")
     hardirq_targets(cells, lim, add)
+    buffered_checks(cells, add)
     return res
+
+
+def buffered_checks(cells, add):
+    """Issue 13: that the buffered cells measured what they claim (a cold
+    cache misses, a warm one hits, the preloaded library went through
+    /dev/aio_attr), and aioattr's submission latency with a cold cache."""
+    for e in BUF_ENGINES:
+        c = cells.get(key("ext4", e, "cold16"))
+        if c:
+            v = c.get("devrd_per_io")
+            add(13, f"cold cache, {ename(e)}: disk reads per I/O", fmt(v, 3),
+                ">= 0.9 (every read missed)", v is not None and v >= 0.9)
+        c = cells.get(key("ext4", e, "warm16"))
+        if c:
+            v = c.get("devrd_per_io")
+            add(13, f"warm cache, {ename(e)}: disk reads per I/O", fmt(v, 3),
+                "<= 0.01 (every read hit)", v is not None and v <= 0.01)
+    for e in ("aioattr", "aioattrw16"):
+        c = cells.get(key("ext4", e, "cold16"))
+        if c:
+            m, w = c.get("pc_miss_pct"), c.get("worker_pct")
+            add(13, f"cold cache, {ename(e)}: PAGECACHE miss / COMPLETION_CTX worker",
+                f"{fmt(m, 1)}% / {fmt(w, 1)}%", ">= 95% / >= 95%",
+                m is not None and w is not None and m >= 95 and w >= 95)
+            p99 = c.get("slat_p99_us")
+            lib = cells.get(key("ext4", "libaio", "cold16"), {}).get("slat_p50_us")
+            add(13, f"cold cache, {ename(e)}: submission latency p99 (fio slat)",
+                f"{fmt(p99, 1)} us (p50 {fmt(c.get('slat_p50_us'), 1)} us)",
+                "< 100 us (a miss costs 2000; a busy host's steal counts too)",
+                p99 is not None and p99 < 100, f"libaio's p50: {fmt(lib, 0)} us")
+    c = cells.get(key("ext4", "aioattr", "warm16"))
+    if c:
+        h, i = c.get("pc_hit_pct"), c.get("inline_pct")
+        add(13, "warm cache, aioattr: PAGECACHE hit / COMPLETION_CTX inline",
+            f"{fmt(h, 1)}% / {fmt(i, 1)}%", ">= 99% / >= 99%",
+            h is not None and i is not None and h >= 99 and i >= 99)
+    for t, wl in (("brd", "rr16"), ("ext4", "cold16"), ("ext4", "warm16")):
+        for e in POSIX_ENGINES:
+            c = cells.get(key(t, e, wl))
+            if not c:
+                continue
+            v = c.get("aasub_per_io")
+            if e == "posixaio":
+                add(13, f"{TARGET_NAMES[t]}, {WL_NAMES[wl]}, {ename(e)}: /dev/aio_attr "
+                    "submissions per I/O", fmt(v, 3), "0 (glibc's threads)", v == 0)
+            else:
+                add(13, f"{TARGET_NAMES[t]}, {WL_NAMES[wl]}, {ename(e)}: /dev/aio_attr "
+                    "submissions per I/O", fmt(v, 3), ">= 1", v is not None and v >= 1)
 
 
 def hardirq_targets(cells, lim, add):
@@ -495,6 +576,68 @@ def hardirq_targets(cells, lim, add):
         add(11, f"{dn}, 128k seq read QD8: iocrypt vs in-guest AES-XTS (libaio)",
             "n/a" if share is None else f"{bw:.1f} MiB/s = {100 * share:.0f}% of {lm:.1f}",
             ">= 85%", share is not None and share >= 0.85)
+
+
+def us(c, f):
+    return fmt((c or {}).get(f), 1)
+
+
+def buffered_md(L, cells, meta):
+    """Issue 13: buffered reads with a cold and a warm page cache, and
+    fio's posixaio engine on glibc and on libaioattr-posix."""
+    if not any(k[0] == "ext4" or k[1] in POSIX_ENGINES for k in cells):
+        return
+    L.append("## Buffered reads and POSIX AIO (issue 13)\n")
+    mb, ns = meta.get("bfile_mb", "?"), meta.get("bmiss_ns", "?")
+    ms = f"{int(ns) / 1e6:g} ms" if ns.isdigit() else "?"
+    L.append(f"A {mb} MiB file on ext4 on an aiodemo disk whose every access takes {ms}; "
+             "4k random reads QD16, buffered; cold: `drop_caches` before the run, fio's random "
+             "map (no block twice in a run); warm: the whole file read before the run.  "
+             f"max_workers {meta.get('max_workers', '?')} (the default) unless the engine says "
+             "16.  Medians; ratios of the medians (min-max of the per-repetition ratios).  "
+             "slat: fio's submission latency (the io_submit, io_uring_enter, AIO_ATTR_IOC_SUBMIT "
+             "- the engine with submit_wait=0 - or aio_read call); disk reads per I/O from the disk's /sys/block stat; PAGECACHE "
+             "and COMPLETION_CTX from the aioattr engine's report.\n")
+    table(L, ["cache", "engine", "IOPS", "vs libaio", "vs io_uring", "slat p50 / p99 us",
+              "lat p99 us", "ctxt/IO", "CPU us/IO", "disk reads/IO", "PAGECACHE hit / miss",
+              "CTX inline / worker"])
+    for wl in ("cold16", "warm16"):
+        for e in BUF_ENGINES:
+            c = cells.get(key("ext4", e, wl))
+            if not c:
+                continue
+            pc = ctx = "-"
+            if c.get("pc_hit_pct") is not None:
+                pc = f"{c['pc_hit_pct']:.1f}% / {c['pc_miss_pct']:.1f}%"
+            if c.get("inline_pct") is not None:
+                ctx = f"{c['inline_pct']:.1f}% / {c['worker_pct']:.1f}%"
+            L.append(f"| {wl[:4]} | {ename(e)} | {fmt(c['iops'])} | "
+                     f"{fr(ratio(cells, key('ext4', e, wl), key('ext4', 'libaio', wl)))} | "
+                     f"{fr(ratio(cells, key('ext4', e, wl), key('ext4', 'io_uring', wl)))} | "
+                     f"{us(c, 'slat_p50_us')} / {us(c, 'slat_p99_us')} | "
+                     f"{us(c, 'lat_p99_us')} | {fmt(c['ctxt_per_io'], 3)} | "
+                     f"{us(c, 'cpu_us_per_io')} | {fmt(c.get('devrd_per_io'), 3)} | {pc} | "
+                     f"{ctx} |")
+    L.append("")
+    L.append("fio's posixaio engine (QD16, 4k randread): glibc's POSIX AIO (user threads) "
+             "against `LD_PRELOAD=libaioattr-posix.so` (/dev/aio_attr), on brd with O_DIRECT "
+             "and on the buffered file.\n")
+    table(L, ["target", "workload", "engine", "IOPS", "vs glibc", "vs libaio", "vs io_uring",
+              "slat p50 / p99 us", "ctxt/IO", "CPU us/IO", "aio_attr submits/IO"])
+    for t, wl in (("brd", "rr16"), ("ext4", "cold16"), ("ext4", "warm16")):
+        for e in POSIX_ENGINES:
+            c = cells.get(key(t, e, wl))
+            if not c:
+                continue
+            a = key(t, e, wl)
+            L.append(f"| {TARGET_NAMES[t]} | {WL_NAMES[wl]} | {ename(e)} | {fmt(c['iops'])} | "
+                     f"{fr(ratio(cells, a, key(t, 'posixaio', wl)))} | "
+                     f"{fr(ratio(cells, a, key(t, 'libaio', wl)))} | "
+                     f"{fr(ratio(cells, a, key(t, 'io_uring', wl)))} | "
+                     f"{us(c, 'slat_p50_us')} / {us(c, 'slat_p99_us')} | "
+                     f"{fmt(c['ctxt_per_io'], 3)} | {us(c, 'cpu_us_per_io')} | "
+                     f"{fmt(c.get('aasub_per_io'), 3)} |")
+    L.append("")
 
 
 def hardirq_md(L, cells):
@@ -666,11 +809,13 @@ def markdown(meta, cells, lim, tg, runs, kc, seconds):
     took = f" The whole run took {seconds / 60:.1f} minutes." if seconds else ""
     fb = {"1": "measured", "failed": "offered by the engine, but a probe run failed (see the "
           "console)"}.get(meta.get("fixedbufs"), "not offered by the engine")
+    reps = (f"each {meta.get('reps', '?')} times" if meta.get("set") == "buffered" else
+            f"the fast-path cells of issue 10 {meta.get('reps', '?')} times, the others "
+            f"{meta.get('reps_rest', '?')} times")
     L.append(f"Guest: Debian kernel {meta.get('kernel', '?')}, {meta.get('cpus', '?')} vCPUs, "
              f"qemu TCG (`{meta.get('model', '?').replace('_', ' ')}`); "
              f"{meta.get('runtime', '?')} s per fio run; {meta.get('cells', '?')} cells "
-             f"(set `{meta.get('set', '?')}`), the fast-path cells of issue 10 "
-             f"{meta.get('reps', '?')} times, the others {meta.get('reps_rest', '?')} times, "
+             f"(set `{meta.get('set', '?')}`), {reps}, "
              f"interleaved ({meta.get('runs', '?')} runs).{took}  Figures are medians, ratios "
              f"in parentheses are the min-max of the per-repetition ratios (over the "
              f"repetitions both cells ran).  'no attributes' cells request: "
@@ -681,15 +826,24 @@ def markdown(meta, cells, lim, tg, runs, kc, seconds):
             extra = (f"; dm-crypt (inline) over dm-zero reads "
                      f"{lim['dmcrypt_over_zero']['read_mib_s']:.1f} MiB/s")
         L.append(f"Crypto limit: {lim['mib_s']:.1f} MiB/s from {lim['used']}{extra}.\n")
-    L.append("## Targets (issue 10: fast path)\n")
-    target_table(L, tg, 10)
-    L.append("## Targets (issue 6: iocrypt)\n")
-    target_table(L, tg, 6)
+    # (a set without the fast-path and crypt cells, hardirq or buffered,
+    # leaves out their tables)
+    fast = any(k[2] in FAST_WLS for k in cells)
+    if fast:
+        L.append("## Targets (issue 10: fast path)\n")
+        target_table(L, tg, 10)
+        L.append("## Targets (issue 6: iocrypt)\n")
+        target_table(L, tg, 6)
     if any(t["issue"] == 11 for t in tg):
         L.append("## Targets (issue 11: disks that complete in hardirq)\n")
         target_table(L, tg, 11)
         hardirq_md(L, cells)
-    fastpath_md(L, cells, kc)
+    if any(t["issue"] == 13 for t in tg):
+        L.append("## Checks (issue 13: buffered reads, POSIX AIO)\n")
+        target_table(L, tg, 13)
+        buffered_md(L, cells, meta)
+    if fast:
+        fastpath_md(L, cells, kc)
     L.append("## iocrypt vs dm-crypt (IOPS ratio)\n")
     table(L, ["workload", "engine", "vs dm-crypt default", "vs dm-crypt no_workqueue"])
     for wl in WLS:
@@ -715,7 +869,7 @@ def markdown(meta, cells, lim, tg, runs, kc, seconds):
     table(L, ["target", "engine", "workload", "attrs", "reps", "IOPS", "MiB/s", "mean lat us",
               "p99 lat us", "CPU us/IO", "ctxt/IO", "intr/IO", "IOPS spread"])
     for t in TARGETS:
-        for e in ENGINES:
+        for e in ALL_ENGINES:
             for wl in WLS:
                 for at in ("all", "none"):
                     c = cells.get((t, e, wl, at))
@@ -745,7 +899,7 @@ def chart(outdir, cells, lim):
     def dat(name, wl, field):
         with open(os.path.join(outdir, name), "w") as f:
             f.write("# target " + " ".join(engs) + "\n")
-            for t in TARGETS:
+            for t in (t for t in TARGETS if t != "ext4"):
                 vals = []
                 for e in engs:
                     v = cells.get((t, e, wl, "all"), {}).get(field)

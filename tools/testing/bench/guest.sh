@@ -22,10 +22,25 @@
 # per vCPU (pinned), 128k sequential read QD8.  After the matrix, the
 # debugfs dm-iocrypt/softirq counters.
 #
-# Three cell sets: "fastpath" (issue 10: brd and aiodemo with every engine,
+# Buffered reads (issue 13, the "buffered" set): a 128 MiB file on ext4 on
+# an aiodemo disk whose every access takes 2 ms (/dev/benchb, no cache
+# model, softirq completions), 4k random reads QD16, buffered (direct=0),
+# with a cold page cache (drop_caches before each run; fio's random map
+# reads no block twice in a run, and a run reads less than the file at
+# bench.runtime up to 4 s) and a warm one (the whole file read right before
+# the run): libaio (io_submit does the read, waiting for a miss), io_uring
+# (punts a miss to io-wq), aioattr (a miss goes to a worker; max_workers
+# 4, the default, and 16: aioattrw16); fio's posixaio engine with glibc's
+# POSIX AIO (posixaio) and with LD_PRELOAD=libaioattr-posix (posixaa,
+# posixaaw16 with max_workers 16).  The posixaio engines, libaio and
+# io_uring also read brd with O_DIRECT (4k randread QD16).  Each of these
+# runs also records the disk's reads and the /dev/aio_attr submissions.
+#
+# Four cell sets: "fastpath" (issue 10: brd and aiodemo with every engine,
 # iocrypt with and without attributes, the QD128 and two-job cells) runs
 # bench.reps times; the rest (the crypt comparisons of issue 6, 128k
-# reads, the hardirq disks) bench.reps_rest times.  Every repetition runs every cell once
+# reads, the hardirq disks, the buffered cells) bench.reps_rest times;
+# bench.set=buffered runs only the buffered cells, bench.reps times.  Every repetition runs every cell once
 # (round robin), so drift over the run hits all cells alike.  Around each
 # fio run it snapshots /proc/stat (ctxt, intr), and, from fio's
 # exec_prerun/exec_postrun hooks, the busy CPU time, ctxt and intr of the
@@ -36,7 +51,7 @@
 #   AABENCH-BLOB-BEGIN <name>  ...  AABENCH-BLOB-END
 # and progress lines "AABENCH: ...".  Knobs on the kernel command line:
 #   bench.runtime=S (2)  bench.reps=N (5)  bench.reps_rest=N (3)
-#   bench.set=all|fastpath|hardirq (all)  bench.only=REGEX (cell filter)
+#   bench.set=all|fastpath|hardirq|buffered (all)  bench.only=REGEX (cell filter)
 #   bench.kcount=0|1 (1: allocation and RCU counts)
 #   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
 #   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
@@ -66,6 +81,7 @@ for w in $(cat /proc/cmdline); do
 	esac
 done
 [ "$REPS_REST" -le "$REPS" ] || REPS_REST=$REPS
+[ "$SET" != buffered ] || REPS_REST=$REPS
 
 OUT=/tmp/bench
 mkdir -p $OUT
@@ -137,7 +153,7 @@ echo "$SCHED" >/sys/block/bench0/queue/scheduler ||
 # aiodemo ends requests from a hard hrtimer on the submitting CPU, as NVMe
 # does; virtio-blk with two queues interrupts per queue (MSI-X).
 HARDIRQ_TARGETS=
-if [ "$SET" != fastpath ]; then
+if [ "$SET" = all ] || [ "$SET" = hardirq ]; then
 	d1=/sys/kernel/config/aiodemo/bench1
 	mkaiodemo bench1 hardirq 2
 	echo none >/sys/block/bench1/queue/scheduler
@@ -167,8 +183,43 @@ if [ "$SET" != fastpath ]; then
 	dmsetup mknodes
 fi
 
+# ---- buffered reads of a file (set "buffered") ----
+# /dev/benchb: aiodemo, every access 2 ms (BMISS_NS), softirq completions,
+# no scheduler; ext4 on it with one 128 MiB file of random data.
+BMISS_NS=2000000
+BFILE_MB=128
+BDIR=/mnt/bench_ext4
+BFILE=$BDIR/data
+if [ "$SET" = all ] || [ "$SET" = buffered ]; then
+	b=/sys/kernel/config/aiodemo/benchb
+	mkdir "$b"
+	echo $((BFILE_MB + 64)) >"$b/size"
+	echo 4096 >"$b/blocksize"
+	echo softirq >"$b/completion"
+	echo 1 >"$b/hw_queues"
+	echo 0 >"$b/cache_blocks"
+	echo $BMISS_NS >"$b/hit_nsec"
+	echo $BMISS_NS >"$b/miss_nsec"
+	echo 64 >"$b/queue_depth"
+	echo 1 >"$b/power" || { aa_fail bench.setup.benchb "aiodemo power on"; exit 1; }
+	echo none >/sys/block/benchb/queue/scheduler
+	/sbin/modprobe ext4 2>/dev/null
+	mkdir -p $BDIR
+	if ! mkfs.ext4 -q -F /dev/benchb >$OUT/mkfs.out 2>&1 || ! mount -t ext4 /dev/benchb $BDIR; then
+		aa_fail bench.setup.ext4 "ext4 on /dev/benchb: $(tr '\n' ' ' <$OUT/mkfs.out)"
+		exit 1
+	fi
+	dd if=/dev/urandom of=$BFILE bs=1M count=$BFILE_MB conv=fsync 2>/dev/null ||
+		{ aa_fail bench.setup.ext4 "writing $BFILE"; exit 1; }
+fi
+MAXW=/sys/module/aio_attr/parameters/max_workers
+MAXW_DEFAULT=$(cat $MAXW)
+PRELOAD=/tests/lib/libaioattr-posix.so
+AASUB=/sys/class/misc/aio_attr/submitted
+
 devpath() {
 	case $1 in
+	ext4) echo $BFILE ;;
 	brd) echo /dev/ram0 ;;
 	aiodemo) echo /dev/bench0 ;;
 	hd) echo /dev/bench1 ;;
@@ -205,11 +256,13 @@ limit_dmzero() {
 	dmsetup remove zcrypt
 	dmsetup remove zerodev
 }
-say "crypto limit: cryptsetup benchmark -c aes-xts-plain64 -s 512"
-limit_cryptsetup || say "cryptsetup benchmark did not work here"
-[ -f $OUT/cryptsetup.txt ] && blob cryptsetup.txt $OUT/cryptsetup.txt
-say "crypto limit: dm-crypt (inline) over dm-zero, 128k reads"
-limit_dmzero && blob limit_dmzero.json $OUT/limit_dmzero.json
+if [ "$SET" != buffered ]; then
+	say "crypto limit: cryptsetup benchmark -c aes-xts-plain64 -s 512"
+	limit_cryptsetup || say "cryptsetup benchmark did not work here"
+	[ -f $OUT/cryptsetup.txt ] && blob cryptsetup.txt $OUT/cryptsetup.txt
+	say "crypto limit: dm-crypt (inline) over dm-zero, 128k reads"
+	limit_dmzero && blob limit_dmzero.json $OUT/limit_dmzero.json
+fi
 
 # ---- the matrix ----
 # Probe: can the engine request no attribute at all (attrs=none)?
@@ -239,10 +292,10 @@ CELLS=$OUT/cells
 : >$CELLS
 # cell SET TARGET ENGINE WL ATTRS - one line of the cell list; SET F
 # (fastpath, bench.reps repetitions) or R (the rest, bench.reps_rest).
-# H: the hardirq disks, bench.reps_rest repetitions.
+# H: the hardirq disks, B: the buffered cells, both bench.reps_rest.
 cell() {
 	case $SET.$1 in
-	fastpath.F | hardirq.H | all.*) echo "$2 $3 $4 $5 $1" >>$CELLS ;;
+	fastpath.F | hardirq.H | buffered.B | all.*) echo "$2 $3 $4 $5 $1" >>$CELLS ;;
 	esac
 }
 # Cells compared with each other run close together in time, because the
@@ -279,6 +332,17 @@ for wl in rr1 rr16 rr16j2 sr8; do
 		done
 	done
 done
+# The buffered cells: cold, then warm, then O_DIRECT brd for the
+# posixaio pair next to libaio and io_uring.
+for wl in cold16 warm16; do
+	for e in libaio io_uring aioattr aioattrw16 posixaio posixaa posixaaw16; do
+		case $wl.$e in warm16.*w16) continue ;; esac
+		cell B ext4 $e $wl all
+	done
+done
+for e in libaio io_uring posixaio posixaa; do
+	cell B brd $e rr16 all
+done
 if [ -n "$ONLY" ]; then
 	awk -v re="$ONLY" '($1 " " $2 " " $3 " " $4) ~ re' $CELLS >$CELLS.f
 	mv $CELLS.f $CELLS
@@ -300,6 +364,7 @@ BG="bg_idle_ctxt=$((c1 - c0)) bg_idle_intr=$((i1 - i0)) bg_fio_ctxt=$((c2 - c1))
 echo "AABENCH-META $BG"
 echo "AABENCH-META runtime=$RUNTIME reps=$REPS reps_rest=$REPS_REST set=$SET cells=$NCELLS" \
 	"runs=$NRUNS size_mb=$SIZE_MB none_attrs=$NONE fixedbufs=$FBSTATE" \
+	"bfile_mb=$BFILE_MB bmiss_ns=$BMISS_NS max_workers=$MAXW_DEFAULT" \
 	"user_hz=$(getconf CLK_TCK 2>/dev/null || echo 100)" \
 	"aiodemo_sched=$SCHED kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
 	"model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1 | tr ' ' _)"
@@ -320,7 +385,7 @@ chmod +x $OUT/snap
 fio_args() {
 	case $3 in
 	rr1 | rr1j2) rw=randread bs=4k qd=1 ;;
-	rr16 | rr16j2) rw=randread bs=4k qd=16 ;;
+	rr16 | rr16j2 | cold16 | warm16) rw=randread bs=4k qd=16 ;;
 	rr32) rw=randread bs=4k qd=32 ;;
 	rr128) rw=randread bs=4k qd=128 ;;
 	rw1) rw=randwrite bs=4k qd=1 ;;
@@ -333,30 +398,71 @@ fio_args() {
 	[ "$3" = rr16j2 ] && jobs="--numjobs=$NCPU --cpus_allowed=0-$((NCPU - 1))" &&
 		jobs="$jobs --group_reporting=1 --cpus_allowed_policy=split"
 	case $2 in
-	aioattr | aioattrfb)
+	aioattr | aioattrfb | aioattrw16)
 		a=all
 		[ "$4" = none ] && a=$NONE
 		eng="external:$ENGINE --attrs=$a --attr_json=$OUT/$5.attr.json"
 		[ "$2" = aioattrfb ] && eng="$eng --fixedbufs=1"
 		;;
+	posixaa | posixaaw16) eng=posixaio ;;
 	*) eng=$2 ;;
 	esac
-	echo "--name=b --filename=$(devpath "$1") --ioengine=$eng $jobs --direct=1" \
-		"--rw=$rw --bs=$bs --iodepth=$qd --size=${SIZE_MB}M --time_based" \
-		"--norandommap --randrepeat=0"
+	# The buffered cells: fio's random map (no block read twice in a run,
+	# so a cold run misses throughout), no invalidation at the start (the
+	# cell decides what is cached); submission latency percentiles, for
+	# aioattr without waiting in the submitting call.
+	direct=1 size=${SIZE_MB}M map=--norandommap
+	case $3 in
+	cold16 | warm16)
+		direct=0 size=${BFILE_MB}M map="--invalidate=0 --slat_percentiles=1"
+		# (slat: the SUBMIT call alone, as libaio's io_submit())
+		case $2 in aioattr*) eng="$eng --submit_wait=0" ;; esac
+		;;
+	rr16) [ "$1" = brd ] && map="$map --slat_percentiles=1" ;;
+	esac
+	echo "--name=b --filename=$(devpath "$1") --ioengine=$eng $jobs --direct=$direct" \
+		"--rw=$rw --bs=$bs --iodepth=$qd --size=$size --time_based" \
+		"$map --randrepeat=0"
+}
+
+# cell_env ENGINE WL - set up what a cell runs with: the page cache (cold:
+# every page dropped; warm: the whole file read) and max_workers; print
+# the variable fio's environment gets (LD_PRELOAD for the posixaa engines).
+cell_env() {
+	case $2 in
+	cold16)
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		;;
+	warm16) cat $BFILE >/dev/null ;;
+	esac
+	case $1 in
+	*w16) echo 16 >$MAXW ;;
+	*) echo "$MAXW_DEFAULT" >$MAXW ;;
+	esac
+	case $1 in
+	posixaa*) echo "LD_PRELOAD=$PRELOAD" ;;
+	*) echo "AABENCH_PRELOAD=none" ;;
+	esac
 }
 
 # run_cell TARGET ENGINE WL ATTRS REP - one fio run; its JSON to $OUT.
 run_cell() {
 	name=$1.$2.$3.$4.$5
 	rm -f $OUT/w.pre $OUT/w.post
+	fenv=$(cell_env "$2" "$3")
+	s0=$(cat $AASUB) r0=$(awk '{ print $1 }' /sys/block/benchb/stat 2>/dev/null)
 	c0=$(stat_field ctxt) i0=$(stat_field intr)
 	# shellcheck disable=SC2046 # fio_args is a list of options
-	fio $(fio_args "$1" "$2" "$3" "$4" "$name") --runtime="$RUNTIME" --lat_percentiles=1 \
+	env "$fenv" fio $(fio_args "$1" "$2" "$3" "$4" "$name") --runtime="$RUNTIME" \
+		--lat_percentiles=1 \
 		--exec_prerun="$OUT/snap $OUT/w.pre" --exec_postrun="$OUT/snap $OUT/w.post" \
 		--output-format=json --output="$OUT/$name.json" </dev/null >"$OUT/$name.err" 2>&1
 	frc=$?
 	c1=$(stat_field ctxt) i1=$(stat_field intr)
+	# the device's submissions and the buffered disk's reads, whole fio run
+	x="aasub=$(($(cat $AASUB) - s0))"
+	[ -n "$r0" ] && x="$x devrd=$(($(awk '{ print $1 }' /sys/block/benchb/stat) - r0))"
 	# (several jobs: one report per job, NAME.attr.json.N; kept for the
 	# one-job-per-vCPU cells, whose contexts analyze.py adds up)
 	case $3 in
@@ -370,7 +476,7 @@ run_cell() {
 		set -- $(head -n1 $OUT/w.pre) $(tail -n1 $OUT/w.post)
 		w="wbusy=$(($4 - $1)) wctxt=$(($5 - $2)) wintr=$(($6 - $3))"
 	fi
-	echo "$name ctxt=$((c1 - c0)) intr=$((i1 - i0)) $w rc=$frc" >>"$OUT/counters.$rep"
+	echo "$name ctxt=$((c1 - c0)) intr=$((i1 - i0)) $w $x rc=$frc" >>"$OUT/counters.$rep"
 	iops=$(awk '/"iops" :/ { v = $3; sub(",", "", v); if (v + 0 > 0) { print int(v); exit } }' \
 		"$OUT/$name.json" 2>/dev/null)
 	echo "$name ${iops:-?} $((c1 - c0)) $frc"
@@ -470,6 +576,8 @@ kcount_cell() {
 	say "kcount: $1 $2 $3: $(grep -c , "$f") counts"
 	blob "$(basename "$f")" "$f"
 }
+# (not in the buffered set: the counts are about the fast path's cells)
+[ "$SET" = buffered ] && KCOUNT=0
 if [ "$KCOUNT" = 1 ] && command -v perf >/dev/null; then
 	KEV=$(kcount_events)
 	say "kcount: events $KEV"
@@ -500,5 +608,11 @@ rmdir $d
 if [ -n "$HARDIRQ_TARGETS" ]; then
 	echo 0 >"$d1/power"
 	rmdir "$d1"
+fi
+echo "$MAXW_DEFAULT" >$MAXW
+if [ -d /sys/kernel/config/aiodemo/benchb ]; then
+	umount $BDIR
+	echo 0 >"$b/power"
+	rmdir "$b"
 fi
 aa_done

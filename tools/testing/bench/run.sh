@@ -16,7 +16,9 @@
 # BENCH_REPS (repetitions of the fast-path cells of issue 10, default 5),
 # BENCH_REPS_REST (of the other cells, default 3, at most BENCH_REPS),
 # BENCH_SET (all; fastpath: only the cells of issue 10; hardirq: only the
-# disks that complete in hard interrupt context, issue 11), BENCH_ONLY
+# disks that complete in hard interrupt context, issue 11; buffered: only
+# the buffered file reads and fio's posixaio engine of issue 13, each
+# BENCH_REPS times), BENCH_ONLY
 # (extended regex over the cell lines "target engine workload attrs", e.g.
 # 'iocrypt|crypt'), BENCH_KCOUNT (1: slab allocations and RCU callbacks per
 # I/O with perf after the matrix; default 1), BENCH_PERF (1: perf profiles
@@ -42,8 +44,8 @@ REPS=${BENCH_REPS:-5}
 REPS_REST=${BENCH_REPS_REST:-3}
 ((REPS_REST <= REPS)) || REPS_REST=$REPS
 SET=${BENCH_SET:-all}
-[[ $SET == all || $SET == fastpath || $SET == hardirq ]] ||
-	aa_die "BENCH_SET=$SET: all, fastpath or hardirq"
+[[ $SET == all || $SET == fastpath || $SET == hardirq || $SET == buffered ]] ||
+	aa_die "BENCH_SET=$SET: all, fastpath, hardirq or buffered"
 KCOUNT=${BENCH_KCOUNT:-1}
 # (the kernel command line splits at blanks: they match any character)
 ONLY=${BENCH_ONLY:-}
@@ -55,12 +57,14 @@ PY=/usr/bin/python3
 # The hardirq set's second disk: virtio-blk with two queues (an interrupt
 # each) over qemu's null-co driver, which stores nothing and reads zeroes.
 VIRTIO_DISK=()
-[[ $SET == fastpath ]] ||
+[[ $SET != all && $SET != hardirq ]] ||
 	VIRTIO_DISK=(-blockdev "driver=null-co,node-name=d0,size=1073741824,read-zeroes=on"
 		-device "virtio-blk-pci,drive=d0,num-queues=2")
 
 [[ -f $GUEST_BIN_DIR/aioattr.so ]] ||
 	aa_die "no fio engine $GUEST_BIN_DIR/aioattr.so: run 'make fio-engine' (make bench does)"
+[[ $SET == fastpath || $SET == hardirq || -f $GUEST_BIN_DIR/libaioattr-posix.so ]] ||
+	aa_die "no $GUEST_BIN_DIR/libaioattr-posix.so for the posixaio cells: run 'make user'"
 for t in gnuplot "$PY" qemu-system-x86_64 cryptsetup; do
 	command -v "$t" >/dev/null || aa_die "missing $t: run 'make deps'"
 done
@@ -151,6 +155,8 @@ main() {
 		aa_die "the guest fio ($fio) has no libaio engine"
 	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*io_uring' ||
 		aa_die "the guest fio ($fio) has no io_uring engine"
+	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*posixaio' ||
+		aa_die "the guest fio ($fio) has no posixaio engine"
 	mapfile -t kos < <(aa_our_modules "$(aa_kbuild_tree)")
 	aa_check_vermagic "${kos[@]}"
 	aa_step "bench: initramfs (${#kos[@]} modules of ours)"
@@ -158,13 +164,15 @@ main() {
 	extra_cpio "$kimg" "$OUT/initrd.bench.cpio"
 	cat "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img" >"$OUT/initrd.img"
 	rm -f "$OUT/initrd.bench.cpio" "$OUT/initrd.base.img"
-	# 59 fast-path cells, 47 others and 96 on the hardirq disks (guest.sh);
-	# a fio run costs its runtime plus ~1.3 s of start and stop; 8
-	# allocation counts ~10 s each.
+	# 59 fast-path cells, 47 others, 96 on the hardirq disks and 16
+	# buffered ones (guest.sh); a fio run costs its runtime plus ~1.3 s of
+	# start and stop (a warm buffered one ~1 s more: the file is read
+	# first); 8 allocation counts ~10 s each.
 	case $SET in
-	all) nruns=$((59 * REPS + (47 + 96) * REPS_REST)) ;;
+	all) nruns=$((59 * REPS + (47 + 96 + 16) * REPS_REST)) ;;
 	fastpath) nruns=$((59 * REPS)) ;;
 	hardirq) nruns=$((96 * REPS_REST)) ;;
+	buffered) nruns=$((16 * REPS)) ;;
 	esac
 	hard=${BENCH_TIMEOUT:-$((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)))}
 	boot "$hard" "$kimg" || qrc=$?

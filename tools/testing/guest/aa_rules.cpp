@@ -57,6 +57,12 @@
  *                  frozen file system goes to a worker: SUBMIT returns at
  *                  once, nothing completes while it is frozen, and the
  *                  write completes from a worker after FITHAW.
+ *   worker_fsize   (--fsdir) a write a worker carries out obeys the
+ *                  submitter's RLIMIT_FSIZE (64 KiB here, SIGXFSZ ignored),
+ *                  as pwrite(2) does: 8 KiB at 60 KiB is cut to 4 KiB, a
+ *                  write at 64 KiB fails with EFBIG, the file stays 64 KiB.
+ *                  ext4's buffered writes go to a worker in 6.1 (checked
+ *                  by COMPLETION_CTX), whose own limit is infinite.
  *   wait_eintr     AIO_ATTR_IOC_WAIT with nothing to wait for ends with EINTR
  *                  when a signal (handler without SA_RESTART) arrives, long
  *                  before its timeout.
@@ -67,6 +73,7 @@
 #include "aatest.hpp"
 
 #include <array>
+#include <csignal>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -77,6 +84,7 @@
 #include <sys/uio.h>
 #include <sys/fanotify.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -634,6 +642,52 @@ int main(int argc, char **argv)
 		require_result(c[0], 4096);
 		const uint64_t cx = require_attr(c[0], AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
 		require(cx & AIO_ATTR_CTX_WORKER, "the write was not a worker's");
+	});
+
+	s.run("worker_fsize", [&] {
+		if (!fsdir)
+			throw Skip("no --fsdir");
+		const std::string path = std::string(fsdir) + "/fsize.dat";
+		unique_fd fd = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+		Buffer buf(8192);
+		Context ctx;
+		ctx.setup(4096);
+		struct rlimit old {};
+		require(!::getrlimit(RLIMIT_FSIZE, &old), "getrlimit");
+		/* the limit and SIGXFSZ's disposition come back on every way out */
+		struct Restore {
+			struct rlimit lim;
+			sighandler_t xfsz;
+			~Restore()
+			{
+				::setrlimit(RLIMIT_FSIZE, &lim);
+				::signal(SIGXFSZ, xfsz);
+			}
+		} restore{ old, ::signal(SIGXFSZ, SIG_IGN) };
+		struct rlimit lim = old;
+		lim.rlim_cur = 64 << 10;
+		require(!::setrlimit(RLIMIT_FSIZE, &lim), "setrlimit");
+
+		/* the rule, by pwrite(2) */
+		require(::pwrite(fd.get(), buf.data(), 8192, 60 << 10) == 4096,
+			"pwrite across the limit was not cut at it");
+		errno = 0;
+		require(::pwrite(fd.get(), buf.data(), 4096, 64 << 10) < 0 && errno == EFBIG,
+			"pwrite at the limit did not fail with EFBIG");
+		require(!::ftruncate(fd.get(), 0), "ftruncate");
+
+		const auto want = AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX);
+		auto c = do_one(ctx, prep_write(fd.get(), buf.data(), 8192, 60 << 10).data(1).attrs(want));
+		const uint64_t cx = require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
+		require(cx & AIO_ATTR_CTX_WORKER,
+			strf("completion_ctx %#llx: the write was not a worker's",
+			     (unsigned long long)cx));
+		require_result(c, 4096);
+		c = do_one(ctx, prep_write(fd.get(), buf.data(), 4096, 64 << 10).data(2).attrs(want));
+		require_result(c, -EFBIG);
+		struct stat st {};
+		require(!::fstat(fd.get(), &st) && st.st_size == 64 << 10,
+			strf("file size %lld, expected 65536", (long long)st.st_size));
 	});
 
 	s.run("wait_eintr", [&] {

@@ -75,48 +75,7 @@ uint32_t charge_of(uint32_t ring_bytes)
 void while_held(uid_t ua, const std::function<void(const std::function<void()> &)> &a, uid_t ub,
 		const std::function<void()> &b)
 {
-	int rp[2], gp[2];
-
-	require(::pipe2(rp, O_CLOEXEC) == 0 && ::pipe2(gp, O_CLOEXEC) == 0, "pipe");
-	unique_fd ready_r(rp[0]), ready_w(rp[1]), go_r(gp[0]), go_w(gp[1]);
-	std::exception_ptr ea, eb;
-	std::atomic<bool> a_done{ false };
-
-	std::thread ta([&] {
-		try {
-			run_as(ua, ua, [&] {
-				a([&] {
-					char c = 1;
-					if (::write(ready_w.get(), &c, 1) != 1 ||
-					    ::read(go_r.get(), &c, 1) != 1)
-						throw Fail("checkpoint pipe");
-				});
-			});
-		} catch (...) {
-			ea = std::current_exception();
-		}
-		a_done = true;
-	});
-	bool ready = false;
-	while (!a_done && !ready) {
-		pollfd p{ ready_r.get(), POLLIN, 0 };
-		ready = ::poll(&p, 1, 100) == 1;
-	}
-	if (ready) {
-		try {
-			run_as(ub, ub, b);
-		} catch (...) {
-			eb = std::current_exception();
-		}
-		char c = 1;
-		(void)!::write(go_w.get(), &c, 1);
-	}
-	ta.join();
-	if (ea)
-		std::rethrow_exception(ea);
-	if (eb)
-		std::rethrow_exception(eb);
-	require(ready, "the first user never reached its checkpoint");
+	run_as_until(ua, a, [&] { run_as(ub, ub, b); });
 }
 
 /* Contexts alive now (all users); the per-user charge is back once it drops. */

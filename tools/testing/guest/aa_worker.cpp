@@ -7,8 +7,12 @@
  * Run by tests/api_worker.sh with --file PATH (a file on ext4 over an
  * aiodemo disk whose misses take --miss-ns), --held DEV --dm NAME (a dm
  * linear device over brd that the program suspends, so that a read of it
- * blocks until it resumes: no timing involved) and --tmp DIR (tmpfs).  The
- * script sets max_workers to 1.  Cases (prefix "worker."):
+ * blocks until it resumes: no timing involved) and --tmp DIR (tmpfs); with
+ * --hardirq DEV (aiodemo completion=hardirq, 4k blocks, whose 4k block at
+ * --bad-offset, below 64 KiB, fails: fail_range) the group_hardirq case
+ * runs; --uid (65534) is the user of the unpriv_ cases, who may reach the
+ * file's directory and read the held device.  The script sets max_workers
+ * to 1.  Cases (prefix "worker."):
  *   feature        PROBE and version 2 SETUP advertise WORKERS, CANCEL and
  *                  PAGECACHE; a version 1 context knows none of them
  *   cold_reads     buffered 4k random reads with a cold page cache: each
@@ -37,6 +41,30 @@
  *                  its GROUP_DONE entry after the accepted members
  *   group_errors   GROUP_DONE misplaced, malformed or without the flag,
  *                  min_complete with a group: EINVAL, nothing queued
+ *   group_hardirq  --group-rounds groups (LIO_WAIT and LIO_NOWAIT in turn)
+ *                  of O_DIRECT reads that complete in hardirq, one that
+ *                  fails there (EIO) and a write past the end (ENOSPC):
+ *                  every member posts once, the GROUP_DONE entry comes
+ *                  last and counts 2 failed, LIO_WAIT returns with all of
+ *                  them in the ring; some GROUP_DONE entries were posted
+ *                  from hardirq
+ *   group_race     opt-in (--group-race N): N groups of two hardirq reads
+ *                  and 4-51 tmpfs reads through the one worker, so that a
+ *                  worker member ends near the hardirq ones: GROUP_DONE
+ *                  always last, LIO_WAIT never returns before every entry
+ *                  is posted (a member is counted before its entry is
+ *                  posted; see the case's comment)
+ *   unpriv_worker_creds  a worker writes with the submitter's credentials:
+ *                  the user's ext4 buffered write (a worker's) clears the
+ *                  file's set-user-ID and set-group-ID bits, as a write
+ *                  without CAP_FSETID does, where root's keeps them; the
+ *                  user's cold reads go through a worker
+ *   unpriv_cancel  as the user: cancel by fd with one read running in the
+ *                  worker and three queued; each queued one completes once
+ *                  with -ECANCELED, the running one after the resume
+ *   unpriv_group   as the user: a LIO_WAIT group of cold reads with one
+ *                  member that fails (EFAULT): all entries there on return,
+ *                  GROUP_DONE last with 1 failed
  *   stress         --cycles cycles of submit / cancel / close at random
  *                  moments on tmpfs (reads and fsyncs, all through the
  *                  pool; one cycle in 16 closes the context with its
@@ -48,11 +76,13 @@
 #include "aatest.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <random>
 #include <set>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace aatest;
 using namespace aio_attr;
@@ -68,6 +98,11 @@ const char *file_path;
 const char *held_path;
 const char *dm_name;
 const char *tmp_dir;
+const char *hardirq_path;
+uint64_t bad_offset = 4096;
+unsigned long group_rounds = 500;
+unsigned long race_rounds;
+uid_t uid = 65534;
 unsigned long cycles = 100000;
 
 Context make_ctx(uint32_t version, uint32_t ring_bytes = 65536)
@@ -94,6 +129,15 @@ void drop_caches()
 {
 	::sync();
 	write_file("/proc/sys/vm/drop_caches", "3");
+}
+
+/* The directory part of @path. */
+std::string dir_of(const char *path)
+{
+	const std::string p(path);
+	const auto slash = p.rfind('/');
+
+	return slash == std::string::npos ? "." : slash ? p.substr(0, slash) : "/";
 }
 
 /* Raw AIO_ATTR_IOC_CANCEL: 0 or -errno, @c updated. */
@@ -164,6 +208,24 @@ std::vector<Completion> reap_now(Context &ctx)
 
 	ctx.reap([&](const Completion &c) { v.push_back(c); });
 	return v;
+}
+
+/*
+ * The queued requests @lo..@hi were cancelled: each completes once, with
+ * -ECANCELED, and nothing else comes while the device stays suspended.
+ */
+void require_cancelled(Context &ctx, uint64_t lo, uint64_t hi)
+{
+	std::set<uint64_t> seen;
+
+	for (const Completion &e : collect_n(ctx, hi - lo + 1)) {
+		require_result(e, -ECANCELED);
+		require(e.user_data >= lo && e.user_data <= hi && seen.insert(e.user_data).second,
+			strf("cancelled user_data %llu twice or unexpected",
+			     (unsigned long long)e.user_data));
+	}
+	std::vector<Completion> more;
+	require(!collect(ctx, 1, more, 200ms), "a completion while the device is suspended");
 }
 
 bool has_worker(uint64_t cx)
@@ -253,10 +315,16 @@ int main(int argc, char **argv)
 	dm_name = arg_value(argc, argv, "--dm");
 	tmp_dir = arg_value(argc, argv, "--tmp");
 	cycles = arg_num(argc, argv, "--cycles", cycles);
+	hardirq_path = arg_value(argc, argv, "--hardirq");
+	bad_offset = arg_num(argc, argv, "--bad-offset", bad_offset);
+	group_rounds = arg_num(argc, argv, "--group-rounds", group_rounds);
+	race_rounds = arg_num(argc, argv, "--group-race", 0);
+	uid = static_cast<uid_t>(arg_num(argc, argv, "--uid", uid));
 	const unsigned long miss_ns = arg_num(argc, argv, "--miss-ns", 2000000);
 	if (!file_path || !held_path || !dm_name || !tmp_dir) {
 		std::fprintf(stderr, "usage: aa_worker --file PATH [--miss-ns NS] --held DEV "
-				     "--dm NAME --tmp DIR [--cycles N]\n");
+				     "--dm NAME --tmp DIR [--cycles N] [--hardirq DEV [--bad-offset "
+				     "BYTES] [--group-rounds N] [--group-race N]] [--uid UID]\n");
 		return 2;
 	}
 	Suite s("worker");
@@ -407,25 +475,15 @@ int main(int argc, char **argv)
 		require(c.cancelled == 2 && c.running == 1,
 			strf("cancel fd: cancelled %u running %u, expected 2 1", c.cancelled,
 			     c.running));
-		auto got = collect_n(ctx, 3);
-		std::set<uint64_t> seen;
-		for (const Completion &e : got) {
-			require_result(e, -ECANCELED);
-			require(e.user_data >= 2 && e.user_data <= 4 &&
-					seen.insert(e.user_data).second,
-				strf("cancelled user_data %llu twice or unexpected",
-				     (unsigned long long)e.user_data));
-		}
-		std::vector<Completion> more;
-		require(!collect(ctx, 1, more, 200ms),
-			"a completion while the device is suspended");
+		require_cancelled(ctx, 2, 4);
 		h.resume();
-		got = collect_n(ctx, 1);
+		auto got = collect_n(ctx, 1);
 		require(got[0].user_data == 1, "the running read did not complete");
 		require_result(got[0], 4096);
 		require(has_worker(
 				require_attr(got[0], AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED)),
 			"the running read was not done by a worker");
+		std::vector<Completion> more;
 		require(!collect(ctx, 1, more, 100ms), "an extra completion after the resume");
 	});
 
@@ -610,6 +668,314 @@ int main(int argc, char **argv)
 		sqes = { rd };
 		c = submit_raw(v1, sqes, AIO_ATTR_SUBMIT_GROUP);
 		require(c.ret == -EINVAL, "version 1 accepted AIO_ATTR_SUBMIT_GROUP");
+	});
+
+	s.run("group_hardirq", [&] {
+		if (!hardirq_path)
+			throw Skip("no --hardirq device");
+		const unique_fd h = open_fd(hardirq_path, O_RDWR | O_DIRECT);
+		const uint64_t blocks = bdev_bytes(h.get()) / 4096;
+		constexpr uint64_t cxm = AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX);
+		Context ctx = make_ctx(2);
+		Buffer buf(8 * 4096);
+		unsigned done_hardirq = 0;
+
+		for (unsigned round = 0; round < group_rounds; round++) {
+			/* LIO_WAIT and LIO_NOWAIT with the GROUP_DONE entry, in turn */
+			const bool wait = round % 2;
+			const uint64_t base = 16 * (round + 1);
+			std::vector<aio_attr_sqe> sqes;
+
+			for (unsigned i = 0; i < 6; i++)
+				sqes.push_back(prep_read(h.get(), buf.data() + i * 4096, 4096,
+							 (16 + rng() % (blocks - 16)) * 4096)
+						       .data(base + i)
+						       .attrs(cxm));
+			/* fails with EIO in the disk's hardirq completion */
+			sqes.push_back(
+				prep_read(h.get(), buf.data() + 6 * 4096, 4096, bad_offset)
+					.data(base + 6)
+					.attrs(cxm));
+			/* fails with ENOSPC (past the end) before any disk sees it */
+			sqes.push_back(
+				prep_write(h.get(), buf.data() + 7 * 4096, 4096, blocks * 4096)
+					.data(base + 7)
+					.attrs(cxm));
+			sqes.push_back(group_done(base + 8));
+			sqes.back().attr_mask = cxm;
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP |
+							  (wait ? AIO_ATTR_SUBMIT_WAIT : 0),
+						  wait ? 10'000'000'000 : 0);
+			require(c.ret == 8 && c.sub.accepted == 8 && !c.sub.error &&
+					!c.sub.wait_error,
+				strf("round %u: ret %d accepted %u error %d wait_error %d", round,
+				     c.ret, c.sub.accepted, c.sub.error, c.sub.wait_error));
+			/* with LIO_WAIT every entry is in the ring when SUBMIT returns */
+			const auto got = wait ? reap_now(ctx) : collect_n(ctx, 9);
+			require(got.size() == 9,
+				strf("round %u (%s): %zu entries, expected 9", round,
+				     wait ? "LIO_WAIT" : "LIO_NOWAIT", got.size()));
+			std::array<bool, 9> seen{};
+			for (std::size_t k = 0; k < got.size(); k++) {
+				const Completion &e = got[k];
+				const uint64_t i = e.user_data - base;
+
+				require(e.user_data >= base && i < 9 && !seen[i],
+					strf("round %u: user_data %llu twice or not of this group",
+					     round, (unsigned long long)e.user_data));
+				seen[i] = true;
+				const uint64_t cx = require_attr(e, AIO_ATTR_COMPLETION_CTX,
+								 AIO_ATTR_ST_HANDLED);
+				const bool in_hardirq = (cx & AIO_ATTR_CTX_MASK) == AIO_ATTR_CTX_HARDIRQ;
+				if (i < 7) {
+					require_result(e, i < 6 ? 4096 : -EIO);
+					require(in_hardirq,
+						strf("round %u: %s, expected a hardirq completion",
+						     round, format_completion(e).c_str()));
+				} else if (i == 7) {
+					require_result(e, -ENOSPC);
+				} else {
+					require(k == 8, strf("round %u: GROUP_DONE is entry %zu of 9",
+							     round, k + 1));
+					require(e.result == 2,
+						strf("round %u: GROUP_DONE %s, expected 2 failed",
+						     round, format_completion(e).c_str()));
+					done_hardirq += in_hardirq;
+				}
+			}
+			require(reap_now(ctx).empty(), strf("round %u: an extra entry", round));
+		}
+		info("group_hardirq: %lu groups, the GROUP_DONE entry posted from hardirq for %u",
+		     group_rounds, done_hardirq);
+		/* else the last member was never a hardirq one: not what this tests */
+		require(done_hardirq > 0, "no GROUP_DONE entry was posted from hardirq");
+	});
+
+	/*
+	 * Opt-in (--group-race N): a member's count and its entry are two
+	 * steps (aa_complete(): aa_group_leave(), then aa_post()), so when
+	 * two members end at once the last one can post GROUP_DONE - and a
+	 * LIO_WAIT submitter can see the group done - before the other's
+	 * entry is in the ring.  Each round a worker member (tmpfs, the
+	 * context's one worker) ends near the moment the hardirq members do:
+	 * K tmpfs reads, K varied, queue behind each other in the worker.
+	 */
+	s.run("group_race", [&] {
+		if (!hardirq_path || !race_rounds)
+			throw Skip("opt-in: --hardirq DEV --group-race N");
+		const std::string path = std::string(tmp_dir) + "/aa_worker.race";
+		const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+		require(::ftruncate(f.get(), 1 << 20) == 0, "ftruncate");
+		const unique_fd h = open_fd(hardirq_path, O_RDONLY | O_DIRECT);
+		const uint64_t blocks = bdev_bytes(h.get()) / 4096;
+		Context ctx = make_ctx(2);
+		Buffer buf(64 * 4096);
+		unsigned bad_order = 0, early = 0;
+
+		for (unsigned round = 0; round < race_rounds; round++) {
+			const bool wait = round % 2;
+			const unsigned k = 4 + rng() % 48;
+			const uint64_t base = 64 * (round + 1);
+			std::vector<aio_attr_sqe> sqes;
+
+			for (unsigned i = 0; i < 2; i++)
+				sqes.push_back(prep_read(h.get(), buf.data() + i * 4096, 4096,
+							 (16 + rng() % (blocks - 16)) * 4096)
+						       .data(base + i));
+			for (unsigned i = 2; i < k + 2; i++)
+				sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
+							 (rng() % 256) * 4096)
+						       .data(base + i));
+			sqes.push_back(group_done(base + k + 2));
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP |
+							  (wait ? AIO_ATTR_SUBMIT_WAIT : 0),
+						  wait ? 10'000'000'000 : 0);
+			require(c.ret == (int)k + 2 && !c.sub.error && !c.sub.wait_error,
+				strf("round %u: ret %d error %d wait_error %d", round, c.ret,
+				     c.sub.error, c.sub.wait_error));
+			auto got = reap_now(ctx);
+			if (wait && got.size() != k + 3)
+				early++;
+			if (got.size() < k + 3) {
+				std::vector<Completion> more = collect_n(ctx, k + 3 - got.size());
+				got.insert(got.end(), more.begin(), more.end());
+			}
+			std::vector<bool> seen(k + 3);
+			for (const Completion &e : got) {
+				const uint64_t i = e.user_data - base;
+				require(e.user_data >= base && i < k + 3 && !seen[i],
+					strf("round %u: user_data %llu twice or not of this group",
+					     round, (unsigned long long)e.user_data));
+				seen[i] = true;
+				require(e.result == (i == k + 2 ? 0 : 4096),
+					strf("round %u: %s", round, format_completion(e).c_str()));
+			}
+			bad_order += got.back().user_data != base + k + 2;
+			require(reap_now(ctx).empty(), strf("round %u: an extra entry", round));
+		}
+		info("group_race: %lu groups; GROUP_DONE before another member's entry %u times, "
+		     "LIO_WAIT returned before every entry was posted %u times",
+		     race_rounds, bad_order, early);
+		::unlink(path.c_str());
+		require(!bad_order && !early,
+			strf("GROUP_DONE was not last %u times, LIO_WAIT returned early %u times",
+			     bad_order, early));
+	});
+
+	/*
+	 * The worker does a request with the submitter's credentials.  What
+	 * shows them: a write by someone without CAP_FSETID clears the
+	 * set-user-ID and set-group-ID bits of the file (file_remove_privs()
+	 * in ext4's write path), root's does not.  ext4 buffered writes always
+	 * go to a worker on 6.1, and that is where the check runs.
+	 */
+	s.run("unpriv_worker_creds", [&] {
+		const std::string path = dir_of(file_path) + "/aa_worker.suid";
+		{
+			const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+			require(!::ftruncate(f.get(), 65536) && !::fchown(f.get(), uid, uid),
+				"ftruncate, fchown");
+		}
+		/* @path 06755, a worker's write to it as root or as @uid; its mode after */
+		const auto write_as = [&](bool as_user) {
+			require(!::chmod(path.c_str(), 06755), "chmod");
+			const auto body = [&] {
+				const unique_fd f = open_fd(path.c_str(), O_WRONLY);
+				Context ctx = make_ctx(2);
+				Buffer buf(4096);
+				const Completion c = do_one(ctx, prep_write(f.get(), buf.data(), 4096, 0)
+									 .data(1)
+									 .attrs(want_all));
+				require_result(c, 4096);
+				require(has_worker(require_attr(c, AIO_ATTR_COMPLETION_CTX,
+								AIO_ATTR_ST_HANDLED)),
+					strf("%s, expected a worker", format_completion(c).c_str()));
+			};
+			if (as_user)
+				run_as(uid, uid, body);
+			else
+				body();
+			struct stat st {};
+			require(!::stat(path.c_str(), &st), "stat");
+			return st.st_mode & 07777;
+		};
+		const unsigned root_mode = write_as(false);
+		require(root_mode == 06755,
+			strf("root's write left mode %o, expected 6755: the case cannot tell "
+			     "credentials apart",
+			     root_mode));
+		const unsigned user_mode = write_as(true);
+		require(user_mode == 0755,
+			strf("uid %u's write through a worker left mode %o, expected 755: the "
+			     "worker did not write with its credentials",
+			     uid, user_mode));
+		::unlink(path.c_str());
+
+		/* a cold read of a file the user may read: a worker, the right data */
+		drop_caches();
+		run_as(uid, uid, [&] {
+			const unique_fd f = open_fd(file_path, O_RDONLY);
+			require(!::posix_fadvise(f.get(), 0, 0, POSIX_FADV_RANDOM), "fadvise");
+			Context ctx = make_ctx(2);
+			const std::vector<uint64_t> o(offs.begin(), offs.begin() + 4);
+			std::vector<Completion> done;
+			unsigned slept;
+			read_each(ctx, f.get(), rbuf, o, done, &slept);
+			for (const Completion &c : done) {
+				const auto [cx, pc] = check_read(rbuf, o, c);
+
+				require(has_worker(cx) && pc == AIO_ATTR_PAGECACHE_MISS,
+					strf("cold read as uid %u: %s, expected a worker and a "
+					     "miss",
+					     uid, format_completion(c).c_str()));
+			}
+		});
+	});
+
+	s.run("unpriv_cancel", [&] {
+		Held h;
+		run_as_until(
+			uid,
+			[&](const std::function<void()> &checkpoint) {
+				const unique_fd d = open_fd(held_path, O_RDONLY);
+				require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED),
+					"fadvise");
+				Context ctx = make_ctx(2);
+				Buffer buf(4 * 4096);
+				std::vector<aio_attr_sqe> sqes;
+
+				for (unsigned i = 0; i < 4; i++)
+					sqes.push_back(prep_read(d.get(), buf.data() + i * 4096, 4096,
+								 (i + 40) * 1048576ULL)
+							       .data(i + 1)
+							       .attrs(want_all));
+				submit_all(ctx, sqes);
+				/* ud 1 holds the context's only worker; 2..4 wait */
+				const auto c = cancel_fd(ctx, d.get());
+				require(c.cancelled == 3 && c.running == 1,
+					strf("cancel fd: cancelled %u running %u, expected 3 1",
+					     c.cancelled, c.running));
+				require_cancelled(ctx, 2, 4);
+				checkpoint(); /* root resumes the device */
+				const auto got = collect_n(ctx, 1);
+				require(got[0].user_data == 1 &&
+						has_worker(require_attr(got[0],
+									AIO_ATTR_COMPLETION_CTX,
+									AIO_ATTR_ST_HANDLED)),
+					strf("the running read: %s, expected ud 1 from a worker",
+					     format_completion(got[0]).c_str()));
+				require_result(got[0], 4096);
+				std::vector<Completion> more;
+				require(!collect(ctx, 1, more, 100ms), "an extra completion");
+			},
+			[&] { h.resume(); });
+		require_drained(contexts0, inflight0);
+	});
+
+	s.run("unpriv_group", [&] {
+		drop_caches();
+		run_as(uid, uid, [&] {
+			const unique_fd f = open_fd(file_path, O_RDONLY);
+			require(!::posix_fadvise(f.get(), 0, 0, POSIX_FADV_RANDOM), "fadvise");
+			Context ctx = make_ctx(2);
+			Buffer buf(3 * 4096);
+			/* a cold read cannot pin an unmapped buffer in the worker: EFAULT */
+			void *hole = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+					    -1, 0);
+			require(hole != MAP_FAILED, "mmap");
+			std::vector<aio_attr_sqe> sqes;
+			for (unsigned i = 0; i < 3; i++)
+				sqes.push_back(prep_read(f.get(), buf.data() + i * 4096, 4096,
+							 offs[8 + i])
+						       .data(1 + i));
+			sqes.push_back(prep_read(f.get(), hole, 4096, offs[11]).data(4));
+			sqes.push_back(group_done(5));
+			const Call c = submit_raw(ctx, sqes,
+						  AIO_ATTR_SUBMIT_GROUP | AIO_ATTR_SUBMIT_WAIT,
+						  10'000'000'000);
+			::munmap(hole, 4096);
+			require(c.ret == 4 && !c.sub.error && !c.sub.wait_error,
+				strf("LIO_WAIT as uid %u: ret %d error %d wait_error %d", uid,
+				     c.ret, c.sub.error, c.sub.wait_error));
+			const auto got = reap_now(ctx);
+			require(got.size() == 5,
+				strf("%zu entries when LIO_WAIT returned, expected 5", got.size()));
+			std::set<uint64_t> seen;
+			for (const Completion &e : got) {
+				require(seen.insert(e.user_data).second && e.user_data <= 5,
+					strf("user_data %llu twice or unknown",
+					     (unsigned long long)e.user_data));
+				if (e.user_data <= 3)
+					require_result(e, 4096);
+				else if (e.user_data == 4)
+					require_result(e, -EFAULT);
+			}
+			require(got.back().user_data == 5 && got.back().result == 1,
+				strf("last entry %s, expected GROUP_DONE 5 with 1 failed",
+				     format_completion(got.back()).c_str()));
+		});
 	});
 
 	s.run("stress", [&] {

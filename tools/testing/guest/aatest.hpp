@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -507,6 +508,59 @@ inline void run_as(uid_t uid, gid_t gid, const std::function<void()> &body,
 		throw Skip(msg.substr(1));
 	if (msg[0] != 'P')
 		throw Fail(strf("as uid %u: %s", uid, msg.substr(1).c_str()));
+}
+
+/*
+ * Run @a as @uid (run_as()); when @a calls its checkpoint, run @at in this
+ * process while @a waits (so @a's contexts and requests stay alive), then
+ * let @a go on.  @at runs only if @a reaches the checkpoint; an exception
+ * of either is rethrown, @a's first.
+ */
+inline void run_as_until(uid_t uid, const std::function<void(const std::function<void()> &)> &a,
+			 const std::function<void()> &at)
+{
+	int rp[2], gp[2];
+
+	require(::pipe2(rp, O_CLOEXEC) == 0 && ::pipe2(gp, O_CLOEXEC) == 0, "pipe");
+	aio_attr::unique_fd ready_r(rp[0]), ready_w(rp[1]), go_r(gp[0]), go_w(gp[1]);
+	std::exception_ptr ea, eb;
+	std::atomic<bool> a_done{ false };
+
+	std::thread ta([&] {
+		try {
+			run_as(uid, uid, [&] {
+				a([&] {
+					char c = 1;
+					if (::write(ready_w.get(), &c, 1) != 1 ||
+					    ::read(go_r.get(), &c, 1) != 1)
+						throw Fail("checkpoint pipe");
+				});
+			});
+		} catch (...) {
+			ea = std::current_exception();
+		}
+		a_done = true;
+	});
+	bool ready = false;
+	while (!a_done && !ready) {
+		pollfd p{ ready_r.get(), POLLIN, 0 };
+		ready = ::poll(&p, 1, 100) == 1;
+	}
+	if (ready) {
+		try {
+			at();
+		} catch (...) {
+			eb = std::current_exception();
+		}
+		char c = 1;
+		(void)!::write(go_w.get(), &c, 1);
+	}
+	ta.join();
+	if (ea)
+		std::rethrow_exception(ea);
+	if (eb)
+		std::rethrow_exception(eb);
+	require(ready, strf("uid %u never reached its checkpoint", uid));
 }
 
 /*

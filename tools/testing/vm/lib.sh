@@ -161,6 +161,16 @@ aa_configfs_clean() {
 # for every time limit a test sets, e.g. aa_stress --timeout "$(aa_scaled 300)".
 aa_scaled() { echo $(($1 * ${AA_TIME_SCALE:-1})); }
 
+# aa_stress_len N - the length N (calls, cycles) of a stress or fuzz loop, times
+# $AA_STRESS_PCT percent (default 100, at least 1): `make check` runs these
+# loops at full length on its first kernel and shorter on the others
+# (scripts/check.sh); every assertion still runs on each kernel.
+aa_stress_len() {
+	_n=$(($1 * ${AA_STRESS_PCT:-100} / 100))
+	[ "$_n" -ge 1 ] || _n=1
+	echo "$_n"
+}
+
 # aa_debug_kernel - true on the debug kernel of `make vmtest-debug` (KASAN,
 # lockdep, full preemption; its release ends in the LOCALVERSION of
 # tools/testing/vm/debug.config).  Timing and context-switch figures say

@@ -18,7 +18,7 @@ aa_brd 64
 aa_aiodemo adfz 64 completion=hardirq hit_nsec=0 miss_nsec=0 cache_blocks=256 hw_queues=2
 aa_iocrypt iofz /dev/adfz
 aa_fuzz --bdev /dev/ram0:brd --bdev /dev/adfz:aiodemo_hardirq --bdev /dev/mapper/iofz:iocrypt \
-	--file /tmp/aa_fuzz.dat:tmpfs --calls 100000 --time $((120 * ${AA_TIME_SCALE:-1})) ||
+	--file /tmp/aa_fuzz.dat:tmpfs --calls "$(aa_stress_len 100000)" --time $((120 * ${AA_TIME_SCALE:-1})) ||
 	AA_FAILED=1
 rm -f /tmp/aa_fuzz.dat
 aa_done

@@ -8,8 +8,13 @@
 # that a suspended dm device holds, and a submit / cancel / close stress
 # on tmpfs (100000 cycles, about a minute on an idle host, a 16th of them on
 # the debug kernel; another count with
-# AA_GUEST_ENV=AA_WORKER_CYCLES=N).  max_workers is 1 so that
-# what waits and what runs is known.
+# AA_GUEST_ENV=AA_WORKER_CYCLES=N).  Groups whose members complete in
+# hard interrupt context: aiodemo completion=hardirq, with a fault range
+# for a member that fails there.  Cancel, groups and the worker's
+# credentials as an unprivileged user (65534).  Not by default: groups
+# racing a worker member against hardirq ones,
+# AA_GUEST_ENV=AA_WORKER_GROUP_RACE=N (3000 rounds passed once).
+# max_workers is 1 so that what waits and what runs is known.
 # Program: aa_worker.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
@@ -19,7 +24,15 @@ aa_require aa_worker
 MISS=2000000
 aa_load aio_attr
 aa_brd 64
-aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS
+# queue_depth above the 512 cold reads aa_worker keeps in flight: the
+# readahead of a cold read is a bio without REQ_NOWAIT, and a SUBMIT that
+# finds every tag of the disk taken waits for one (as io_submit would).
+aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS queue_depth=1024
+# 1 ms: a group's SUBMIT is over before its members complete; sectors
+# 8-15, the 4k block at 4096, fail (EIO) in the hrtimer's completion
+aa_aiodemo aw1 16 completion=hardirq blocksize=4096 cache_blocks=0 hit_nsec=1000000 \
+	miss_nsec=1000000
+echo "8 8" >/sys/block/aw1/aiodemo/fail_range
 echo "0 $(blockdev --getsz /dev/ram0) linear /dev/ram0 0" | dmsetup create aw_hold ||
 	{ aa_fail worker.setup "dmsetup create aw_hold"; aa_done; }
 [ -b /dev/mapper/aw_hold ] || dmsetup mknodes aw_hold
@@ -30,12 +43,18 @@ if ! mkfs.ext4 -q -F /dev/aw0 >/tmp/mkfs.out 2>&1 || ! mount -t ext4 /dev/aw0 /m
 	aa_done
 fi
 mount -t tmpfs -o size=16m none /mnt/aw_tmp
+# The unprivileged cases: the user reaches the file (the initramfs root
+# is mode 0700) and reads the held device.
+chmod 0755 /
+chmod 0644 /dev/mapper/aw_hold
 
 P=/sys/module/aio_attr/parameters/max_workers
 old=$(cat $P)
 echo 1 >$P
 aa_worker --file /mnt/aw_ext4/data --miss-ns $MISS --held /dev/mapper/aw_hold --dm aw_hold \
-	--tmp /mnt/aw_tmp --cycles "${AA_WORKER_CYCLES:-$((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1})))}" || AA_FAILED=1
+	--tmp /mnt/aw_tmp --hardirq /dev/aw1 --bad-offset 4096 --uid 65534 \
+	${AA_WORKER_GROUP_RACE:+--group-race "$AA_WORKER_GROUP_RACE"} \
+	--cycles "${AA_WORKER_CYCLES:-$(aa_stress_len $((100000 / (${AA_TIME_SCALE:-1} * ${AA_TIME_SCALE:-1}))))}" || AA_FAILED=1
 echo "$old" >$P
 
 # max_workers is checked: 0 and 65 are refused, the value stays

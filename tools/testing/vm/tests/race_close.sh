@@ -16,7 +16,7 @@ aa_load aio_attr
 aa_aiodemo adch 64 completion=hardirq hit_nsec=0 miss_nsec=0 hw_queues=2
 aa_aiodemo adcs 64 completion=softirq hit_nsec=0 miss_nsec=0 hw_queues=2
 echo "# vCPUs: $(grep -c ^processor /proc/cpuinfo)"
-aa_race close --dev /dev/adch --dev /dev/adcs --cycles 2000 --qd 24 \
+aa_race close --dev /dev/adch --dev /dev/adcs --cycles "$(aa_stress_len 2000)" --qd 24 \
 	--time $((50 * ${AA_TIME_SCALE:-1})) || AA_FAILED=1
 S=/sys/class/misc/aio_attr
 echo "# contexts $(cat $S/contexts) inflight $(cat $S/inflight) overflowed $(cat $S/overflowed)"

@@ -24,7 +24,7 @@ case $(dmsetup status iok | awk '{ print $10 }') in
 cryptd\(*) aa_pass race.kill.cryptd ;;
 *) aa_fail race.kill.cryptd "cipher is $(dmsetup status iok | awk '{ print $10 }')" ;;
 esac
-aa_race kill --dev /dev/mapper/iok --cycles 40 --qd 64 --settle $((30 * ${AA_TIME_SCALE:-1})) || AA_FAILED=1
+aa_race kill --dev /dev/mapper/iok --cycles "$(aa_stress_len 40)" --qd 64 --settle $((30 * ${AA_TIME_SCALE:-1})) || AA_FAILED=1
 echo "# iocrypt: $(dmsetup status iok)"
 dmsetup remove iok || aa_fail race.kill.dm_remove "dmsetup remove iok"
 aa_configfs_clean /sys/kernel/config/aiodemo
