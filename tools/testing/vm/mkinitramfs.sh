@@ -64,8 +64,14 @@ add_kernel_modules() {
 	mkdir -p "$mods/extra"
 	cp "$kimg/lib/modules/$KV"/modules.{order,builtin,builtin.modinfo} "$mods/"
 	while read -r mod; do
-		modprobe -d "$kimg" -S "$KV" --show-depends "$mod" >"$root/deps" ||
-			aa_die "Debian kernel $KV has no module $mod"
+		if ! modprobe -d "$kimg" -S "$KV" --show-depends "$mod" >"$root/deps"; then
+			# The debug kernel is built from our own configuration, for
+			# the tests of its layer only; a test that needs a module it
+			# lacks fails at its modprobe.  Debian's kernels have them all.
+			[[ $KV == *-aadebug ]] || aa_die "Debian kernel $KV has no module $mod"
+			aa_step "vm: $KV has no module $mod; a test that loads it will fail"
+			continue
+		fi
 		while read -r line; do
 			ko=$(awk '$1 == "insmod" { print $2 }' <<<"$line")
 			[[ -n $ko ]] || continue
