@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -278,6 +279,19 @@ TEST_F(Engine, TrimIsRefused)
 
 	EXPECT_NE(r.code, 0);
 	EXPECT_NE(r.out.find("Operation not supported"), std::string::npos) << r.out;
+}
+
+/* A request longer than an sqe's 32-bit length is refused, never sent. */
+TEST_F(Engine, RequestOver4GiBIsRefused)
+{
+	/* sparse and big enough: fio reads it as it is instead of laying it out */
+	std::ofstream(dir + "/data").close();
+	ASSERT_EQ(::truncate((dir + "/data").c_str(), 8LL << 30), 0) << std::strerror(errno);
+	Result r = fio("--rw=read --size=8g --bs=5g --iodepth=1 --number_ios=1 --attrs=cache");
+
+	EXPECT_NE(r.code, 0);
+	EXPECT_NE(r.out.find("Argument list too long"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("system calls: 0 submit"), std::string::npos) << r.out;
 }
 
 namespace {
