@@ -566,12 +566,6 @@ static void aa_rw_job(struct aa_req *req, bool cancel)
 }
 
 /*
- * Hand the rest of @iter, after @done bytes moved already, to a worker:
- * pin its pages (a worker has no access to the submitter's memory) and
- * queue the request.  Pages that cannot be pinned end the request short,
- * as a fault in pread(2) does.  Context: process.
- */
-/*
  * A worker runs with the submitter's credentials but checks a write
  * against its own RLIMIT_FSIZE (a kworker's: none).  Apply the
  * submitter's here, as generic_write_checks() does in write(2): a write
@@ -598,6 +592,12 @@ static int aa_write_fsize_limit(struct aa_req *req, struct iov_iter *iter,
 	return 0;
 }
 
+/*
+ * Hand the rest of @iter, after @done bytes moved already, to a worker:
+ * pin its pages (a worker has no access to the submitter's memory) and
+ * queue the request.  Pages that cannot be pinned end the request short,
+ * as a fault in pread(2) does.  Context: process.
+ */
 static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
 			size_t done)
 {
