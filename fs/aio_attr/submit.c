@@ -634,6 +634,27 @@ static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
 	aa_pool_queue(req, aa_rw_job);
 }
 
+/*
+ * Whether the page cache holds the data at @pos, up to date: a buffered
+ * read that started no I/O (IOCB_NOIO) came back EAGAIN, either because
+ * it missed or because the folio it found marks where readahead should
+ * start next, which only a read that may start I/O will do.
+ * Context: process or atomic; takes and drops a folio reference.
+ */
+static bool aa_pagecache_holds(struct file *file, loff_t pos)
+{
+	struct folio *folio = filemap_get_folio(file->f_mapping,
+						pos >> PAGE_SHIFT);
+	bool uptodate;
+
+	/* NULL in 6.1, ERR_PTR(-ENOENT) since 6.3: both mean a miss */
+	if (IS_ERR_OR_NULL(folio))
+		return false;
+	uptodate = folio_test_uptodate(folio);
+	folio_put(folio);
+	return uptodate;
+}
+
 /* A short read that stopped at the end of the file is complete. */
 static bool aa_at_eof(struct file *file, loff_t pos)
 {
@@ -681,6 +702,13 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 		__sb_writers_release(inode->i_sb, SB_FREEZE_WRITE);
 
 	req->kiocb.ki_flags |= IOCB_NOWAIT;
+	/*
+	 * A buffered read starts no I/O here: readahead for a miss would
+	 * map blocks (ext4 may read an extent block and wait for it) and
+	 * submit bios that wait for a free tag.  The worker starts it.
+	 */
+	if (!write && aa_kiocb_buffered(req))
+		req->kiocb.ki_flags |= IOCB_NOIO;
 	req->kiocb.ki_complete = aa_kiocb_complete;
 	/*
 	 * iov_iter_restore() is not exported: a copy of the iterator is the
@@ -698,13 +726,20 @@ static int aa_submit_kiocb(struct aa_ctx *ctx, struct file *file, u8 op,
 
 	if (ret == -EAGAIN || ret == -EOPNOTSUPP) {
 		/*
-		 * It would have waited (EAGAIN), or the file does not do
-		 * this without waiting (EOPNOTSUPP: ext4's buffered writes
-		 * in 6.1) and the page cache was not asked.  A real
-		 * EOPNOTSUPP comes back from the worker as the result.
+		 * It would have waited or started I/O (EAGAIN), or the file
+		 * does not do this without waiting (EOPNOTSUPP: ext4's
+		 * buffered writes in 6.1) and the page cache was not asked.
+		 * A real EOPNOTSUPP comes back from the worker as the
+		 * result.  A read that found its data but would have started
+		 * readahead is a hit that the worker completes.
 		 */
-		if (ret == -EAGAIN && aa_kiocb_buffered(req))
-			aa_iod_set_pagecache(&req->iod, AIO_ATTR_PAGECACHE_MISS);
+		if (ret == -EAGAIN && aa_kiocb_buffered(req)) {
+			u64 pc = AIO_ATTR_PAGECACHE_MISS;
+
+			if (!write && aa_pagecache_holds(file, pos))
+				pc = AIO_ATTR_PAGECACHE_HIT;
+			aa_iod_set_pagecache(&req->iod, pc);
+		}
 		*iter = saved;
 		aa_rw_defer(req, iter, 0);
 	} else if (ret > 0 && ret < count &&

@@ -100,9 +100,11 @@ enum aio_attr_id {
 #define AIO_ATTR_CACHE_PARTIAL	(AIO_ATTR_CACHE_HIT | AIO_ATTR_CACHE_MISS)
 
 /*
- * AIO_ATTR_PAGECACHE value: HIT when the attempt that may not wait moved
- * the whole request, MISS when it moved nothing and a worker did the I/O,
- * PARTIAL when it moved a part and a worker the rest.
+ * AIO_ATTR_PAGECACHE value: HIT when the page cache held the data (the
+ * attempt that may not wait moved the whole request, or a worker did
+ * because the attempt may not start readahead), MISS when it did not and
+ * a worker did the I/O, PARTIAL when the attempt moved a part and a
+ * worker the rest.
  */
 #define AIO_ATTR_PAGECACHE_HIT	0x1ULL
 #define AIO_ATTR_PAGECACHE_MISS	0x2ULL

@@ -22,6 +22,13 @@
  *                  nothing); SUBMIT latency printed, not asserted
  *   warm_reads     the same reads again: PAGECACHE HIT, completed inside
  *                  SUBMIT (INLINE, no WORKER), right data
+ *   readahead_hit  sequential reads with readahead: PAGECACHE says whether
+ *                  the page cache held the data (mincore), also when the
+ *                  folio found marks the next readahead and a worker
+ *                  completes the read; no SUBMIT sleeps
+ *   cold_extent_block  ext4 file with an extent block, not cached: a
+ *                  buffered read's SUBMIT does not sleep, an O_DIRECT
+ *                  read's waits for the extent block (a stated limit)
  *   buffered_write ext4 buffered writes (which 6.1 cannot do without
  *                  waiting) complete from a worker; the data reads back
  *   cancel         with one worker held by a blocked read, queued requests
@@ -77,12 +84,16 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <set>
+#include <linux/fiemap.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 using namespace aatest;
 using namespace aio_attr;
@@ -252,6 +263,112 @@ long voluntary_switches()
 
 	require(!::getrusage(RUSAGE_THREAD, &ru), "getrusage");
 	return ru.ru_nvcsw;
+}
+
+/*
+ * Reads in flight on the disk that holds @fd's file: readahead a worker
+ * started is accounted there from its submission to its end.
+ */
+long long disk_reads_inflight(int fd)
+{
+	struct stat st {};
+
+	require(!::fstat(fd, &st), "fstat");
+	return read_sysfs_num(
+		strf("/sys/dev/block/%u:%u/inflight", major(st.st_dev), minor(st.st_dev)).c_str());
+}
+
+/*
+ * Wait until the disk of @fd has no read in flight, so that what the page
+ * cache holds is up to date.  sysfs cannot notify: poll every ms, 10 s.
+ */
+void wait_disk_idle(int fd)
+{
+	const auto deadline = clock::now() + 10s;
+	long long n;
+
+	while ((n = disk_reads_inflight(fd)) != 0 && clock::now() < deadline)
+		::poll(nullptr, 0, 1);
+	require(n == 0, strf("the disk still has %lld reads in flight after 10 s", n));
+}
+
+/* A read-only shared mapping of a file, for mincore(). */
+class FileMap {
+public:
+	FileMap(int fd, std::size_t len)
+	    : len_(len)
+	    , p_(::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0))
+	{
+		if (p_ == MAP_FAILED)
+			throw std::system_error(errno, std::generic_category(), "mmap");
+	}
+	FileMap(const FileMap &) = delete;
+	FileMap &operator=(const FileMap &) = delete;
+	~FileMap() { ::munmap(p_, len_); }
+
+	/* whether the page cache holds the page at @off (mincore) */
+	bool cached(uint64_t off) const
+	{
+		unsigned char vec = 0;
+
+		require(!::mincore(static_cast<char *>(p_) + off, 4096, &vec), "mincore");
+		return vec & 1;
+	}
+
+private:
+	std::size_t len_;
+	void *p_;
+};
+
+/* Extents of @fd's file (FS_IOC_FIEMAP, counted only). */
+unsigned file_extents(int fd)
+{
+	struct fiemap fm {};
+
+	fm.fm_length = FIEMAP_MAX_OFFSET;
+	fm.fm_flags = FIEMAP_FLAG_SYNC;
+	require(!::ioctl(fd, FS_IOC_FIEMAP, &fm), strf("FIEMAP: %s", std::strerror(errno)));
+	return fm.fm_mapped_extents;
+}
+
+/*
+ * Unmount the file system mounted at @mnt and mount it again, so that
+ * nothing of it stays cached: its inodes, its extents and the block
+ * device's page cache go (the last close of the device drops it).
+ */
+void remount(const std::string &mnt)
+{
+	std::string src, type;
+	{
+		std::ifstream mounts("/proc/self/mounts");
+		std::string s, dir, t, rest;
+
+		while (mounts >> s >> dir >> t && std::getline(mounts, rest))
+			if (dir == mnt) {
+				src = s;
+				type = t;
+			}
+	}
+	require(!src.empty(), "no file system at " + mnt);
+	/* a worker's last fput() of a file there may still be on its way */
+	const auto deadline = clock::now() + 5s;
+	int ret;
+	while ((ret = ::umount2(mnt.c_str(), 0)) && errno == EBUSY && clock::now() < deadline)
+		::poll(nullptr, 0, 10);
+	require(!ret, strf("umount %s: %s", mnt.c_str(), std::strerror(errno)));
+	require(!::mount(src.c_str(), mnt.c_str(), type.c_str(), 0, nullptr),
+		strf("mount %s at %s: %s", src.c_str(), mnt.c_str(), std::strerror(errno)));
+}
+
+/* One 4k read of @fd at @off into @buf: whether its SUBMIT went to sleep. */
+bool submit_slept(Context &ctx, int fd, std::byte *buf, uint64_t off, uint64_t ud)
+{
+	const long sw = voluntary_switches();
+	const SubmitResult r = ctx.submit(prep_read(fd, buf, 4096, off).data(ud).attrs(want_all));
+	const bool slept = voluntary_switches() != sw;
+
+	require(r.ok() && r.accepted == 1, strf("submit: %s", std::strerror(r.error)));
+	return slept;
 }
 
 /*
@@ -425,6 +542,121 @@ int main(int argc, char **argv)
 		info("SUBMIT of a warm buffered read: p50 %s, p99 %s, %u slept",
 		     pct(took, 0.5).c_str(), pct(took, 0.99).c_str(), slept);
 		require(!slept, strf("%u SUBMITs of warm reads went to sleep", slept));
+	});
+
+	/*
+	 * Sequential 4k reads with readahead on, one at a time, each after the
+	 * disk went idle: PAGECACHE says whether the page cache held the data
+	 * (mincore() just before), also for a read the attempt left to a worker
+	 * because the folio it found marks where the next readahead starts (the
+	 * attempt starts no I/O); SUBMIT never sleeps.
+	 */
+	s.run("readahead_hit", [&] {
+		constexpr unsigned n = 256;
+		drop_caches();
+		const unique_fd f = open_fd(file_path, O_RDONLY);
+		const FileMap map(f.get(), n * 4096);
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		unsigned hits = 0, worker_hits = 0, misses = 0;
+
+		for (unsigned i = 0; i < n; i++) {
+			const uint64_t off = i * 4096ULL;
+
+			wait_disk_idle(f.get());
+			const bool cached = map.cached(off);
+			require(!submit_slept(ctx, f.get(), buf.data(), off, i),
+				strf("the SUBMIT of the read at %llu slept",
+				     (unsigned long long)off));
+			const Completion c = collect_n(ctx, 1, 10s).front();
+			require_result(c, 4096);
+			require(check_pattern(buf.span(), 7, off) < 0,
+				strf("read at %llu: wrong data", (unsigned long long)off));
+			const uint64_t cx =
+				require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
+			const uint64_t pc =
+				require_attr(c, AIO_ATTR_PAGECACHE, AIO_ATTR_ST_HANDLED);
+			require(pc == (cached ? AIO_ATTR_PAGECACHE_HIT : AIO_ATTR_PAGECACHE_MISS),
+				strf("read at %llu, %s: %s", (unsigned long long)off,
+				     cached ? "cached" : "not cached",
+				     format_completion(c).c_str()));
+			require(cached || has_worker(cx),
+				strf("a miss completed without a worker: %s",
+				     format_completion(c).c_str()));
+			misses += !cached;
+			hits += cached;
+			worker_hits += cached && has_worker(cx);
+		}
+		info("readahead_hit: %u misses, %u hits, %u of them from a worker", misses, hits,
+		     worker_hits);
+		/* else the case the test is for did not happen */
+		require(worker_hits > 0, "no hit found a readahead mark");
+		require(hits > worker_hits, "no hit completed inside SUBMIT");
+	});
+
+	/*
+	 * A file whose extent tree has a level below the inode (more extents
+	 * than the inode holds: every other 4k block written) and whose extent
+	 * block is not cached.  A buffered read's SUBMIT does not wait for that
+	 * block (the worker maps and reads); an O_DIRECT read's does, as ext4
+	 * maps a direct read in the submitter even with IOCB_NOWAIT (the limit
+	 * abi.rst states; io_uring waits there too).
+	 */
+	s.run("cold_extent_block", [&] {
+		constexpr unsigned blocks = 64;
+		const std::string paths[2] = { std::string(file_path) + ".sparse0",
+					       std::string(file_path) + ".sparse1" };
+		const uint64_t off = 2 * 50 * 4096ULL;
+
+		/*
+		 * A file each: a read that maps through the extent block caches
+		 * every extent in it for as long as the inode lives.
+		 */
+		for (const std::string &path : paths) {
+			const unique_fd f = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+			Buffer buf(4096);
+
+			for (unsigned i = 0; i < blocks; i++) {
+				const uint64_t o = 2 * i * 4096ULL;
+
+				fill_pattern(buf.span(), 7, o);
+				require(::pwrite(f.get(), buf.data(), 4096, o) == 4096, "pwrite");
+			}
+			require(!::fsync(f.get()), "fsync");
+			const unsigned extents = file_extents(f.get());
+			/* an ext4 inode holds 4 extents itself */
+			require(extents > 4, strf("%u extents: no extent block", extents));
+		}
+		/*
+		 * Nothing of the file system cached: the journal keeps the blocks
+		 * of its committed transactions (the extent blocks among them)
+		 * until it checkpoints them, and the inodes cache their extents.
+		 */
+		remount(dir_of(file_path));
+		for (const bool direct : { false, true }) {
+			const unique_fd f =
+				open_fd(paths[direct].c_str(), O_RDONLY | (direct ? O_DIRECT : 0));
+			Context ctx = make_ctx(2);
+			Buffer buf(4096);
+			const bool slept = submit_slept(ctx, f.get(), buf.data(), off, 1);
+			const Completion c = collect_n(ctx, 1, 10s).front();
+
+			require_result(c, 4096);
+			require(check_pattern(buf.span(), 7, off) < 0, "wrong data");
+			if (!direct) {
+				require(!slept, "a buffered read's SUBMIT slept (mapping the "
+						"file's blocks in the submitter?)");
+				require(require_attr(c, AIO_ATTR_PAGECACHE, AIO_ATTR_ST_HANDLED) ==
+						AIO_ATTR_PAGECACHE_MISS,
+					format_completion(c));
+			} else {
+				require(slept, "an O_DIRECT read's SUBMIT did not wait for the "
+					       "extent block: abi.rst's stated limit is gone, "
+					       "update it");
+			}
+		}
+		for (const std::string &path : paths)
+			require(!::unlink(path.c_str()), "unlink");
 	});
 
 	s.run("buffered_write", [&] {
