@@ -3,7 +3,11 @@
 # Submission never waits for a file's I/O (AIO_ATTR_FEAT_WORKERS): buffered
 # reads of a file on ext4 over an aiodemo disk whose every access takes
 # 2 ms, with a cold and then a warm page cache (PAGECACHE miss from a
-# worker, then hit inline), ext4 buffered writes through a worker,
+# worker, then hit inline; no SUBMIT sleeps, not even with 4 request slots
+# for 512 misses), sequential reads whose page cache hits at a readahead
+# mark complete from a worker, a cold extent block that a buffered read's
+# SUBMIT does not wait for and an O_DIRECT read's does (the stated limit),
+# ext4 buffered writes through a worker,
 # AIO_ATTR_IOC_CANCEL and close() against requests queued behind a read
 # that a suspended dm device holds, and a submit / cancel / close stress
 # on tmpfs (100000 cycles, about a minute on an idle host, a 16th of them on
@@ -24,10 +28,10 @@ aa_require aa_worker
 MISS=2000000
 aa_load aio_attr
 aa_brd 64
-# queue_depth above the 512 cold reads aa_worker keeps in flight: the
-# readahead of a cold read is a bio without REQ_NOWAIT, and a SUBMIT that
-# finds every tag of the disk taken waits for one (as io_submit would).
-aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS queue_depth=1024
+# 4 request slots, far fewer than the cold reads aa_worker queues (512,
+# some 20 of them in flight were a SUBMIT to start the read): a SUBMIT
+# starts no readahead, so it never waits for a free slot
+aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS queue_depth=4
 # 1 ms: a group's SUBMIT is over before its members complete; sectors
 # 8-15, the 4k block at 4096, fail (EIO) in the hrtimer's completion
 aa_aiodemo aw1 16 completion=hardirq blocksize=4096 cache_blocks=0 hit_nsec=1000000 \
