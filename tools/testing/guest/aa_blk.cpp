@@ -10,11 +10,18 @@
  *
  * Cases (ids blk.<label>.*): probe, rw_result, rw_data, vectored_data,
  * large_data, attrs_plausible, unsupported, no_hop, no_attrs, wait_ready,
- * wait_timeout, poll, eventfd.
+ * wait_timeout, poll, eventfd, eventfd_order (whenever the eventfd has
+ * counted N events, N can be reaped: it counts an event after posting it).
  */
 #include "aatest.hpp"
 
+#include <array>
+#include <atomic>
+#include <semaphore>
+#include <thread>
+
 #include <poll.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 
 using namespace aatest;
@@ -34,6 +41,19 @@ struct Opts {
 
 /* Upper bound for a plausible SERVICE_NS: generous for TCG. */
 constexpr uint64_t max_service_ns = 10'000'000'000ULL;
+
+/* Run the calling thread on @cpu, when the machine has it. */
+void pin_to_cpu(unsigned cpu)
+{
+	cpu_set_t set;
+
+	if (cpu >= std::thread::hardware_concurrency())
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	require(!::sched_setaffinity(0, sizeof(set), &set),
+		strf("sched_setaffinity: %s", std::strerror(errno)));
+}
 
 class Blk {
 public:
@@ -363,6 +383,79 @@ public:
 			"eventfd signalled again without new events");
 	}
 
+	/*
+	 * The eventfd counts an event only after it is in the ring: whenever
+	 * it has counted N events, N can be reaped.  A thread on CPU 1
+	 * submits 4000 reads, at most 32 in flight, one SUBMIT each; the
+	 * consumer on CPU 0 sleeps on the eventfd and reaps when woken, so a
+	 * completion posted on the submitter's CPU (brd inside SUBMIT, an
+	 * aiodemo timer where it was started) wakes it on the other.  The
+	 * ring holds all 32 (no overflow list in the way).
+	 */
+	void eventfd_order()
+	{
+		constexpr unsigned total = 4000, depth = 32;
+		unique_fd efd = make_eventfd(0, 0);
+		Context ctx;
+		Buffer b(depth * 4096);
+		std::counting_semaphore<depth> credits(depth);
+		std::atomic<bool> stop{ false };
+		std::string thread_error;
+		unsigned reaped = 0;
+		uint64_t counted = 0;
+
+		ctx.setup(1 << 20, AIO_ATTR_SETUP_EVENTFD, efd.get());
+		std::thread submitter([&] {
+			try {
+				pin_to_cpu(1);
+				for (unsigned i = 0; i < total; i++) {
+					credits.acquire();
+					if (stop)
+						return;
+					const aio_attr_sqe sqe =
+						prep_read(fd_.get(), b.data() + i % depth * 4096,
+							  4096, i % 256 * 4096ULL)
+							.data(i);
+					submit_all(ctx, { &sqe, 1 });
+				}
+			} catch (const std::exception &e) {
+				thread_error = e.what();
+			}
+		});
+		try {
+			pin_to_cpu(0);
+			while (reaped < total) {
+				pollfd pfd{ efd.get(), POLLIN, 0 };
+				uint64_t n = 0;
+				unsigned got = 0;
+
+				require(::poll(&pfd, 1, 10000) == 1,
+					strf("eventfd not readable, %u of %u reaped", reaped,
+					     total));
+				require(::read(efd.get(), &n, 8) == 8, "eventfd read failed");
+				counted += n;
+				ctx.reap([&](const Completion &c) {
+					require_result(c, 4096);
+					got++;
+				});
+				reaped += got;
+				require(reaped >= counted,
+					strf("the eventfd counted %llu events, the ring had %u",
+					     (unsigned long long)counted, reaped));
+				credits.release(got);
+			}
+		} catch (...) {
+			stop = true;
+			credits.release(depth);
+			submitter.join();
+			throw;
+		}
+		submitter.join();
+		require(thread_error.empty(), "submitter: " + thread_error);
+		require(counted == total, strf("the eventfd counted %llu of %u events",
+					       (unsigned long long)counted, total));
+	}
+
 	uint64_t bytes_ = 0;
 
 private:
@@ -433,5 +526,6 @@ int main(int argc, char **argv)
 	s.run("wait_timeout", [&] { blk->wait_timeout(); });
 	s.run("poll", [&] { blk->poll_fires(); });
 	s.run("eventfd", [&] { blk->eventfd(); });
+	s.run("eventfd_order", [&] { blk->eventfd_order(); });
 	return s.exit_code();
 }
