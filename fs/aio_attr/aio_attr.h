@@ -101,7 +101,8 @@ struct iodesc {
  * @inflight:	requests not yet freed, over all its contexts; per CPU,
  *		summed exactly only near max_inflight_per_user
  * @syncs:	FSYNC/FDATASYNC requests not yet finished
- * @user:	the user's user_struct, whose locked_vm rings are charged to
+ * @cred:	the creds of the task that made the user's first context;
+ *		they pin its user_struct, whose locked_vm rings are charged to
  */
 struct aa_user {
 	struct hlist_node	node;
@@ -109,7 +110,7 @@ struct aa_user {
 	unsigned int		refs;	/* under the users' mutex */
 	struct percpu_counter	inflight;
 	atomic_t		syncs;
-	struct user_struct	*user;
+	const struct cred	*cred;
 };
 
 /**

@@ -57,14 +57,18 @@ struct aa_user *aa_user_get(void)
 		return ERR_PTR(-ENOMEM);
 	}
 	u->uid = uid;
-	u->user = get_uid(current_user());
+	/*
+	 * The user_struct through a reference on the creds: put_cred() is
+	 * there in every 6.1 build, free_uid() is not exported by all.
+	 */
+	u->cred = get_current_cred();
 	hash_add(aa_users, &u->node, __kuid_val(uid));
 found:
 	if (u->refs >= READ_ONCE(aa_max_contexts_per_user)) {
 		if (!u->refs) {
 			/* a limit lowered to 0 leaves nothing to keep */
 			hash_del(&u->node);
-			free_uid(u->user);
+			put_cred(u->cred);
 			percpu_counter_destroy(&u->inflight);
 			kfree(u);
 		}
@@ -89,7 +93,7 @@ void aa_user_put(struct aa_user *u)
 		WARN_ON_ONCE(percpu_counter_sum(&u->inflight) ||
 			     atomic_read(&u->syncs));
 		hash_del(&u->node);
-		free_uid(u->user);
+		put_cred(u->cred);
 		percpu_counter_destroy(&u->inflight);
 		kfree(u);
 	}
@@ -111,7 +115,7 @@ void aa_user_put(struct aa_user *u)
  */
 long aa_user_lock_pages(struct aa_user *u, unsigned long pages)
 {
-	struct user_struct *user = u->user;
+	struct user_struct *user = u->cred->user;
 	unsigned long limit, cur, new;
 
 	if (capable(CAP_IPC_LOCK))
@@ -136,7 +140,7 @@ long aa_user_lock_pages(struct aa_user *u, unsigned long pages)
 void aa_user_unlock_pages(struct aa_user *u, unsigned long pages)
 {
 	if (pages)
-		atomic_long_sub(pages, &u->user->locked_vm);
+		atomic_long_sub(pages, &u->cred->user->locked_vm);
 }
 
 /**
