@@ -10,7 +10,8 @@ aa_brd 64
 aa_load dm-crypt
 aa_load dm-iocrypt
 
-MIB=4
+# The format is per sector: 1 MiB goes through every code path 4 MiB would.
+MIB=1
 SECTORS=$((32 * 2048))		# 32 MiB mapping, starting OFFSET sectors in
 head -c $((MIB << 20)) /dev/urandom >/tmp/data
 
@@ -23,8 +24,9 @@ roundtrip() {
 	r_opts=""
 	[ $# -gt 7 ] && r_opts=" $(($# - 7)) $(shift 7; echo "$*")"
 	args="$4 $(hexkey "$5") $6 /dev/ram0 $7$r_opts"
-	# scrub the area so stale ciphertext cannot pass
-	dd if=/dev/zero of=/dev/ram0 bs=1M count=40 2>/dev/null
+	# scrub the area read (OFFSET sectors in, MIB long) so stale
+	# ciphertext cannot pass
+	dd if=/dev/zero of=/dev/ram0 bs=1M count=$((($7 + 2047) / 2048 + MIB)) 2>/dev/null
 	# tables with keys go to dmsetup on stdin (printf is a builtin)
 	if ! out=$(printf '0 %s %s %s\n' "$SECTORS" "$wtgt" "$args" | dmsetup create iow 2>&1); then
 		aa_fail "$id" "create $wtgt: $out"
