@@ -16,7 +16,7 @@ aa_load ext4
 
 head -c 32 /dev/urandom >/tmp/pass
 for f in a b c d; do
-	head -c $((6 << 20)) /dev/urandom >/tmp/$f
+	head -c $((2 << 20)) /dev/urandom >/tmp/$f
 done
 
 # same FILE... - every /mnt/FILE equals /tmp/FILE (after dropping caches)
@@ -29,6 +29,28 @@ same() {
 }
 
 target() { dmsetup table vol | awk '{ print $3 }'; }
+
+# start_writer FILE - rewrite /mnt/FILE from /tmp/FILE, fsync'ed, over and
+# over until stop_writer: the switch in between suspends the device under
+# a writer that is really busy, whatever the switch's own speed.
+start_writer() {
+	rm -f /tmp/writer.stop
+	(
+		n=0
+		until [ -e /tmp/writer.stop ]; do
+			dd if="/tmp/$1" of="/mnt/$1" bs=64k conv=fsync 2>/dev/null || exit 1
+			n=$((n + 1))
+		done
+		echo "writer: $n rounds of $1"
+	) &
+	writer=$!
+}
+
+# stop_writer - let the writer finish its round; false if a round failed.
+stop_writer() {
+	touch /tmp/writer.stop
+	wait "$writer"
+}
 
 # luksFormat with a cheap PBKDF: TCG makes argon2 slow
 aa_check luks.format cryptsetup luksFormat --batch-mode --type luks2 \
@@ -56,14 +78,13 @@ else
 fi
 
 # Switch while a writer is busy.
-dd if=/tmp/b of=/mnt/b bs=64k conv=fsync 2>/dev/null &
-writer=$!
+start_writer b
 if out=$(iocryptsetup switch vol --key-file /tmp/pass 2>&1) && [ "$(target)" = iocrypt ]; then
 	aa_pass luks.switch_to_iocrypt
 else
 	aa_fail luks.switch_to_iocrypt "$out"
 fi
-wait $writer || aa_fail luks.writer "dd during the switch failed"
+stop_writer || aa_fail luks.writer "dd during the switch failed"
 if same a b; then aa_pass luks.data_after_switch; else aa_fail luks.data_after_switch "$(same a b)"; fi
 
 cp /tmp/c /mnt/c
@@ -71,14 +92,13 @@ if same a b c; then aa_pass luks.iocrypt_rw; else aa_fail luks.iocrypt_rw "$(sam
 echo "iocrypt: $(iocryptsetup status vol | tail -n 1)"
 
 # And back, again under a writer.
-dd if=/tmp/d of=/mnt/d bs=64k conv=fsync 2>/dev/null &
-writer=$!
+start_writer d
 if out=$(iocryptsetup switch vol --to crypt --key-file /tmp/pass 2>&1) && [ "$(target)" = crypt ]; then
 	aa_pass luks.switch_back
 else
 	aa_fail luks.switch_back "$out"
 fi
-wait $writer || aa_fail luks.writer "dd during the switch back failed"
+stop_writer || aa_fail luks.writer "dd during the switch back failed"
 if same a b c d; then aa_pass luks.data_after_back; else aa_fail luks.data_after_back "$(same a b c d)"; fi
 
 # Closed and reopened by cryptsetup: the on-disk format is dm-crypt's.
@@ -95,7 +115,7 @@ cryptsetup close vol 2>/dev/null
 
 # LUKS1, aes-cbc-essiv:sha256: the table holds the key, no --key-file needed
 if cryptsetup luksFormat --batch-mode --type luks1 --cipher aes-cbc-essiv:sha256 \
-	--key-size 256 --iter-time 1 --key-file /tmp/pass /dev/ram0 &&
+	--key-size 256 --pbkdf-force-iterations 1000 --key-file /tmp/pass /dev/ram0 &&
 	cryptsetup open --key-file /tmp/pass /dev/ram0 vol &&
 	mkfs.ext4 -q /dev/mapper/vol && mount -t ext4 /dev/mapper/vol /mnt &&
 	cp /tmp/a /mnt/a; then
