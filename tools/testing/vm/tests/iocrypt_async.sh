@@ -66,10 +66,12 @@ case $drv in
 cryptd\(*) aa_pass async.cryptd_cipher ;;
 *) aa_fail async.cryptd_cipher "cipher $drv" ;;
 esac
+# (8 MiB, about 250 writes: verify reads run among them every 64 writes
+# and over all of them at the end)
 for qd in 1 16; do
 	if out=$(fio --name=v --filename=/dev/mapper/io --ioengine=libaio --direct=1 \
-		--rw=randwrite --bsrange=4k-64k --iodepth=$qd --size=64M --io_size=24M \
-		--verify=crc32c --verify_fatal=1 --verify_backlog=512 --do_verify=1 \
+		--rw=randwrite --bsrange=4k-64k --iodepth=$qd --size=64M --io_size=8M \
+		--verify=crc32c --verify_fatal=1 --verify_backlog=64 --do_verify=1 \
 		--norandommap --randrepeat=0 2>&1); then
 		aa_pass async.verify_qd$qd
 	else
@@ -78,7 +80,7 @@ for qd in 1 16; do
 done
 # sequential reads, many at once
 fio --name=s --filename=/dev/mapper/io --ioengine=libaio --direct=1 --rw=read \
-	--bs=128k --iodepth=16 --size=64M >/dev/null 2>&1 || aa_fail async.seqread "fio failed"
+	--bs=128k --iodepth=16 --size=16M >/dev/null 2>&1 || aa_fail async.seqread "fio failed"
 st=$(dmsetup status io)
 echo "iocrypt (cryptd): $st"
 # shellcheck disable=SC2086
@@ -117,12 +119,12 @@ else
 fi
 
 # 3. What the asynchronous path wrote, dm-crypt reads, and the reverse.
-head -c $((8 << 20)) /dev/urandom >/tmp/a
-head -c $((8 << 20)) /dev/urandom >/tmp/b
+head -c $((2 << 20)) /dev/urandom >/tmp/a
+head -c $((2 << 20)) /dev/urandom >/tmp/b
 dd if=/tmp/a of=/dev/mapper/io bs=256k oflag=direct 2>/dev/null
 dmsetup remove io
 mkdev cr crypt ""
-if dd if=/dev/mapper/cr bs=256k count=32 iflag=direct 2>/dev/null | cmp -s - /tmp/a; then
+if dd if=/dev/mapper/cr bs=256k count=8 iflag=direct 2>/dev/null | cmp -s - /tmp/a; then
 	aa_pass async.crypt_reads_cryptd_writes
 else
 	aa_fail async.crypt_reads_cryptd_writes "data differ"
@@ -132,7 +134,7 @@ dmsetup remove cr
 echo 1 >/sys/module/dm_iocrypt/parameters/force_cryptd
 mkdev io iocrypt ""
 echo 0 >/sys/module/dm_iocrypt/parameters/force_cryptd
-if dd if=/dev/mapper/io bs=256k count=32 iflag=direct 2>/dev/null | cmp -s - /tmp/b; then
+if dd if=/dev/mapper/io bs=256k count=8 iflag=direct 2>/dev/null | cmp -s - /tmp/b; then
 	aa_pass async.cryptd_reads_crypt_writes
 else
 	aa_fail async.cryptd_reads_crypt_writes "data differ"
