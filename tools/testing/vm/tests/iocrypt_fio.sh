@@ -19,13 +19,15 @@ mkdev() {
 		dmsetup create io || { aa_fail "$4" "dmsetup create failed"; return 1; }
 }
 
-# verify ID BS [FIO-ARGS...] - fio random writes + crc32c verify on /dev/mapper/io
+# verify ID BS [FIO-ARGS...] - fio random writes + crc32c verify on
+# /dev/mapper/io: 16 MiB (250-4000 writes), verify reads among them every
+# 128 writes and over all of them at the end; FIO-ARGS override.
 verify() {
 	v_id=$1 v_bs=$2
 	shift 2
 	if out=$(fio --name=verify --filename=/dev/mapper/io --ioengine=libaio --direct=1 \
-		--rw=randwrite --bsrange="$v_bs" --iodepth=16 --size=64M --io_size=48M \
-		--verify=crc32c --verify_fatal=1 --verify_backlog=1024 --do_verify=1 \
+		--rw=randwrite --bsrange="$v_bs" --iodepth=16 --size=64M --io_size=16M \
+		--verify=crc32c --verify_fatal=1 --verify_backlog=128 --do_verify=1 \
 		--norandommap --randrepeat=0 "$@" 2>&1); then
 		aa_pass "$v_id"
 	else
@@ -57,7 +59,8 @@ if mkdev aes-xts-plain64 64 "" fio.create_suspend; then
 		echo "$i suspend/resume cycles" >/tmp/cycles
 	) &
 	cycler=$!
-	verify fio.suspend_resume 4k-64k --iodepth=32
+	# as long as ever: the cycles race the I/O
+	verify fio.suspend_resume 4k-64k --iodepth=32 --io_size=48M --verify_backlog=1024
 	touch /tmp/fio.done
 	wait $cycler
 	echo "$(cat /tmp/cycles) during fio"
