@@ -17,9 +17,11 @@ PKGS+=(qemu-system-x86 busybox-static kmod cpio lz4 fio dmsetup cryptsetup-bin
 # KUnit under UML, and the debug guest kernel (vmtest-debug): both are
 # built from linux-source-6.1; objtool needs libelf, certs/ needs libssl.
 PKGS+=(linux-source-6.1 flex bison bc python3 xz-utils libelf-dev libssl-dev)
-# User-space library and its tests; plots for the demo; the man pages
-# check (man --warnings); make lint.
-PKGS+=(cmake g++ libgtest-dev googletest pkgconf gnuplot-nox man-db groff-base shellcheck)
+# User-space library and its tests (ccache keeps their objects in the
+# cache across clones); plots for the demo; the man pages check (man
+# --warnings); make lint.
+PKGS+=(cmake g++ ccache libgtest-dev googletest pkgconf gnuplot-nox man-db groff-base
+	shellcheck)
 # make deb: the build dependencies in debian/control, and lintian (make
 # debtest's build roots come from mmdebstrap, above).
 PKGS+=(debhelper dh-dkms lintian)

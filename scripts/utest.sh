@@ -20,16 +20,23 @@ LOG=$AA_BUILD/logs/utest.log
 # and AIOATTR_REQUIRE_ENGINE turns a missing engine into a failure.
 # With "tests" only: `make user` and `make install` need no fio.
 build_user() {
-	local -a fio_opts=()
+	local -a fio_opts=() launcher=()
 	if [[ ${1:-} == tests ]]; then
 		aa_step "utest: fio source tree for the engine's host tests"
 		fio_opts=(-DAIOATTR_FIO_SRC="$("$AA_PROJ/tools/testing/vm/build-fio.sh" \
 			--print-src)" -DAIOATTR_REQUIRE_ENGINE=ON) || return 1
 	fi
+	# A fresh clone compiles all of it, about 70 s on two cores: ccache
+	# keeps the objects in the cache directory, shared by every clone
+	# (paths under the clone are hashed relative to it).
+	if command -v ccache >/dev/null; then
+		launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+		export CCACHE_DIR=$AA_CACHE/ccache CCACHE_BASEDIR=$AA_PROJ CCACHE_NOHASHDIR=1
+	fi
 	if [[ ! -f $OUT/CMakeCache.txt ]]; then
 		aa_step "utest: cmake configure"
-		cmake -S "$SRC" -B "$OUT" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${fio_opts[@]}" ||
-			return 1
+		cmake -S "$SRC" -B "$OUT" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
+			"${fio_opts[@]}" || return 1
 	elif ((${#fio_opts[@]})); then
 		cmake -S "$SRC" -B "$OUT" "${fio_opts[@]}" >/dev/null || return 1
 	fi
