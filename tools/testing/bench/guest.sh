@@ -520,17 +520,20 @@ echo "AABENCH-MATRIX-DONE"
 # phase.  Slab allocations: the kmem tracepoints; RCU callbacks: kprobes in
 # call_rcu and kvfree_call_rcu (Debian's 6.1 has no CONFIG_RCU_TRACE, so no
 # rcu:rcu_callback); I/Os: block:block_bio_queue (brd takes one bio per 4k
-# I/O).  The probes sit past the function's ftrace call (offset 5): a
-# kprobe on the entry itself goes through ftrace, and the guest crashed
-# there (a jump to 0 on return from call_rcu called by aio_attr).  The
-# counts are system wide: the background (timers, the console) is in them.
+# I/O).  The probes sit past the function's ftrace call (offset 5, or 9
+# after an endbr64): a kprobe on the entry itself goes through ftrace,
+# and the guest crashed there (a jump to 0 on return from call_rcu called
+# by aio_attr).  The counts are system wide: the background (timers, the
+# console) is in them.
 KWIN=3
 # kcount_events - register the kprobes; print the perf event list.
 T=/sys/kernel/tracing
 [ -d $T/events ] || T=/sys/kernel/debug/tracing
 kcount_events() {
 	for p in call_rcu kvfree_call_rcu; do
+		# +9 where the function starts with endbr64 (IBT, Debian's 6.12)
 		echo "p:aabench/$p $p+5 func=%si:x64" >>$T/kprobe_events 2>$OUT/kprobe.err ||
+			echo "p:aabench/$p $p+9 func=%si:x64" >>$T/kprobe_events 2>$OUT/kprobe.err ||
 			say "kcount: no kprobe in $p: $(cat $OUT/kprobe.err)" >&2
 	done
 	ev=
