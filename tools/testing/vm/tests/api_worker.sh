@@ -4,7 +4,7 @@
 # reads of a file on ext4 over an aiodemo disk whose every access takes
 # 2 ms, with a cold and then a warm page cache (PAGECACHE miss from a
 # worker, then hit inline; no SUBMIT sleeps, not even with 4 request slots
-# for 512 misses), sequential reads whose page cache hits at a readahead
+# for 1024 misses), sequential reads whose page cache hits at a readahead
 # mark complete from a worker, a cold extent block that a buffered read's
 # SUBMIT does not wait for and an O_DIRECT read's does (the stated limit),
 # ext4 buffered writes through a worker,
@@ -28,7 +28,7 @@ aa_require aa_worker
 MISS=2000000
 aa_load aio_attr
 aa_brd 64
-# 4 request slots, far fewer than the cold reads aa_worker queues (512,
+# 4 request slots, far fewer than the cold reads aa_worker queues (1024,
 # some 20 of them in flight were a SUBMIT to start the read): a SUBMIT
 # starts no readahead, so it never waits for a free slot
 aa_aiodemo aw0 128 completion=softirq cache_blocks=0 hit_nsec=$MISS miss_nsec=$MISS queue_depth=4
