@@ -54,7 +54,8 @@ void aa_hist_add(struct aa_hist *h, uint64_t v)
 {
 	h->bucket[aa_hist_index(v)]++;
 	h->count++;
-	h->sum += (long double)v;
+	h->sum_lo += v;
+	h->sum_hi += h->sum_lo < v;
 	if (v < h->min)
 		h->min = v;
 	if (v > h->max)
@@ -95,7 +96,9 @@ uint64_t aa_hist_percentile(const struct aa_hist *h, double p)
 
 double aa_hist_mean(const struct aa_hist *h)
 {
-	return h->count ? (double)(h->sum / (long double)h->count) : 0.0;
+	if (!h->count)
+		return 0.0;
+	return ((double)h->sum_hi * 18446744073709551616.0 + (double)h->sum_lo) / (double)h->count;
 }
 
 /* ---- per-I/O accumulation ---- */
@@ -149,6 +152,7 @@ static void add_ctx(struct aa_stats *s, uint64_t v)
 void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 {
 	unsigned int id;
+	uint64_t want;
 
 	if (smp->error) {
 		s->errors++;
@@ -160,9 +164,9 @@ void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 	if (smp->ddir == 0 || smp->ddir == 1)
 		s->bytes[smp->ddir] += smp->bs;
 	aa_hist_add(&s->lat, smp->lat_ns);
-	for (id = 0; id < AIO_ATTR_NR; id++) {
-		if (!(s->mask & AIO_ATTR_BIT(id)))
-			continue;
+	/* the requested ids only: this runs once per I/O */
+	for (want = s->mask & AIO_ATTR_ALL; want; want &= want - 1) {
+		id = (unsigned int)__builtin_ctzll(want);
 		switch (smp->status[id]) {
 		case AIO_ATTR_ST_HANDLED:
 			break;
@@ -200,7 +204,8 @@ static void hist_merge(struct aa_hist *dst, const struct aa_hist *src)
 	for (i = 0; i < AA_HIST_BUCKETS; i++)
 		dst->bucket[i] += src->bucket[i];
 	dst->count += src->count;
-	dst->sum += src->sum;
+	dst->sum_lo += src->sum_lo;
+	dst->sum_hi += src->sum_hi + (dst->sum_lo < src->sum_lo);
 	if (src->min < dst->min)
 		dst->min = src->min;
 	if (src->max > dst->max)

@@ -40,7 +40,13 @@ struct aa_hist {
 	uint64_t count;
 	uint64_t min;
 	uint64_t max;
-	long double sum;
+	/*
+	 * The sum as a 128-bit integer in two halves: exact, and an add is
+	 * two integer adds where a long double add is an x87 operation
+	 * (emulated instruction by instruction under qemu's TCG).
+	 */
+	uint64_t sum_lo;
+	uint64_t sum_hi;
 	uint64_t bucket[AA_HIST_BUCKETS];
 };
 

@@ -192,6 +192,25 @@ TEST(Hist, HugeValues)
 	aa_hist_add(h.h.get(), UINT64_MAX - 5);
 	EXPECT_EQ(h.h->max, UINT64_MAX);
 	EXPECT_GE(aa_hist_percentile(h.h.get(), 50), UINT64_MAX - 5);
+	// the sum carries past 64 bits: the mean is not wrapped around
+	EXPECT_DOUBLE_EQ(aa_hist_mean(h.h.get()), 18446744073709551616.0);
+}
+
+TEST(Hist, MergeCarriesTheSum)
+{
+	std::unique_ptr<aa_stats, decltype(&std::free)> a(aa_stats_new(0), std::free);
+	std::unique_ptr<aa_stats, decltype(&std::free)> b(aa_stats_new(0), std::free);
+	aa_sample smp{};
+
+	smp.lat_ns = UINT64_MAX / 2;
+	for (int i = 0; i < 3; i++) {
+		aa_stats_add(a.get(), &smp);
+		aa_stats_add(b.get(), &smp);
+	}
+	// each side has wrapped its low half once; the merge carries again
+	aa_stats_merge(a.get(), b.get());
+	EXPECT_EQ(a->lat.count, 6u);
+	EXPECT_DOUBLE_EQ(aa_hist_mean(&a->lat), (double)(UINT64_MAX / 2));
 }
 
 TEST(Stats, CountsHandledUnsupportedAndErrors)
