@@ -275,6 +275,80 @@ int main(int argc, char **argv)
 		expect_ioctl_errno(b.ctx().fd(), AIO_ATTR_IOC_WAIT, w, EINVAL, "wait resv");
 	});
 
+	/*
+	 * The kernel reads the submit struct and the sqes as 64-bit words when
+	 * they are 8-byte aligned and with copy_from_user() when not: both
+	 * ways read the same requests, and a fault partway through a batch
+	 * stops it at the sqe that faulted.
+	 */
+	s.run("submit_copy_in", [&] {
+		void *m = ::mmap(nullptr, 2 * 4096, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		require(m != MAP_FAILED, "mmap");
+		auto *page = static_cast<std::byte *>(m);
+		auto *second = page + 4096;
+		for (size_t skew : { size_t(0), size_t(4), size_t(1) }) {
+			const std::string what = strf("sqes at offset %zu", skew);
+			aio_attr_sqe two[2] = { b.rd(0), b.rd(4096) };
+			two[0].user_data = 100 + skew;
+			two[1].user_data = 200 + skew;
+			std::memcpy(page + 64 + skew, two, sizeof(two));
+			expect_submit(b.ctx().fd(),
+				      { reinterpret_cast<const aio_attr_sqe *>(page + 64 + skew),
+					2 },
+				      2, 0, what.c_str());
+			require(!b.ctx().wait(2, 10s).timed_out(), what + ": no events");
+			uint64_t seen = 0;
+			b.ctx().reap([&](const Completion &c) {
+				require(c.result == 4096,
+					strf("%s: result %lld", what.c_str(),
+					     (long long)c.result));
+				seen += c.user_data;
+			});
+			require(seen == 300 + 2 * skew,
+				strf("%s: user_data sum %llu", what.c_str(),
+				     (unsigned long long)seen));
+		}
+		/* the second sqe straddles into a page that faults */
+		for (size_t skew : { size_t(0), size_t(4) }) {
+			const std::string what = strf("second sqe faults, offset %zu", skew);
+			aio_attr_sqe first = b.rd(0);
+			std::byte *at = second - sizeof(first) - 32 + skew;
+			require(::mprotect(second, 4096, PROT_READ | PROT_WRITE) == 0, "mprotect");
+			std::memcpy(at, &first, sizeof(first));
+			require(::mprotect(second, 4096, PROT_NONE) == 0, "mprotect");
+			expect_submit(b.ctx().fd(),
+				      { reinterpret_cast<const aio_attr_sqe *>(at), 2 }, 1,
+				      EFAULT, what.c_str());
+			require(!b.ctx().wait(1, 10s).timed_out(), what + ": no event");
+			unsigned n = 0;
+			b.ctx().reap([&](const Completion &) { n++; });
+			require(n == 1, strf("%s: %u events", what.c_str(), n));
+		}
+		/* an unaligned submit struct is read and written in place */
+		aio_attr_sqe one = b.rd(0);
+		aio_attr_submit sub{};
+		sub.sqes = reinterpret_cast<uintptr_t>(&one);
+		sub.nr = 1;
+		std::memcpy(page + 4, &sub, sizeof(sub));
+		require(::ioctl(b.ctx().fd(), AIO_ATTR_IOC_SUBMIT, page + 4) == 1,
+			strf("unaligned submit struct: %s", errname(errno).c_str()));
+		std::memcpy(&sub, page + 4, sizeof(sub));
+		require(sub.accepted == 1 && sub.error == 0,
+			strf("unaligned submit struct: accepted %u error %d", sub.accepted,
+			     sub.error));
+		require(!b.ctx().wait(1, 10s).timed_out(), "unaligned submit struct: no event");
+		b.ctx().reap([](const Completion &) {});
+		/* a wait struct that cannot be written back */
+		aio_attr_wait w{};
+		require(::mprotect(second, 4096, PROT_READ | PROT_WRITE) == 0, "mprotect");
+		std::memcpy(second, &w, sizeof(w));
+		require(::mprotect(second, 4096, PROT_READ) == 0, "mprotect");
+		expect_ioctl_errno(b.ctx().fd(), AIO_ATTR_IOC_WAIT, *reinterpret_cast<aio_attr_wait *>(second),
+				   EFAULT, "read-only wait struct");
+		::munmap(m, 2 * 4096);
+	});
+
 	/* --- one request each --- */
 	s.run("bad_fd", [&] {
 		aio_attr_sqe sqe = b.rd();
