@@ -17,15 +17,19 @@
  * softirq processing has gone on too long, ksoftirqd's fair scheduling
  * get their turn (as NAPI does with its budget).
  *
- * Spreading.  When a CPU is saturated (under 10% idle) while another is
- * mostly idle (30% or more), and it has more than one read in flight (so
- * that there is something to do in parallel), hardirq reads of the
- * saturated CPU - and the
- * rest of a pass that ran out of budget - go to an unbound workqueue
- * instead, so that an idle CPU decrypts them (a thread hop: AIO_ATTR_CTX_HOP).
- * The idle shares are sampled every IOCRYPT_SAMPLE_MS from the tick's idle
- * accounting; the spread stops when the CPU is no longer saturated (50% or
- * more idle) or no other CPU has idle time left (under 10%).
+ * Spreading.  A CPU that is saturated (under 10% idle) while another CPU
+ * with no hardirq reads of its own has time (20% or more idle), and that
+ * has more than one read in flight (so that there is something to do in
+ * parallel), hands a share of its hardirq reads - and the rest of a pass
+ * that ran out of budget - to an unbound workqueue instead, so that the
+ * other CPU decrypts them (a thread hop: AIO_ATTR_CTX_HOP).  The share
+ * moves in quarters, one step per sample of the idle times (every
+ * IOCRYPT_SAMPLE_MS, from the tick's idle accounting): up while the CPU
+ * stays saturated and another has time, down once it has time of its own
+ * (30% idle) or the others have none left (under 10%).  So it settles
+ * near where both are about as busy, instead of moving all the decryption
+ * over and back again at every sample; and where every CPU has reads of
+ * its own (a submitter on each) nothing is spread.
  *
  * Lifetimes.  The tasklets are the module's, one per possible CPU, never
  * part of a bio, so no tasklet is freed by the function it runs (the
@@ -58,6 +62,7 @@
 
 #define IOCRYPT_SOFTIRQ_BUDGET	(128 * 1024)
 #define IOCRYPT_SAMPLE_MS	10
+#define IOCRYPT_SPREAD_MAX	4
 
 /**
  * struct iocrypt_softirq - one CPU's queue of reads completed in hardirq
@@ -65,7 +70,9 @@
  * @backlog: reads taken off @queue, oldest first, that a pass has not
  *	finished (the first may be partly decrypted); the tasklet's only
  * @tasklet: drains @queue; scheduled whenever @queue or @backlog is not empty
- * @spreading: this CPU hands its hardirq reads to the spill queue
+ * @spread: quarters of this CPU's hardirq reads it hands to the spill
+ *	queue, 0 to IOCRYPT_SPREAD_MAX; set by the sampler
+ * @spread_seq: counts this CPU's hardirq reads, to pick the share
  * @queued: reads added to @queue
  * @passes: runs of the tasklet
  * @yields: passes that ran out of budget with reads left
@@ -79,7 +86,8 @@ struct iocrypt_softirq {
 	struct llist_head queue;
 	struct llist_node *backlog;
 	struct tasklet_struct tasklet;
-	bool spreading;
+	unsigned int spread;
+	unsigned int spread_seq;
 	atomic64_t queued;
 	atomic64_t passes;
 	atomic64_t yields;
@@ -98,9 +106,13 @@ static DEFINE_PER_CPU(struct iocrypt_softirq, iocrypt_softirq);
  */
 static DEFINE_PER_CPU(atomic_t, iocrypt_reads_inflight);
 
-/* Idle time of one CPU at the last sample, written by the sampler only. */
+/*
+ * Idle time of one CPU and the hardirq reads it had (queued and spilled)
+ * at the last sample, written by the sampler only.
+ */
 struct iocrypt_load {
 	u64 idle_us;
+	u64 reads;
 	unsigned int idle_pct;
 };
 
@@ -139,26 +151,31 @@ MODULE_PARM_DESC(softirq_budget,
 static bool iocrypt_spread = true;
 module_param_named(spread, iocrypt_spread, bool, 0644);
 MODULE_PARM_DESC(spread,
-		 "Hand reads completed in hard interrupt context on a saturated CPU to an unbound workqueue while another CPU is idle (default: Y)");
+		 "Hand a share of the reads completed in hard interrupt context on a saturated CPU to an unbound workqueue while another CPU is idle (default: Y)");
 
 /**
- * iocrypt_spread_decide() - should a CPU spread its reads to other CPUs?
- * @spreading: it does now
+ * iocrypt_spread_adjust() - the next share of a CPU's reads to spread
+ * @share: quarters it spreads now, 0 to IOCRYPT_SPREAD_MAX
  * @self_idle: its idle share over the last sample, percent
- * @other_idle: the largest idle share of the other CPUs, percent
+ * @other_idle: the largest idle share of the other CPUs that have no
+ *	hardirq reads of their own, percent (0 when there is none)
  *
- * Start when the CPU is saturated and another has time; with hysteresis,
- * so that the decryption the spread moves onto the idle CPU does not end
- * it at the next sample.
+ * One step per sample: up while the CPU is saturated and another has
+ * time, down once it has time of its own or the others have none left;
+ * in the band between the thresholds the share stays, so that a spread
+ * settles near where both CPUs are equally busy (moving by a quarter
+ * around it) instead of moving all the decryption over and back.
  *
- * Return: whether it spreads until the next sample.
+ * Return: the share until the next sample.
  */
-bool iocrypt_spread_decide(bool spreading, unsigned int self_idle,
-			   unsigned int other_idle)
+unsigned int iocrypt_spread_adjust(unsigned int share, unsigned int self_idle,
+				   unsigned int other_idle)
 {
-	if (!spreading)
-		return self_idle < 10 && other_idle >= 30;
-	return self_idle < 50 && other_idle >= 10;
+	if (self_idle < 10 && other_idle >= 20)
+		return min(share + 1, IOCRYPT_SPREAD_MAX);
+	if (share && (self_idle >= 30 || other_idle < 10))
+		return share - 1;
+	return min_t(unsigned int, share, IOCRYPT_SPREAD_MAX);
 }
 
 static u64 iocrypt_idle_us(int cpu)
@@ -174,7 +191,7 @@ static u64 iocrypt_idle_us(int cpu)
 
 /*
  * Every IOCRYPT_SAMPLE_MS, one CPU (the first to win the cmpxchg) samples
- * the idle time of all and sets each CPU's spreading.  Racy reads of the
+ * the idle time of all and sets each CPU's spread share.  Racy reads of the
  * tick's counters, as /proc/stat does.
  *
  * Context: hardirq or interrupts off.
@@ -197,6 +214,9 @@ static void iocrypt_load_sample(void)
 	spread = READ_ONCE(iocrypt_spread) && num_online_cpus() > 1;
 	for_each_online_cpu(cpu) {
 		struct iocrypt_load *l = per_cpu_ptr(&iocrypt_load, cpu);
+		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
+		u64 reads = atomic64_read(&q->queued) + atomic64_read(&q->spilled);
+		bool own = reads != l->reads;
 
 		idle = iocrypt_idle_us(cpu);
 		if (idle == U64_MAX)
@@ -204,7 +224,15 @@ static void iocrypt_load_sample(void)
 		pct = idle > l->idle_us && wall ?
 		      min_t(u64, div64_u64((idle - l->idle_us) * 100, wall), 100) : 0;
 		l->idle_us = idle;
+		l->reads = reads;
 		l->idle_pct = pct;
+		/*
+		 * Only a CPU with no hardirq reads of its own takes spread
+		 * work: when every CPU has its own, spreading only moves
+		 * reads between them at the price of a hop each.
+		 */
+		if (own)
+			continue;
 		if (pct >= first) {
 			second = first;
 			first = pct;
@@ -217,8 +245,8 @@ static void iocrypt_load_sample(void)
 		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
 		unsigned int self = per_cpu_ptr(&iocrypt_load, cpu)->idle_pct;
 
-		WRITE_ONCE(q->spreading, spread &&
-			   iocrypt_spread_decide(READ_ONCE(q->spreading), self,
+		WRITE_ONCE(q->spread, !spread ? 0 :
+			   iocrypt_spread_adjust(READ_ONCE(q->spread), self,
 						 cpu == top ? second : first));
 	}
 }
@@ -301,7 +329,7 @@ static void iocrypt_softirq_pass(struct tasklet_struct *t)
 		return;
 
 	atomic64_inc(&q->yields);
-	if (READ_ONCE(q->spreading)) {
+	if (READ_ONCE(q->spread)) {
 		for (n = q->backlog, q->backlog = NULL; n; n = next) {
 			next = n->next;
 			atomic64_inc(&q->spilled);
@@ -346,7 +374,8 @@ void iocrypt_read_end(struct iocrypt_io *io)
  * @io: a read whose clone completed in hard interrupt context or with
  *	interrupts off, with iocrypt_crypt_begin() done
  *
- * Or hand it to the spill queue if this CPU spreads.
+ * Or hand it to the spill queue if it is one of the share this CPU
+ * spreads.
  *
  * Context: hardirq or interrupts off, never NMI.
  * Return: false if softirq decryption is off (softirq_budget=0): the
@@ -355,13 +384,16 @@ void iocrypt_read_end(struct iocrypt_io *io)
 bool iocrypt_softirq_queue(struct iocrypt_io *io)
 {
 	struct iocrypt_softirq *q;
+	unsigned int spread;
 
 	if (!READ_ONCE(iocrypt_softirq_budget))
 		return false;
 	iocrypt_load_sample();
 	/* interrupts are off: this CPU's queue stays ours */
 	q = this_cpu_ptr(&iocrypt_softirq);
-	if (READ_ONCE(q->spreading) &&
+	spread = READ_ONCE(q->spread);
+	/* @spread reads of every IOCRYPT_SPREAD_MAX, evenly */
+	if (spread && q->spread_seq++ % IOCRYPT_SPREAD_MAX < spread &&
 	    atomic_read(this_cpu_ptr(&iocrypt_reads_inflight)) > 0) {
 		atomic64_inc(&q->spilled);
 		iocrypt_spill(io);
@@ -385,14 +417,14 @@ static int iocrypt_softirq_show(struct seq_file *m, void *v)
 	for_each_possible_cpu(cpu) {
 		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
 
-		seq_printf(m, "cpu%d queued %lld passes %lld yields %lld spilled %lld over_budget %lld bytes %lld max_pass %u idle_pct %u spreading %d pending %d tasklet %lx fpu_busy %lld\n",
+		seq_printf(m, "cpu%d queued %lld passes %lld yields %lld spilled %lld over_budget %lld bytes %lld max_pass %u idle_pct %u spread %u pending %d tasklet %lx fpu_busy %lld\n",
 			   cpu, atomic64_read(&q->queued),
 			   atomic64_read(&q->passes), atomic64_read(&q->yields),
 			   atomic64_read(&q->spilled),
 			   atomic64_read(&q->over_budget),
 			   atomic64_read(&q->bytes), READ_ONCE(q->max_pass),
 			   READ_ONCE(per_cpu_ptr(&iocrypt_load, cpu)->idle_pct),
-			   READ_ONCE(q->spreading),
+			   READ_ONCE(q->spread),
 			   !llist_empty(&q->queue) || READ_ONCE(q->backlog),
 			   READ_ONCE(q->tasklet.state), atomic64_read(&q->fpu_busy));
 	}

@@ -203,8 +203,8 @@ extern struct workqueue_struct *iocrypt_spill_wq;
 void iocrypt_read_start(struct iocrypt_io *io);
 void iocrypt_read_end(struct iocrypt_io *io);
 bool iocrypt_softirq_queue(struct iocrypt_io *io);
-bool iocrypt_spread_decide(bool spreading, unsigned int self_idle,
-			   unsigned int other_idle);
+unsigned int iocrypt_spread_adjust(unsigned int share, unsigned int self_idle,
+				   unsigned int other_idle);
 int iocrypt_softirq_init(void);
 void iocrypt_softirq_exit(void);
 int iocrypt_init_crypto(struct iocrypt_config *cc, char **error);

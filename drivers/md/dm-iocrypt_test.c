@@ -455,32 +455,44 @@ static struct kunit_suite iocrypt_table_suite = {
 };
 
 /*
- * The spread decision: a saturated CPU spreads to an idle one, with
- * hysteresis so that the work it moves does not end the spread at once.
+ * The spread share: a saturated CPU hands a growing share of its reads to
+ * an idle one, a quarter per sample, and takes it back once it has time of
+ * its own or the other has none; in between the share stays, so that the
+ * work it moved does not undo the spread at the next sample.
  */
-static void iocrypt_spread_start_test(struct kunit *test)
-{
-	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(false, 0, 100));
-	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(false, 9, 30));
-	/* not saturated, or nobody to take the work */
-	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(false, 10, 100));
-	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(false, 0, 29));
-	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(false, 50, 50));
-}
+static const struct {
+	unsigned int share, self_idle, other_idle, next;
+} iocrypt_spread_steps[] = {
+	/* saturated, another has time: one quarter more, never past all */
+	{ 0, 0, 100, 1 }, { 1, 9, 20, 2 }, { 3, 0, 50, 4 }, { 4, 0, 100, 4 },
+	/* not saturated, or nobody to take the work: nothing starts */
+	{ 0, 10, 100, 0 }, { 0, 0, 19, 0 }, { 0, 50, 50, 0 },
+	/* in the band: hold */
+	{ 2, 15, 12, 2 }, { 4, 29, 10, 4 }, { 1, 5, 19, 1 },
+	/* time of its own again */
+	{ 4, 30, 100, 3 }, { 1, 90, 0, 0 },
+	/* the other has no time left (or there is no other) */
+	{ 2, 20, 9, 1 }, { 3, 5, 5, 2 }, { 1, 0, 0, 0 },
+	/* nothing to give back */
+	{ 0, 100, 0, 0 },
+};
 
-static void iocrypt_spread_keep_test(struct kunit *test)
+static void iocrypt_spread_steps_test(struct kunit *test)
 {
-	/* the idle CPU now decrypts: it has less idle time, still spread */
-	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(true, 20, 15));
-	KUNIT_EXPECT_TRUE(test, iocrypt_spread_decide(true, 49, 10));
-	/* the CPU has time of its own again, or the other is saturated */
-	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(true, 50, 100));
-	KUNIT_EXPECT_FALSE(test, iocrypt_spread_decide(true, 0, 9));
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(iocrypt_spread_steps); i++) {
+		const typeof(iocrypt_spread_steps[0]) *t = &iocrypt_spread_steps[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, iocrypt_spread_adjust(t->share, t->self_idle,
+								t->other_idle),
+				    t->next, "share %u, idle %u%%, other %u%%",
+				    t->share, t->self_idle, t->other_idle);
+	}
 }
 
 static struct kunit_case iocrypt_spread_cases[] = {
-	KUNIT_CASE(iocrypt_spread_start_test),
-	KUNIT_CASE(iocrypt_spread_keep_test),
+	KUNIT_CASE(iocrypt_spread_steps_test),
 	{}
 };
 
