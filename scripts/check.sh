@@ -51,26 +51,41 @@ debug_layer() {
 	aa_result vmtest-debug 0 0 1
 }
 
-# run_layer LAYER KVER - run one layer (KVER empty for the layers that do
-# not depend on the kernel) and add its counts to the summary.
-run_layer() {
-	local layer=$1 kver=$2 name=$1 note='' res p f s t0=$SECONDS guest_env=${AA_GUEST_ENV:-}
-	local -a args=(--no-print-directory -C "$AA_PROJ" AA_DEPS_DONE=1)
-	res=$AA_RESULTS/${RESFILE[$layer]:-$layer}
+# layer_setup LAYER KVER - what running LAYER (KVER empty for the layers
+# that do not depend on the kernel) takes: its name, result file, note,
+# guest environment and make arguments (L_NAME, L_RES, L_NOTE, L_ENV,
+# L_ARGS); starts its clock (L_T0).
+layer_setup() {
+	local layer=$1 kver=$2
+
+	L_NAME=$layer L_NOTE='' L_T0=$SECONDS L_ENV=${AA_GUEST_ENV:-}
+	L_ARGS=(--no-print-directory -C "$AA_PROJ" AA_DEPS_DONE=1)
+	L_RES=$AA_RESULTS/${RESFILE[$layer]:-$layer}
 	if [[ -n $kver ]]; then
-		name=$layer/$kver res=$res/$kver
-		args+=(KVER="$kver")
+		L_NAME=$layer/$kver L_RES=$L_RES/$kver
+		L_ARGS+=(KVER="$kver")
 	fi
 	if [[ $layer == vmtest && $kver != "$FIRST_KVER" ]]; then
-		guest_env+=${guest_env:+,}AA_STRESS_PCT=$STRESS_PCT
-		note=", stress loops at ${STRESS_PCT}%"
+		L_ENV+=${L_ENV:+,}AA_STRESS_PCT=$STRESS_PCT
+		L_NOTE=", stress loops at ${STRESS_PCT}%"
 	fi
-	aa_step "==== $name$note"
-	if [[ $layer == vmtest-debug ]]; then
+}
+
+# layer_exec LAYER - run the layer layer_setup set up last.
+layer_exec() {
+	aa_step "==== $L_NAME$L_NOTE"
+	if [[ $1 == vmtest-debug ]]; then
 		debug_layer || true
 	else
-		AA_GUEST_ENV=$guest_env $MAKE "${args[@]}" "$layer" || true
+		AA_GUEST_ENV=$L_ENV $MAKE "${L_ARGS[@]}" "$1" || true
 	fi
+}
+
+# layer_account NAME RES T0 NOTE - add the counts of a layer that ran to
+# the summary and the totals (one failure if it did not run to the end).
+layer_account() {
+	local name=$1 res=$2 t0=$3 note=$4 p f s
+
 	if [[ -f $res.res ]]; then
 		read -r p f s <"$res.res"
 	else
@@ -78,8 +93,15 @@ run_layer() {
 		p=0 f=1 s=0
 	fi
 	printf '%-14s %4d passed, %d failed, %d skipped (%ds%s)\n' \
-		"$name:" "$p" "$f" "$s" $((SECONDS - t0)) "$note" >>"$SUMMARY"
+		"$name:" "$p" "$f" "$s" $((SECONDS - t0)) "$note" >>"$AA_RESULTS/summary"
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+}
+
+# run_layer LAYER KVER - run one layer and add its counts to the summary.
+run_layer() {
+	layer_setup "$1" "$2"
+	layer_exec "$1"
+	layer_account "$L_NAME" "$L_RES" "$L_T0" "$L_NOTE"
 }
 
 # A guest keeps about one of the two cores busy, so the debug kernel's
@@ -87,30 +109,17 @@ run_layer() {
 # started once the first kernel's layers are done (the user programs and
 # the fio engine both need are built by then), its output kept in
 # $AA_RESULTS/vmtest-debug.log and shown, with its counts, when it ends.
-debug_bg_layer() {
-	local SUMMARY=$AA_RESULTS/summary.debug total_p=0 total_f=0 total_s=0
-
-	run_layer vmtest-debug ""
-	echo "$total_p $total_f $total_s" >"$AA_RESULTS/debug.counts"
-}
-
 debug_bg_start() {
-	debug_bg_layer >"$AA_RESULTS/vmtest-debug.log" 2>&1 &
+	layer_setup vmtest-debug ""
+	DEBUG_LAYER=("$L_NAME" "$L_RES" "$L_T0" "$L_NOTE")
+	layer_exec vmtest-debug >"$AA_RESULTS/vmtest-debug.log" 2>&1 &
 	DEBUG_PID=$!
 }
 
 debug_bg_finish() {
-	local p=0 f=1 s=0
 	wait "$DEBUG_PID" || true
 	cat "$AA_RESULTS/vmtest-debug.log"
-	if [[ -f $AA_RESULTS/debug.counts ]]; then
-		read -r p f s <"$AA_RESULTS/debug.counts"
-		cat "$AA_RESULTS/summary.debug" >>"$SUMMARY"
-	else
-		echo "vmtest-debug: did not run to the end (see above)"
-		printf '%-14s %4d passed, %d failed, %d skipped\n' vmtest-debug: 0 1 0 >>"$SUMMARY"
-	fi
-	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+	layer_account "${DEBUG_LAYER[@]}"
 }
 
 FIRST_KVER=
@@ -120,7 +129,6 @@ for kver in $KVERS; do
 done
 rm -rf "$AA_RESULTS"
 mkdir -p "$AA_RESULTS"
-SUMMARY=$AA_RESULTS/summary
 total_p=0 total_f=0 total_s=0
 start=$SECONDS
 DEBUG_PID=
