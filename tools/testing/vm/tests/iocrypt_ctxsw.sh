@@ -46,11 +46,12 @@ measure() {
 	[ -n "$job" ] || { echo "no ctx in fio's output"; dmsetup remove m; return 1; }
 	MILLI=$((job * 1000 / n))
 	all=$(((c1 - c0) * 1000 / n))
-	DEFERRED=$(dmsetup status m | awk '{ print $5 }')
+	# fields 4, 5 and 10: reads_inline, reads_deferred, cipher_driver
+	st=$(dmsetup status m)
+	DEFERRED=$(echo "$st" | awk '{ print $5 }')
 	printf 'randread %s: %d reads, %d.%03d ctxt/IO of the job, %d.%03d of the machine (inline/deferred reads: %s, cipher %s)\n' \
 		"$1" "$n" $((MILLI / 1000)) $((MILLI % 1000)) $((all / 1000)) $((all % 1000)) \
-		"$(dmsetup status m | awk '{ print $4 "/" $5 }')" \
-		"$(dmsetup status m | awk '{ print $10 }')"
+		"$(echo "$st" | awk '{ print $4 "/" $5 }')" "$(echo "$st" | awk '{ print $10 }')"
 	dmsetup remove m
 }
 
