@@ -101,8 +101,9 @@ struct iocrypt_softirq {
 static DEFINE_PER_CPU(struct iocrypt_softirq, iocrypt_softirq);
 
 /*
- * Reads in flight to the lower devices, by submitting CPU: spreading only
- * pays when a CPU has more than one (at queue depth 1 it only adds a hop).
+ * Reads in iocrypt, by submitting CPU, from ->map until the base bio ends
+ * (at the lower device or waiting for the cipher): spreading only pays
+ * when a CPU has more than one (at queue depth 1 it only adds a hop).
  */
 static DEFINE_PER_CPU(atomic_t, iocrypt_reads_inflight);
 
@@ -347,7 +348,7 @@ static void iocrypt_softirq_pass(struct tasklet_struct *t)
 }
 
 /**
- * iocrypt_read_start() - count a read going down to the lower device
+ * iocrypt_read_start() - count a read from ->map until its base bio ends
  * @io: the read
  *
  * Context: the submitter's (->map).
@@ -359,10 +360,10 @@ void iocrypt_read_start(struct iocrypt_io *io)
 }
 
 /**
- * iocrypt_read_end() - the lower device completed a read
- * @io: the read, counted by iocrypt_read_start()
+ * iocrypt_read_end() - a read counted by iocrypt_read_start() ends
+ * @io: the read, decrypted or failed
  *
- * Context: the lower device's completion: task, softirq or hardirq.
+ * Context: wherever the base bio ends: task, softirq or hardirq.
  */
 void iocrypt_read_end(struct iocrypt_io *io)
 {
@@ -394,7 +395,7 @@ bool iocrypt_softirq_queue(struct iocrypt_io *io)
 	spread = READ_ONCE(q->spread);
 	/* @spread reads of every IOCRYPT_SPREAD_MAX, evenly */
 	if (spread && q->spread_seq++ % IOCRYPT_SPREAD_MAX < spread &&
-	    atomic_read(this_cpu_ptr(&iocrypt_reads_inflight)) > 0) {
+	    atomic_read(per_cpu_ptr(&iocrypt_reads_inflight, io->cpu)) > 1) {
 		atomic64_inc(&q->spilled);
 		iocrypt_spill(io);
 		return true;

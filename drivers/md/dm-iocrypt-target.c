@@ -123,6 +123,8 @@ static struct skcipher_request *iocrypt_req(struct iocrypt_io *io)
 
 static void iocrypt_end_base(struct iocrypt_io *io, blk_status_t status)
 {
+	if (io->cpu >= 0)
+		iocrypt_read_end(io);
 	if (status)
 		atomic64_inc(&io->cc->stats.errors);
 	io->base->bi_status = status;
@@ -417,7 +419,6 @@ static void iocrypt_read_endio(struct bio *clone)
 	struct iocrypt_io *io = clone->bi_private;
 	blk_status_t status = clone->bi_status;
 
-	iocrypt_read_end(io);
 	bio_put(clone);
 	if (status) {
 		iocrypt_end_base(io, status);
@@ -591,6 +592,7 @@ static int iocrypt_map(struct dm_target *ti, struct bio *bio)
 	io->base = bio;
 	io->clone = NULL;
 	io->iod = NULL;
+	io->cpu = -1;
 	io->sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	io->size = bio->bi_iter.bi_size;
 
