@@ -47,6 +47,7 @@
 #include <linux/interrupt.h>
 #include <linux/iodesc.h>
 #include <linux/jiffies.h>
+#include <linux/kernel_stat.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
@@ -179,15 +180,23 @@ unsigned int iocrypt_spread_adjust(unsigned int share, unsigned int self_idle,
 	return min_t(unsigned int, share, IOCRYPT_SPREAD_MAX);
 }
 
+/*
+ * Idle and iowait time of @cpu, microseconds: nohz's idle accounting, or
+ * where the kernel has none (a periodic tick, or nohz=off) the tick's
+ * sampled counters, as /proc/stat falls back to; coarse (a tick or two
+ * per sample) but unbiased, and the share moves one quarter per sample.
+ */
 static u64 iocrypt_idle_us(int cpu)
 {
 	u64 idle = get_cpu_idle_time_us(cpu, NULL);
 	u64 iowait = get_cpu_iowait_time_us(cpu, NULL);
+	const u64 *cpustat;
 
-	/* -1: no nohz idle accounting */
-	if (idle == (u64)-1 || iowait == (u64)-1)
-		return U64_MAX;
-	return idle + iowait;
+	if (idle != (u64)-1 && iowait != (u64)-1)
+		return idle + iowait;
+	cpustat = kcpustat_cpu(cpu).cpustat;
+	return div_u64(READ_ONCE(cpustat[CPUTIME_IDLE]) +
+		       READ_ONCE(cpustat[CPUTIME_IOWAIT]), NSEC_PER_USEC);
 }
 
 /*
@@ -220,8 +229,6 @@ static void iocrypt_load_sample(void)
 		bool own = reads != l->reads;
 
 		idle = iocrypt_idle_us(cpu);
-		if (idle == U64_MAX)
-			spread = false;
 		pct = idle > l->idle_us && wall ?
 		      min_t(u64, div64_u64((idle - l->idle_us) * 100, wall), 100) : 0;
 		l->idle_us = idle;
