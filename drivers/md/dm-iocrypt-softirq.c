@@ -20,9 +20,14 @@
  * Spreading.  A CPU that is saturated (under 10% idle) while another CPU
  * with no hardirq reads of its own has time (20% or more idle), and that
  * has more than one read in flight (so that there is something to do in
- * parallel), hands a share of its hardirq reads - and the rest of a pass
- * that ran out of budget - to an unbound workqueue instead, so that the
- * other CPU decrypts them (a thread hop: AIO_ATTR_CTX_HOP).  The share
+ * parallel), hands a share of its hardirq reads to the softirq queue of
+ * the idlest such CPU: the read goes onto that CPU's list and, if the
+ * list was empty, an IPI raises its tasklet there, so the other CPU
+ * decrypts it in softirq - still no thread and no context switch
+ * (AIO_ATTR_CTX_SOFTIRQ_HOP).  The rest of a pass that ran out of budget
+ * goes to an unbound workqueue instead (a thread hop: AIO_ATTR_CTX_HOP),
+ * as do the share's reads when the idlest CPU is the saturated one.  The
+ * share
  * moves in quarters, one step per sample of the idle times (every
  * IOCRYPT_SAMPLE_MS, from the tick's idle accounting): up while the CPU
  * stays saturated and another has time, down once it has time of its own
@@ -36,11 +41,15 @@
  * use-after-free dm-crypt had).  A queued bio keeps its base bio in
  * flight: dm suspends a device, and so waits for it, before a table goes
  * away, so a target is never destroyed with bios queued here.  Module
- * unload kills the tasklets, waiting for a pass that is still finishing.
+ * unload waits for the IPIs still on their way, then kills the tasklets,
+ * waiting for a pass that is still finishing.
  * CPU hotplug: the softirq core hands the tasklets of a dead CPU to a live
  * one (takeover_tasklets()); a tasklet drains the queue it belongs to, not
  * the queue of the CPU it runs on, and the backlog of a pass that ran out
- * of budget always has its tasklet scheduled, so no bio is stranded.
+ * of budget always has its tasklet scheduled, so no bio is stranded.  An
+ * IPI on its way to a CPU that goes down runs before that CPU dies (the
+ * call-function queue is flushed), so the tasklet it raises is handed over
+ * too.
  */
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
@@ -74,7 +83,11 @@
  * @spread: quarters of this CPU's hardirq reads it hands to the spill
  *	queue, 0 to IOCRYPT_SPREAD_MAX; set by the sampler
  * @spread_seq: counts this CPU's hardirq reads, to pick the share
- * @queued: reads added to @queue
+ * @kick: bit 0 set while @csd is on its way to raise @tasklet on this
+ *	queue's CPU; serialises the senders of @csd
+ * @csd: the IPI another CPU sends after adding to an empty @queue
+ * @queued: reads of this CPU's own added to @queue
+ * @remote: reads of this CPU's own added to another CPU's @queue
  * @passes: runs of the tasklet
  * @yields: passes that ran out of budget with reads left
  * @spilled: reads handed to the spill queue (at completion or by a pass)
@@ -89,7 +102,10 @@ struct iocrypt_softirq {
 	struct tasklet_struct tasklet;
 	unsigned int spread;
 	unsigned int spread_seq;
+	unsigned long kick;
+	call_single_data_t csd;
 	atomic64_t queued;
+	atomic64_t remote;
 	atomic64_t passes;
 	atomic64_t yields;
 	atomic64_t spilled;
@@ -121,6 +137,8 @@ struct iocrypt_load {
 static DEFINE_PER_CPU(struct iocrypt_load, iocrypt_load);
 static unsigned long iocrypt_sample_next;	/* jiffies; cmpxchg elects the sampler */
 static u64 iocrypt_sample_us;
+/* the idlest CPU with no hardirq reads of its own at the last sample, or -1 */
+static int iocrypt_spread_cpu = -1;
 
 struct workqueue_struct *iocrypt_spill_wq;
 static struct dentry *iocrypt_debugfs;
@@ -225,7 +243,8 @@ static void iocrypt_load_sample(void)
 	for_each_online_cpu(cpu) {
 		struct iocrypt_load *l = per_cpu_ptr(&iocrypt_load, cpu);
 		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
-		u64 reads = atomic64_read(&q->queued) + atomic64_read(&q->spilled);
+		u64 reads = atomic64_read(&q->queued) + atomic64_read(&q->spilled) +
+			    atomic64_read(&q->remote);
 		bool own = reads != l->reads;
 
 		idle = iocrypt_idle_us(cpu);
@@ -249,6 +268,7 @@ static void iocrypt_load_sample(void)
 			second = pct;
 		}
 	}
+	WRITE_ONCE(iocrypt_spread_cpu, spread ? top : -1);
 	for_each_online_cpu(cpu) {
 		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
 		unsigned int self = per_cpu_ptr(&iocrypt_load, cpu)->idle_pct;
@@ -377,13 +397,45 @@ void iocrypt_read_end(struct iocrypt_io *io)
 	atomic_dec(per_cpu_ptr(&iocrypt_reads_inflight, io->cpu));
 }
 
+/*
+ * On @q's CPU, from the IPI: raise the tasklet there.  Only then may
+ * another sender use the csd again (it is free once this runs).
+ *
+ * Context: hardirq (the IPI), or the sender's when @q's CPU is the sender's.
+ */
+static void iocrypt_softirq_raise(void *info)
+{
+	struct iocrypt_softirq *q = info;
+
+	tasklet_schedule(&q->tasklet);
+	/* last: module exit waits for the bit, then for this to return */
+	clear_bit_unlock(0, &q->kick);
+}
+
+/*
+ * Have the tasklet of @t, the queue of another CPU @cpu, run there: the
+ * caller made @t's queue non-empty.  Of several senders only the one that
+ * sets the kick bit sends the IPI; one already on its way raises the
+ * tasklet after everything added before it cleared the bit.
+ *
+ * Context: hardirq or interrupts off; @cpu online.
+ */
+static void iocrypt_softirq_kick(struct iocrypt_softirq *t, int cpu)
+{
+	if (test_and_set_bit_lock(0, &t->kick))
+		return;
+	if (smp_call_function_single_async(cpu, &t->csd))
+		/* not expected with @cpu online: the tasklet runs here */
+		iocrypt_softirq_raise(t);
+}
+
 /**
  * iocrypt_softirq_queue() - decrypt a read in softirq on this CPU
  * @io: a read whose clone completed in hard interrupt context or with
  *	interrupts off, with iocrypt_crypt_begin() done
  *
- * Or hand it to the spill queue if it is one of the share this CPU
- * spreads.
+ * Or, if it is one of the share this CPU spreads, on the idlest other
+ * CPU (in its softirq too), or failing that in the spill queue.
  *
  * Context: hardirq or interrupts off, never NMI.
  * Return: false if softirq decryption is off (softirq_budget=0): the
@@ -391,28 +443,41 @@ void iocrypt_read_end(struct iocrypt_io *io)
  */
 bool iocrypt_softirq_queue(struct iocrypt_io *io)
 {
-	struct iocrypt_softirq *q;
+	struct iocrypt_softirq *q, *t;
 	unsigned int spread;
+	int cpu, target;
 
 	if (!READ_ONCE(iocrypt_softirq_budget))
 		return false;
 	iocrypt_load_sample();
-	/* interrupts are off: this CPU's queue stays ours */
-	q = this_cpu_ptr(&iocrypt_softirq);
+	/* interrupts are off: this CPU's queue stays ours, and online CPUs stay */
+	cpu = smp_processor_id();
+	q = per_cpu_ptr(&iocrypt_softirq, cpu);
 	spread = READ_ONCE(q->spread);
 	/* @spread reads of every IOCRYPT_SPREAD_MAX, evenly */
 	if (spread && q->spread_seq++ % IOCRYPT_SPREAD_MAX < spread &&
 	    atomic_read(per_cpu_ptr(&iocrypt_reads_inflight, io->cpu)) > 1) {
-		atomic64_inc(&q->spilled);
-		iocrypt_spill(io);
-		return true;
+		target = READ_ONCE(iocrypt_spread_cpu);
+		if (target < 0 || target == cpu || !cpu_online(target)) {
+			atomic64_inc(&q->spilled);
+			iocrypt_spill(io);
+			return true;
+		}
+		atomic64_inc(&q->remote);
+		t = per_cpu_ptr(&iocrypt_softirq, target);
+	} else {
+		atomic64_inc(&q->queued);
+		t = q;
 	}
 	atomic64_inc(&io->cc->stats.reads_softirq);
-	atomic64_inc(&q->queued);
 	iodesc_note_softirq_hop(io->iod);
 	/* the first to make the queue non-empty raises the tasklet */
-	if (llist_add(&io->node, &q->queue))
-		tasklet_schedule(&q->tasklet);
+	if (llist_add(&io->node, &t->queue)) {
+		if (t == q)
+			tasklet_schedule(&t->tasklet);
+		else
+			iocrypt_softirq_kick(t, target);
+	}
 	return true;
 }
 
@@ -425,8 +490,8 @@ static int iocrypt_softirq_show(struct seq_file *m, void *v)
 	for_each_possible_cpu(cpu) {
 		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
 
-		seq_printf(m, "cpu%d queued %lld passes %lld yields %lld spilled %lld over_budget %lld bytes %lld max_pass %u idle_pct %u spread %u pending %d tasklet %lx fpu_busy %lld\n",
-			   cpu, atomic64_read(&q->queued),
+		seq_printf(m, "cpu%d queued %lld remote %lld passes %lld yields %lld spilled %lld over_budget %lld bytes %lld max_pass %u idle_pct %u spread %u pending %d tasklet %lx fpu_busy %lld\n",
+			   cpu, atomic64_read(&q->queued), atomic64_read(&q->remote),
 			   atomic64_read(&q->passes), atomic64_read(&q->yields),
 			   atomic64_read(&q->spilled),
 			   atomic64_read(&q->over_budget),
@@ -460,6 +525,7 @@ int iocrypt_softirq_init(void)
 
 		init_llist_head(&q->queue);
 		tasklet_setup(&q->tasklet, iocrypt_softirq_pass);
+		INIT_CSD(&q->csd, iocrypt_softirq_raise, q);
 	}
 	iocrypt_sample_next = jiffies;
 	iocrypt_sample_us = ktime_to_us(ktime_get());
@@ -472,9 +538,12 @@ int iocrypt_softirq_init(void)
 /**
  * iocrypt_softirq_exit() - undo iocrypt_softirq_init()
  *
- * No target is left, so nothing is queued any more; a tasklet may still be
- * finishing a pass (after ending its last bio) or be scheduled with an
- * empty queue: tasklet_kill() waits for both.
+ * No target is left, so nothing is queued any more; an IPI may still be
+ * on its way to raise a tasklet whose queue another pass emptied, a
+ * tasklet may still be finishing a pass (after ending its last bio) or be
+ * scheduled with an empty queue.  Waiting for every kick bit and then for
+ * an RCU grace period (the IPI runs with interrupts off) lets every
+ * iocrypt_softirq_raise() return; tasklet_kill() waits for the rest.
  *
  * Context: module exit; sleeps.
  */
@@ -483,6 +552,13 @@ void iocrypt_softirq_exit(void)
 	int cpu;
 
 	debugfs_remove_recursive(iocrypt_debugfs);
+	for_each_possible_cpu(cpu) {
+		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
+
+		while (test_bit(0, &q->kick))
+			cpu_relax();
+	}
+	synchronize_rcu();
 	for_each_possible_cpu(cpu) {
 		struct iocrypt_softirq *q = per_cpu_ptr(&iocrypt_softirq, cpu);
 

@@ -533,8 +533,9 @@ EXPORT_SYMBOL_GPL(iodesc_note_hop);
  * @iod: descriptor or NULL
  *
  * A layer that passes the completion from hard interrupt context (or from
- * a context with interrupts off) to a softirq on the same CPU - a tasklet,
- * not a thread - says so here instead of with iodesc_note_hop();
+ * a context with interrupts off) to a softirq - a tasklet, on this CPU or
+ * raised on another by an IPI, not a thread - says so here instead of
+ * with iodesc_note_hop();
  * COMPLETION_CTX then carries AIO_ATTR_CTX_SOFTIRQ_HOP, not
  * AIO_ATTR_CTX_HOP, since no context switch is involved.
  *

@@ -131,9 +131,9 @@ enum aio_attr_id {
  */
 #define AIO_ATTR_CTX_WORKER	(1ULL << 11)
 /*
- * A layer deferred the completion to a softirq (a tasklet) on the same CPU:
- * no thread, no context switch.  Not a HOP; may come with one if another
- * layer deferred to a thread as well.
+ * A layer deferred the completion to a softirq (a tasklet), on the same CPU
+ * or on an idle one that an IPI woke: no thread, no context switch.  Not a
+ * HOP; may come with one if another layer deferred to a thread as well.
  */
 #define AIO_ATTR_CTX_SOFTIRQ_HOP (1ULL << 12)
 

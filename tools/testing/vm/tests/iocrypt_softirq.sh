@@ -13,6 +13,10 @@
 # 2. context: 4k random reads at QD1 through the aioattr engine post from
 #    softirq (>= 99%) without a thread hop (<= 1%); aio_attr's submitted
 #    and completed counters move together, nothing stays in flight.
+#    With one QD16 job pinned to CPU 0, verified reads: CPU 0 saturates,
+#    and a share of its reads is decrypted in CPU 1's softirq (debugfs
+#    "remote" grows) with no more than 5% through a thread; every read
+#    completes once.
 # 3. close() racing completions: aa_race close cycles through iocrypt on
 #    the hardirq disk with the smallest budget (4096), so
 #    completions are queued and cut while contexts die.
@@ -128,6 +132,34 @@ if [ $((sub1 - sub0)) -ge 2000 ] && [ $((sub1 - sub0)) = $((com1 - com0)) ]; the
 	aa_pass softirq.ctx_exactly_once
 else
 	aa_fail softirq.ctx_exactly_once "submitted $((sub1 - sub0)) completed $((com1 - com0))"
+fi
+
+# 2b. spreading: one job pinned to CPU 0, QD16, writes data with checksums
+# and reads it back; CPU 0 saturates while CPU 1 idles, so a share of the
+# reads goes to CPU 1's softirq queue (an IPI raises its tasklet there)
+if [ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ]; then
+	r0=$(sum remote) dr0=$(reads "$dmname") lr0=$(reads ahi) so0=$(st 11) de0=$(st 5)
+	if out=$(bounded 180 fio --name=s --filename=/dev/mapper/hic --ioengine=libaio \
+		--direct=1 --rw=write --bs=4k --size=32M --iodepth=16 --cpus_allowed=0 \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 2>&1); then
+		aa_pass softirq.spread_verify
+	else
+		aa_fail softirq.spread_verify "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+	r1=$(sum remote) dr1=$(reads "$dmname") lr1=$(reads ahi) so1=$(st 11) de1=$(st 5)
+	echo "# remote $((r1 - r0)), softirq $((so1 - so0)), deferred $((de1 - de0)) of $((dr1 - dr0)) reads"
+	# a thread hop only for a pass over budget (none with 4 KiB reads) or
+	# while the sampler's idlest CPU was the busy one
+	if [ $((r1 - r0)) -gt 0 ] && [ $(((de1 - de0) * 20)) -le $((so1 - so0)) ]; then
+		aa_pass softirq.spread_remote
+	else
+		aa_fail softirq.spread_remote "remote $((r1 - r0)), softirq $((so1 - so0)), deferred $((de1 - de0))"
+	fi
+	if [ $((dr1 - dr0)) -ge 8192 ] && [ $((dr1 - dr0)) = $((lr1 - lr0)) ]; then
+		aa_pass softirq.spread_exactly_once
+	else
+		aa_fail softirq.spread_exactly_once "dm reads $((dr1 - dr0)) lower $((lr1 - lr0))"
+	fi
 fi
 
 # 3. close() racing completions queued for softirq, passes cut at 4 KiB
