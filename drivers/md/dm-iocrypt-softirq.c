@@ -80,8 +80,9 @@
  * @backlog: reads taken off @queue, oldest first, that a pass has not
  *	finished (the first may be partly decrypted); the tasklet's only
  * @tasklet: drains @queue; scheduled whenever @queue or @backlog is not empty
- * @spread: quarters of this CPU's hardirq reads it hands to the spill
- *	queue, 0 to IOCRYPT_SPREAD_MAX; set by the sampler
+ * @spread: quarters of this CPU's hardirq reads it hands to another CPU
+ *	(that CPU's softirq queue, or the spill queue), 0 to
+ *	IOCRYPT_SPREAD_MAX; set by the sampler
  * @spread_seq: counts this CPU's hardirq reads, to pick the share
  * @kick: bit 0 set while @csd is on its way to raise @tasklet on this
  *	queue's CPU; serialises the senders of @csd

@@ -87,9 +87,11 @@ enum {
  * @reads_deferred: reads decrypted by a workqueue (the target's per-CPU
  *	one, or the unbound spill queue)
  * @reads_softirq: reads the lower device completed in hard interrupt
- *	context (or with interrupts off) and iocrypt's softirq decrypted
- * @reads_spread: of @reads_deferred, those handed to the unbound spill
- *	queue because their CPU was saturated and another one was idle
+ *	context (or with interrupts off) and iocrypt's softirq decrypted, on
+ *	that CPU or, spread from a saturated CPU, on an idle one
+ * @reads_spread: of @reads_deferred, those a saturated CPU handed to the
+ *	unbound spill queue: the rest of a pass over budget, or a share of
+ *	its reads when no other CPU's softirq could take them
  * @writes: writes encrypted in the submitter's context
  * @bounce_waits: writes that had to wait for bounce pages
  * @errors: bios failed (lower device or crypto)
