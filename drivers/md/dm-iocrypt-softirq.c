@@ -27,8 +27,7 @@
  * (AIO_ATTR_CTX_SOFTIRQ_HOP).  The rest of a pass that ran out of budget
  * goes to an unbound workqueue instead (a thread hop: AIO_ATTR_CTX_HOP),
  * as do the share's reads when the idlest CPU is the saturated one.  The
- * share
- * moves in quarters, one step per sample of the idle times (every
+ * share moves in quarters, one step per sample of the idle times (every
  * IOCRYPT_SAMPLE_MS, from the tick's idle accounting): up while the CPU
  * stays saturated and another has time, down once it has time of its own
  * (30% idle) or the others have none left (under 10%).  So it settles
@@ -126,8 +125,8 @@ static DEFINE_PER_CPU(struct iocrypt_softirq, iocrypt_softirq);
 static DEFINE_PER_CPU(atomic_t, iocrypt_reads_inflight);
 
 /*
- * Idle time of one CPU and the hardirq reads it had (queued and spilled)
- * at the last sample, written by the sampler only.
+ * Idle time of one CPU and the hardirq reads it had (queued, sent to
+ * another CPU or spilled) at the last sample, written by the sampler only.
  */
 struct iocrypt_load {
 	u64 idle_us;
@@ -172,7 +171,7 @@ MODULE_PARM_DESC(softirq_budget,
 static bool iocrypt_spread = true;
 module_param_named(spread, iocrypt_spread, bool, 0644);
 MODULE_PARM_DESC(spread,
-		 "Hand a share of the reads completed in hard interrupt context on a saturated CPU to an unbound workqueue while another CPU is idle (default: Y)");
+		 "Hand a share of the reads completed in hard interrupt context on a saturated CPU to the softirq of an idle CPU (default: Y)");
 
 /**
  * iocrypt_spread_adjust() - the next share of a CPU's reads to spread
