@@ -104,7 +104,8 @@ struct aiodemo_dev {
  * struct aiodemo_cmd - per request driver data
  * @timer:	    completes the request in the softirq and hardirq modes
  * @dev:	    the device
- * @start:	    when queue_rq started the request (CLOCK_MONOTONIC)
+ * @start:	    when queue_rq handed the request to the device model, after
+ *		    every bio's dispatch (CLOCK_MONOTONIC)
  * @status:	    the status to end it with
  * @want_device_ns: some bio of the request asked for DEVICE_NS
  */
