@@ -452,6 +452,18 @@ public:
 		}
 		submitter.join();
 		require(thread_error.empty(), "submitter: " + thread_error);
+		/*
+		 * The kernel signals the eventfd after posting, so the last
+		 * events can be reaped before their signal lands: wait for it.
+		 */
+		while (counted < total) {
+			pollfd pfd{ efd.get(), POLLIN, 0 };
+			uint64_t n = 0;
+
+			if (::poll(&pfd, 1, 10000) != 1 || ::read(efd.get(), &n, 8) != 8)
+				break;
+			counted += n;
+		}
 		require(counted == total, strf("the eventfd counted %llu of %u events",
 					       (unsigned long long)counted, total));
 	}
