@@ -42,6 +42,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -169,14 +170,21 @@ static int (*real_close)(int);
 static int (*real_ioctl)(int, unsigned long, ...);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 
-static void resolve(void)
+static pthread_once_t resolved = PTHREAD_ONCE_INIT;
+/* fio's --thread jobs open and close contexts at once: slots change under it */
+static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void resolve_once(void)
 {
-	if (real_open)
-		return;
 	real_open = dlsym(RTLD_NEXT, "open");
 	real_close = dlsym(RTLD_NEXT, "close");
 	real_ioctl = dlsym(RTLD_NEXT, "ioctl");
 	real_mmap = dlsym(RTLD_NEXT, "mmap");
+}
+
+static void resolve(void)
+{
+	pthread_once(&resolved, resolve_once);
 }
 
 static int open_ctx(void)
@@ -185,13 +193,16 @@ static int open_ctx(void)
 
 	if (fd < 0)
 		return -1;
+	pthread_mutex_lock(&ctx_lock);
 	for (i = 0; i < MAX_CTX; i++) {
 		if (!ctxs[i].fd && !ctxs[i].map) {
 			memset(&ctxs[i], 0, sizeof(ctxs[i]));
 			ctxs[i].fd = fd;
+			pthread_mutex_unlock(&ctx_lock);
 			return fd;
 		}
 	}
+	pthread_mutex_unlock(&ctx_lock);
 	real_close(fd);
 	errno = EMFILE;
 	return -1;
@@ -226,7 +237,9 @@ int close(int fd)
 		log_counters(c);
 		free(c->ovf);
 		free(c->bufs);
+		pthread_mutex_lock(&ctx_lock);
 		memset(c, 0, sizeof(*c));
+		pthread_mutex_unlock(&ctx_lock);
 	}
 	return real_close(fd);
 }
