@@ -16,8 +16,9 @@
  * eio_every, batch, aggregates, large; --only runs one of them.
  *
  * DEVICE_NS must be at least the configured service time in every
- * completion, and its median at most that plus the tolerance (--tol-ns,
- * default 2 ms: generous for timers under TCG; see aiodemo.rst).
+ * completion and at most the read's latency, and its median at most the
+ * configured time plus the tolerance (--tol-ns, default 2 ms: generous for
+ * timers under TCG; see aiodemo.rst) in one of up to three batches.
  */
 #include "aatest.hpp"
 
@@ -46,6 +47,14 @@ struct Opts {
 	uint64_t tol_ns = 2'000'000;
 	unsigned int pieces = 1; /* bios per 1 MiB I/O in the large case */
 };
+
+/* CLOCK_MONOTONIC, the clock of ktime_get() and so of the *_NS attributes. */
+uint64_t now_ns()
+{
+	return (uint64_t)std::chrono::duration_cast<std::chrono::nanoseconds>(
+		       clock::now().time_since_epoch())
+		.count();
+}
 
 const char *cache_name(uint64_t v)
 {
@@ -143,8 +152,12 @@ public:
 		require_cache(read(2000, 4), AIO_ATTR_CACHE_HIT, "4-block read, all cached");
 	}
 
-	/* DEVICE_NS of @n reads (cold or warm): each >= @want, median <= @want + tolerance. */
-	void device_ns(bool warm, uint64_t want)
+	/*
+	 * One batch of 15 reads (cold or warm): DEVICE_NS of each at least @want
+	 * and at most the read's latency as this program measured it
+	 * (submission to reaping).  Returns the median.
+	 */
+	uint64_t device_ns_batch(bool warm, uint64_t want, int batch)
 	{
 		constexpr int n = 15;
 		std::vector<uint64_t> v;
@@ -155,26 +168,51 @@ public:
 
 			if (warm)
 				require_result(read(blk, 1), bs_);
+			const uint64_t t0 = now_ns();
 			const Completion c = read(blk, 1, i);
+			const uint64_t lat = now_ns() - t0;
+
 			require_result(c, bs_);
 			require_cache(c, warm ? AIO_ATTR_CACHE_HIT : AIO_ATTR_CACHE_MISS, "read");
 			const uint64_t d = require_attr(c, AIO_ATTR_DEVICE_NS, AIO_ATTR_ST_HANDLED);
 			require(d >= want, strf("DEVICE_NS %llu below the configured %llu ns",
 						(unsigned long long)d, (unsigned long long)want));
+			require(d <= lat, strf("DEVICE_NS %llu above the read's latency %llu ns",
+					       (unsigned long long)d, (unsigned long long)lat));
 			v.push_back(d);
 		}
 		std::sort(v.begin(), v.end());
 		const uint64_t med = v[n / 2];
 
-		info("%s %s: configured %llu ns, DEVICE_NS min %llu median %llu max %llu ns (+%llu "
-		     "ns median)",
-		     o_.label.c_str(), warm ? "hit" : "miss", (unsigned long long)want,
+		info("%s %s, batch %d: configured %llu ns, DEVICE_NS min %llu median %llu max %llu "
+		     "ns (+%llu ns median)",
+		     o_.label.c_str(), warm ? "hit" : "miss", batch, (unsigned long long)want,
 		     (unsigned long long)v.front(), (unsigned long long)med,
 		     (unsigned long long)v.back(), (unsigned long long)(med - want));
-		require(med <= want + o_.tol_ns,
-			strf("median DEVICE_NS %llu above %llu + tolerance %llu ns",
+		return med;
+	}
+
+	/*
+	 * The median DEVICE_NS of a batch at most @want + tolerance.  That is a
+	 * bound on timer lateness, which a host that stalls the guest's vCPU
+	 * (TCG, another guest beside this one) can break for a while: a batch
+	 * over it is measured again, up to three in all.  A DEVICE_NS that is
+	 * wrong by more than the tolerance fails all three.
+	 */
+	void device_ns(bool warm, uint64_t want)
+	{
+		constexpr int batches = 3;
+		uint64_t med = 0;
+
+		for (int b = 1; b <= batches; b++) {
+			med = device_ns_batch(warm, want, b);
+			if (med <= want + o_.tol_ns)
+				return;
+		}
+		throw Fail(
+			strf("median DEVICE_NS %llu above %llu + tolerance %llu ns in %d batches",
 			     (unsigned long long)med, (unsigned long long)want,
-			     (unsigned long long)o_.tol_ns));
+			     (unsigned long long)o_.tol_ns, batches));
 	}
 
 	void queue_ns()
