@@ -116,6 +116,45 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
+def host_steal(path):
+    """Percent of this machine's CPU time stolen by its hypervisor in each
+    fio run's window, by run name, from run.sh's host.stat: the /proc/stat
+    cpu line (user nice system idle iowait irq softirq steal ...) as the
+    guest printed the run's begin and end."""
+    begin, steal = {}, {}
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return steal
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 10 or parts[0] not in ("begin", "end"):
+            continue
+        try:
+            v = [int(x) for x in parts[2:10]]
+        except ValueError:
+            continue
+        if parts[0] == "begin":
+            begin[parts[1]] = v
+        elif parts[1] in begin:
+            d = [b - a for a, b in zip(begin.pop(parts[1]), v)]
+            if sum(d) > 0:
+                steal[parts[1]] = 100.0 * d[7] / sum(d)
+    return steal
+
+
+def steal_md(runs):
+    xs = sorted(r["host_steal_pct"] for r in runs if "host_steal_pct" in r)
+    if not xs:
+        return ""
+    over = sum(1 for x in xs if x > 5)
+    return (f"Host steal (the `steal` of this machine's own /proc/stat, the time its "
+            f"hypervisor ran something else, over each fio run): median "
+            f"{statistics.median(xs):.1f}%, max {xs[-1]:.1f}%, {over} of {len(xs)} runs "
+            f"above 5%.\n")
+
+
 def parse_runs(blobs, meta):
     user_hz = float(meta.get("user_hz") or 100)
     counters = {}
@@ -820,6 +859,9 @@ def markdown(meta, cells, lim, tg, runs, kc, seconds):
              f"in parentheses are the min-max of the per-repetition ratios (over the "
              f"repetitions both cells ran).  'no attributes' cells request: "
              f"`{meta.get('none_attrs', '?')}`; registered buffers (fixedbufs=1) {fb}.\n")
+    st = steal_md(runs)
+    if st:
+        L.append(st)
     if lim.get("mib_s"):
         extra = ""
         if "dmcrypt_over_zero" in lim:
@@ -956,6 +998,11 @@ def main():
     if not runs:
         print("analyze: no fio results on the console", file=sys.stderr)
         return 1
+    steal = host_steal(os.path.join(outdir, "host.stat"))
+    for r in runs:
+        name = f"{r['target']}.{r['engine']}.{r['workload']}.{r['attrs']}.{r['rep']}"
+        if name in steal:
+            r["host_steal_pct"] = steal[name]
     cells = summarize(runs)
     lim = crypto_limit(blobs)
     kc = kcounts(blobs)

@@ -93,6 +93,8 @@ ENGINE=/tests/lib/aioattr.so
 KEY=$(od -An -v -tx1 -N64 /dev/urandom | tr -d ' \n')
 
 say() { echo "AABENCH: $*"; }
+# The console, for lines printed inside command substitutions.
+exec 9>&1
 
 # blob NAME FILE - FILE gzip'd and base64'd between marker lines.
 blob() {
@@ -453,12 +455,15 @@ run_cell() {
 	fenv=$(cell_env "$2" "$3")
 	s0=$(cat $AASUB) r0=$(awk '{ print $1 }' /sys/block/benchb/stat 2>/dev/null)
 	c0=$(stat_field ctxt) i0=$(stat_field intr)
+	# (the host notes its own CPU counters at these two lines: run.sh)
+	echo "AABENCH-RUN begin $name" >&9
 	# shellcheck disable=SC2046 # fio_args is a list of options
 	env "$fenv" fio $(fio_args "$1" "$2" "$3" "$4" "$name") --runtime="$RUNTIME" \
 		--lat_percentiles=1 \
 		--exec_prerun="$OUT/snap $OUT/w.pre" --exec_postrun="$OUT/snap $OUT/w.post" \
 		--output-format=json --output="$OUT/$name.json" </dev/null >"$OUT/$name.err" 2>&1
 	frc=$?
+	echo "AABENCH-RUN end $name" >&9
 	c1=$(stat_field ctxt) i1=$(stat_field intr)
 	# the device's submissions and the buffered disk's reads, whole fio run
 	x="aasub=$(($(cat $AASUB) - s0))"
@@ -482,10 +487,16 @@ run_cell() {
 	echo "$name ${iops:-?} $((c1 - c0)) $frc"
 }
 
+# Even repetitions run the cells in reverse order: two cells compared
+# side by side (neighbours in the list) swap places, so a drift in the
+# host's speed over a repetition favours neither.
+sed '1!G;h;$!d' $CELLS >$OUT/cells.rev
 rep=1
 n=0
 while [ $rep -le "$REPS" ]; do
 	: >$OUT/counters.$rep
+	order=$CELLS
+	[ $((rep % 2)) = 0 ] && order=$OUT/cells.rev
 	while read -r t e wl at s; do
 		[ "$s" = F ] || [ $rep -le "$REPS_REST" ] || continue
 		n=$((n + 1))
@@ -493,7 +504,7 @@ while [ $rep -le "$REPS" ]; do
 		set -- $(run_cell "$t" "$e" "$wl" "$at" "$rep")
 		say "[$n/$NRUNS] rep $rep $t $e $wl attrs=$at: ${2} IOPS, ctxt $3 (fio rc $4)"
 		[ "$4" = 0 ] || { head -c 600 "$OUT/$1.err"; echo; }
-	done <$CELLS
+	done <$order
 	# This repetition's results off the guest (between cells, then a pause
 	# so the serial console has drained before the next measurement).
 	for f in "$OUT"/*."$rep".json "$OUT"/*."$rep".attr.json "$OUT"/*."$rep".attr.json.*; do

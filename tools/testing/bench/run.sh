@@ -9,6 +9,8 @@
 #   results.md     the ratio table with each target met / not met
 #   results.png    a chart (gnuplot)
 #   console.log    the guest console
+#   host.stat      this machine's /proc/stat cpu line at the start and end
+#                  of every fio run (steal: the hypervisor under us)
 # Expects the modules and the fio engine (build/user/guest/aioattr.so) to
 # be built; the Makefile's bench target sees to it.
 #
@@ -120,6 +122,14 @@ boot() {
 	tail -n +1 -F --pid="$qpid" "$LOG" 2>/dev/null |
 		grep --line-buffered -aE '^(AABENCH: |AATEST: |AABENCH-META)' |
 		sed -u 's/\r$//; s/^AABENCH: /  /; s/^/  /' &
+	# The host's own CPU counters (user ... steal) as each fio run begins
+	# and ends: analyze.py reports the steal in the runs' windows.
+	tail -n +1 -F --pid="$qpid" "$LOG" 2>/dev/null |
+		grep --line-buffered -a '^AABENCH-RUN ' |
+		while read -r _ what name; do
+			read -r _ cpu </proc/stat
+			echo "${what%$'\r'} ${name%$'\r'} $cpu"
+		done >"$OUT/host.stat" &
 	# A guest that stops printing for BENCH_STALL seconds (default 240) is
 	# hung: stop it, keep what it printed.
 	(
