@@ -212,6 +212,12 @@ def parse_runs(blobs, meta):
             for f, n in (("aasub", "aasub_per_io"), ("devrd", "devrd_per_io")):
                 if f in c:
                     run[n] = int(c[f]) / run["ios"]
+        # The job's own user and system time per I/O (fio's getrusage
+        # percentages of its runtime): the engine's user-space share.
+        if run.get("ios") and run.get("usr_cpu") is not None and run.get("runtime_ms"):
+            job_us = run["runtime_ms"] * 1000.0 / run["ios"]
+            run["usr_us_per_io"] = run["usr_cpu"] / 100.0 * job_us
+            run["sys_us_per_io"] = (run.get("sys_cpu") or 0) / 100.0 * job_us
         if "wbusy" in c and run.get("ios") and int(c["wbusy"]) > 0:
             busy = int(c["wbusy"]) / user_hz
             run["busy_cpu_s"] = busy
@@ -294,7 +300,8 @@ def summarize(runs):
             "softirq_pct": med([r.get("softirq_pct") for r in rs]),
             "hop_pct": med([r.get("hop_pct") for r in rs]),
         }
-        for f in ("slat_mean_us", "slat_p50_us", "slat_p99_us", "aasub_per_io", "devrd_per_io",
+        for f in ("usr_us_per_io", "sys_us_per_io",
+                  "slat_mean_us", "slat_p50_us", "slat_p99_us", "aasub_per_io", "devrd_per_io",
                   "inline_pct", "worker_pct", "pc_hit_pct", "pc_miss_pct", "pc_partial_pct"):
             out[k][f] = med([r.get(f) for r in rs])
     return out
@@ -732,6 +739,13 @@ def cpu(c):
     return f"{c['cpu_us_per_io']:.1f} ({c['iops_per_cpu_s'] / 1000:.1f}k)"
 
 
+def usys(c):
+    """The job's user / system microseconds per I/O of a cell."""
+    if not c or c.get("usr_us_per_io") is None:
+        return "n/a"
+    return f"{c['usr_us_per_io']:.1f} / {c['sys_us_per_io']:.1f}"
+
+
 def fastpath_md(L, cells, kc):
     fb = any(k[1] == "aioattrfb" for k in cells)
     engs = ["libaio", "io_uring", "aioattr"] + (["aioattrfb"] if fb else [])
@@ -769,6 +783,21 @@ def fastpath_md(L, cells, kc):
                 continue
             row = [TARGET_NAMES[t], WL_NAMES[wl]] + [cpu(cells.get(key(t, e, wl))) for e in engs]
             row += [cpu(cells.get(key(t, "aioattr", wl, "none")))]
+            L.append("| " + " | ".join(row) + " |")
+    L.append("")
+    L.append("## The fio job's user and system time per I/O\n")
+    L.append("fio's own `usr_cpu` and `sys_cpu` of the job (getrusage, sampled at the tick) "
+             "times its runtime, divided by its I/Os: microseconds per I/O, user / system.  "
+             "User time is fio and the engine (for aioattr: reaping the ring and the "
+             "attribute report); system time is the kernel on the job's behalf, with the "
+             "interrupts that land in its time.  Medians.\n")
+    table(L, head)
+    for t in FAST_TARGETS + ["iocrypt"]:
+        for wl in ["rr1", "rr32", "rw1", "rw32"]:
+            if not any(key(t, e, wl) in cells for e in engs):
+                continue
+            row = [TARGET_NAMES[t], WL_NAMES[wl]] + [usys(cells.get(key(t, e, wl))) for e in engs]
+            row += [usys(cells.get(key(t, "aioattr", wl, "none")))]
             L.append("| " + " | ".join(row) + " |")
     L.append("")
     L.append("## Cost per I/O from QD1 to QD128 (4k randread)\n")
