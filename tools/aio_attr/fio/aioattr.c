@@ -1052,7 +1052,13 @@ static void fio_aioattr_cleanup(struct thread_data *td)
 	td->io_ops_data = NULL;
 }
 
-struct ioengine_ops ioengine = {
+/*
+ * fio finds an external engine by this symbol (dlsym "ioengine"), the one
+ * the engine exports: it is built with hidden visibility, so its calls into
+ * the statistics and libaioattr code linked into it are direct calls the
+ * compiler may inline, not calls through the PLT.
+ */
+__attribute__((visibility("default"))) struct ioengine_ops ioengine = {
 	.name = "aioattr",
 	.version = FIO_IOOPS_VERSION,
 	.flags = FIO_ASYNCIO_SETS_ISSUE_TIME,
