@@ -746,6 +746,21 @@ def usys(c):
     return f"{c['usr_us_per_io']:.1f} / {c['sys_us_per_io']:.1f}"
 
 
+def engine_rows(L, cells, engs, wls, show):
+    """A table of the fast-path devices and iocrypt by workload, a column
+    per engine and one for aioattr without attributes, each cell shown by
+    @show."""
+    table(L, ["device", "workload"] + [ename(e) for e in engs] + ["aioattr none"])
+    for t in FAST_TARGETS + ["iocrypt"]:
+        for wl in wls:
+            if not any(key(t, e, wl) in cells for e in engs):
+                continue
+            row = [TARGET_NAMES[t], WL_NAMES[wl]] + [show(cells.get(key(t, e, wl))) for e in engs]
+            row += [show(cells.get(key(t, "aioattr", wl, "none")))]
+            L.append("| " + " | ".join(row) + " |")
+    L.append("")
+
+
 def fastpath_md(L, cells, kc):
     fb = any(k[1] == "aioattrfb" for k in cells)
     engs = ["libaio", "io_uring", "aioattr"] + (["aioattrfb"] if fb else [])
@@ -775,31 +790,14 @@ def fastpath_md(L, cells, kc):
     L.append("Busy CPU time of all CPUs (`/proc/stat` user + nice + system + irq + softirq) "
              "over fio's I/O phase (its exec_prerun to exec_postrun hooks), divided by the "
              "I/Os: microseconds per I/O, in parentheses I/Os per busy CPU-second.  Medians.\n")
-    head = ["device", "workload"] + [ename(e) for e in engs] + ["aioattr none"]
-    table(L, head)
-    for t in FAST_TARGETS + ["iocrypt"]:
-        for wl in ["rr1", "rr32", "rr128", "rw1", "rw32", "rr1j2"]:
-            if not any(key(t, e, wl) in cells for e in engs):
-                continue
-            row = [TARGET_NAMES[t], WL_NAMES[wl]] + [cpu(cells.get(key(t, e, wl))) for e in engs]
-            row += [cpu(cells.get(key(t, "aioattr", wl, "none")))]
-            L.append("| " + " | ".join(row) + " |")
-    L.append("")
+    engine_rows(L, cells, engs, ["rr1", "rr32", "rr128", "rw1", "rw32", "rr1j2"], cpu)
     L.append("## The fio job's user and system time per I/O\n")
     L.append("fio's own `usr_cpu` and `sys_cpu` of the job (getrusage, sampled at the tick) "
              "times its runtime, divided by its I/Os: microseconds per I/O, user / system.  "
              "User time is fio and the engine (for aioattr: reaping the ring and the "
              "attribute report); system time is the kernel on the job's behalf, with the "
              "interrupts that land in its time.  Medians.\n")
-    table(L, head)
-    for t in FAST_TARGETS + ["iocrypt"]:
-        for wl in ["rr1", "rr32", "rw1", "rw32"]:
-            if not any(key(t, e, wl) in cells for e in engs):
-                continue
-            row = [TARGET_NAMES[t], WL_NAMES[wl]] + [usys(cells.get(key(t, e, wl))) for e in engs]
-            row += [usys(cells.get(key(t, "aioattr", wl, "none")))]
-            L.append("| " + " | ".join(row) + " |")
-    L.append("")
+    engine_rows(L, cells, engs, ["rr1", "rr32", "rw1", "rw32"], usys)
     L.append("## Cost per I/O from QD1 to QD128 (4k randread)\n")
     table(L, ["device", "engine", "CPU us/IO QD1", "QD32", "QD128", "QD32/QD1", "QD128/QD1"])
     for t in FAST_TARGETS:
