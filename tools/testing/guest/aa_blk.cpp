@@ -55,6 +55,24 @@ void pin_to_cpu(unsigned cpu)
 		strf("sched_setaffinity: %s", std::strerror(errno)));
 }
 
+/*
+ * The kernel signals a context's eventfd just after it posts an event, so
+ * an event can be reaped before its count lands.  Add @efd's counts to
+ * @counted, waiting up to 10 s for each, until they reach @want (or a wait
+ * times out); returns the sum.
+ */
+uint64_t eventfd_count_to(int efd, uint64_t counted, uint64_t want)
+{
+	pollfd pfd{ efd, POLLIN, 0 };
+	uint64_t n = 0;
+
+	while (counted < want && ::poll(&pfd, 1, 10000) == 1) {
+		require(::read(efd, &n, 8) == 8, "eventfd read failed");
+		counted += n;
+	}
+	return counted;
+}
+
 class Blk {
 public:
 	explicit Blk(const Opts &o)
@@ -367,15 +385,9 @@ public:
 		require(::poll(&pfd, 1, 10000) == 1 && (pfd.revents & POLLIN),
 			"eventfd not readable with I/O submitted");
 		require(ctx.wait(4, 10s).error == 0, "4 events did not arrive");
-		/*
-		 * The eventfd is signalled just after an event is posted, so an
-		 * event can be seen before its count: add up until 4 arrive.
-		 */
-		uint64_t total = 0, count = 0;
-		while (total < 4 && ::poll(&pfd, 1, 10000) == 1) {
-			require(::read(efd.get(), &count, 8) == 8, "eventfd read failed");
-			total += count;
-		}
+		const uint64_t total = eventfd_count_to(efd.get(), 0, 4);
+		uint64_t count = 0;
+
 		require(total == 4, strf("eventfd counted %llu, expected one per event (4)",
 					 (unsigned long long)total));
 		collect_n(ctx, 4);
@@ -452,18 +464,8 @@ public:
 		}
 		submitter.join();
 		require(thread_error.empty(), "submitter: " + thread_error);
-		/*
-		 * The kernel signals the eventfd after posting, so the last
-		 * events can be reaped before their signal lands: wait for it.
-		 */
-		while (counted < total) {
-			pollfd pfd{ efd.get(), POLLIN, 0 };
-			uint64_t n = 0;
-
-			if (::poll(&pfd, 1, 10000) != 1 || ::read(efd.get(), &n, 8) != 8)
-				break;
-			counted += n;
-		}
+		/* the last events' counts may land after they were reaped */
+		counted = eventfd_count_to(efd.get(), counted, total);
 		require(counted == total, strf("the eventfd counted %llu of %u events",
 					       (unsigned long long)counted, total));
 	}
