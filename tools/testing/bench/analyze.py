@@ -155,7 +155,7 @@ def steal_md(runs):
             f"above 5%.\n")
 
 
-def parse_runs(blobs, meta):
+def parse_runs(blobs, meta, steal):
     user_hz = float(meta.get("user_hz") or 100)
     counters = {}
     for name, data in blobs.items():
@@ -174,6 +174,8 @@ def parse_runs(blobs, meta):
         t, e, wl, at, rep = m.groups()
         key = f"{t}.{e}.{wl}.{at}.{rep}"
         run = {"target": t, "engine": e, "workload": wl, "attrs": at, "rep": int(rep)}
+        if key in steal:
+            run["host_steal_pct"] = steal[key]
         try:
             j = fio_json(data)
             job = j["jobs"][0]
@@ -1021,15 +1023,10 @@ def main():
     console, outdir = sys.argv[1], sys.argv[2]
     blobs, meta = read_blobs(console)
     seconds = int(sys.argv[3]) if len(sys.argv) > 3 else None
-    runs = parse_runs(blobs, meta)
+    runs = parse_runs(blobs, meta, host_steal(os.path.join(outdir, "host.stat")))
     if not runs:
         print("analyze: no fio results on the console", file=sys.stderr)
         return 1
-    steal = host_steal(os.path.join(outdir, "host.stat"))
-    for r in runs:
-        name = f"{r['target']}.{r['engine']}.{r['workload']}.{r['attrs']}.{r['rep']}"
-        if name in steal:
-            r["host_steal_pct"] = steal[name]
     cells = summarize(runs)
     lim = crypto_limit(blobs)
     kc = kcounts(blobs)
