@@ -153,5 +153,13 @@ echo
 echo "==== summary ($((SECONDS - start))s)"
 cat "$AA_RESULTS/summary"
 echo "skipped: $total_s"
+# What failed, by name: the layers' own output, far above, may be all
+# that a CI log leaves out.
+for fail in $(find "$AA_RESULTS" -name '*.fail' | sort); do
+	layer=${fail#"$AA_RESULTS"/}
+	echo "failed in ${layer%.fail}:"
+	cut -c 1-300 "$fail" | head -n 20 | sed 's/^/  /'
+	(($(wc -l <"$fail") <= 20)) || echo "  ... $(wc -l <"$fail") in all"
+done
 echo "$total_p passed, $total_f failed"
 ((total_f == 0))

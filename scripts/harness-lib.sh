@@ -110,6 +110,18 @@ aa_result() {
 	echo "$layer: $passed passed, $failed failed, $skipped skipped"
 }
 
+# aa_failures LAYER FILE - keep the lines of FILE that name the failures of
+# LAYER (one per failure, "test: why") for the summary of `make check`,
+# which prints them beside the counts: a CI log may keep only its last
+# lines.  Nothing is kept for an empty or missing FILE.
+aa_failures() {
+	local layer=$1 file=$2
+	rm -f "$AA_RESULTS/$layer.fail"
+	[[ -s $file ]] || return 0
+	mkdir -p "$(dirname "$AA_RESULTS/$layer")"
+	cp "$file" "$AA_RESULTS/$layer.fail"
+}
+
 # aa_cache_get DIR FUNC [ARGS...] - make sure cache directory DIR exists,
 # filling it with `FUNC TMPDIR ARGS...` if not.  FUNC works in a temporary
 # directory that is renamed to DIR only on success, under a lock, so a killed

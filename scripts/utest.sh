@@ -12,6 +12,7 @@ SRC=$AA_PROJ/tools
 OUT=$AA_BUILD/user
 JUNIT=$AA_BUILD/user-ctest.xml
 LOG=$AA_BUILD/logs/utest.log
+FAILS=$AA_BUILD/logs/utest.failures
 
 # build_user - configure and build; returns nonzero on failure.  The fio
 # engine's host tests run the fio of the configured fio source tree of the
@@ -44,14 +45,16 @@ build_user() {
 	cmake --build "$OUT" -j "$(nproc)"
 }
 
-# count - print "passed failed skipped" from ctest's JUnit report.  Every
+# count - print "passed failed skipped" from ctest's JUnit report, and the
+# names of the failed tests into $FAILS.  Every
 # GoogleTest case is its own ctest test (gtest_discover_tests), so this counts
 # cases; a crashed or non-gtest test counts as one.  (gtest's own XML output
 # is not used: parallel ctest processes of one binary overwrite its file.)
 count() {
-	python3 - "$JUNIT" <<'PY'
+	python3 - "$JUNIT" "$FAILS" <<'PY'
 import sys, xml.etree.ElementTree as ET
 p = f = s = 0
+fails = open(sys.argv[2], "w")
 try:
     root = ET.parse(sys.argv[1]).getroot()
 except (OSError, ET.ParseError) as e:
@@ -61,6 +64,7 @@ except (OSError, ET.ParseError) as e:
 for case in root.iter("testcase"):
     if case.find("failure") is not None or case.find("error") is not None:
         f += 1
+        print(case.get("name"), file=fails)
     elif case.find("skipped") is not None or case.get("status") in ("notrun", "disabled"):
         s += 1
     else:
@@ -91,4 +95,5 @@ ctest --test-dir "$OUT" --output-on-failure --output-junit "$JUNIT" -j "$(nproc)
 read -r passed failed skipped < <(count)
 ((rc != 0 && failed == 0)) && failed=1
 aa_result utest "$passed" "$failed" "$skipped"
+aa_failures utest "$FAILS"
 ((failed == 0))

@@ -82,13 +82,16 @@ main() {
 	((passed + failed + skipped == 0)) && failed=1
 	# A kernel report (lockdep, KASAN, atomic sleep, debug objects) during
 	# the run fails it even when every case passed.
+	sed -n 's/^  FAIL //p' "$OUT/summary.txt" >"$OUT/failures.txt"
 	if aa_kernel_reports "$build/test.log" "$OUT/kernel-bad.log"; then
 		echo "$LAYER: FAIL kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines" \
 			"(full log $build/test.log):"
 		head -n 40 "$OUT/kernel-bad.log" | sed 's/^/    /'
+		echo "kernel log: $(head -n 1 "$OUT/kernel-bad.log")" >>"$OUT/failures.txt"
 		failed=$((failed + 1))
 	fi
 	aa_result "$LAYER" "$passed" "$failed" "$skipped"
+	aa_failures "$LAYER" "$OUT/failures.txt"
 	((failed == 0))
 }
 

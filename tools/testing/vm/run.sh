@@ -130,9 +130,16 @@ boot() {
 	return "$rc"
 }
 
+# fail_note MSG... - say why the run failed, beyond a test's own FAIL line
+# (on stderr, and in the run's list of failures).
+fail_note() {
+	echo "  FAIL $*" >&2
+	echo "$*" >>"$OUT/failures.txt"
+}
+
 # judge QEMU_RC WALL TEST... - count results in the console log; print
 # "passed failed skipped" as the last line.  WALL is the real time the
-# guest ran, in seconds.
+# guest ran, in seconds.  Every failure gets a line in $OUT/failures.txt.
 judge() {
 	local qrc=$1 wall=$2 name passed failed skipped uptime
 	shift 2
@@ -140,16 +147,17 @@ judge() {
 	tr -d '\r' <"$LOG" >"$clean"
 	passed=$(grep -cE 'AATEST: PASS ' "$clean" || true)
 	failed=$(grep -cE 'AATEST: FAIL ' "$clean" || true)
+	grep -oE 'AATEST: FAIL .*' "$clean" | cut -c 14- >"$OUT/failures.txt" || true
 	skipped=$(grep -cE 'AATEST: SKIP ' "$clean" || true)
 	# A test that printed no result line, or never ran, is a failure.
 	for name in "$@"; do
 		if ! grep -q "AATEST-BEGIN: $name\$" "$clean"; then
-			echo "  FAIL $name: did not run (guest died before it)" >&2
+			fail_note "$name: did not run (guest died before it)"
 			failed=$((failed + 1))
 		elif ! awk -v b="AATEST-BEGIN: $name" -v e="AATEST-END: $name" \
 			'$0 == b { on = 1 } on && /AATEST: / { n++ } $0 == e { on = 0 } END { exit !n }' \
 			"$clean"; then
-			echo "  FAIL $name: printed no AATEST line" >&2
+			fail_note "$name: printed no AATEST line"
 			failed=$((failed + 1))
 		fi
 	done
@@ -158,7 +166,8 @@ judge() {
 	# Kernel trouble in the dmesg dump.
 	sed -n '/^AATEST-DMESG-BEGIN/,/^AATEST-DMESG-END/p' "$clean" >"$OUT/dmesg.log"
 	if aa_kernel_reports "$OUT/dmesg.log" "$OUT/kernel-bad.log"; then
-		echo "  FAIL kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines:" >&2
+		fail_note "kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines, the first:" \
+			"$(head -n 1 "$OUT/kernel-bad.log")"
 		sed 's/^/    /' "$OUT/kernel-bad.log" | head -n 40 >&2
 		failed=$((failed + 1))
 	fi
@@ -166,8 +175,8 @@ judge() {
 	# out of table space): a quiet log is only worth something if it was
 	# still on at the end.
 	if ((DEBUG)) && ! grep -qx 'AATEST-LOCKDEP: debug_locks 1' "$clean"; then
-		echo "  FAIL lockdep was not active at the end of the run:" \
-			"$(grep -m1 '^AATEST-LOCKDEP' "$clean" || echo 'no /proc/lockdep_stats')" >&2
+		fail_note "lockdep was not active at the end of the run:" \
+			"$(grep -m1 '^AATEST-LOCKDEP' "$clean" || echo 'no /proc/lockdep_stats')"
 		failed=$((failed + 1))
 	fi
 	# Every time limit and latency figure in the tests reads the guest's
@@ -178,12 +187,12 @@ judge() {
 	# rather than leave those failures unexplained.
 	uptime=$(awk '$1 == "AATEST-UPTIME:" { print $2 }' "$clean")
 	if [[ -n $uptime ]] && ((uptime > 2 * wall + 60)); then
-		echo "  FAIL guest clock: ${uptime}s of guest uptime in ${wall}s of real time;" \
-			"time limits and latencies of this run are not valid (host too busy?)" >&2
+		fail_note "guest clock: ${uptime}s of guest uptime in ${wall}s of real time;" \
+			"time limits and latencies of this run are not valid (host too busy?)"
 		failed=$((failed + 1))
 	fi
 	if ! grep -q '^AATEST-DONE' "$clean"; then
-		echo "  FAIL guest did not finish (crash or timeout, qemu status $qrc); console tail:" >&2
+		fail_note "guest did not finish (crash or timeout, qemu status $qrc); console tail:"
 		tail -n 40 "$clean" | sed 's/^/    /' >&2
 		failed=$((failed + 1))
 	fi
@@ -236,6 +245,7 @@ main() {
 	local passed failed skipped
 	read -r passed failed skipped <<<"$counts"
 	aa_result "$LAYER" "$passed" "$failed" "$skipped"
+	aa_failures "$LAYER" "$OUT/failures.txt"
 	((failed == 0))
 }
 
