@@ -183,7 +183,7 @@ clean:
 # and fio's posixaio with glibc and with libaioattr-posix (issue 13); writes
 # build/bench/results.{json,md,png}.  Not part of `make check`.  Knobs:
 # BENCH_RUNTIME, BENCH_REPS, BENCH_REPS_REST, BENCH_SET, BENCH_ONLY,
-# BENCH_KCOUNT, BENCH_PERF, BENCH_SCHED, BENCH_OUT (see
+# BENCH_KCOUNT, BENCH_PERF, BENCH_INSN, BENCH_SCHED, BENCH_OUT (see
 # tools/testing/bench/run.sh).
 .PHONY: bench
 bench: deps modules

@@ -144,6 +144,44 @@ def host_steal(path):
     return steal
 
 
+def insn_marks(path):
+    """The instruction-counting plugin's marks (BENCH_INSN=1, run.sh's
+    insn.marks): mark number -> the (user, kernel) totals of each time it
+    was set, in order."""
+    marks = {}
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return marks
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 4 and parts[0] == "mark":
+            try:
+                marks.setdefault(int(parts[1]), []).append((int(parts[2]), int(parts[3])))
+            except ValueError:
+                continue
+    return marks
+
+
+def insn_per_io(run, c, marks):
+    """Guest instructions per I/O of a run, user and kernel, from its marks
+    (mark= in its counters: the I/O phase's start, and that + 1 its end).
+    A mark set more than once (over 2048 runs) tells runs apart by order
+    only, and is left out."""
+    if "mark" not in c or not run.get("ios"):
+        return
+    k = int(c["mark"])
+    pre, post = marks.get(k, []), marks.get(k + 1, [])
+    if len(pre) != 1 or len(post) != 1:
+        return
+    user = post[0][0] - pre[0][0]
+    kernel = post[0][1] - pre[0][1]
+    run["insn_user_per_io"] = user / run["ios"]
+    run["insn_kernel_per_io"] = kernel / run["ios"]
+    run["insn_per_io"] = (user + kernel) / run["ios"]
+
+
 def steal_md(runs):
     xs = sorted(r["host_steal_pct"] for r in runs if "host_steal_pct" in r)
     if not xs:
@@ -155,7 +193,7 @@ def steal_md(runs):
             f"above 5%.\n")
 
 
-def parse_runs(blobs, meta, steal):
+def parse_runs(blobs, meta, steal, marks):
     user_hz = float(meta.get("user_hz") or 100)
     counters = {}
     for name, data in blobs.items():
@@ -220,6 +258,7 @@ def parse_runs(blobs, meta, steal):
             job_us = run["runtime_ms"] * 1000.0 / run["ios"]
             run["usr_us_per_io"] = run["usr_cpu"] / 100.0 * job_us
             run["sys_us_per_io"] = (run.get("sys_cpu") or 0) / 100.0 * job_us
+        insn_per_io(run, c, marks)
         if "wbusy" in c and run.get("ios") and int(c["wbusy"]) > 0:
             busy = int(c["wbusy"]) / user_hz
             run["busy_cpu_s"] = busy
@@ -303,6 +342,7 @@ def summarize(runs):
             "hop_pct": med([r.get("hop_pct") for r in rs]),
         }
         for f in ("usr_us_per_io", "sys_us_per_io",
+                  "insn_per_io", "insn_user_per_io", "insn_kernel_per_io",
                   "slat_mean_us", "slat_p50_us", "slat_p99_us", "aasub_per_io", "devrd_per_io",
                   "inline_pct", "worker_pct", "pc_hit_pct", "pc_miss_pct", "pc_partial_pct"):
             out[k][f] = med([r.get(f) for r in rs])
@@ -748,6 +788,14 @@ def usys(c):
     return f"{c['usr_us_per_io']:.1f} / {c['sys_us_per_io']:.1f}"
 
 
+def insn(c):
+    """Guest instructions per I/O of a cell, user + kernel, in thousands."""
+    if not c or c.get("insn_per_io") is None:
+        return "n/a"
+    return (f"{c['insn_user_per_io'] / 1000:.1f} + {c['insn_kernel_per_io'] / 1000:.1f} "
+            f"= {c['insn_per_io'] / 1000:.1f}k")
+
+
 def engine_rows(L, cells, engs, wls, show):
     """A table of the fast-path devices and iocrypt by workload, a column
     per engine and one for aioattr without attributes, each cell shown by
@@ -800,6 +848,27 @@ def fastpath_md(L, cells, kc):
              "attribute report); system time is the kernel on the job's behalf, with the "
              "interrupts that land in its time.  Medians.\n")
     engine_rows(L, cells, engs, ["rr1", "rr32", "rw1", "rw32"], usys)
+    if any(c.get("insn_per_io") is not None for c in cells.values()):
+        L.append("## Guest instructions per I/O\n")
+        L.append("Instructions the guest executed over fio's I/O phase (BENCH_INSN=1: a qemu "
+                 "plugin counts every translated block run, user and kernel mode apart, on "
+                 "both vCPUs, idle loop and background included), divided by the I/Os: "
+                 "thousands per I/O, user + kernel.  Unlike time, the count does not depend on "
+                 "how fast the host runs the guest.  Medians.\n")
+        engine_rows(L, cells, engs, ["rr1", "rr32", "rr128", "rw1", "rw32", "rr1j2"], insn)
+        table(L, ["device", "workload", "aioattr/libaio", "aioattr/io_uring", "all/none"])
+        for t in FAST_TARGETS + ["iocrypt"]:
+            for wl in FAST_WLS + ["rr128"]:
+                a = cells.get(key(t, "aioattr", wl), {}).get("insn_per_io")
+                if a is None:
+                    continue
+                row = [TARGET_NAMES[t], WL_NAMES[wl]]
+                for o in (key(t, "libaio", wl), key(t, "io_uring", wl),
+                          key(t, "aioattr", wl, "none")):
+                    b = cells.get(o, {}).get("insn_per_io")
+                    row.append(f"{a / b:.2f}" if b else "n/a")
+                L.append("| " + " | ".join(row) + " |")
+        L.append("")
     L.append("## Cost per I/O from QD1 to QD128 (4k randread)\n")
     table(L, ["device", "engine", "CPU us/IO QD1", "QD32", "QD128", "QD32/QD1", "QD128/QD1"])
     for t in FAST_TARGETS:
@@ -1023,7 +1092,8 @@ def main():
     console, outdir = sys.argv[1], sys.argv[2]
     blobs, meta = read_blobs(console)
     seconds = int(sys.argv[3]) if len(sys.argv) > 3 else None
-    runs = parse_runs(blobs, meta, host_steal(os.path.join(outdir, "host.stat")))
+    runs = parse_runs(blobs, meta, host_steal(os.path.join(outdir, "host.stat")),
+                      insn_marks(os.path.join(outdir, "insn.marks")))
     if not runs:
         print("analyze: no fio results on the console", file=sys.stderr)
         return 1

@@ -55,6 +55,8 @@
 #   bench.kcount=0|1 (1: allocation and RCU counts)
 #   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
 #   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
+#   bench.insn=0|1 (1: mark each I/O phase's start and end for the
+#     instruction-counting qemu plugin, with /tests/bin/aa_mark; 0)
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio
@@ -67,6 +69,7 @@ ONLY=
 KCOUNT=1
 PERF=0
 SCHED=none
+INSN=0
 # shellcheck disable=SC2013 # words, not lines
 for w in $(cat /proc/cmdline); do
 	case $w in
@@ -78,6 +81,7 @@ for w in $(cat /proc/cmdline); do
 	bench.only=*) ONLY=${w#*=} ;;
 	bench.perf=*) PERF=${w#*=} ;;
 	bench.sched=*) SCHED=${w#*=} ;;
+	bench.insn=*) INSN=${w#*=} ;;
 	esac
 done
 [ "$REPS_REST" -le "$REPS" ] || REPS_REST=$REPS
@@ -375,12 +379,23 @@ echo "AABENCH-META runtime=$RUNTIME reps=$REPS reps_rest=$REPS_REST set=$SET cel
 # all CPUs (user + nice + system + irq + softirq), ctxt and intr, appended
 # to the file given.  fio runs the hooks right before its first I/O and
 # right after its last, so the difference is the I/O phase without fio's
-# start and stop.
+# start and stop.  With bench.insn=1 a third argument K is the mark for the
+# instruction-counting plugin, set after the snapshot at the start (K
+# even) and before it at the end (K odd), so that neither window holds the
+# other's programs.
+# shellcheck disable=SC2016 # the snapshot script's own $2, not ours
 printf '%s\n' '#!/bin/sh' \
+	'[ -n "$2" ] && [ $(($2 % 2)) = 1 ] && /tests/bin/aa_mark "$2"' \
 	"awk '\$1 == \"cpu\" { b = \$2 + \$3 + \$4 + \$7 + \$8 }" \
 	"	\$1 == \"ctxt\" { c = \$2 } \$1 == \"intr\" { i = \$2 }" \
-	"	END { print b, c, i }' /proc/stat >>\"\$1\"" >$OUT/snap
+	"	END { print b, c, i }' /proc/stat >>\"\$1\"" \
+	'[ -n "$2" ] && [ $(($2 % 2)) = 0 ] && /tests/bin/aa_mark "$2"' \
+	'exit 0' >$OUT/snap
 chmod +x $OUT/snap
+if [ "$INSN" = 1 ] && [ ! -x /tests/bin/aa_mark ]; then
+	aa_fail bench.setup.insn "bench.insn=1 but no /tests/bin/aa_mark"
+	exit 1
+fi
 
 # fio_args TARGET ENGINE WL ATTRS NAME - the fio options of a cell (the
 # engine's attribute report to $OUT/NAME.attr.json).
@@ -448,9 +463,16 @@ cell_env() {
 	esac
 }
 
-# run_cell TARGET ENGINE WL ATTRS REP - one fio run; its JSON to $OUT.
+# run_cell TARGET ENGINE WL ATTRS REP N - one fio run, the Nth; its JSON to
+# $OUT.  With bench.insn=1 its instruction marks are 2N and 2N + 1 (modulo
+# the plugin's 4096), noted as mark= in the counters; not for the cells of
+# several jobs, whose hooks run once per job.
 run_cell() {
 	name=$1.$2.$3.$4.$5
+	kpre='' kpost='' mk=''
+	if [ "$INSN" = 1 ] && [ "$3" != rr1j2 ] && [ "$3" != rr16j2 ]; then
+		kpre=$((2 * $6 % 4096)) kpost=$((2 * $6 % 4096 + 1)) mk=" mark=$kpre"
+	fi
 	rm -f $OUT/w.pre $OUT/w.post
 	fenv=$(cell_env "$2" "$3")
 	s0=$(cat $AASUB) r0=$(awk '{ print $1 }' /sys/block/benchb/stat 2>/dev/null)
@@ -460,7 +482,7 @@ run_cell() {
 	# shellcheck disable=SC2046 # fio_args is a list of options
 	env "$fenv" fio $(fio_args "$1" "$2" "$3" "$4" "$name") --runtime="$RUNTIME" \
 		--lat_percentiles=1 \
-		--exec_prerun="$OUT/snap $OUT/w.pre" --exec_postrun="$OUT/snap $OUT/w.post" \
+		--exec_prerun="$OUT/snap $OUT/w.pre $kpre" --exec_postrun="$OUT/snap $OUT/w.post $kpost" \
 		--output-format=json --output="$OUT/$name.json" </dev/null >"$OUT/$name.err" 2>&1
 	frc=$?
 	echo "AABENCH-RUN end $name" >&9
@@ -481,7 +503,7 @@ run_cell() {
 		set -- $(head -n1 $OUT/w.pre) $(tail -n1 $OUT/w.post)
 		w="wbusy=$(($4 - $1)) wctxt=$(($5 - $2)) wintr=$(($6 - $3))"
 	fi
-	echo "$name ctxt=$((c1 - c0)) intr=$((i1 - i0)) $w $x rc=$frc" >>"$OUT/counters.$rep"
+	echo "$name ctxt=$((c1 - c0)) intr=$((i1 - i0)) $w $x rc=$frc$mk" >>"$OUT/counters.$rep"
 	iops=$(awk '/"iops" :/ { v = $3; sub(",", "", v); if (v + 0 > 0) { print int(v); exit } }' \
 		"$OUT/$name.json" 2>/dev/null)
 	echo "$name ${iops:-?} $((c1 - c0)) $frc"
@@ -501,7 +523,7 @@ while [ $rep -le "$REPS" ]; do
 		[ "$s" = F ] || [ $rep -le "$REPS_REST" ] || continue
 		n=$((n + 1))
 		# shellcheck disable=SC2046 # the fields of run_cell's line
-		set -- $(run_cell "$t" "$e" "$wl" "$at" "$rep")
+		set -- $(run_cell "$t" "$e" "$wl" "$at" "$rep" "$n")
 		say "[$n/$NRUNS] rep $rep $t $e $wl attrs=$at: ${2} IOPS, ctxt $3 (fio rc $4)"
 		[ "$4" = 0 ] || { head -c 600 "$OUT/$1.err"; echo; }
 	done <$order

@@ -11,6 +11,8 @@
 #   console.log    the guest console
 #   host.stat      this machine's /proc/stat cpu line at the start and end
 #                  of every fio run (steal: the hypervisor under us)
+#   insn.marks     with BENCH_INSN=1: the guest's instruction counts at the
+#                  start and end of every fio run's I/O phase
 # Expects the modules and the fio engine (build/user/guest/aioattr.so) to
 # be built; the Makefile's bench target sees to it.
 #
@@ -27,6 +29,9 @@
 # of a few cells after the matrix; default 0, see
 # Documentation/aio_attr/performance.rst), VM_MEM (1G),
 # BENCH_SCHED (aiodemo's I/O scheduler: none (default) or mq-deadline),
+# BENCH_INSN (1: count the guest's instructions per I/O, user and kernel,
+# with a qemu plugin (insn-plugin.c); the guest runs slower under it, so
+# its IOPS are not comparable with a run without; default 0),
 # BENCH_TIMEOUT (whole boot, s; default from the cell count).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -53,6 +58,8 @@ KCOUNT=${BENCH_KCOUNT:-1}
 ONLY=${BENCH_ONLY:-}
 ONLY=${ONLY// /.}
 PERF=${BENCH_PERF:-0}
+INSN=${BENCH_INSN:-0}
+[[ $INSN == 0 || $INSN == 1 ]] || aa_die "BENCH_INSN=$INSN: 0 or 1"
 SCHED=${BENCH_SCHED:-none}
 VM_MEM=${VM_MEM:-1G}
 PY=/usr/bin/python3
@@ -107,15 +114,29 @@ extra_cpio() {
 	rm -rf "$root"
 }
 
+# insn_plugin - build the instruction-counting qemu plugin into $OUT; set
+# PLUGIN_ARGS, qemu's arguments that load it.
+insn_plugin() {
+	[[ -x $GUEST_BIN_DIR/aa_mark ]] ||
+		aa_die "BENCH_INSN=1: no $GUEST_BIN_DIR/aa_mark: run 'make user'"
+	cc -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden \
+		-o "$OUT/insn-plugin.so" "$HERE/insn-plugin.c" ||
+		aa_die "BENCH_INSN=1: building insn-plugin.c failed"
+	: >"$OUT/insn.marks"
+	PLUGIN_ARGS=(-plugin "$OUT/insn-plugin.so,out=$OUT/insn.marks")
+}
+
 # boot TIMEOUT KIMG - run the guest with the one test "bench"; progress
 # lines on the terminal as they come.
 boot() {
 	local hard=$1 kimg=$2 qpid rc=0
 	: >"$LOG"
+	PLUGIN_ARGS=()
+	((INSN == 0)) || insn_plugin
 	aa_step "bench: booting $KV (hard timeout ${hard}s)"
 	aa_qemu_start "$hard" "$kimg" "$OUT/initrd.img" "$LOG" "$OUT/qemu.out" \
-		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.reps_rest=$REPS_REST bench.set=$SET bench.kcount=$KCOUNT bench.perf=$PERF bench.sched=$SCHED${ONLY:+ bench.only=$ONLY}" \
-		"${VIRTIO_DISK[@]}"
+		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.reps_rest=$REPS_REST bench.set=$SET bench.kcount=$KCOUNT bench.perf=$PERF bench.sched=$SCHED bench.insn=$INSN${ONLY:+ bench.only=$ONLY}" \
+		"${VIRTIO_DISK[@]}" "${PLUGIN_ARGS[@]}"
 	qpid=$AA_QEMU_PID
 	# shellcheck disable=SC2064 # qpid is fixed now
 	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
@@ -184,7 +205,7 @@ main() {
 	hardirq) nruns=$((96 * REPS_REST)) ;;
 	buffered) nruns=$((16 * REPS)) ;;
 	esac
-	hard=${BENCH_TIMEOUT:-$((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)))}
+	hard=${BENCH_TIMEOUT:-$(((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)) * (1 + INSN)))}
 	boot "$hard" "$kimg" || qrc=$?
 	aa_step "bench: guest finished (qemu status $qrc) after $(($(date +%s) - start)) s"
 	tr -d '\r' <"$LOG" >"$OUT/console.clean.log"

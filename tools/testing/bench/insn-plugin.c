@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * insn-plugin - a qemu TCG plugin for `make bench` with BENCH_INSN=1: it
+ * counts the guest instructions qemu executes, in user and in kernel mode
+ * apart, and writes the running totals whenever a guest program calls into
+ * the marker page (tools/testing/guest/aa_mark.cpp).  The bench marks the
+ * start and the end of each fio run's I/O phase, so that analyze.py can
+ * give every run its instructions per I/O: a cost that does not depend on
+ * how fast the host happens to run the guest, which under TCG varies by
+ * up to 2x between identical runs.
+ *
+ * Arguments (-plugin PATH,out=FILE[,mark=ADDR]):
+ *   out   file the marks are appended to, one line each:
+ *         "mark K USER KERNEL" (K the byte offset into the marker page the
+ *         guest called, USER and KERNEL the totals over every vCPU so far)
+ *   mark  guest virtual address of the marker page (default 0x5a5a5a000000,
+ *         which aa_mark maps)
+ *
+ * A translation block counts as kernel code when its address is in the
+ * upper half of the address space (the x86-64 kernel's).  Each vCPU adds
+ * to counters of its own (qemu's inline counters are not atomic, and the
+ * two vCPU threads of a guest run at once), summed when a mark is written.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu-plugin-api.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* The API version this is written against (qemu checks it at load). */
+EXPORT int qemu_plugin_version = 1;
+
+#define MAX_VCPUS 64
+#define MARK_SIZE 4096
+/* userdata of a counting callback: instructions << 1 | kernel */
+#define KERNEL_BIT 1u
+
+struct vcpu_count {
+	uint64_t user;
+	uint64_t kernel;
+} __attribute__((aligned(64)));
+
+static struct vcpu_count counts[MAX_VCPUS];
+static uint64_t mark_addr = 0x5a5a5a000000ull;
+static FILE *out;
+static uint64_t bad_vcpu;
+/* the mark written last, + 1 (0: none yet) */
+static uintptr_t last_mark;
+
+static void count_tb(unsigned int vcpu, void *userdata)
+{
+	uintptr_t v = (uintptr_t)userdata;
+
+	if (vcpu >= MAX_VCPUS) {
+		bad_vcpu++;
+		return;
+	}
+	if (v & KERNEL_BIT)
+		counts[vcpu].kernel += v >> 1;
+	else
+		counts[vcpu].user += v >> 1;
+}
+
+static void totals(uint64_t *user, uint64_t *kernel)
+{
+	unsigned int i;
+
+	*user = *kernel = 0;
+	for (i = 0; i < MAX_VCPUS; i++) {
+		*user += __atomic_load_n(&counts[i].user, __ATOMIC_RELAXED);
+		*kernel += __atomic_load_n(&counts[i].kernel, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * A block's callbacks run before its instructions, and an interrupt taken
+ * there runs them again when the block restarts: the same mark twice in a
+ * row is one mark (the guest never sets one twice in a row).
+ */
+static void mark(unsigned int vcpu, void *userdata)
+{
+	uint64_t user, kernel;
+
+	(void)vcpu;
+	if (__atomic_exchange_n(&last_mark, (uintptr_t)userdata + 1, __ATOMIC_RELAXED) ==
+	    (uintptr_t)userdata + 1)
+		return;
+	totals(&user, &kernel);
+	fprintf(out, "mark %" PRIuPTR " %" PRIu64 " %" PRIu64 "\n", (uintptr_t)userdata, user,
+		kernel);
+	fflush(out);
+}
+
+static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	const uint64_t va = qemu_plugin_tb_vaddr(tb);
+	const uintptr_t n = qemu_plugin_tb_n_insns(tb);
+
+	(void)id;
+	if (va - mark_addr < MARK_SIZE)
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, mark, QEMU_PLUGIN_CB_NO_REGS,
+						     (void *)(uintptr_t)(va - mark_addr));
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, count_tb, QEMU_PLUGIN_CB_NO_REGS,
+					     (void *)(n << 1 | ((int64_t)va < 0 ? KERNEL_BIT : 0)));
+}
+
+static void at_exit(qemu_plugin_id_t id, void *userdata)
+{
+	uint64_t user, kernel;
+
+	(void)id;
+	(void)userdata;
+	totals(&user, &kernel);
+	fprintf(out, "exit %" PRIu64 " %" PRIu64 " bad_vcpu %" PRIu64 "\n", user, kernel,
+		bad_vcpu);
+	fclose(out);
+}
+
+EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int argc,
+			       char **argv);
+
+int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int argc,
+			char **argv)
+{
+	const char *path = NULL;
+	char *end;
+	int i;
+
+	(void)info;
+	for (i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "out=", 4)) {
+			path = argv[i] + 4;
+		} else if (!strncmp(argv[i], "mark=", 5)) {
+			errno = 0;
+			mark_addr = strtoull(argv[i] + 5, &end, 0);
+			if (errno || *end || !argv[i][5] || mark_addr % MARK_SIZE) {
+				fprintf(stderr, "insn-plugin: mark=%s: not a page address\n",
+					argv[i] + 5);
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "insn-plugin: unknown argument '%s' (out=FILE, mark=ADDR)\n",
+				argv[i]);
+			return -1;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "insn-plugin: no out=FILE\n");
+		return -1;
+	}
+	out = fopen(path, "a");
+	if (!out) {
+		fprintf(stderr, "insn-plugin: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	qemu_plugin_register_vcpu_tb_trans_cb(id, translated);
+	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+	return 0;
+}
