@@ -16,6 +16,7 @@ allocation and RCU counts (kcount.*.txt) and the perf profiles
 (perf.*.txt).  Only the standard library is used.
 """
 import base64
+import bisect
 import gzip
 import json
 import os
@@ -180,6 +181,47 @@ def insn_per_io(run, c, marks):
     run["insn_user_per_io"] = user / run["ios"]
     run["insn_kernel_per_io"] = kernel / run["ios"]
     run["insn_per_io"] = (user + kernel) / run["ios"]
+
+
+def insn_profile(path, blobs, runs, outpath):
+    """BENCH_INSN=2: the plugin's kernel profile (instructions by block
+    address, insn.profile) added up by function with the guest's
+    kallsyms, per I/O of the marked runs, into OUTPATH."""
+    syms = blobs.get("kallsyms.txt")
+    if not syms or not os.path.exists(path):
+        return
+    table = []
+    for line in syms.decode(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            try:
+                table.append((int(parts[0], 16), " ".join(parts[2:])))
+            except ValueError:
+                continue
+    table.sort()
+    addrs = [a for a, _ in table]
+    by_fn = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) != 2:
+                continue
+            va, n = int(parts[0], 16), int(parts[1])
+            i = bisect.bisect_right(addrs, va) - 1
+            name = table[i][1] if i >= 0 else "?"
+            by_fn[name] = by_fn.get(name, 0) + n
+    ios = sum(r["ios"] for r in runs if r.get("insn_per_io") is not None)
+    total = sum(by_fn.values())
+    if not ios or not total:
+        return
+    cells = sorted({f"{r['target']} {r['engine']} {r['workload']} {r['attrs']}"
+                    for r in runs if r.get("insn_per_io") is not None})
+    with open(outpath, "w") as f:
+        f.write(f"# kernel instructions per I/O by function over {ios} I/Os of: "
+                f"{', '.join(cells)}\n")
+        f.write(f"# total {total / ios:.0f} per I/O\n")
+        for name, n in sorted(by_fn.items(), key=lambda kv: -kv[1])[:120]:
+            f.write(f"{n / ios:9.1f} {100.0 * n / total:6.2f}%  {name}\n")
 
 
 def steal_md(runs):
@@ -1116,6 +1158,10 @@ def main():
         "seconds": seconds,
         "runs": runs,
     }
+    if os.path.exists(os.path.join(outdir, "insn.profile")):
+        os.makedirs(os.path.join(outdir, "profiles"), exist_ok=True)
+        insn_profile(os.path.join(outdir, "insn.profile"), blobs, runs,
+                     os.path.join(outdir, "profiles", "insn-kernel.txt"))
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
     with open(os.path.join(outdir, "results.md"), "w") as f:

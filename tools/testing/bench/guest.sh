@@ -55,8 +55,9 @@
 #   bench.kcount=0|1 (1: allocation and RCU counts)
 #   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
 #   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
-#   bench.insn=0|1 (1: mark each I/O phase's start and end for the
-#     instruction-counting qemu plugin, with /tests/bin/aa_mark; 0)
+#   bench.insn=0|1|2 (1: mark each I/O phase's start and end for the
+#     instruction-counting qemu plugin, with /tests/bin/aa_mark; 2: and
+#     print the kernel's text symbols at the end for its profile; 0)
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
 aa_require fio
@@ -392,8 +393,8 @@ printf '%s\n' '#!/bin/sh' \
 	'[ -n "$2" ] && [ $(($2 % 2)) = 0 ] && /tests/bin/aa_mark "$2"' \
 	'exit 0' >$OUT/snap
 chmod +x $OUT/snap
-if [ "$INSN" = 1 ] && [ ! -x /tests/bin/aa_mark ]; then
-	aa_fail bench.setup.insn "bench.insn=1 but no /tests/bin/aa_mark"
+if [ "$INSN" != 0 ] && [ ! -x /tests/bin/aa_mark ]; then
+	aa_fail bench.setup.insn "bench.insn=$INSN but no /tests/bin/aa_mark"
 	exit 1
 fi
 
@@ -470,7 +471,7 @@ cell_env() {
 run_cell() {
 	name=$1.$2.$3.$4.$5
 	kpre='' kpost='' mk=''
-	if [ "$INSN" = 1 ] && [ "$3" != rr1j2 ] && [ "$3" != rr16j2 ]; then
+	if [ "$INSN" != 0 ] && [ "$3" != rr1j2 ] && [ "$3" != rr16j2 ]; then
 		kpre=$((2 * $6 % 4096)) kpost=$((2 * $6 % 4096 + 1)) mk=" mark=$kpre"
 	fi
 	rm -f $OUT/w.pre $OUT/w.post
@@ -543,6 +544,12 @@ if [ -n "$HARDIRQ_TARGETS" ] && [ -r /sys/kernel/debug/dm-iocrypt/softirq ]; the
 		dmsetup status $t >>$OUT/softirq.txt 2>/dev/null
 	done
 	blob softirq.txt $OUT/softirq.txt
+fi
+# The kernel's text symbols, for the instruction profile (bench.insn=2).
+if [ "$INSN" = 2 ]; then
+	awk '$2 == "t" || $2 == "T"' /proc/kallsyms >$OUT/kallsyms.txt
+	blob kallsyms.txt $OUT/kallsyms.txt
+	rm -f $OUT/kallsyms.txt
 fi
 echo "AABENCH-MATRIX-DONE"
 

@@ -9,12 +9,17 @@
  * how fast the host happens to run the guest, which under TCG varies by
  * up to 2x between identical runs.
  *
- * Arguments (-plugin PATH,out=FILE[,mark=ADDR]):
- *   out   file the marks are appended to, one line each:
- *         "mark K USER KERNEL" (K the byte offset into the marker page the
- *         guest called, USER and KERNEL the totals over every vCPU so far)
- *   mark  guest virtual address of the marker page (default 0x5a5a5a000000,
- *         which aa_mark maps)
+ * Arguments (-plugin PATH,out=FILE[,mark=ADDR][,profile=FILE]):
+ *   out      file the marks are appended to, one line each:
+ *            "mark K USER KERNEL" (K the byte offset into the marker page
+ *            the guest called, USER and KERNEL the totals over every vCPU
+ *            so far)
+ *   mark     guest virtual address of the marker page (default
+ *            0x5a5a5a000000, which aa_mark maps)
+ *   profile  also count the kernel's instructions by block address inside
+ *            the marked windows (from an even mark to the next odd one),
+ *            written at exit to FILE as "ADDRESS INSTRUCTIONS" lines, for
+ *            analyze.py to add up by the guest's kallsyms
  *
  * A translation block counts as kernel code when its address is in the
  * upper half of the address space (the x86-64 kernel's).  Each vCPU adds
@@ -23,6 +28,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +54,22 @@ struct vcpu_count {
 static struct vcpu_count counts[MAX_VCPUS];
 static uint64_t mark_addr = 0x5a5a5a000000ull;
 static FILE *out;
+static const char *profile_path;
 static uint64_t bad_vcpu;
 /* the mark written last, + 1 (0: none yet) */
 static uintptr_t last_mark;
+/* profile: inside a marked window */
+static int armed;
+
+/* profile: one kernel block as translated (a block translated again gets another) */
+struct tb_rec {
+	uint64_t vaddr;
+	uint64_t insns;
+	uint64_t execs; /* inside marked windows */
+	struct tb_rec *next;
+};
+
+static struct tb_rec *recs;
 
 static void count_tb(unsigned int vcpu, void *userdata)
 {
@@ -64,6 +83,19 @@ static void count_tb(unsigned int vcpu, void *userdata)
 		counts[vcpu].kernel += v >> 1;
 	else
 		counts[vcpu].user += v >> 1;
+}
+
+static void count_profiled(unsigned int vcpu, void *userdata)
+{
+	struct tb_rec *r = userdata;
+
+	if (vcpu >= MAX_VCPUS) {
+		bad_vcpu++;
+		return;
+	}
+	counts[vcpu].kernel += r->insns;
+	if (__atomic_load_n(&armed, __ATOMIC_RELAXED))
+		__atomic_fetch_add(&r->execs, 1, __ATOMIC_RELAXED);
 }
 
 static void totals(uint64_t *user, uint64_t *kernel)
@@ -91,9 +123,26 @@ static void mark(unsigned int vcpu, void *userdata)
 	    (uintptr_t)userdata + 1)
 		return;
 	totals(&user, &kernel);
+	__atomic_store_n(&armed, !((uintptr_t)userdata & 1), __ATOMIC_RELAXED);
 	fprintf(out, "mark %" PRIuPTR " %" PRIu64 " %" PRIu64 "\n", (uintptr_t)userdata, user,
 		kernel);
 	fflush(out);
+}
+
+/* A kernel block to profile: its record, or NULL (counted without one). */
+static struct tb_rec *new_rec(uint64_t va, uint64_t n)
+{
+	struct tb_rec *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->vaddr = va;
+	r->insns = n;
+	r->next = __atomic_load_n(&recs, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&recs, &r->next, r, false, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED))
+		;
+	return r;
 }
 
 static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -105,8 +154,33 @@ static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	if (va - mark_addr < MARK_SIZE)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, mark, QEMU_PLUGIN_CB_NO_REGS,
 						     (void *)(uintptr_t)(va - mark_addr));
+	if (profile_path && (int64_t)va < 0) {
+		struct tb_rec *r = new_rec(va, n);
+
+		if (r) {
+			qemu_plugin_register_vcpu_tb_exec_cb(tb, count_profiled,
+							     QEMU_PLUGIN_CB_NO_REGS, r);
+			return;
+		}
+	}
 	qemu_plugin_register_vcpu_tb_exec_cb(tb, count_tb, QEMU_PLUGIN_CB_NO_REGS,
 					     (void *)(n << 1 | ((int64_t)va < 0 ? KERNEL_BIT : 0)));
+}
+
+/* The profile: instructions run inside the windows, by block address. */
+static void write_profile(void)
+{
+	FILE *f = fopen(profile_path, "w");
+	const struct tb_rec *r;
+
+	if (!f) {
+		fprintf(stderr, "insn-plugin: %s: %s\n", profile_path, strerror(errno));
+		return;
+	}
+	for (r = __atomic_load_n(&recs, __ATOMIC_ACQUIRE); r; r = r->next)
+		if (r->execs)
+			fprintf(f, "%" PRIx64 " %" PRIu64 "\n", r->vaddr, r->execs * r->insns);
+	fclose(f);
 }
 
 static void at_exit(qemu_plugin_id_t id, void *userdata)
@@ -119,6 +193,8 @@ static void at_exit(qemu_plugin_id_t id, void *userdata)
 	fprintf(out, "exit %" PRIu64 " %" PRIu64 " bad_vcpu %" PRIu64 "\n", user, kernel,
 		bad_vcpu);
 	fclose(out);
+	if (profile_path)
+		write_profile();
 }
 
 EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int argc,
@@ -135,6 +211,8 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int
 	for (i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "out=", 4)) {
 			path = argv[i] + 4;
+		} else if (!strncmp(argv[i], "profile=", 8)) {
+			profile_path = argv[i] + 8;
 		} else if (!strncmp(argv[i], "mark=", 5)) {
 			errno = 0;
 			mark_addr = strtoull(argv[i] + 5, &end, 0);
@@ -144,7 +222,9 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int
 				return -1;
 			}
 		} else {
-			fprintf(stderr, "insn-plugin: unknown argument '%s' (out=FILE, mark=ADDR)\n",
+			fprintf(stderr,
+				"insn-plugin: unknown argument '%s' (out=FILE, mark=ADDR, "
+				"profile=FILE)\n",
 				argv[i]);
 			return -1;
 		}

@@ -31,7 +31,9 @@
 # BENCH_SCHED (aiodemo's I/O scheduler: none (default) or mq-deadline),
 # BENCH_INSN (1: count the guest's instructions per I/O, user and kernel,
 # with a qemu plugin (insn-plugin.c); the guest runs slower under it, so
-# its IOPS are not comparable with a run without; default 0),
+# its IOPS are not comparable with a run without; 2: also a profile of the
+# kernel's instructions by function, over all the cells run (pick one with
+# BENCH_ONLY), in profiles/insn-kernel.txt; default 0),
 # BENCH_TIMEOUT (whole boot, s; default from the cell count).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -59,7 +61,7 @@ ONLY=${BENCH_ONLY:-}
 ONLY=${ONLY// /.}
 PERF=${BENCH_PERF:-0}
 INSN=${BENCH_INSN:-0}
-[[ $INSN == 0 || $INSN == 1 ]] || aa_die "BENCH_INSN=$INSN: 0 or 1"
+[[ $INSN == 0 || $INSN == 1 || $INSN == 2 ]] || aa_die "BENCH_INSN=$INSN: 0, 1 or 2"
 SCHED=${BENCH_SCHED:-none}
 VM_MEM=${VM_MEM:-1G}
 PY=/usr/bin/python3
@@ -124,6 +126,7 @@ insn_plugin() {
 		aa_die "BENCH_INSN=1: building insn-plugin.c failed"
 	: >"$OUT/insn.marks"
 	PLUGIN_ARGS=(-plugin "$OUT/insn-plugin.so,out=$OUT/insn.marks")
+	((INSN < 2)) || PLUGIN_ARGS[1]+=",profile=$OUT/insn.profile"
 }
 
 # boot TIMEOUT KIMG - run the guest with the one test "bench"; progress
@@ -205,7 +208,7 @@ main() {
 	hardirq) nruns=$((96 * REPS_REST)) ;;
 	buffered) nruns=$((16 * REPS)) ;;
 	esac
-	hard=${BENCH_TIMEOUT:-$(((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)) * (1 + INSN)))}
+	hard=${BENCH_TIMEOUT:-$(((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)) * (1 + (INSN > 0))))}
 	boot "$hard" "$kimg" || qrc=$?
 	aa_step "bench: guest finished (qemu status $qrc) after $(($(date +%s) - start)) s"
 	tr -d '\r' <"$LOG" >"$OUT/console.clean.log"
