@@ -17,7 +17,8 @@ void aa_hist_init(struct aa_hist *h)
 	h->min = UINT64_MAX;
 }
 
-unsigned int aa_hist_index(uint64_t v)
+/* The bucket of @v; inline for the per-I/O aa_stats_add(). */
+static inline unsigned int hist_index(uint64_t v)
 {
 	unsigned int m;
 
@@ -26,6 +27,11 @@ unsigned int aa_hist_index(uint64_t v)
 	m = 63u - (unsigned int)__builtin_clzll(v);
 	return AA_HIST_SUB + (m - AA_HIST_SUB_BITS) * AA_HIST_SUB +
 	       (unsigned int)((v >> (m - AA_HIST_SUB_BITS)) & (AA_HIST_SUB - 1));
+}
+
+unsigned int aa_hist_index(uint64_t v)
+{
+	return hist_index(v);
 }
 
 uint64_t aa_hist_low(unsigned int i)
@@ -50,9 +56,10 @@ uint64_t aa_hist_high(unsigned int i)
 	return aa_hist_low(i) + ((1ULL << (m - AA_HIST_SUB_BITS)) - 1);
 }
 
-void aa_hist_add(struct aa_hist *h, uint64_t v)
+/* aa_hist_add(), inline for the per-I/O aa_stats_add(). */
+static inline void hist_add(struct aa_hist *h, uint64_t v)
 {
-	h->bucket[aa_hist_index(v)]++;
+	h->bucket[hist_index(v)]++;
 	h->count++;
 	h->sum_lo += v;
 	h->sum_hi += h->sum_lo < v;
@@ -60,6 +67,11 @@ void aa_hist_add(struct aa_hist *h, uint64_t v)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
+}
+
+void aa_hist_add(struct aa_hist *h, uint64_t v)
+{
+	hist_add(h, v);
 }
 
 uint64_t aa_hist_percentile(const struct aa_hist *h, double p)
@@ -110,8 +122,11 @@ void aa_stats_init(struct aa_stats *s, uint64_t mask)
 	memset(s, 0, sizeof(*s));
 	s->mask = mask;
 	aa_hist_init(&s->lat);
-	for (id = 0; id < AIO_ATTR_NR; id++)
+	for (id = 0; id < AIO_ATTR_NR; id++) {
 		aa_hist_init(&s->ns[id]);
+		if (aa_attr_is_ns(id))
+			s->ns_mask |= AIO_ATTR_BIT(id);
+	}
 }
 
 struct aa_stats *aa_stats_new(uint64_t mask)
@@ -163,7 +178,7 @@ void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 		s->ddir_ios[smp->ddir]++;
 	if (smp->ddir == 0 || smp->ddir == 1)
 		s->bytes[smp->ddir] += smp->bs;
-	aa_hist_add(&s->lat, smp->lat_ns);
+	hist_add(&s->lat, smp->lat_ns);
 	/* the requested ids only: this runs once per I/O */
 	for (want = s->mask & AIO_ATTR_ALL; want; want &= want - 1) {
 		id = (unsigned int)__builtin_ctzll(want);
@@ -178,8 +193,8 @@ void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 			continue;
 		}
 		s->handled[id]++;
-		if (aa_attr_is_ns(id)) {
-			aa_hist_add(&s->ns[id], smp->value[id]);
+		if (s->ns_mask & AIO_ATTR_BIT(id)) {
+			hist_add(&s->ns[id], smp->value[id]);
 		} else if (id == AIO_ATTR_CACHE || id == AIO_ATTR_PAGECACHE) {
 			uint64_t *n = id == AIO_ATTR_CACHE ? s->cache : s->pagecache;
 
@@ -223,6 +238,7 @@ void aa_stats_merge(struct aa_stats *dst, const struct aa_stats *src)
 	unsigned int id;
 
 	dst->mask |= src->mask;
+	dst->ns_mask |= src->ns_mask;
 	dst->ios += src->ios;
 	dst->errors += src->errors;
 	ADD_ARRAY(dst, src, bytes);

@@ -77,6 +77,7 @@ enum aa_ctx_class { AA_CTX_TASK, AA_CTX_SOFTIRQ, AA_CTX_HARDIRQ, AA_CTX_OTHER, A
 
 struct aa_stats {
 	uint64_t mask;	      /* requested attributes */
+	uint64_t ns_mask;     /* the ids aa_attr_is_ns() is true of (ns[] is kept for) */
 	uint64_t ios;	      /* I/Os that completed without error */
 	uint64_t errors;      /* I/Os that completed with an error (not in the rest) */
 	uint64_t bytes[2];    /* read, write */
@@ -91,7 +92,7 @@ struct aa_stats {
 	uint64_t ctx[AA_CTX_NR];
 	uint64_t ctx_hop, ctx_inline, ctx_irqs_off, ctx_worker;
 	struct aa_hist lat;
-	struct aa_hist ns[AIO_ATTR_NR]; /* used for aa_attr_is_ns() ids only */
+	struct aa_hist ns[AIO_ATTR_NR]; /* used for the ids of ns_mask only */
 };
 
 /* calloc + init; NULL when out of memory.  Free with free(). */

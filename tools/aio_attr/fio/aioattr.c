@@ -90,7 +90,7 @@ struct aioattr_data {
 	unsigned int inflight;	    /* submitted (or refused) and not yet reaped */
 	struct io_u **by_index;	    /* io_u of each user_data */
 	unsigned char *busy;	    /* by index: submitted and not completed */
-	struct timespec *submit_ts; /* by index: just before the submitting ioctl */
+	struct timespec *submit_ts; /* by index: when the I/O started (submit_time()) */
 	struct io_u **failed;	    /* refused at submission, delivered by getevents */
 	unsigned int nr_failed;
 	struct io_u **events;
@@ -384,7 +384,8 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 	}
 	if (!fio_accounts(td))
 		return;
-	s.time_ms = ntime_since(&td->epoch, now) / 1000000ULL;
+	if (ad->log_fd >= 0) /* the log's time column only */
+		s.time_ms = ntime_since(&td->epoch, now) / 1000000ULL;
 	s.lat_ns = ntime_since(&ad->submit_ts[io_u->index], now);
 	s.ddir = io_u->ddir;
 	s.bs = ev->result > 0 ? (uint64_t)ev->result : 0;
@@ -563,10 +564,23 @@ static enum fio_q_status fio_aioattr_queue(struct thread_data *td, struct io_u *
 	return FIO_Q_QUEUED;
 }
 
+/*
+ * When @io_u started, for the engine's latency (submit_ts) and, when the
+ * submitting call also waited, for fio's issue time: fio's own start time
+ * of the I/O (get_io_u() takes it unless disable_lat=1, and it starts
+ * fio's total latency too), else @before, read just before the call.
+ * One clock reading per I/O fewer than reading it here every time.
+ */
+static const struct timespec *submit_time(const struct thread_data *td, const struct io_u *io_u,
+					  const struct timespec *before)
+{
+	return td->o.disable_lat ? before : &io_u->start_time;
+}
+
 static int fio_aioattr_commit(struct thread_data *td)
 {
 	struct aioattr_data *ad = td->io_ops_data;
-	struct timespec now, stall, before;
+	struct timespec now, stall, before = { 0 };
 	bool stalling = false;
 
 	while (ad->queued) {
@@ -584,7 +598,8 @@ static int fio_aioattr_commit(struct thread_data *td)
 			ad->nr_submit_waits++;
 		ad->nr_submit_calls++;
 		/* Before the call: a request may complete inside it (brd). */
-		fio_gettime(&before, NULL);
+		if (td->o.disable_lat)
+			fio_gettime(&before, NULL);
 		if (wait)
 			ret = aa_submit_and_wait(&ad->ctx, ad->sqes, ad->queued, 1, -1, &err, NULL);
 		else
@@ -599,19 +614,20 @@ static int fio_aioattr_commit(struct thread_data *td)
 		if (accepted) {
 			/*
 			 * After a call that also waited, "now" is a completion
-			 * time: the issue time is when the call started.
+			 * time: the issue time is when the I/O started.
 			 */
-			if (wait && !err)
-				now = before;
-			else
+			const bool waited = wait && !err;
+
+			if (!waited)
 				fio_gettime(&now, NULL);
 			for (i = 0; i < accepted; i++) {
 				struct io_u *io_u = ad->by_index[ad->sqes[i].user_data];
+				const struct timespec *start = submit_time(td, io_u, &before);
 
-				io_u->issue_time = now;
+				io_u->issue_time = waited ? *start : now;
 				io_u_queued(td, io_u);
 				ad->busy[io_u->index] = 1;
-				ad->submit_ts[io_u->index] = before;
+				ad->submit_ts[io_u->index] = *start;
 			}
 			io_u_mark_submit(td, accepted);
 			ad->inflight += accepted;
@@ -646,7 +662,7 @@ static int fio_aioattr_commit(struct thread_data *td)
 
 			fio_gettime(&now, NULL);
 			io_u->issue_time = now;
-			ad->submit_ts[io_u->index] = before;
+			ad->submit_ts[io_u->index] = *submit_time(td, io_u, &before);
 			io_u->error = (unsigned int)err;
 			io_u_mark_submit(td, 1);
 			if (fio_accounts(td)) {
