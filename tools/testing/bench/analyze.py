@@ -117,18 +117,22 @@ def med(xs):
     return statistics.median(xs) if xs else None
 
 
+def lines_of(path):
+    """The lines of the file at PATH, none if it cannot be read."""
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
 def host_steal(path):
     """Percent of this machine's CPU time stolen by its hypervisor in each
     fio run's window, by run name, from run.sh's host.stat: the /proc/stat
     cpu line (user nice system idle iowait irq softirq steal ...) as the
     guest printed the run's begin and end."""
     begin, steal = {}, {}
-    try:
-        with open(path) as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return steal
-    for line in lines:
+    for line in lines_of(path):
         parts = line.split()
         if len(parts) < 10 or parts[0] not in ("begin", "end"):
             continue
@@ -150,12 +154,7 @@ def insn_marks(path):
     insn.marks): mark number -> the (user, kernel) totals of each time it
     was set, in order."""
     marks = {}
-    try:
-        with open(path) as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return marks
-    for line in lines:
+    for line in lines_of(path):
         parts = line.split()
         if len(parts) == 4 and parts[0] == "mark":
             try:
@@ -188,7 +187,7 @@ def insn_profile(path, blobs, runs, outpath):
     address, insn.profile) added up by function with the guest's
     kallsyms, per I/O of the marked runs, into OUTPATH."""
     syms = blobs.get("kallsyms.txt")
-    if not syms or not os.path.exists(path):
+    if not syms:
         return
     table = []
     for line in syms.decode(errors="replace").splitlines():
@@ -201,15 +200,14 @@ def insn_profile(path, blobs, runs, outpath):
     table.sort()
     addrs = [a for a, _ in table]
     by_fn = {}
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) != 2:
-                continue
-            va, n = int(parts[0], 16), int(parts[1])
-            i = bisect.bisect_right(addrs, va) - 1
-            name = table[i][1] if i >= 0 else "?"
-            by_fn[name] = by_fn.get(name, 0) + n
+    for line in lines_of(path):
+        parts = line.split()
+        if len(parts) != 2:
+            continue
+        va, n = int(parts[0], 16), int(parts[1])
+        i = bisect.bisect_right(addrs, va) - 1
+        name = table[i][1] if i >= 0 else "?"
+        by_fn[name] = by_fn.get(name, 0) + n
     ios = sum(r["ios"] for r in runs if r.get("insn_per_io") is not None)
     total = sum(by_fn.values())
     if not ios or not total:
