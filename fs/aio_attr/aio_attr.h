@@ -116,7 +116,8 @@ struct aa_user {
 /**
  * struct aa_ctx - one open /dev/aio_attr
  * @lock:	irq-safe; protects @tail, @overflow, @overflow_nr, @dead and
- *		the kernel-written header fields
+ *		the kernel-written header fields (@tail and @overflow_nr are
+ *		also read without it, see aa_ctx_ready())
  * @setup_lock:	serialises setup against mmap
  * @hdr:	vmap() of @pages: header page followed by the data area
  * @data:	start of the data area

@@ -334,7 +334,7 @@ void aa_ctx_kill(struct aa_ctx *ctx)
 	spin_lock_irq(&ctx->lock);
 	ctx->dead = true;
 	list_splice_init(&ctx->overflow, &done);
-	ctx->overflow_nr = 0;
+	WRITE_ONCE(ctx->overflow_nr, 0);
 	spin_unlock_irq(&ctx->lock);
 	wake_up_all(&ctx->wait);
 	aa_release_list(&done);

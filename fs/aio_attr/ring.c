@@ -187,8 +187,12 @@ static bool aa_ring_put_locked(struct aa_ctx *ctx, struct aa_req *req,
 			atomic64_read(&req->result), flags, req->iod.want,
 			req->iod.handled, req->iod.val);
 	tail += len;
-	ctx->tail = tail;
-	/* entries are visible before the tail that covers them */
+	/*
+	 * Entries are visible before the tail that covers them: to
+	 * aa_ctx_ready() counting without the lock, and to userspace.
+	 */
+	smp_store_release(&ctx->tail, tail);
+	/* (the same for userspace's copy) */
 	smp_store_release(&hdr->tail, tail);
 	WRITE_ONCE(hdr->posted_total, hdr->posted_total + 1);
 	return true;
@@ -223,7 +227,7 @@ static unsigned int aa_flush_overflow_locked(struct aa_ctx *ctx,
 		    !aa_ring_put_locked(ctx, req, AIO_ATTR_EVF_OVERFLOWED))
 			break;
 		list_move_tail(&req->ov_link, done);
-		ctx->overflow_nr--;
+		WRITE_ONCE(ctx->overflow_nr, ctx->overflow_nr - 1);
 		moved++;
 	}
 	if (moved)
@@ -283,7 +287,7 @@ void aa_post(struct aa_req *req)
 		} else {
 			aa_ctx_get(ctx);
 			list_add_tail(&req->ov_link, &ctx->overflow);
-			ctx->overflow_nr++;
+			WRITE_ONCE(ctx->overflow_nr, ctx->overflow_nr + 1);
 			ctx->hdr->overflow_total++;
 			aa_update_overflow_hdr(ctx);
 			aa_stat_inc(overflowed);
@@ -317,9 +321,12 @@ void aa_post(struct aa_req *req)
  * (and interrupts) released between batches.  The walk over the ring runs
  * after ctx->lock is dropped: entries below the tail snapshot do not
  * change until userspace moves head past them, and a walk that races
- * with that is bounded and checked.
+ * with that is bounded and checked.  With nothing on the overflow list
+ * (the common case: a wait in SUBMIT on a device that completed inline)
+ * the lock is not taken at all; a completion parked after the check
+ * wakes the waiters, who look again.
  *
- * Context: process; takes ctx->lock with interrupts off.
+ * Context: process; may take ctx->lock with interrupts off.
  * Return: @ring + @overflow; a damaged ring counts as empty.
  */
 unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
@@ -329,16 +336,22 @@ unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
 	u32 head, tail;
 	int nr;
 
-	do {
-		LIST_HEAD(done);
+	if (!READ_ONCE(ctx->overflow_nr)) {
+		/* pairs with the release in aa_ring_put_locked() */
+		tail = smp_load_acquire(&ctx->tail);
+		*overflow = 0;
+	} else {
+		do {
+			LIST_HEAD(done);
 
-		spin_lock_irq(&ctx->lock);
-		moved = aa_flush_overflow_locked(ctx, &done, AA_TASK_DRAIN);
-		tail = ctx->tail;
-		*overflow = ctx->overflow_nr;
-		spin_unlock_irq(&ctx->lock);
-		aa_release_list(&done);
-	} while (moved == AA_TASK_DRAIN && *overflow);
+			spin_lock_irq(&ctx->lock);
+			moved = aa_flush_overflow_locked(ctx, &done, AA_TASK_DRAIN);
+			tail = ctx->tail;
+			*overflow = ctx->overflow_nr;
+			spin_unlock_irq(&ctx->lock);
+			aa_release_list(&done);
+		} while (moved == AA_TASK_DRAIN && *overflow);
+	}
 
 	/* same pairing as in aa_ring_put_locked() */
 	head = smp_load_acquire(&ctx->hdr->head);
