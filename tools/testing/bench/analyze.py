@@ -208,12 +208,12 @@ def insn_profile(path, blobs, runs, outpath):
         i = bisect.bisect_right(addrs, va) - 1
         name = table[i][1] if i >= 0 else "?"
         by_fn[name] = by_fn.get(name, 0) + n
-    ios = sum(r["ios"] for r in runs if r.get("insn_per_io") is not None)
+    marked = [r for r in runs if r.get("insn_per_io") is not None]
+    ios = sum(r["ios"] for r in marked)
     total = sum(by_fn.values())
     if not ios or not total:
         return
-    cells = sorted({f"{r['target']} {r['engine']} {r['workload']} {r['attrs']}"
-                    for r in runs if r.get("insn_per_io") is not None})
+    cells = sorted({f"{r['target']} {r['engine']} {r['workload']} {r['attrs']}" for r in marked})
     with open(outpath, "w") as f:
         f.write(f"# kernel instructions per I/O by function over {ios} I/Os of: "
                 f"{', '.join(cells)}\n")
@@ -371,6 +371,7 @@ def summarize(runs):
             "rep_numbers": [r["rep"] for r in rs],
             "cpu_us_per_io": med([r.get("cpu_us_per_io") for r in rs]),
             "cpu_us_by_rep": [r.get("cpu_us_per_io") for r in rs],
+            "insn_by_rep": [r.get("insn_per_io") for r in rs],
             "iops_per_cpu_s": med([r.get("iops_per_cpu_s") for r in rs]),
             "spread_pct": 100.0 * (max(iops) - min(iops)) / m if m else None,
             "bw_mib": med([r["bw_mib"] for r in rs]),
@@ -390,7 +391,8 @@ def summarize(runs):
 
 
 def ratio(cells, a, b, field="iops"):
-    """Ratio a/b of the medians of a field (iops or cpu_us_per_io) over the
+    """Ratio a/b of the medians of a field (iops, cpu_us_per_io or
+    insn_per_io) over the
     repetitions both cells ran (a fast-path cell runs more than the
     others), and the min..max of per-repetition ratios (repetition i of a
     against repetition i of b: they ran in the same round, next to each
@@ -398,7 +400,8 @@ def ratio(cells, a, b, field="iops"):
     ca, cb = cells.get(a), cells.get(b)
     if not ca or not cb:
         return None
-    by = {"iops": "iops_by_rep", "cpu_us_per_io": "cpu_us_by_rep"}[field]
+    by = {"iops": "iops_by_rep", "cpu_us_per_io": "cpu_us_by_rep",
+          "insn_per_io": "insn_by_rep"}[field]
     xa = {n: x for n, x in zip(ca["rep_numbers"], ca[by]) if x}
     xb = {n: x for n, x in zip(cb["rep_numbers"], cb[by]) if x}
     both = [n for n in xa if n in xb]
@@ -899,14 +902,13 @@ def fastpath_md(L, cells, kc):
         table(L, ["device", "workload", "aioattr/libaio", "aioattr/io_uring", "all/none"])
         for t in FAST_TARGETS + ["iocrypt"]:
             for wl in FAST_WLS + ["rr128"]:
-                a = cells.get(key(t, "aioattr", wl), {}).get("insn_per_io")
-                if a is None:
+                a = key(t, "aioattr", wl)
+                if cells.get(a, {}).get("insn_per_io") is None:
                     continue
                 row = [TARGET_NAMES[t], WL_NAMES[wl]]
-                for o in (key(t, "libaio", wl), key(t, "io_uring", wl),
-                          key(t, "aioattr", wl, "none")):
-                    b = cells.get(o, {}).get("insn_per_io")
-                    row.append(f"{a / b:.2f}" if b else "n/a")
+                row += [fr(ratio(cells, a, b, "insn_per_io"))
+                        for b in (key(t, "libaio", wl), key(t, "io_uring", wl),
+                                  key(t, "aioattr", wl, "none"))]
                 L.append("| " + " | ".join(row) + " |")
         L.append("")
     L.append("## Cost per I/O from QD1 to QD128 (4k randread)\n")
