@@ -120,10 +120,10 @@ extra_cpio() {
 # PLUGIN_ARGS, qemu's arguments that load it.
 insn_plugin() {
 	[[ -x $GUEST_BIN_DIR/aa_mark ]] ||
-		aa_die "BENCH_INSN=1: no $GUEST_BIN_DIR/aa_mark: run 'make user'"
+		aa_die "BENCH_INSN=$INSN: no $GUEST_BIN_DIR/aa_mark: run 'make user'"
 	cc -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden \
 		-o "$OUT/insn-plugin.so" "$HERE/insn-plugin.c" ||
-		aa_die "BENCH_INSN=1: building insn-plugin.c failed"
+		aa_die "BENCH_INSN=$INSN: building insn-plugin.c failed"
 	: >"$OUT/insn.marks"
 	PLUGIN_ARGS=(-plugin "$OUT/insn-plugin.so,out=$OUT/insn.marks")
 	((INSN < 2)) || PLUGIN_ARGS[1]+=",profile=$OUT/insn.profile"

@@ -80,9 +80,10 @@ main() {
 	((rc != 0 && failed == 0)) && failed=1
 	# No case at all is a failure too: the suites did not get built in.
 	((passed + failed + skipped == 0)) && failed=1
+	# The failed cases by name, for make check's summary.
+	sed -n 's/^  FAIL //p' "$OUT/summary.txt" >"$OUT/failures.txt"
 	# A kernel report (lockdep, KASAN, atomic sleep, debug objects) during
 	# the run fails it even when every case passed.
-	sed -n 's/^  FAIL //p' "$OUT/summary.txt" >"$OUT/failures.txt"
 	if aa_kernel_reports "$build/test.log" "$OUT/kernel-bad.log"; then
 		echo "$LAYER: FAIL kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines" \
 			"(full log $build/test.log):"
