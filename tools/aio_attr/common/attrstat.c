@@ -164,50 +164,94 @@ static void add_ctx(struct aa_stats *s, uint64_t v)
 		s->ctx_worker++;
 }
 
+/* An I/O that completed without error: its count, bytes and latency. */
+static inline void stats_add_io(struct aa_stats *s, int ddir, uint64_t bs, uint64_t lat_ns)
+{
+	s->ios++;
+	if (ddir >= 0 && ddir < 5)
+		s->ddir_ios[ddir]++;
+	if (ddir == 0 || ddir == 1)
+		s->bytes[ddir] += bs;
+	hist_add(&s->lat, lat_ns);
+}
+
+/* One requested attribute of an I/O that completed without error. */
+static inline void stats_add_attr(struct aa_stats *s, unsigned int id, uint16_t status,
+				  uint64_t value)
+{
+	switch (status) {
+	case AIO_ATTR_ST_HANDLED:
+		break;
+	case AIO_ATTR_ST_UNSUPPORTED:
+		s->unsupported[id]++;
+		return;
+	default:
+		s->other_status[id]++;
+		return;
+	}
+	s->handled[id]++;
+	if (s->ns_mask & AIO_ATTR_BIT(id)) {
+		hist_add(&s->ns[id], value);
+	} else if (id == AIO_ATTR_CACHE || id == AIO_ATTR_PAGECACHE) {
+		uint64_t *n = id == AIO_ATTR_CACHE ? s->cache : s->pagecache;
+
+		if (value <= AIO_ATTR_CACHE_PARTIAL)
+			n[value]++;
+		else if (id == AIO_ATTR_CACHE)
+			s->cache_other++;
+		else
+			s->pagecache_other++;
+	} else if (id == AIO_ATTR_COMPLETION_CTX) {
+		add_ctx(s, value);
+	}
+}
+
 void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 {
-	unsigned int id;
 	uint64_t want;
 
 	if (smp->error) {
 		s->errors++;
 		return;
 	}
-	s->ios++;
-	if (smp->ddir >= 0 && smp->ddir < 5)
-		s->ddir_ios[smp->ddir]++;
-	if (smp->ddir == 0 || smp->ddir == 1)
-		s->bytes[smp->ddir] += smp->bs;
-	hist_add(&s->lat, smp->lat_ns);
+	stats_add_io(s, smp->ddir, smp->bs, smp->lat_ns);
 	/* the requested ids only: this runs once per I/O */
 	for (want = s->mask & AIO_ATTR_ALL; want; want &= want - 1) {
-		id = (unsigned int)__builtin_ctzll(want);
-		switch (smp->status[id]) {
-		case AIO_ATTR_ST_HANDLED:
-			break;
-		case AIO_ATTR_ST_UNSUPPORTED:
-			s->unsupported[id]++;
-			continue;
-		default:
-			s->other_status[id]++;
-			continue;
-		}
-		s->handled[id]++;
-		if (s->ns_mask & AIO_ATTR_BIT(id)) {
-			hist_add(&s->ns[id], smp->value[id]);
-		} else if (id == AIO_ATTR_CACHE || id == AIO_ATTR_PAGECACHE) {
-			uint64_t *n = id == AIO_ATTR_CACHE ? s->cache : s->pagecache;
+		unsigned int id = (unsigned int)__builtin_ctzll(want);
 
-			if (smp->value[id] <= AIO_ATTR_CACHE_PARTIAL)
-				n[smp->value[id]]++;
-			else if (id == AIO_ATTR_CACHE)
-				s->cache_other++;
-			else
-				s->pagecache_other++;
-		} else if (id == AIO_ATTR_COMPLETION_CTX) {
-			add_ctx(s, smp->value[id]);
-		}
+		stats_add_attr(s, id, smp->status[id], smp->value[id]);
 	}
+}
+
+void aa_dirstats_add_event(struct aa_dirstats *d, int ddir, uint64_t lat_ns,
+			   const struct aio_attr_event *ev)
+{
+	int dir = aa_dir_of(ddir);
+	struct aa_stats *s = &d->dir[dir < 0 ? AA_DIR_READ : dir];
+	const uint64_t want = s->mask & AIO_ATTR_ALL;
+	uint64_t seen = 0, missing;
+	unsigned int i;
+
+	if (ev->result < 0) {
+		s->errors++;
+		return;
+	}
+	stats_add_io(s, ddir, (uint64_t)ev->result, lat_ns);
+	for (i = 0; i < ev->nr_attrs; i++) {
+		const struct aio_attr_rec *r = &ev->attrs[i];
+		uint64_t bit;
+
+		if (r->id >= AIO_ATTR_NR)
+			continue;
+		bit = AIO_ATTR_BIT(r->id);
+		if (!(want & bit) || (seen & bit))
+			continue;
+		seen |= bit;
+		stats_add_attr(s, r->id, r->status, r->value);
+	}
+	/* a requested id without a record: as a sample's status 0 */
+	for (missing = want & ~seen; missing; missing &= missing - 1)
+		s->other_status[__builtin_ctzll(missing)]++;
 }
 
 static void hist_merge(struct aa_hist *dst, const struct aa_hist *src)

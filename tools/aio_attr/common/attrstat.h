@@ -124,6 +124,16 @@ struct aa_dirstats *aa_dirstats_new(uint64_t mask);
 void aa_dirstats_init(struct aa_dirstats *d, uint64_t mask);
 /* Count @smp in its direction (one with an unknown ddir counts as a read). */
 void aa_dirstats_add(struct aa_dirstats *d, const struct aa_sample *smp);
+/*
+ * The same for one completion entry of the ring, straight from its records
+ * (the fio engine's reaping loop: no aa_sample to fill): @ddir and @lat_ns
+ * as in a sample, the rest from @ev - a negative result counts as an
+ * error, a positive one as the bytes.  Records of ids not requested, of
+ * unknown ids and repeats of an id are ignored; a requested id without a
+ * record counts as a reserved status, as a sample's status 0 does.
+ */
+void aa_dirstats_add_event(struct aa_dirstats *d, int ddir, uint64_t lat_ns,
+			   const struct aio_attr_event *ev);
 /* Add every count and histogram of @src to @dst (same mask expected). */
 void aa_stats_merge(struct aa_stats *dst, const struct aa_stats *src);
 void aa_dirstats_merge(struct aa_dirstats *dst, const struct aa_dirstats *src);

@@ -365,30 +365,18 @@ static struct group_slot *group_join(struct thread_data *td, uint64_t mask)
 
 /* ---- completions ---- */
 
-static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct io_u *io_u,
-			const struct aio_attr_event *ev, const struct timespec *now)
+/* The entry's records as a sample, for the per-I/O log. */
+static void log_event(struct thread_data *td, struct aioattr_data *ad, const struct io_u *io_u,
+		      const struct aio_attr_event *ev, const struct timespec *now, uint64_t lat_ns)
 {
 	struct aa_sample s;
 	unsigned int i;
 
-	ad->events[ad->nr_events++] = io_u;
-	ad->busy[io_u->index] = 0;
-	ad->inflight--;
-	ad->nr_completed++;
 	memset(&s, 0, sizeof(s));
-	if (ev->result < 0) {
-		io_u->error = (unsigned int)-ev->result;
-		s.error = (int)io_u->error;
-	} else if (ddir_rw(io_u->ddir) && (unsigned long long)ev->result < io_u->xfer_buflen) {
-		io_u->resid = io_u->xfer_buflen - (unsigned long long)ev->result;
-	}
-	if (!fio_accounts(td))
-		return;
-	if (ad->log_fd >= 0) /* the log's time column only */
-		s.time_ms = ntime_since(&td->epoch, now) / 1000000ULL;
-	s.lat_ns = ntime_since(&ad->submit_ts[io_u->index], now);
+	s.time_ms = ntime_since(&td->epoch, now) / 1000000ULL;
+	s.lat_ns = lat_ns;
 	s.ddir = io_u->ddir;
-	s.bs = ev->result > 0 ? (uint64_t)ev->result : 0;
+	s.bs = (uint64_t)ev->result;
 	s.offset = io_u->offset;
 	for (i = 0; i < ev->nr_attrs; i++) {
 		const struct aio_attr_rec *r = &ev->attrs[i];
@@ -398,9 +386,29 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 			s.value[r->id] = r->value;
 		}
 	}
-	aa_dirstats_add(ad->stats, &s);
-	if (ad->log_fd >= 0 && !s.error)
-		log_sample(ad, &s);
+	log_sample(ad, &s);
+}
+
+static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct io_u *io_u,
+			const struct aio_attr_event *ev, const struct timespec *now)
+{
+	uint64_t lat_ns;
+
+	ad->events[ad->nr_events++] = io_u;
+	ad->busy[io_u->index] = 0;
+	ad->inflight--;
+	ad->nr_completed++;
+	if (ev->result < 0)
+		io_u->error = (unsigned int)-ev->result;
+	else if (ddir_rw(io_u->ddir) && (unsigned long long)ev->result < io_u->xfer_buflen)
+		io_u->resid = io_u->xfer_buflen - (unsigned long long)ev->result;
+	if (!fio_accounts(td))
+		return;
+	lat_ns = ntime_since(&ad->submit_ts[io_u->index], now);
+	/* straight from the entry's records: no sample to fill per I/O */
+	aa_dirstats_add_event(ad->stats, io_u->ddir, lat_ns, ev);
+	if (ad->log_fd >= 0 && ev->result >= 0)
+		log_event(td, ad, io_u, ev, now, lat_ns);
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -302,6 +303,83 @@ TEST(Stats, OnlyRequestedAttributesAreCounted)
 	const std::string t = text_report(s.get());
 	EXPECT_EQ(line_of(t, "service_ns"), "");
 	EXPECT_NE(line_of(t, "cache").find("unknown status"), std::string::npos) << t;
+}
+
+/*
+ * The fio engine counts a completion straight from its ring entry: the
+ * same statistics as the entry turned into a sample, for well-formed
+ * entries (every requested id once, in order) and for the odd ones the
+ * kernel never writes (a requested id missing, unknown and unrequested
+ * ids, an id twice, a reserved status), errors included.
+ */
+TEST(Stats, AnEntryCountsAsItsSample)
+{
+	const uint64_t mask = AIO_ATTR_ALL & ~AIO_ATTR_BIT(AIO_ATTR_QUEUE_NS);
+	using Dir = std::unique_ptr<aa_dirstats, decltype(&std::free)>;
+	Dir by_sample(aa_dirstats_new(mask), std::free), by_entry(aa_dirstats_new(mask), std::free);
+	std::mt19937_64 rng(7);
+	unsigned int odd = 0;
+
+	ASSERT_TRUE(by_sample && by_entry);
+	for (int n = 0; n < 2000; n++) {
+		alignas(8) unsigned char buf[AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR + 2)] = {};
+		auto *ev = reinterpret_cast<aio_attr_event *>(buf);
+		const bool well_formed = n % 4 != 0;
+		aa_sample smp{};
+		unsigned int nr = 0;
+
+		ev->result = rng() % 10 == 0 ? -5 : static_cast<int64_t>(rng() % 3) * 4096;
+		smp.ddir = static_cast<int>(rng() % 5);
+		smp.lat_ns = rng() % 2000000;
+		for (unsigned int id = 0; id < AIO_ATTR_NR + 1; id++) {
+			const bool want = mask & AIO_ATTR_BIT(id);
+			aio_attr_rec *r = &ev->attrs[nr];
+
+			if (well_formed ? !want : rng() % 3 == 0)
+				continue;
+			r->id = static_cast<uint16_t>(id);
+			r->status = rng() % 8 ? AIO_ATTR_ST_HANDLED
+					      : (rng() % 2 ? AIO_ATTR_ST_UNSUPPORTED : 0x7777);
+			r->value = rng() % 5000000;
+			if (id == AIO_ATTR_CACHE || id == AIO_ATTR_PAGECACHE)
+				r->value %= 5; /* the reserved value 4 too */
+			else if (id == AIO_ATTR_COMPLETION_CTX)
+				r->value %= 64;
+			nr++;
+			if (!well_formed && id < AIO_ATTR_NR && rng() % 4 == 0) {
+				/* the same id again: the first record counts */
+				ev->attrs[nr] = *r;
+				ev->attrs[nr].value = 1;
+				nr++;
+			}
+			if (!well_formed)
+				odd++;
+		}
+		ev->nr_attrs = static_cast<uint16_t>(nr);
+		ev->len = static_cast<uint32_t>(AIO_ATTR_EVENT_BYTES(nr));
+
+		/* the sample the entry stands for */
+		smp.error = ev->result < 0 ? static_cast<int>(-ev->result) : 0;
+		smp.bs = ev->result > 0 ? static_cast<uint64_t>(ev->result) : 0;
+		for (unsigned int i = nr; i-- > 0;) { /* backwards: the first of a repeat wins */
+			const aio_attr_rec &r = ev->attrs[i];
+
+			if (r.id < AIO_ATTR_NR) {
+				smp.status[r.id] = r.status;
+				smp.value[r.id] = r.value;
+			}
+		}
+		aa_dirstats_add(by_sample.get(), &smp);
+		aa_dirstats_add_event(by_entry.get(), smp.ddir, smp.lat_ns, ev);
+	}
+	EXPECT_GT(odd, 100u);
+	for (unsigned int d = 0; d < AA_DIR_NR; d++) {
+		const aa_stats &a = by_sample->dir[d], &b = by_entry->dir[d];
+
+		EXPECT_GT(a.ios, 0u) << d;
+		EXPECT_EQ(a.errors, b.errors) << d;
+		EXPECT_EQ(0, std::memcmp(&a, &b, sizeof(a))) << "direction " << d;
+	}
 }
 
 TEST(FormatNs, Units)
