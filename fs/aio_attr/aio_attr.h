@@ -35,6 +35,9 @@
 /* Attribute ids a context set up with version 1 knows. */
 #define AA_V1_ATTRS		(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX + 1) - 1)
 
+/* Attributes measured from the submission time (iodesc::submit_ns). */
+#define AA_SINCE_SUBMIT		(AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS) | \
+				 AIO_ATTR_BIT(AIO_ATTR_QUEUE_NS))
 /* Biggest entry: the fixed part and one record for every known id. */
 #define AA_MAX_EVENT_BYTES	AIO_ATTR_EVENT_BYTES(AIO_ATTR_NR)
 /* bvec table inside a request slot: up to 64 KiB of 4 KiB pages, any offset */

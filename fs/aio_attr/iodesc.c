@@ -229,7 +229,8 @@ void aa_iod_init(struct iodesc *iod, u64 want)
 	unsigned int id;
 
 	iod->want = want;
-	iod->submit_ns = ktime_get_ns();
+	/* a clock reading per request only for the ids measured from it */
+	iod->submit_ns = want & AA_SINCE_SUBMIT ? ktime_get_ns() : 0;
 	iod->handled = 0;
 	iod->flags = 0;
 	for (id = 0; id < AIO_ATTR_NR; id++)
@@ -553,7 +554,9 @@ EXPORT_SYMBOL_GPL(iodesc_note_softirq_hop);
  * @iod: descriptor or NULL
  *
  * Context: any.
- * Return: ktime_get_ns() at submission, or 0 for NULL.
+ * Return: ktime_get_ns() at submission when the request asked for
+ * AIO_ATTR_SERVICE_NS or AIO_ATTR_QUEUE_NS, the attributes measured from
+ * it; otherwise, and for NULL, 0.
  */
 u64 iodesc_submit_time_ns(const struct iodesc *iod)
 {
