@@ -55,6 +55,13 @@
 
 /* pfn of every request table page -> the address of its chunk */
 static DEFINE_XARRAY(aa_slot_pages);
+/*
+ * Per CPU, the chunk the last lookup on that CPU found, tried before the
+ * xarray: a driver looks up the same request more than once, and a
+ * context at low queue depth reuses the same few slots.  A chunk leaves
+ * every CPU's hint before its pages are freed.
+ */
+static DEFINE_PER_CPU(void *, aa_slot_hint);
 
 /* ---------------------------------------------------------------------
  * The request table
@@ -119,8 +126,13 @@ static void aa_table_free(struct aa_ctx *ctx)
 	struct page *page, *next;
 
 	list_for_each_entry_safe(page, next, &ctx->chunks, lru) {
+		void *base = page_address(page);
+		int cpu;
+
 		list_del(&page->lru);
 		aa_chunk_unmap(page, 1U << AA_CHUNK_ORDER);
+		for_each_possible_cpu(cpu)
+			cmpxchg(per_cpu_ptr(&aa_slot_hint, cpu), base, NULL);
 		__free_pages(page, AA_CHUNK_ORDER);
 	}
 	atomic_sub(ctx->nr_slots, &aa_stats.slots);
@@ -214,11 +226,20 @@ struct iodesc *aa_slot_iod(const void *addr)
 	struct aa_req *req;
 	void *base;
 
-	if (!virt_addr_valid(addr))
-		return NULL;
-	base = xa_load(&aa_slot_pages, PHYS_PFN(__pa(addr)));
-	if (!base)
-		return NULL;
+	/*
+	 * A hinted chunk is one of ours until it leaves the hints, and it
+	 * cannot leave while a bio pointing into it is being looked up:
+	 * that request is still in flight.
+	 */
+	base = this_cpu_read(aa_slot_hint);
+	if (!base || addr < base || addr - base >= PAGE_SIZE << AA_CHUNK_ORDER) {
+		if (!virt_addr_valid(addr))
+			return NULL;
+		base = xa_load(&aa_slot_pages, PHYS_PFN(__pa(addr)));
+		if (!base)
+			return NULL;
+		this_cpu_write(aa_slot_hint, base);
+	}
 	req = base + rounddown(addr - base, AA_SLOT_BYTES);
 	if (addr < (void *)req->inline_vecs ||
 	    addr >= (void *)(req->inline_vecs + AA_INLINE_VECS))

@@ -137,11 +137,49 @@ static void req_slot_lookup(struct kunit *test)
 	aa_ctx_kill(ctx);
 }
 
+/*
+ * Lookups alternating between two contexts' tables find the right request
+ * each time (each lookup replaces the CPU's hint), and once a table is
+ * freed an address inside it finds nothing, though it was the last hit.
+ */
+static void req_slot_lookup_hint(struct kunit *test)
+{
+	struct aa_ctx *a = new_ctx(test, 1), *b = new_ctx(test, 1);
+	struct aa_req *ra, *rb;
+	struct bio_vec *gone;
+	struct bio bio = {};
+	int i;
+
+	ra = aa_req_alloc(a, AIO_ATTR_OP_READ, 1, AIO_ATTR_ALL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ra));
+	rb = aa_req_alloc(b, AIO_ATTR_OP_READ, 2, AIO_ATTR_ALL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rb));
+	for (i = 0; i < 4; i++) {
+		bio.bi_io_vec = &ra->inline_vecs[i];
+		KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&bio), &ra->iod);
+		KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&bio), &ra->iod);
+		bio.bi_io_vec = &rb->inline_vecs[i];
+		KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&bio), &rb->iod);
+	}
+	/* b's table goes while it is this CPU's last hit */
+	gone = rb->inline_vecs;
+	aa_req_abort(rb);
+	aa_ctx_kill(b);
+	flush_workqueue(aa_wq);
+	bio.bi_io_vec = gone;
+	KUNIT_EXPECT_NULL(test, iodesc_from_bio(&bio));
+	bio.bi_io_vec = ra->inline_vecs;
+	KUNIT_EXPECT_PTR_EQ(test, iodesc_from_bio(&bio), &ra->iod);
+	aa_req_abort(ra);
+	aa_ctx_kill(a);
+}
+
 static struct kunit_case aa_req_cases[] = {
 	KUNIT_CASE(req_slots_recycled),
 	KUNIT_CASE(req_table_grows_to_max_inflight),
 	KUNIT_CASE(req_setup_hint),
 	KUNIT_CASE(req_slot_lookup),
+	KUNIT_CASE(req_slot_lookup_hint),
 	{}
 };
 
