@@ -233,6 +233,36 @@ def steal_md(runs):
             f"above 5%.\n")
 
 
+def slow_md(runs, factor=1.3):
+    """The runs whose busy CPU per I/O is at least FACTOR times the lowest
+    of their cell (three runs or more): the guest ran slower than in the
+    cell's other repetitions - on a shared host that happens without
+    steal, while the work per I/O (BENCH_INSN) stays the same."""
+    cells = {}
+    for r in runs:
+        if r.get("cpu_us_per_io"):
+            k = (r["target"], r["engine"], r["workload"], r["attrs"])
+            cells.setdefault(k, []).append(r)
+    slow, n = [], 0
+    for k, rs in sorted(cells.items()):
+        if len(rs) < 3:
+            continue
+        n += len(rs)
+        low = min(r["cpu_us_per_io"] for r in rs)
+        for r in rs:
+            x = r["cpu_us_per_io"] / low
+            if x >= factor:
+                slow.append(f"{' '.join(k)} rep {r['rep']} ({x:.1f}x)")
+    if not n:
+        return ""
+    listed = "; ".join(slow[:12])
+    if len(slow) > 12:
+        listed += f"; and {len(slow) - 12} more (results.json: cpu_us_per_io per run)"
+    return (f"Slow repetitions (busy CPU per I/O at least {factor}x the lowest of the "
+            f"same cell - the guest running slower, not doing more): {len(slow)} of {n} "
+            f"runs{': ' + listed if slow else ''}.\n")
+
+
 def parse_runs(blobs, meta, steal, marks):
     user_hz = float(meta.get("user_hz") or 100)
     counters = {}
@@ -1002,6 +1032,9 @@ def markdown(meta, cells, lim, tg, runs, kc, seconds):
     st = steal_md(runs)
     if st:
         L.append(st)
+    sl = slow_md(runs)
+    if sl:
+        L.append(sl)
     if lim.get("mib_s"):
         extra = ""
         if "dmcrypt_over_zero" in lim:
