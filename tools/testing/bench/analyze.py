@@ -48,7 +48,7 @@ ENGINES = ["libaio", "io_uring", "aioattr", "aioattrfb"]
 POSIX_ENGINES = ["posixaio", "posixaa", "posixaaw16"]
 BUF_ENGINES = ["libaio", "io_uring", "aioattr", "aioattrw16"] + POSIX_ENGINES
 ALL_ENGINES = ENGINES + ["aioattrw16"] + POSIX_ENGINES
-ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "aioattrw16": "aioattr max_workers=16",
+ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "aioattrnw": "aioattr submit_wait=0", "aioattrw16": "aioattr max_workers=16",
                 "posixaio": "posixaio (glibc)", "posixaa": "posixaio + libaioattr-posix",
                 "posixaaw16": "posixaio + libaioattr-posix, max_workers=16"}
 WLS = ["rr1", "rr16", "rr16j2", "rr32", "rr128", "rw1", "rw32", "sr8", "rr1j2", "cold16",
@@ -909,6 +909,27 @@ def fastpath_md(L, cells, kc):
             row += [fr(ratio(cells, key(t, "aioattr", wl), key(t, "aioattr", wl, "none")))]
             L.append("| " + " | ".join(row) + " |")
     L.append("")
+    if any(k[1] == "aioattrnw" for k in cells):
+        L.append("## Where the engine waits (aiodemo, QD1)\n")
+        L.append("aioattr waits for its completion in the submitting call by default "
+                 "(AIO_ATTR_SUBMIT_WAIT: one system call per I/O); `submit_wait=0` submits, "
+                 "returns, and waits in a call of its own when fio asks for the event.  "
+                 "IOPS medians, ratios with the per-repetition min-max, busy CPU per I/O "
+                 "(us).\n")
+        table(L, ["device", "workload", "IOPS submit_wait=1", "IOPS submit_wait=0",
+                  "IOPS io_uring", "0/1", "submit_wait=0/io_uring", "CPU us/IO 1", "CPU us/IO 0"])
+        for wl in FAST_WLS:
+            a, nw = key("aiodemo", "aioattr", wl), key("aiodemo", "aioattrnw", wl)
+            if nw not in cells:
+                continue
+            L.append("| " + " | ".join([
+                TARGET_NAMES["aiodemo"], WL_NAMES[wl], fmt(cells.get(a, {}).get("iops")),
+                fmt(cells[nw].get("iops")),
+                fmt(cells.get(key("aiodemo", "io_uring", wl), {}).get("iops")),
+                fr(ratio(cells, nw, a)), fr(ratio(cells, nw, key("aiodemo", "io_uring", wl))),
+                fmt(cells.get(a, {}).get("cpu_us_per_io"), 1),
+                fmt(cells[nw].get("cpu_us_per_io"), 1)]) + " |")
+        L.append("")
     L.append("## Busy CPU per I/O\n")
     L.append("Busy CPU time of all CPUs (`/proc/stat` user + nice + system + irq + softirq) "
              "over fio's I/O phase (its exec_prerun to exec_postrun hooks), divided by the "

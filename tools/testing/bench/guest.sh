@@ -9,7 +9,9 @@
 # the same 64 MiB of one brd; plus aiodemo with zero service time (raw).
 # Engines: libaio, io_uring, aioattr (attrs=all); aioattr with no attribute
 # requested on brd, iocrypt and aiodemo; on brd and aiodemo also aioattr
-# with registered buffers (fixedbufs=1) when the engine has that option.
+# with registered buffers (fixedbufs=1) when the engine has that option;
+# on aiodemo at QD1 also aioattr waiting in a call of its own instead of
+# in the submitting call (submit_wait=0: aioattrnw).
 # Workloads: 4k randread QD1/QD32, 4k randwrite QD1/QD32, 128k sequential
 # read QD8; on brd and aiodemo 4k randread QD128, on brd 4k randread QD1
 # with two jobs (a context each).
@@ -319,6 +321,9 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 		*.sr8) ;;
 		brd.* | aiodemo.*) engines="$engines $FB" grp=F ;;
 		esac
+		# aiodemo at QD1 also with the engine waiting in a call of its
+		# own (submit_wait=0), next to the default that waits in SUBMIT
+		case $t.$wl in aiodemo.rr1 | aiodemo.rw1) engines="$engines aioattrnw" ;; esac
 		for e in $engines; do
 			s=$grp
 			[ "$t.$e" = iocrypt.aioattr ] && [ $wl != sr8 ] && s=F
@@ -416,11 +421,12 @@ fio_args() {
 	[ "$3" = rr16j2 ] && jobs="--numjobs=$NCPU --cpus_allowed=0-$((NCPU - 1))" &&
 		jobs="$jobs --group_reporting=1 --cpus_allowed_policy=split"
 	case $2 in
-	aioattr | aioattrfb | aioattrw16)
+	aioattr | aioattrfb | aioattrw16 | aioattrnw)
 		a=all
 		[ "$4" = none ] && a=$NONE
 		eng="external:$ENGINE --attrs=$a --attr_json=$OUT/$5.attr.json"
 		[ "$2" = aioattrfb ] && eng="$eng --fixedbufs=1"
+		[ "$2" = aioattrnw ] && eng="$eng --submit_wait=0"
 		;;
 	posixaa | posixaaw16) eng=posixaio ;;
 	*) eng=$2 ;;
