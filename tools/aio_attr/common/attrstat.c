@@ -226,8 +226,7 @@ void aa_stats_add(struct aa_stats *s, const struct aa_sample *smp)
 void aa_dirstats_add_event(struct aa_dirstats *d, int ddir, uint64_t lat_ns,
 			   const struct aio_attr_event *ev)
 {
-	int dir = aa_dir_of(ddir);
-	struct aa_stats *s = &d->dir[dir < 0 ? AA_DIR_READ : dir];
+	struct aa_stats *s = aa_dirstats_of(d, ddir);
 	const uint64_t want = s->mask & AIO_ATTR_ALL;
 	uint64_t seen = 0, missing;
 	unsigned int i;
@@ -351,11 +350,16 @@ struct aa_dirstats *aa_dirstats_new(uint64_t mask)
 	return d;
 }
 
+struct aa_stats *aa_dirstats_of(struct aa_dirstats *d, int ddir)
+{
+	int dir = aa_dir_of(ddir);
+
+	return &d->dir[dir < 0 ? AA_DIR_READ : dir];
+}
+
 void aa_dirstats_add(struct aa_dirstats *d, const struct aa_sample *smp)
 {
-	int dir = aa_dir_of(smp->ddir);
-
-	aa_stats_add(&d->dir[dir < 0 ? AA_DIR_READ : dir], smp);
+	aa_stats_add(aa_dirstats_of(d, smp->ddir), smp);
 }
 
 void aa_dirstats_merge(struct aa_dirstats *dst, const struct aa_dirstats *src)

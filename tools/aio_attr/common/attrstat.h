@@ -122,7 +122,9 @@ struct aa_dirstats {
 /* calloc + init; NULL when out of memory.  Free with free(). */
 struct aa_dirstats *aa_dirstats_new(uint64_t mask);
 void aa_dirstats_init(struct aa_dirstats *d, uint64_t mask);
-/* Count @smp in its direction (one with an unknown ddir counts as a read). */
+/* The statistics of fio's @ddir (an unknown ddir counts as a read). */
+struct aa_stats *aa_dirstats_of(struct aa_dirstats *d, int ddir);
+/* Count @smp in its direction. */
 void aa_dirstats_add(struct aa_dirstats *d, const struct aa_sample *smp);
 /*
  * The same for one completion entry of the ring, straight from its records

@@ -673,11 +673,8 @@ static int fio_aioattr_commit(struct thread_data *td)
 			ad->submit_ts[io_u->index] = *submit_time(td, io_u, &before);
 			io_u->error = (unsigned int)err;
 			io_u_mark_submit(td, 1);
-			if (fio_accounts(td)) {
-				int dir = aa_dir_of(io_u->ddir);
-
-				ad->stats->dir[dir < 0 ? AA_DIR_READ : dir].errors++;
-			}
+			if (fio_accounts(td))
+				aa_dirstats_of(ad->stats, io_u->ddir)->errors++;
 			ad->failed[ad->nr_failed++] = io_u;
 			ad->inflight++;
 			ad->queued--;
