@@ -48,7 +48,8 @@ ENGINES = ["libaio", "io_uring", "aioattr", "aioattrfb"]
 POSIX_ENGINES = ["posixaio", "posixaa", "posixaaw16"]
 BUF_ENGINES = ["libaio", "io_uring", "aioattr", "aioattrw16"] + POSIX_ENGINES
 ALL_ENGINES = ENGINES + ["aioattrw16"] + POSIX_ENGINES
-ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "aioattrnw": "aioattr submit_wait=0", "aioattrw16": "aioattr max_workers=16",
+ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "aioattrnw": "aioattr submit_wait=0",
+                "aioattrw16": "aioattr max_workers=16",
                 "posixaio": "posixaio (glibc)", "posixaa": "posixaio + libaioattr-posix",
                 "posixaaw16": "posixaio + libaioattr-posix, max_workers=16"}
 WLS = ["rr1", "rr16", "rr16j2", "rr32", "rr128", "rw1", "rw32", "sr8", "rr1j2", "cold16",
@@ -920,13 +921,13 @@ def fastpath_md(L, cells, kc):
                   "IOPS io_uring", "0/1", "submit_wait=0/io_uring", "CPU us/IO 1", "CPU us/IO 0"])
         for wl in FAST_WLS:
             a, nw = key("aiodemo", "aioattr", wl), key("aiodemo", "aioattrnw", wl)
+            u = key("aiodemo", "io_uring", wl)
             if nw not in cells:
                 continue
             L.append("| " + " | ".join([
                 TARGET_NAMES["aiodemo"], WL_NAMES[wl], fmt(cells.get(a, {}).get("iops")),
-                fmt(cells[nw].get("iops")),
-                fmt(cells.get(key("aiodemo", "io_uring", wl), {}).get("iops")),
-                fr(ratio(cells, nw, a)), fr(ratio(cells, nw, key("aiodemo", "io_uring", wl))),
+                fmt(cells[nw].get("iops")), fmt(cells.get(u, {}).get("iops")),
+                fr(ratio(cells, nw, a)), fr(ratio(cells, nw, u)),
                 fmt(cells.get(a, {}).get("cpu_us_per_io"), 1),
                 fmt(cells[nw].get("cpu_us_per_io"), 1)]) + " |")
         L.append("")
