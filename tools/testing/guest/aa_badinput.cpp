@@ -266,6 +266,35 @@ int main(int argc, char **argv)
 		sub.nr = 1;
 		expect_ioctl_errno(b.ctx().fd(), AIO_ATTR_IOC_SUBMIT, sub, EFAULT, "sqes at 8");
 	});
+	/*
+	 * A batch that runs past the end of the user address space: the sqes
+	 * in the last user page run and the next one is EFAULT - a kernel
+	 * that checked the array's range as a whole would refuse them all.
+	 */
+	s.run("submit_top_of_user_space", [&] {
+		/* x86-64's TASK_SIZE_MAX with 5-level page tables, then with 4 */
+		uintptr_t top = 0;
+		void *m = MAP_FAILED;
+		for (uintptr_t t : { (uintptr_t(1) << 56) - 4096, (uintptr_t(1) << 47) - 4096 }) {
+			m = ::mmap(reinterpret_cast<void *>(t - 4096), 4096, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (m != MAP_FAILED) {
+				top = t;
+				break;
+			}
+		}
+		require(m != MAP_FAILED,
+			strf("mmap of the last user page: %s", errname(errno).c_str()));
+		auto *two = reinterpret_cast<aio_attr_sqe *>(top - 2 * sizeof(aio_attr_sqe));
+		two[0] = b.rd(0);
+		two[1] = b.rd(4096);
+		expect_submit(b.ctx().fd(), { two, 4 }, 2, EFAULT, "sqes 3 and 4 past the top");
+		require(!b.ctx().wait(2, 10s).timed_out(), "sqes past the top: no events");
+		unsigned n = 0;
+		b.ctx().reap([&](const Completion &) { n++; });
+		require(n == 2, strf("sqes past the top: %u events", n));
+		::munmap(m, 4096);
+	});
 	s.run("wait_struct", [&] {
 		aio_attr_wait w{};
 		w.flags = 1;
@@ -324,6 +353,32 @@ int main(int argc, char **argv)
 			unsigned n = 0;
 			b.ctx().reap([&](const Completion &) { n++; });
 			require(n == 1, strf("%s: %u events", what.c_str(), n));
+		}
+		/*
+		 * Deeper into a longer batch: the sqes before the one that
+		 * faults run, the batch stops there.  Sqe 5 of 7 straddles into
+		 * the faulting page.
+		 */
+		for (size_t skew : { size_t(0), size_t(4) }) {
+			const std::string what = strf("sqe 5 of 7 faults, offset %zu", skew);
+			constexpr unsigned ok = 5;
+			std::byte *at = second - ok * sizeof(aio_attr_sqe) - 32 + skew;
+			require(::mprotect(second, 4096, PROT_READ | PROT_WRITE) == 0, "mprotect");
+			for (unsigned k = 0; k < ok; k++) {
+				aio_attr_sqe q = b.rd(4096 * k);
+				q.user_data = k;
+				std::memcpy(at + k * sizeof(q), &q, sizeof(q));
+			}
+			require(::mprotect(second, 4096, PROT_NONE) == 0, "mprotect");
+			expect_submit(b.ctx().fd(),
+				      { reinterpret_cast<const aio_attr_sqe *>(at), 7 }, ok, EFAULT,
+				      what.c_str());
+			require(!b.ctx().wait(ok, 10s).timed_out(), what + ": no events");
+			uint64_t seen = 0;
+			b.ctx().reap([&](const Completion &c) { seen |= 1ULL << c.user_data; });
+			require(seen == (1ULL << ok) - 1,
+				strf("%s: events of sqes %#llx", what.c_str(),
+				     (unsigned long long)seen));
 		}
 		/* an unaligned submit struct is read and written in place */
 		aio_attr_sqe one = b.rd(0);
