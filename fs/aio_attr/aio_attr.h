@@ -188,7 +188,9 @@ struct aa_ctx {
 	struct workqueue_struct	*pool_wq;
 	spinlock_t		pool_lock;
 	struct list_head	pool_queue;
+	struct list_head	pool_idle;
 	unsigned int		pool_running;
+	unsigned int		pool_workers;
 };
 
 /*
@@ -242,8 +244,8 @@ typedef void (*aa_job_fn)(struct aa_req *req, bool cancel);
  * @ov_link:	&aa_ctx.overflow, a private list of requests to free, or,
  *		before the request started, &aa_ctx.pool_queue
  * @free_node:	&aa_ctx.free_slots or &aa_ctx.freed_slots while free
- * @work:	fsync worker, deferred page release or page cache
- *		invalidation after a direct write
+ * @work:	deferred page release or page cache invalidation after a
+ *		direct write
  * @bio:	O_DIRECT block device: the bio, embedded
  * @bvecs:	O_DIRECT block device: bvec table, @inline_vecs or allocated
  * @nr_vecs:	O_DIRECT block device: pinned pages in @bvecs (0 for pages

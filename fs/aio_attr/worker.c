@@ -16,6 +16,15 @@
  * close() take it out and complete it with -ECANCELED, exactly once.  Once
  * a worker took it, it runs to its end.
  *
+ * A worker is an object of its context (struct aa_pool_worker), made on
+ * demand up to max_workers and freed with the context, and its work item
+ * is its own.  It must not be the work item of a request's slot: a
+ * worker runs on after its first job ended the request and recycled the
+ * slot, and the workqueue runs a work item that another worker is still
+ * executing only after that one returns - a request started on the slot
+ * again would wait for everything the old worker goes on to run, even a
+ * job that never returns.
+ *
  * Everything here runs in process context; pool_lock is never taken from
  * a completion.
  */
@@ -27,13 +36,50 @@
 
 #include "aio_attr.h"
 
+/* A worker of a context; on &aa_ctx.pool_idle while it runs nothing. */
+struct aa_pool_worker {
+	struct work_struct	work;
+	struct aa_ctx		*ctx;
+	struct aa_req		*first;		/* the job it was started for */
+	struct list_head	idle_link;
+};
+
+static void aa_worker(struct work_struct *work);
+
+/*
+ * A new idle worker for @ctx, unless it has max_workers already or the
+ * allocation fails - then requests wait in the queue for the workers the
+ * context has.
+ * Context: process; may sleep.
+ */
+static void aa_pool_grow(struct aa_ctx *ctx)
+{
+	struct aa_pool_worker *w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+
+	if (!w)
+		return;
+	INIT_WORK(&w->work, aa_worker);
+	w->ctx = ctx;
+	spin_lock(&ctx->pool_lock);
+	if (ctx->pool_workers < READ_ONCE(aa_max_workers)) {
+		list_add(&w->idle_link, &ctx->pool_idle);
+		WRITE_ONCE(ctx->pool_workers, ctx->pool_workers + 1);
+		w = NULL;
+	}
+	spin_unlock(&ctx->pool_lock);
+	kfree(w);
+}
+
 /**
- * aa_pool_prepare() - make sure the context has its workqueue
+ * aa_pool_prepare() - make sure the context has its workqueue and a worker
  * @ctx: context
  *
  * Called before a request that may need a worker is accepted, so that
- * handing it to a worker cannot fail later.  The workqueue is made on
- * first use: contexts that only do direct block I/O never have one.
+ * handing it to a worker cannot fail later: with one worker made, a
+ * request always has one to run it, if not at once then after the jobs
+ * queued before it.  The workqueue and the first worker are made on
+ * first use (contexts that only do direct block I/O never have them),
+ * more workers by aa_pool_queue() as it needs them.
  *
  * Context: process; may sleep.
  * Return: 0 or -ENOMEM.
@@ -43,15 +89,17 @@ int aa_pool_prepare(struct aa_ctx *ctx)
 	struct workqueue_struct *wq;
 
 	/* pairs with the cmpxchg below: the workqueue is initialised */
-	if (smp_load_acquire(&ctx->pool_wq))
-		return 0;
-	wq = alloc_workqueue("aio_attr_worker", WQ_UNBOUND, 0);
-	if (!wq)
-		return -ENOMEM;
-	/* a racing submitter of the same context may have made one too */
-	if (cmpxchg_release(&ctx->pool_wq, NULL, wq))
-		destroy_workqueue(wq);
-	return 0;
+	if (!smp_load_acquire(&ctx->pool_wq)) {
+		wq = alloc_workqueue("aio_attr_worker", WQ_UNBOUND, 0);
+		if (!wq)
+			return -ENOMEM;
+		/* a racing submitter of the same context may have made one too */
+		if (cmpxchg_release(&ctx->pool_wq, NULL, wq))
+			destroy_workqueue(wq);
+	}
+	if (!READ_ONCE(ctx->pool_workers))
+		aa_pool_grow(ctx);
+	return READ_ONCE(ctx->pool_workers) ? 0 : -ENOMEM;
 }
 
 /**
@@ -62,9 +110,16 @@ int aa_pool_prepare(struct aa_ctx *ctx)
  */
 void aa_pool_exit(struct aa_ctx *ctx)
 {
+	struct aa_pool_worker *w, *next;
+
 	if (ctx->pool_wq)
 		destroy_workqueue(ctx->pool_wq);
 	ctx->pool_wq = NULL;
+	/* every worker returned and went idle before its context reference */
+	list_for_each_entry_safe(w, next, &ctx->pool_idle, idle_link)
+		kfree(w);
+	INIT_LIST_HEAD(&ctx->pool_idle);
+	WRITE_ONCE(ctx->pool_workers, 0);
 }
 
 /**
@@ -77,19 +132,24 @@ void aa_pool_init(struct aa_ctx *ctx)
 {
 	spin_lock_init(&ctx->pool_lock);
 	INIT_LIST_HEAD(&ctx->pool_queue);
+	INIT_LIST_HEAD(&ctx->pool_idle);
 	ctx->pool_running = 0;
+	ctx->pool_workers = 0;
 	ctx->pool_wq = NULL;
 }
 
 /*
  * One worker of a context: the job it was started for, then the queued
- * ones until the queue is empty.  The worker holds a context reference:
- * the job may end the last request, and with it the context's own.
+ * ones until the queue is empty; then it goes idle.  The worker holds a
+ * context reference while it runs: a job may end the last request, and
+ * with it the context's own.
  */
 static void aa_worker(struct work_struct *work)
 {
-	struct aa_req *req = container_of(work, struct aa_req, work);
-	struct aa_ctx *ctx = req->ctx;
+	struct aa_pool_worker *w = container_of(work, struct aa_pool_worker,
+						work);
+	struct aa_ctx *ctx = w->ctx;
+	struct aa_req *req = w->first;
 
 	for (;;) {
 		/* may end the request and recycle its slot */
@@ -98,16 +158,35 @@ static void aa_worker(struct work_struct *work)
 		spin_lock(&ctx->pool_lock);
 		req = list_first_entry_or_null(&ctx->pool_queue,
 					       struct aa_req, ov_link);
-		if (req)
+		if (req) {
 			list_del_init(&req->ov_link);
-		else
+		} else {
 			ctx->pool_running--;
+			list_add(&w->idle_link, &ctx->pool_idle);
+		}
 		spin_unlock(&ctx->pool_lock);
 		if (!req)
 			break;
 		cond_resched();
 	}
+	/* @w may be started again already: neither it nor @ctx is used after */
 	aa_ctx_put(ctx);
+}
+
+/* An idle worker to start, if fewer than max_workers run.  pool_lock held. */
+static struct aa_pool_worker *aa_pool_take_idle(struct aa_ctx *ctx)
+{
+	struct aa_pool_worker *w = NULL;
+
+	if (ctx->pool_running < READ_ONCE(aa_max_workers)) {
+		w = list_first_entry_or_null(&ctx->pool_idle,
+					     struct aa_pool_worker, idle_link);
+		if (w) {
+			list_del(&w->idle_link);
+			ctx->pool_running++;
+		}
+	}
+	return w;
 }
 
 /**
@@ -115,29 +194,40 @@ static void aa_worker(struct work_struct *work)
  * @req: request, counted in flight; its event is posted by @job
  * @job: the work, which ends the request
  *
- * Starts a worker when the context has fewer than max_workers running,
- * else queues @req behind the others, where it can be cancelled.
- * aa_pool_prepare() succeeded for the context before @req was accepted.
+ * Starts a worker for @req when the context has fewer than max_workers
+ * running - an idle one, or a new one - else queues @req behind the
+ * others, where it can be cancelled.  When no worker can be made, @req
+ * waits in the queue for the running ones; aa_pool_prepare() made sure
+ * there is one.
  *
- * Context: process.
+ * Context: process; may sleep (allocates a worker).
  */
 void aa_pool_queue(struct aa_req *req, aa_job_fn job)
 {
 	struct aa_ctx *ctx = req->ctx;
-	bool start;
+	struct aa_pool_worker *w;
+	bool grow;
 
 	req->job = job;
 	spin_lock(&ctx->pool_lock);
-	start = ctx->pool_running < READ_ONCE(aa_max_workers);
-	if (start)
-		ctx->pool_running++;
-	else
+	w = aa_pool_take_idle(ctx);
+	grow = !w && ctx->pool_running < READ_ONCE(aa_max_workers) &&
+	       ctx->pool_workers < READ_ONCE(aa_max_workers);
+	if (!w && !grow)
 		list_add_tail(&req->ov_link, &ctx->pool_queue);
 	spin_unlock(&ctx->pool_lock);
-	if (start) {
+	if (grow) {
+		aa_pool_grow(ctx);
+		spin_lock(&ctx->pool_lock);
+		w = aa_pool_take_idle(ctx);
+		if (!w)
+			list_add_tail(&req->ov_link, &ctx->pool_queue);
+		spin_unlock(&ctx->pool_lock);
+	}
+	if (w) {
+		w->first = req;
 		aa_ctx_get(ctx);
-		INIT_WORK(&req->work, aa_worker);
-		queue_work(ctx->pool_wq, &req->work);
+		queue_work(ctx->pool_wq, &w->work);
 	}
 }
 

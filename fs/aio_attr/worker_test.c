@@ -2,8 +2,9 @@
 /*
  * KUnit: the worker pool of a context - at most max_workers jobs run at a
  * time, queued jobs run in submission order, a queued job that is
- * cancelled runs exactly once with @cancel set and never for real, and
- * killing the context cancels what is still queued.
+ * cancelled runs exactly once with @cancel set and never for real,
+ * killing the context cancels what is still queued, and a request on a
+ * recycled slot does not wait for the worker its slot's last job ran on.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -176,10 +177,109 @@ static void pool_parallel_bound(struct kunit *test)
 	aa_ctx_kill(ctx);
 }
 
+/* gates of the jobs of pool_slot_reused(), by user_data */
+#define GATED 4
+static struct {
+	struct completion	open[GATED];
+	struct completion	started[GATED];
+	struct completion	ended[GATED];
+} g;
+
+static void gated_job(struct aa_req *req, bool cancel)
+{
+	unsigned int id = req->user_data;
+
+	if (!cancel) {
+		complete(&g.started[id]);
+		wait_for_completion(&g.open[id]);
+	}
+	aa_req_put(req);
+	complete(&g.ended[id]);
+}
+
+static struct aa_req *queue_gated(struct kunit *test, struct aa_ctx *ctx,
+				  unsigned int id)
+{
+	struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, id, 0);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(req));
+	aa_pool_queue(req, gated_job);
+	aa_req_submitted(req);
+	return req;
+}
+
+/*
+ * A worker runs on after its first job ended the request and the slot
+ * went back to the table.  A request that gets that slot again starts
+ * on a free worker at once - not after whatever the first worker went
+ * on to run, here a job that waits until the test lets it go.
+ */
+static void pool_slot_reused(struct kunit *test)
+{
+	unsigned int old = aa_max_workers, i, tries, nr_held = 0;
+	struct aa_req *first, *req = NULL, **held;
+	struct aa_ctx *ctx;
+
+	for (i = 0; i < GATED; i++) {
+		init_completion(&g.open[i]);
+		init_completion(&g.started[i]);
+		init_completion(&g.ended[i]);
+	}
+	aa_max_workers = 2;
+	ctx = new_ctx(test);
+	/* 0 and 1 take both workers, 2 waits in the queue */
+	first = queue_gated(test, ctx, 0);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&g.started[0], 10 * HZ), 0UL);
+	queue_gated(test, ctx, 1);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&g.started[1], 10 * HZ), 0UL);
+	queue_gated(test, ctx, 2);
+	/* 0 ends, its slot is free, its worker goes on with 2 */
+	complete(&g.open[0]);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&g.started[2], 10 * HZ), 0UL);
+	/* 1 ends and its worker finds the queue empty: one worker runs */
+	complete(&g.open[1]);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&g.ended[1], 10 * HZ), 0UL);
+	for (tries = 0; tries < 10000; tries++) {
+		bool one;
+
+		spin_lock(&ctx->pool_lock);
+		one = ctx->pool_running == 1;
+		spin_unlock(&ctx->pool_lock);
+		if (one)
+			break;
+		usleep_range(1000, 2000);
+	}
+	/* a request on 0's slot: the free slots before it are held, then given back */
+	held = kunit_kcalloc(test, ctx->nr_slots, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	while (nr_held < ctx->nr_slots) {
+		req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, 3, 0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(req));
+		if (req == first)
+			break;
+		held[nr_held++] = req;
+	}
+	for (i = 0; i < nr_held; i++)
+		aa_req_abort(held[i]);
+	KUNIT_ASSERT_PTR_EQ(test, req, first);
+	aa_pool_queue(req, gated_job);
+	aa_req_submitted(req);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&g.started[3], 5 * HZ), 0UL);
+
+	complete(&g.open[2]);
+	complete(&g.open[3]);
+	for (i = 2; i < GATED; i++)
+		KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&g.ended[i], 10 * HZ),
+				0UL);
+	aa_max_workers = old;
+	aa_ctx_kill(ctx);
+}
+
 static struct kunit_case worker_cases[] = {
 	KUNIT_CASE(pool_order_bound_cancel),
 	KUNIT_CASE(pool_kill_cancels_queue),
 	KUNIT_CASE(pool_parallel_bound),
+	KUNIT_CASE(pool_slot_reused),
 	{}
 };
 
