@@ -5,6 +5,8 @@
 #include <aio_attr/context.hpp>
 #include <aio_attr/unique_fd.hpp>
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -99,6 +101,35 @@ TEST(Context, MissingDeviceThrowsEnoent)
 	} catch (const std::system_error &e) {
 		EXPECT_EQ(e.code().value(), ENOENT);
 	}
+}
+
+/* nullptr opens the default device, and a failure names it. */
+TEST(Context, NullPathMeansTheDefaultDevice)
+{
+	try {
+		Context ctx(nullptr);
+		EXPECT_GE(ctx.fd(), 0); /* a machine with the module loaded */
+	} catch (const std::system_error &e) {
+		EXPECT_NE(std::string(e.what()).find(Context::default_path), std::string::npos)
+			<< e.what();
+	}
+}
+
+/* A Context before setup() has an invalid Ring, which reads as empty. */
+TEST(Context, RingBeforeSetupReadsEmpty)
+{
+	Context ctx(open_fd("/dev/null", O_RDWR));
+	const Ring &r = ctx.ring();
+
+	EXPECT_FALSE(r.valid());
+	EXPECT_EQ(r.head(), 0u);
+	EXPECT_EQ(r.tail(), 0u);
+	EXPECT_EQ(r.pending_bytes(), 0u);
+	EXPECT_TRUE(r.empty());
+	EXPECT_EQ(r.ready(), 0u);
+	EXPECT_FALSE(r.overflow());
+	EXPECT_EQ(r.overflow_total(), 0u);
+	EXPECT_EQ(r.posted_total(), 0u);
 }
 
 TEST(Context, IoctlOnWrongFileThrows)

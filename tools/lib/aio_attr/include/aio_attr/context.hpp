@@ -72,13 +72,13 @@ class Context {
 public:
 	static constexpr const char *default_path = AA_DEFAULT_DEV;
 
-	/* Open a new context; throws std::system_error. */
+	/* Open a new context (@path nullptr: default_path); throws std::system_error. */
 	explicit Context(const char *path = default_path)
 	{
 		const int err = aa_ctx_open(&ctx_, path);
 
 		if (err)
-			throw_errno(-err, path);
+			throw_errno(-err, path ? path : default_path);
 	}
 	/* Adopt an already open context descriptor. */
 	explicit Context(unique_fd fd) noexcept { aa_ctx_from_fd(&ctx_, fd.release()); }

@@ -162,10 +162,11 @@ public:
 	}
 	aa_ring *c_ring() noexcept { return &r_; }
 
-	uint32_t head() const noexcept { return aa_ring_head(&r_); }
-	uint32_t tail() const noexcept { return aa_ring_tail(&r_); }
+	/* An invalid Ring reads as empty: 0, false and no events below. */
+	uint32_t head() const noexcept { return valid() ? aa_ring_head(&r_) : 0; }
+	uint32_t tail() const noexcept { return valid() ? aa_ring_tail(&r_) : 0; }
 	/* Bytes of entries (skip entries included) waiting to be reaped. */
-	uint32_t pending_bytes() const noexcept { return aa_ring_pending_bytes(&r_); }
+	uint32_t pending_bytes() const noexcept { return valid() ? aa_ring_pending_bytes(&r_) : 0; }
 	bool empty() const noexcept { return pending_bytes() == 0; }
 	/* Events waiting, skip entries not counted (aa_ring_ready()). */
 	unsigned int ready() const noexcept { return valid() ? aa_ring_ready(&r_) : 0; }
@@ -173,14 +174,14 @@ public:
 	 * Completions wait on the kernel's overflow list: after reaping, call
 	 * Context::wait(0, 0ns) to move them into the ring.
 	 */
-	bool overflow() const noexcept { return aa_ring_overflow(&r_); }
+	bool overflow() const noexcept { return valid() && aa_ring_overflow(&r_); }
 	uint64_t overflow_total() const noexcept
 	{
-		return __atomic_load_n(&r_.hdr->overflow_total, __ATOMIC_RELAXED);
+		return valid() ? __atomic_load_n(&r_.hdr->overflow_total, __ATOMIC_RELAXED) : 0;
 	}
 	uint64_t posted_total() const noexcept
 	{
-		return __atomic_load_n(&r_.hdr->posted_total, __ATOMIC_RELAXED);
+		return valid() ? __atomic_load_n(&r_.hdr->posted_total, __ATOMIC_RELAXED) : 0;
 	}
 
 	/*
