@@ -173,6 +173,8 @@ static struct fio_option options[] = {
 		.type = FIO_OPT_INT,
 		.off1 = offsetof(struct aioattr_options, ring_kb),
 		.def = "0",
+		/* the ABI's largest ring: ring_kb * 1024 cannot wrap */
+		.maxval = AIO_ATTR_RING_MAX_BYTES / 1024,
 		.help = "Completion ring data area in KiB, a power of two (0: sized from iodepth)",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,

@@ -731,3 +731,14 @@ TEST_F(Engine, RingKbOutsideTheLimitsStopsTheJob)
 	EXPECT_NE(r.out.find("Invalid argument"), std::string::npos) << r.out;
 	EXPECT_EQ(r.out.find("aioattr report"), std::string::npos) << r.out;
 }
+
+/* A ring_kb whose byte count does not fit 32 bits is refused, not wrapped. */
+TEST_F(Engine, RingKbPastTheAbiLimitIsRefused)
+{
+	/* 4 GiB + 2 KiB: wrapped, the 2 KiB ring a module would accept */
+	Result r = fio("--rw=read --ring_kb=4194306 --attrs=service_ns");
+
+	EXPECT_NE(r.code, 0) << r.out;
+	EXPECT_NE(r.out.find("ring_kb"), std::string::npos) << r.out;
+	EXPECT_EQ(r.out.find("aioattr report"), std::string::npos) << r.out;
+}
