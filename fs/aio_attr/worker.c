@@ -287,8 +287,9 @@ int aa_ioctl_cancel(struct aa_ctx *ctx, void __user *arg)
 
 	if (copy_from_user(&c, arg, sizeof(c)))
 		return -EFAULT;
+	/* @cancelled and @running are outputs: what they hold is ignored */
 	if (!c.flags || (c.flags & ~AIO_ATTR_CANCEL_FLAGS) ||
-	    c.resv[0] || c.resv[1] || c.cancelled || c.running)
+	    c.resv[0] || c.resv[1])
 		return -EINVAL;
 	if (!(c.flags & AIO_ATTR_CANCEL_USER_DATA) && c.user_data)
 		return -EINVAL;

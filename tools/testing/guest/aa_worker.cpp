@@ -35,7 +35,7 @@
  *                  are cancelled by user_data and by fd, each completes
  *                  exactly once with -ECANCELED; the started one is
  *                  reported as running and completes normally
- *   cancel_errors  EINVAL, EBADF for bad arguments
+ *   cancel_errors  EINVAL, EBADF for bad arguments; output fields ignored
  *   close_queued   close() with requests queued behind a blocked one:
  *                  the queued ones go at once, the running one finishes
  *                  after the resume, nothing stays in flight
@@ -751,6 +751,17 @@ int main(int argc, char **argv)
 		c.fd = -1;
 		c.resv[1] = 1;
 		require(cancel_raw(ctx, c) == -EINVAL, "reserved field: not EINVAL");
+		/* the output fields are outputs: a struct used again is fine */
+		c = {};
+		c.flags = AIO_ATTR_CANCEL_USER_DATA;
+		c.fd = -1;
+		c.user_data = 77;
+		c.cancelled = 5;
+		c.running = 6;
+		require(cancel_raw(ctx, c) == 0, "output fields set on input: refused");
+		require(c.cancelled == 0 && c.running == 0,
+			strf("output fields not written: cancelled %u running %u", c.cancelled,
+			     c.running));
 		Context unset;
 		c = {};
 		c.flags = AIO_ATTR_CANCEL_USER_DATA;
