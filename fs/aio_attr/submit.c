@@ -937,6 +937,10 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 	default:
 		return -EINVAL;
 	}
+	/* FSYNC and FDATASYNC take none: EINVAL, whatever class it names */
+	if (sqe->ioprio && (sqe->opcode == AIO_ATTR_OP_FSYNC ||
+			    sqe->opcode == AIO_ATTR_OP_FDATASYNC))
+		return -EINVAL;
 	ret = aa_check_ioprio(sqe->ioprio);
 	if (ret)
 		return ret;

@@ -239,6 +239,13 @@ int main(int argc, char **argv)
 				     errname(r.error).c_str()));
 			sqe.ioprio = ioprio(IoprioClass::be, 7);
 			require_result(do_one(ctx, sqe), 4096);
+			/* FSYNC takes no ioprio at all: EINVAL, not the RT check's EPERM */
+			aio_attr_sqe fs = prep_fsync(f.get()).data(2);
+			fs.ioprio = ioprio(IoprioClass::rt, 0);
+			const SubmitResult rf = ctx.submit(fs);
+			require(rf.accepted == 0 && rf.error == EINVAL,
+				strf("FSYNC with RT ioprio: accepted %u error %s", rf.accepted,
+				     errname(rf.error).c_str()));
 		});
 	});
 	s.run("params_root_only", [] {
