@@ -215,10 +215,14 @@ struct aa_group {
 struct aa_req;
 /*
  * Work a request does in a worker of its context; with @cancel it must
- * release what it holds and complete the request with -ECANCELED instead.
+ * release what it holds and complete the request instead: with
+ * -ECANCELED, or, when part of its data moved already (at submission),
+ * with that part, as an interrupted read or write does.
  * Context: process.
+ * Return: with @cancel, true when the request completed with -ECANCELED;
+ * else ignored.
  */
-typedef void (*aa_job_fn)(struct aa_req *req, bool cancel);
+typedef bool (*aa_job_fn)(struct aa_req *req, bool cancel);
 
 /**
  * struct aa_req - one request from submission until its event is posted

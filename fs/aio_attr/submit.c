@@ -525,7 +525,7 @@ static void aa_wvecs_release(struct aa_req *req, bool dirty)
  * Context: process (the context's workqueue), may block as long as the
  * file does.
  */
-static void aa_rw_job(struct aa_req *req, bool cancel)
+static bool aa_rw_job(struct aa_req *req, bool cancel)
 {
 	bool write = req->op == AIO_ATTR_OP_WRITE;
 	struct file *file = req->file;
@@ -534,11 +534,13 @@ static void aa_rw_job(struct aa_req *req, bool cancel)
 	ssize_t ret;
 
 	if (cancel) {
+		/* the pages of the rest: nothing moved into them */
 		aa_wvecs_release(req, false);
 		put_cred(req->cred);
 		req->cred = NULL;
-		aa_complete(req, -ECANCELED);
-		return;
+		/* a part moved at submission: the request started, it ends there */
+		aa_complete(req, req->done ? (ssize_t)req->done : -ECANCELED);
+		return !req->done;
 	}
 	aa_kiocb_init(req, req->pos + req->done, req->kiocb.ki_ioprio);
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, req->wvecs,
@@ -563,6 +565,7 @@ static void aa_rw_job(struct aa_req *req, bool cancel)
 	req->cred = NULL;
 	set_bit(AA_IOD_WORKER, &req->iod.flags);
 	aa_complete(req, ret);
+	return false;
 }
 
 /*
@@ -768,7 +771,7 @@ out:
  * bounds the syncs one user can have queued or running.
  */
 
-static void aa_sync_job(struct aa_req *req, bool cancel)
+static bool aa_sync_job(struct aa_req *req, bool cancel)
 {
 	const struct cred *old;
 	int ret = -ECANCELED;
@@ -784,6 +787,7 @@ static void aa_sync_job(struct aa_req *req, bool cancel)
 	req->cred = NULL;
 	atomic_dec(&req->ctx->user->syncs);
 	aa_complete(req, ret);
+	return cancel;
 }
 
 static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,

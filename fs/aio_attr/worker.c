@@ -244,7 +244,9 @@ static bool aa_cancel_match(const struct aa_req *req, const struct file *file,
  * @file: match requests on this file, or NULL for any file
  * @user_data: match requests with this user_data, or NULL for any
  *
- * Every match that has not started completes with -ECANCELED.
+ * Every match that waits in the queue completes at once: with
+ * -ECANCELED, or, when part of its data moved at submission, with that
+ * part (it had started; it is not counted).
  *
  * Context: process.
  * Return: the number of requests cancelled.
@@ -265,8 +267,9 @@ unsigned int aa_pool_cancel(struct aa_ctx *ctx, struct file *file,
 
 	list_for_each_entry_safe(req, next, &victims, ov_link) {
 		list_del_init(&req->ov_link);
-		req->job(req, true);
-		n++;
+		/* one that had moved part of its data ends with it instead */
+		if (req->job(req, true))
+			n++;
 	}
 	return n;
 }

@@ -27,7 +27,7 @@ static struct {
 	atomic_t		cancelled[NR_JOBS];
 } w;
 
-static void test_job(struct aa_req *req, bool cancel)
+static bool test_job(struct aa_req *req, bool cancel)
 {
 	unsigned int id = req->user_data;
 
@@ -50,6 +50,7 @@ static void test_job(struct aa_req *req, bool cancel)
 	aa_req_put(req);
 	if (atomic_inc_return(&w.ended) == NR_JOBS)
 		complete(&w.all_done);
+	return cancel;
 }
 
 static struct aa_ctx *new_ctx(struct kunit *test)
@@ -185,7 +186,7 @@ static struct {
 	struct completion	ended[GATED];
 } g;
 
-static void gated_job(struct aa_req *req, bool cancel)
+static bool gated_job(struct aa_req *req, bool cancel)
 {
 	unsigned int id = req->user_data;
 
@@ -195,6 +196,7 @@ static void gated_job(struct aa_req *req, bool cancel)
 	}
 	aa_req_put(req);
 	complete(&g.ended[id]);
+	return cancel;
 }
 
 static struct aa_req *queue_gated(struct kunit *test, struct aa_ctx *ctx,

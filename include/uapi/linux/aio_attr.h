@@ -521,7 +521,9 @@ struct aio_attr_buffers {
  * @flags:     in: AIO_ATTR_CANCEL_* bits, at least one; with both, a
  *	       request must match both
  * @cancelled: out: matching requests that had not started: each completes
- *	       exactly once, with -ECANCELED
+ *	       exactly once, with -ECANCELED (a queued read or write of
+ *	       which a part moved at submission completes with that part
+ *	       and is counted neither here nor in @running)
  * @running:   out: matching requests of the context that had started and
  *	       could not be cancelled; they complete normally
  * @resv:      in: must be zero

@@ -35,6 +35,8 @@
  *                  are cancelled by user_data and by fd, each completes
  *                  exactly once with -ECANCELED; the started one is
  *                  reported as running and completes normally
+ *   cancel_partial a queued read whose first page moved at submission
+ *                  ends with that page when cancelled, counted as neither
  *   cancel_errors  EINVAL, EBADF for bad arguments; output fields ignored
  *   close_queued   close() with requests queued behind a blocked one:
  *                  the queued ones go at once, the running one finishes
@@ -723,6 +725,47 @@ int main(int argc, char **argv)
 			"the running read was not done by a worker");
 		std::vector<Completion> more;
 		require(!collect(ctx, 1, more, 100ms), "an extra completion after the resume");
+	});
+
+	/*
+	 * A read of which a part moved at submission - its first page was
+	 * cached, its second waits for the worker - has started: cancelling
+	 * it ends it with that part, counted neither cancelled nor running
+	 * (POSIX: AIO_ALLDONE), and no -ECANCELED hides the data it read.
+	 */
+	s.run("cancel_partial", [&] {
+		constexpr uint64_t off = 5 * 1048576ULL;
+		const unique_fd d = open_fd(held_path, O_RDONLY);
+		require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
+		Buffer first(4096);
+		require(::pread(d.get(), first.data(), 4096, off) == 4096, "pread");
+		/* the read's readahead: none of it behind the first page */
+		require(!::posix_fadvise(d.get(), off + 4096, 1048576, POSIX_FADV_DONTNEED),
+			"fadvise");
+		Context ctx = make_ctx(2);
+		Buffer buf(3 * 4096);
+		Held h;
+		std::vector<aio_attr_sqe> one{
+			prep_read(d.get(), buf.data(), 4096, 1048576).data(1).attrs(want_all)
+		};
+		submit_all(ctx, one); /* takes the only worker, blocks in the device */
+		std::vector<aio_attr_sqe> two{
+			prep_read(d.get(), buf.data() + 4096, 8192, off).data(2).attrs(want_all)
+		};
+		submit_all(ctx, two);
+		auto c = cancel_ud(ctx, 2);
+		require(c.cancelled == 0 && c.running == 0,
+			strf("cancel ud 2: cancelled %u running %u, expected 0 0", c.cancelled,
+			     c.running));
+		auto got = collect_n(ctx, 1);
+		require(got[0].user_data == 2, "the partial read did not end first");
+		require_result(got[0], 4096);
+		require(std::memcmp(buf.data() + 4096, first.data(), 4096) == 0,
+			"the partial read's page differs from pread's");
+		h.resume();
+		got = collect_n(ctx, 1);
+		require(got[0].user_data == 1, "the running read did not complete");
+		require_result(got[0], 4096);
 	});
 
 	s.run("cancel_errors", [&] {
