@@ -573,12 +573,15 @@ static bool aa_rw_job(struct aa_req *req, bool cancel)
  * against its own RLIMIT_FSIZE (a kworker's: none).  Apply the
  * submitter's here, as generic_write_checks() does in write(2): a write
  * to a regular file that starts at or past the limit fails with EFBIG and
- * SIGXFSZ, one that crosses it is cut at the limit.  An O_APPEND write is
+ * SIGXFSZ, one that crosses it is cut at the limit.  The rest of a write
+ * of which @moved bytes were written at submission is checked at @pos
+ * after them: at the limit it ends with those bytes and no signal, as
+ * write(2) does when it is cut short there.  An O_APPEND write is
  * checked at the end of the file as it is now.
  * Context: process, the submitter.  Return: 0 or -EFBIG.
  */
 static int aa_write_fsize_limit(struct aa_req *req, struct iov_iter *iter,
-				loff_t pos)
+				loff_t pos, size_t moved)
 {
 	struct inode *inode = file_inode(req->file);
 	unsigned long limit = rlimit(RLIMIT_FSIZE);
@@ -588,7 +591,8 @@ static int aa_write_fsize_limit(struct aa_req *req, struct iov_iter *iter,
 	if (req->kiocb.ki_flags & IOCB_APPEND)
 		pos = i_size_read(inode);
 	if (pos >= limit) {
-		send_sig(SIGXFSZ, current, 0);
+		if (!moved)
+			send_sig(SIGXFSZ, current, 0);
 		return -EFBIG;
 	}
 	iov_iter_truncate(iter, limit - pos);
@@ -609,7 +613,7 @@ static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
 
 	req->done = done;
 	if (req->op == AIO_ATTR_OP_WRITE) {
-		int ret = aa_write_fsize_limit(req, iter, req->pos + done);
+		int ret = aa_write_fsize_limit(req, iter, req->pos + done, done);
 
 		if (ret) {
 			aa_complete(req, done ? done : ret);
