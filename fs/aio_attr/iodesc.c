@@ -190,7 +190,18 @@ static void aa_keys_remove(struct aa_key *keys, unsigned int nr)
 }
 
 /*
+ * Free an unhashed key array after a grace period: readers may see it.
+ * Context: any.
+ */
+static void aa_key_free(struct aa_key *k)
+{
+	kfree_rcu(k, rcu);
+}
+
+/*
  * Fill @nr keys, one per page of the table, and hash them; all or none.
+ * When one cannot be hashed, the ones before it were: a lookup may be
+ * walking them, so the caller frees the array with aa_key_free().
  * Context: any.
  */
 static int aa_keys_insert(struct aa_key *keys, unsigned int nr,
@@ -268,19 +279,12 @@ int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
 		return -ENOMEM;
 	ret = aa_keys_insert(iod->keys, nr, iod, bvec_table, bytes);
 	if (ret) {
-		/* never hashed: no reader can see them */
-		kfree(iod->keys);
+		aa_key_free(iod->keys);
 		iod->keys = NULL;
 		return ret;
 	}
 	iod->nr_keys = nr;
 	return 0;
-}
-
-/* Free an unhashed key array after a grace period: readers may see it. */
-static void aa_key_free(struct aa_key *k)
-{
-	kfree_rcu(k, rcu);
 }
 
 /**
@@ -617,8 +621,7 @@ int iodesc_carry(struct iodesc *iod, struct bio *bio, gfp_t gfp)
 		return -ENOMEM;
 	ret = aa_keys_insert(k, nr, iod, bio->bi_io_vec, bytes);
 	if (ret) {
-		/* never hashed */
-		kfree(k);
+		aa_key_free(k);
 		return ret;
 	}
 	spin_lock_irqsave(&iod->carry_lock, flags);
