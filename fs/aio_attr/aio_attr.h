@@ -139,8 +139,9 @@ struct aa_user {
  * @dead:	the file is released; completions are dropped
  * @wait:	AIO_ATTR_IOC_WAIT and poll() sleep here
  * @evfd:	eventfd to signal per completion, or NULL
- * @refs:	one for the file, one while @inflight is not 0, one per
- *		completion parked on @overflow
+ * @refs:	one for the file, one while @inflight is not 0 (a completion
+ *		parked on @overflow is still in flight), and short-lived
+ *		ones: aa_post() across its wakeups, a worker while it runs
  * @inflight:	requests submitted and not yet freed
  * @free_work:	final teardown, in process context
  * @slot_lock:	protects @free_slots; process context only

@@ -3,11 +3,12 @@
  * aio_attr contexts and requests: who owns what, and for how long.
  *
  * A context lives from open() until its file is released and its last
- * request is gone.  It has one reference for the file, one while any
+ * request is gone.  It has one reference for the file and one while any
  * request is in use (taken when @inflight leaves 0, dropped when it comes
- * back to 0, so a request costs no reference count of its own) and one
- * per completion parked on the overflow list.  The last one schedules the
- * teardown on aa_wq.
+ * back to 0, so a request costs no reference count of its own; a
+ * completion parked on the overflow list is still in use).  Others are
+ * held for a moment: by aa_post() across the wakeups after it posted, by
+ * a worker while it runs.  The last one schedules the teardown on aa_wq.
  *
  * Requests come from the context's request table: slots of
  * sizeof(struct aa_req), rounded up to a cache line, in pages the context
