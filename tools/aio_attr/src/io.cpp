@@ -107,6 +107,14 @@ int run_io(const IoArgs &a)
 	wait_for(ctx, 1, done);
 	const aio_attr::Completion &c = done.front();
 
+	/* the ring is this process's memory: what it says is checked, not trusted */
+	if (c.user_data != 1 || c.result > static_cast<int64_t>(a.len))
+		throw CommandError(exit_failed,
+				   "a completion the kernel cannot have posted (user_data " +
+					   std::to_string(c.user_data) + ", result " +
+					   std::to_string(c.result) + " of " +
+					   std::to_string(a.len) + " bytes): a damaged ring");
+
 	if (c.result < 0)
 		std::printf("%s %s offset %llu len %u: error %lld (%s)\n", dir, t.path.c_str(),
 			    static_cast<unsigned long long>(a.offset), a.len,

@@ -51,6 +51,13 @@ int run_probe(const ProbeArgs &a)
 						   t.path + ": " + std::strerror(r.error));
 	}
 	wait_for(ctx, sqes.size(), done);
+	/* the ring is this process's memory: what it says is checked, not trusted */
+	for (const auto &c : done)
+		if (c.user_data >= sqes.size())
+			throw CommandError(exit_failed,
+					   "a completion for user_data " +
+						   std::to_string(c.user_data) +
+						   ", which was never submitted: a damaged ring");
 
 	unsigned int failed = 0;
 	for (const auto &c : done)

@@ -291,6 +291,19 @@ TEST_F(Cli, ProbeIoAndReportAgainstTheFake)
 	EXPECT_NE(r.err.find("multiples of the logical block size"), std::string::npos) << r.err;
 }
 
+/* What the ring says is checked: a user_data never submitted is an error. */
+TEST_F(Cli, ProbeRefusesACompletionItNeverSubmitted)
+{
+	std::string f = file("data", std::string(1 << 20, 'a'));
+
+	/* the fake spoils the 10th entry it posts */
+	Result r = run("probe " + f + " --count 16",
+		       "LD_PRELOAD=" FAKE_AIO_ATTR_SO
+		       " AIOATTR_DEV=/dev/aio_attr FAKE_AA_CORRUPT=user_data");
+	EXPECT_EQ(r.code, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("which was never submitted"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, ReportPng)
 {
 	if (system("command -v gnuplot >/dev/null 2>&1"))
