@@ -688,7 +688,9 @@ static int fio_aioattr_commit(struct thread_data *td)
 
 /* ---- setup and teardown ---- */
 
-static void free_data(struct aioattr_data *ad)
+static void group_abandon(struct thread_data *td, struct aioattr_data *ad);
+
+static void free_data(struct thread_data *td, struct aioattr_data *ad)
 {
 	aa_ctx_close(&ad->ctx);
 	if (ad->log_fd >= 0)
@@ -696,11 +698,9 @@ static void free_data(struct aioattr_data *ad)
 	free(ad->log_path);
 	free(ad->log_buf);
 	free(ad->stats);
-	if (ad->group) { /* a failed ->init: the group's report must not wait for this job */
-		fio_sem_down(groups->lock);
-		ad->group->members--;
-		fio_sem_up(groups->lock);
-	}
+	/* a failed ->init: the group's report must not wait for this job */
+	if (ad->group)
+		group_abandon(td, ad);
 	free(ad->sqes);
 	free(ad->by_index);
 	free(ad->busy);
@@ -781,18 +781,19 @@ static int fio_aioattr_init(struct thread_data *td)
 	uint64_t mask;
 	int r;
 
-	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", aa_attr_all(), &mask, err,
-			       sizeof(err))) {
-		log_err("fio: aioattr: attrs=%s: %s\n", o->attrs, err);
-		return 1;
-	}
 	ad = calloc(1, sizeof(*ad));
 	if (!ad)
 		return 1;
 	aa_ctx_from_fd(&ad->ctx, -1);
 	ad->log_fd = -1;
 	ad->depth = td->o.iodepth;
+	/* first: a job that fails from here on leaves its group (free_data()) */
 	ad->group = group_join(td, 0);
+	if (aa_attr_parse_list(o->attrs ? o->attrs : "all", aa_attr_all(), &mask, err,
+			       sizeof(err))) {
+		log_err("fio: aioattr: attrs=%s: %s\n", o->attrs, err);
+		goto fail;
+	}
 
 	r = aa_ctx_open(&ad->ctx, o->device ? o->device : AIOATTR_DEV);
 	if (r) {
@@ -880,7 +881,7 @@ static int fio_aioattr_init(struct thread_data *td)
 nomem:
 	log_err("fio: aioattr: out of memory\n");
 fail:
-	free_data(ad);
+	free_data(td, ad);
 	return 1;
 }
 
@@ -1012,6 +1013,24 @@ static void report(struct thread_data *td, const struct aioattr_data *ad,
 		write_json(td, g, st, ri);
 }
 
+/* The group's report, by the last of its jobs to leave; @origin as a job's. */
+static void group_print(struct thread_data *td, struct group_slot *g, const char *origin)
+{
+	struct aa_report_info ri;
+	char title[192];
+
+	/* The others are done with the slot: no lock needed from here. */
+	snprintf(title, sizeof(title), "fio group %d \"%s\" (%u jobs)", g->groupid, g->name,
+		 g->members);
+	memset(&ri, 0, sizeof(ri));
+	ri.title = title;
+	ri.origin = origin;
+	ri.ring_bytes = g->ring_bytes;
+	ri.ring_posted = g->ring_posted;
+	ri.ring_overflowed = g->ring_overflowed;
+	report(td, NULL, g, g->stats, &ri, g->bad_entries);
+}
+
 /*
  * Add this job to its group's statistics; the last job of the group
  * prints the group's report.
@@ -1020,8 +1039,6 @@ static void group_leave(struct thread_data *td, struct aioattr_data *ad,
 			const struct aa_report_info *job)
 {
 	struct group_slot *g = ad->group;
-	struct aa_report_info ri = *job;
-	char title[192];
 	bool last;
 
 	fio_sem_down(groups->lock);
@@ -1033,16 +1050,26 @@ static void group_leave(struct thread_data *td, struct aioattr_data *ad,
 	last = ++g->left == g->members;
 	fio_sem_up(groups->lock);
 	ad->group = NULL;
-	if (!last)
-		return;
-	/* The others are done with the slot: no lock needed from here. */
-	snprintf(title, sizeof(title), "fio group %d \"%s\" (%u jobs)", g->groupid, g->name,
-		 g->members);
-	ri.title = title;
-	ri.ring_bytes = g->ring_bytes;
-	ri.ring_posted = g->ring_posted;
-	ri.ring_overflowed = g->ring_overflowed;
-	report(td, NULL, g, g->stats, &ri, g->bad_entries);
+	if (last)
+		group_print(td, g, job->origin);
+}
+
+/*
+ * A job of the group whose ->init failed: no longer one of its members.
+ * When the others have all left already, this job prints their report.
+ */
+static void group_abandon(struct thread_data *td, struct aioattr_data *ad)
+{
+	struct group_slot *g = ad->group;
+	bool last;
+
+	fio_sem_down(groups->lock);
+	g->members--;
+	last = g->left && g->left == g->members;
+	fio_sem_up(groups->lock);
+	ad->group = NULL;
+	if (last)
+		group_print(td, g, "fio engine aioattr");
 }
 
 static void fio_aioattr_cleanup(struct thread_data *td)
@@ -1071,7 +1098,7 @@ static void fio_aioattr_cleanup(struct thread_data *td)
 			log_err("fio: aioattr: closing %s: %s\n", ad->log_path, strerror(errno));
 		ad->log_fd = -1;
 	}
-	free_data(ad);
+	free_data(td, ad);
 	td->io_ops_data = NULL;
 }
 

@@ -555,6 +555,26 @@ TEST_F(Engine, GroupReportingGivesOneReport)
 	EXPECT_EQ(json("j.g1", "d['ios']"), "2048");
 }
 
+/*
+ * A job of the group whose ->init fails (here: its device cannot be
+ * opened) leaves the group: the group's report still comes, for the job
+ * that ran - also when that one finished first (startdelay).
+ */
+TEST_F(Engine, GroupReportingWhenAJobFailsInit)
+{
+	const std::string job =
+		" --rw=randread --group_reporting --size=4m --filename=" + dir + "/data";
+	Result r = fio(job + " --attrs=cache --name=u --ioengine=external:" AIOATTR_ENGINE + job +
+		       " --attrs=cache --aio_attr_dev=/nonexistent/aio_attr --startdelay=1");
+
+	EXPECT_NE(r.out.find("cannot open /nonexistent/aio_attr"), std::string::npos) << r.out;
+	EXPECT_EQ(count_of(r.out, "aioattr report:"), 1u) << r.out;
+	EXPECT_NE(r.out.find("aioattr report: fio group 0 \"t\" (1 jobs)\n"
+			     "  I/Os: 1024 ok, 0 failed"),
+		  std::string::npos)
+		<< r.out;
+}
+
 /* randrw with syncs: rows of their own for reads, writes and syncs, counted as fio counts. */
 TEST_F(Engine, RandrwHasRowsPerDirection)
 {
