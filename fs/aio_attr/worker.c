@@ -169,7 +169,10 @@ static void aa_worker(struct work_struct *work)
 			break;
 		cond_resched();
 	}
-	/* @w may be started again already: neither it nor @ctx is used after */
+	/*
+	 * @w may be started again already, and this may be the context's
+	 * last reference: neither is used after it.
+	 */
 	aa_ctx_put(ctx);
 }
 
