@@ -182,7 +182,8 @@ int aa_ctx_setup_slots(struct aa_ctx *ctx, unsigned int nr)
  * @user_data: count only requests with this user_data, or NULL
  *
  * A snapshot for AIO_ATTR_IOC_CANCEL: requests in flight and not waiting
- * for a worker (those are cancelled first), whose I/O has not ended.
+ * for a worker (those are cancelled first), whose I/O has not ended.  A
+ * group's reserved GROUP_DONE request is no I/O and is not counted.
  *
  * Context: process.
  * Return: the count.
@@ -202,6 +203,9 @@ unsigned int aa_ctx_count_started(struct aa_ctx *ctx, struct file *file,
 
 			/* slots change under us: this is a snapshot */
 			if (!refcount_read(&req->refs) || READ_ONCE(req->ended))
+				continue;
+			/* a group's notification, not an I/O */
+			if (READ_ONCE(req->op) == AIO_ATTR_OP_GROUP_DONE)
 				continue;
 			if (file && READ_ONCE(req->file) != file)
 				continue;

@@ -42,9 +42,11 @@
  *                  the queued ones go at once, the running one finishes
  *                  after the resume, nothing stays in flight
  *   group_wait     AIO_ATTR_SUBMIT_GROUP|WAIT (LIO_WAIT): ETIME while the
- *                  group is held, then a group that completes: the call
- *                  returns with every member's entry and the GROUP_DONE
- *                  entry, last, in the ring
+ *                  group is held (CANCEL by the GROUP_DONE's user_data
+ *                  finds nothing cancelled and nothing running), then a
+ *                  group that completes: the call returns with every
+ *                  member's entry and the GROUP_DONE entry, last, in the
+ *                  ring
  *   group_fail     a member that fails (-EFAULT) is counted in the
  *                  GROUP_DONE result; a batch that stops early still gets
  *                  its GROUP_DONE entry after the accepted members
@@ -858,6 +860,12 @@ int main(int argc, char **argv)
 				strf("held group: ret %d accepted %u error %d wait_error %d", c.ret,
 				     c.sub.accepted, c.sub.error, c.sub.wait_error));
 			require(reap_now(ctx).empty(), "entries while the group is held");
+			/* the notification is no I/O: nothing to cancel, nothing running */
+			const auto cg = cancel_ud(ctx, 100);
+			require(cg.cancelled == 0 && cg.running == 0,
+				strf("cancel GROUP_DONE's ud 100: cancelled %u running %u, "
+				     "expected 0 0",
+				     cg.cancelled, cg.running));
 		}
 		auto got = collect_n(ctx, 4);
 		require(got.back().user_data == 100 && got.back().result == 0,
