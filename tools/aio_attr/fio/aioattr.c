@@ -486,6 +486,8 @@ static int reap_all(struct thread_data *td, struct aioattr_data *ad, unsigned in
 	return r < 0 ? r : got + r;
 }
 
+static int fio_aioattr_commit(struct thread_data *td);
+
 static int fio_aioattr_getevents(struct thread_data *td, unsigned int min, unsigned int max,
 				 const struct timespec *t)
 {
@@ -502,8 +504,21 @@ static int fio_aioattr_getevents(struct thread_data *td, unsigned int min, unsig
 		r = reap_all(td, ad, max);
 		if (r < 0)
 			return r;
-		if (ad->nr_events >= min || !ad->inflight || (waited && timeout >= 0))
+		if (ad->nr_events >= min || (waited && timeout >= 0))
 			break;
+		if (!ad->inflight) {
+			if (!ad->queued)
+				break;
+			/*
+			 * Requests an in-flight limit held back at the last
+			 * commit, and nothing out that would end: submit them
+			 * now, or min could not be reached.
+			 */
+			r = fio_aioattr_commit(td);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		want = min - ad->nr_events;
 		if (want > ad->inflight)
 			want = ad->inflight;

@@ -575,6 +575,26 @@ TEST_F(Engine, GroupReportingWhenAJobFailsInit)
 		<< r.out;
 }
 
+/*
+ * Requests an in-flight limit held back are submitted before ->getevents
+ * gives up on min: at the end of a time_based job every I/O fio counts as
+ * issued has run (the fake lets one completion wait beyond the ring).
+ */
+TEST_F(Engine, EveryIssuedIoRunsWhenALimitHeldSomeBack)
+{
+	Result r = fio("--rw=randread --iodepth=64 --ring_kb=2 --time_based --runtime=1 "
+		       "--attrs=service_ns",
+		       "FAKE_AA_MAX_INFLIGHT=1");
+
+	ASSERT_EQ(r.code, 0) << r.out;
+	std::smatch issued, ok;
+	ASSERT_TRUE(std::regex_search(r.out, issued, std::regex("issued rwts: total=([0-9]+),")))
+		<< r.out;
+	ASSERT_TRUE(std::regex_search(r.out, ok, std::regex("I/Os: ([0-9]+) ok, 0 failed")))
+		<< r.out;
+	EXPECT_EQ(issued[1], ok[1]) << r.out;
+}
+
 /* randrw with syncs: rows of their own for reads, writes and syncs, counted as fio counts. */
 TEST_F(Engine, RandrwHasRowsPerDirection)
 {
