@@ -214,8 +214,8 @@ void aa_pool_queue(struct aa_req *req, aa_job_fn job)
 	req->job = job;
 	spin_lock(&ctx->pool_lock);
 	w = aa_pool_take_idle(ctx);
-	grow = !w && ctx->pool_running < READ_ONCE(aa_max_workers) &&
-	       ctx->pool_workers < READ_ONCE(aa_max_workers);
+	/* running ones are among pool_workers: below the limit, one more may run */
+	grow = !w && ctx->pool_workers < READ_ONCE(aa_max_workers);
 	if (!w && !grow)
 		list_add_tail(&req->ov_link, &ctx->pool_queue);
 	spin_unlock(&ctx->pool_lock);
