@@ -799,7 +799,8 @@ static int aa_submit_sync(struct aa_ctx *ctx, struct file *file,
 {
 	struct aa_req *req;
 
-	if (sqe->addr || sqe->len || sqe->offset || sqe->ioprio)
+	/* (an ioprio was refused by aa_submit_one() already) */
+	if (sqe->addr || sqe->len || sqe->offset)
 		return -EINVAL;
 	if (!file->f_op->fsync)
 		return -EINVAL;
