@@ -1028,8 +1028,11 @@ static void report(struct thread_data *td, const struct aioattr_data *ad,
 		write_json(td, g, st, ri);
 }
 
-/* The group's report, by the last of its jobs to leave; @origin as a job's. */
-static void group_print(struct thread_data *td, struct group_slot *g, const char *origin)
+/* Where the engine's reports say their numbers come from. */
+#define REPORT_ORIGIN "fio engine aioattr"
+
+/* The group's report, by the last of its jobs to leave. */
+static void group_print(struct thread_data *td, struct group_slot *g)
 {
 	struct aa_report_info ri;
 	char title[192];
@@ -1039,7 +1042,7 @@ static void group_print(struct thread_data *td, struct group_slot *g, const char
 		 g->members);
 	memset(&ri, 0, sizeof(ri));
 	ri.title = title;
-	ri.origin = origin;
+	ri.origin = REPORT_ORIGIN;
 	ri.ring_bytes = g->ring_bytes;
 	ri.ring_posted = g->ring_posted;
 	ri.ring_overflowed = g->ring_overflowed;
@@ -1066,7 +1069,7 @@ static void group_leave(struct thread_data *td, struct aioattr_data *ad,
 	fio_sem_up(groups->lock);
 	ad->group = NULL;
 	if (last)
-		group_print(td, g, job->origin);
+		group_print(td, g);
 }
 
 /*
@@ -1084,7 +1087,7 @@ static void group_abandon(struct thread_data *td, struct aioattr_data *ad)
 	fio_sem_up(groups->lock);
 	ad->group = NULL;
 	if (last)
-		group_print(td, g, "fio engine aioattr");
+		group_print(td, g);
 }
 
 static void fio_aioattr_cleanup(struct thread_data *td)
@@ -1098,7 +1101,7 @@ static void fio_aioattr_cleanup(struct thread_data *td)
 	snprintf(title, sizeof(title), "fio job \"%s\" (job %u)", td->o.name, td->thread_number);
 	memset(&ri, 0, sizeof(ri));
 	ri.title = title;
-	ri.origin = "fio engine aioattr";
+	ri.origin = REPORT_ORIGIN;
 	ri.ring_bytes = ad->ctx.ring.ring_bytes;
 	ri.ring_posted = __atomic_load_n(&ad->ctx.ring.hdr->posted_total, __ATOMIC_RELAXED);
 	ri.ring_overflowed = __atomic_load_n(&ad->ctx.ring.hdr->overflow_total, __ATOMIC_RELAXED);
