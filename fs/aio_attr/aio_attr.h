@@ -257,8 +257,10 @@ typedef bool (*aa_job_fn)(struct aa_req *req, bool cancel);
  *		the caller keeps, such as registered buffers)
  * @inline_vecs: O_DIRECT block device: table for small requests
  * @kiocb:	kiocb path: the kiocb
- * @wvecs:	kiocb path, in a worker: the pinned pages of the rest
+ * @wvecs:	kiocb path, in a worker: the pages of the rest
  * @nr_wvecs:	kiocb path, in a worker: pages in @wvecs
+ * @wpinned:	kiocb path, in a worker: @wvecs holds pins of user memory
+ *		(FOLL_PIN), not page references (registered buffers)
  * @done:	kiocb path: bytes the attempt that may not wait moved
  * @rest:	kiocb path, in a worker: bytes left in @wvecs
  * @job:	what a worker does for the request (worker.c)
@@ -298,6 +300,7 @@ struct aa_req {
 			struct kiocb	kiocb;
 			struct bio_vec	*wvecs;
 			unsigned int	nr_wvecs;
+			bool		wpinned;
 			size_t		done;
 			size_t		rest;
 		};

@@ -120,12 +120,14 @@ int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
  */
 
 /*
- * Drop the page references of @n pinned bvecs; with @dirty, first dirty
- * what is not dirty already (a read wrote into it behind the page
- * tables' back).  Dirtying may sleep: only process context passes it.
+ * Release the pages of @n bvecs that aa_pin_iter() took: unpin them, or
+ * with !@pinned drop their references; with @dirty, first dirty what is
+ * not dirty already (a read wrote into it behind the page tables' back).
+ * Dirtying may sleep: only process context passes it.  Context: any
+ * without @dirty.
  */
 static void aa_put_bvec_pages(const struct bio_vec *bv, unsigned int n,
-			      bool dirty)
+			      bool dirty, bool pinned)
 {
 	unsigned int i;
 
@@ -134,7 +136,10 @@ static void aa_put_bvec_pages(const struct bio_vec *bv, unsigned int n,
 
 		if (dirty && !PageCompound(page) && !PageDirty(page))
 			set_page_dirty_lock(page);
-		put_page(page);
+		if (pinned)
+			unpin_user_page(page);
+		else
+			put_page(page);
 	}
 }
 
@@ -150,7 +155,7 @@ static void aa_release_pages_work(struct work_struct *work)
 {
 	struct aa_req *req = container_of(work, struct aa_req, work);
 
-	aa_put_bvec_pages(req->bvecs, req->nr_vecs, true);
+	aa_put_bvec_pages(req->bvecs, req->nr_vecs, true, true);
 	aa_bvecs_free(req);
 	aa_req_put(req);
 }
@@ -177,7 +182,7 @@ static void aa_release_pages(struct aa_req *req)
 			}
 		}
 	}
-	aa_put_bvec_pages(req->bvecs, req->nr_vecs, false);
+	aa_put_bvec_pages(req->bvecs, req->nr_vecs, false, true);
 	aa_bvecs_free(req);
 }
 
@@ -260,10 +265,59 @@ static int aa_bio_add_bvecs(struct aa_req *req, struct iov_iter *iter)
 }
 
 /*
- * Pin the pages behind @iter, at most @max segments, into @bv from
- * index *@nr on, advancing @iter and *@nr.  Stops when @bv is full.
+ * Pin the user pages under the first segment of @iter, at most @max, into
+ * @pages.  FOLL_PIN rather than a reference, as the block layer's own
+ * direct I/O does on 6.12: fork() copies a pinned anonymous page for the
+ * child instead of sharing it copy-on-write, so the submitter writing to
+ * the page while the I/O is in flight keeps the page the I/O fills (with
+ * a reference, the write would move it to a copy and the data would land
+ * in the child's page).  Advances @iter.  Context: process.
+ * Return: bytes pinned, starting at *@off in the first page, or a
+ * negative errno.
+ */
+static ssize_t aa_pin_user_seg(struct iov_iter *iter, struct page **pages,
+			       unsigned int max, size_t *off)
+{
+	unsigned int gup = iov_iter_rw(iter) == ITER_DEST ? FOLL_WRITE : 0;
+	unsigned long addr = 0, i, segs = iter->nr_segs;
+	size_t len = 0, got;
+	int n;
+
+	if (iter_is_ubuf(iter)) {
+		addr = (unsigned long)iter->ubuf + iter->iov_offset;
+		len = iov_iter_count(iter);
+	} else {
+		/* empty segments: advancing by 0 steps over one */
+		for (i = 0; i < segs; i++) {
+			const struct iovec *iov = aa_iter_iov(iter);
+
+			addr = (unsigned long)iov->iov_base + iter->iov_offset;
+			len = min(iov->iov_len - iter->iov_offset,
+				  iov_iter_count(iter));
+			if (len)
+				break;
+			iov_iter_advance(iter, 0);
+		}
+	}
+	if (!len)
+		return -EFAULT;
+	*off = offset_in_page(addr);
+	n = min_t(size_t, DIV_ROUND_UP(*off + len, PAGE_SIZE), max);
+	n = pin_user_pages_fast(addr - *off, n, gup, pages);
+	if (n <= 0)
+		return n ? n : -EFAULT;
+	got = min_t(size_t, len, (size_t)n * PAGE_SIZE - *off);
+	iov_iter_advance(iter, got);
+	return got;
+}
+
+/*
+ * Take the pages behind @iter, at most @max segments, into @bv from
+ * index *@nr on, advancing @iter and *@nr.  Stops when @bv is full.  User
+ * memory is pinned; the pages of an ITER_BVEC get a reference.  Release
+ * them with aa_put_bvec_pages(), pinned = user_backed_iter(@iter).
  * Context: process.
- * Return: 0, or the error that stopped it early (what was pinned before
+ * Return: 0, or the error that stopped it early (what was taken before
  * stays in @bv).
  */
 static int aa_pin_iter(struct iov_iter *iter, struct bio_vec *bv,
@@ -271,13 +325,18 @@ static int aa_pin_iter(struct iov_iter *iter, struct bio_vec *bv,
 {
 	while (iov_iter_count(iter) && *nr < max) {
 		struct page *pages[16];
+		unsigned int n = min_t(unsigned int, max - *nr,
+				       ARRAY_SIZE(pages));
 		ssize_t got;
 		size_t off;
 		int i = 0;
 
-		got = iov_iter_get_pages2(iter, pages, iov_iter_count(iter),
-					  min_t(unsigned int, max - *nr,
-						ARRAY_SIZE(pages)), &off);
+		if (user_backed_iter(iter))
+			got = aa_pin_user_seg(iter, pages, n, &off);
+		else
+			got = iov_iter_get_pages2(iter, pages,
+						  iov_iter_count(iter), n,
+						  &off);
 		if (got <= 0)
 			return got ? got : -EFAULT;
 		while (got > 0) {
@@ -300,6 +359,9 @@ static int aa_bio_pin(struct aa_req *req, struct iov_iter *iter)
 
 	if (iov_iter_is_bvec(iter))
 		return aa_bio_add_bvecs(req, iter);
+	/* the rest is user memory, which aa_bio_unpin() unpins */
+	if (WARN_ON_ONCE(!user_backed_iter(iter)))
+		return -EFAULT;
 
 	ret = aa_pin_iter(iter, bio->bi_io_vec, bio->bi_max_vecs, &nr);
 	/* the pages are in the table already: let the bio account them */
@@ -319,7 +381,7 @@ static int aa_bio_pin(struct aa_req *req, struct iov_iter *iter)
 
 static void aa_bio_unpin(struct aa_req *req)
 {
-	aa_put_bvec_pages(req->bvecs, req->nr_vecs, false);
+	aa_put_bvec_pages(req->bvecs, req->nr_vecs, false, true);
 	req->nr_vecs = 0;
 }
 
@@ -513,7 +575,7 @@ static void aa_kiocb_complete(struct kiocb *kiocb, long res)
 /* Drop the pages a worker was given; a read dirtied them.  Context: process. */
 static void aa_wvecs_release(struct aa_req *req, bool dirty)
 {
-	aa_put_bvec_pages(req->wvecs, req->nr_wvecs, dirty);
+	aa_put_bvec_pages(req->wvecs, req->nr_wvecs, dirty, req->wpinned);
 	kvfree(req->wvecs);
 	req->wvecs = NULL;
 	req->nr_wvecs = 0;
@@ -627,6 +689,7 @@ static void aa_rw_defer(struct aa_req *req, struct iov_iter *iter,
 		aa_complete(req, done ? done : -ENOMEM);
 		return;
 	}
+	req->wpinned = user_backed_iter(iter);
 	aa_pin_iter(iter, req->wvecs, nr, &n);
 	for (i = 0; i < n; i++)
 		pinned += req->wvecs[i].bv_len;

@@ -124,6 +124,12 @@ static inline int aa_import_ubuf(int rw, void __user *buf, size_t len,
 	return import_ubuf(rw, buf, len, iter);
 }
 
+/* The current segment of an ITER_IOVEC (the field became __iov in 6.4). */
+static inline const struct iovec *aa_iter_iov(const struct iov_iter *iter)
+{
+	return iter_iov(iter);
+}
+
 /* Add one to an eventfd's counter and wake its readers.  Any context. */
 static inline void aa_eventfd_signal(struct eventfd_ctx *ctx)
 {
@@ -210,6 +216,11 @@ static inline int aa_import_ubuf(int rw, void __user *buf, size_t len,
 				 struct iovec *fast, struct iov_iter *iter)
 {
 	return import_single_range(rw, buf, len, fast, iter);
+}
+
+static inline const struct iovec *aa_iter_iov(const struct iov_iter *iter)
+{
+	return iter->iov;
 }
 
 static inline void aa_eventfd_signal(struct eventfd_ctx *ctx)

@@ -158,10 +158,15 @@ public:
 		Context ctx = context();
 		Buffer a(4096), b(8192), c(4096), ra(8192), rb(8192);
 		const uint64_t off = 2 << 20;
-		iovec wv[3] = { { a.data(), a.size() },
+		/* with empty segments, which the pages of the request skip */
+		iovec wv[4] = { { a.data(), a.size() },
+				{ nullptr, 0 },
 				{ b.data(), b.size() },
 				{ c.data(), c.size() } };
-		iovec rv[2] = { { ra.data(), ra.size() }, { rb.data(), rb.size() } };
+		iovec rv[4] = { { nullptr, 0 },
+				{ ra.data(), ra.size() },
+				{ nullptr, 0 },
+				{ rb.data(), rb.size() } };
 
 		fill_pattern(a.span(), 3, off);
 		fill_pattern(b.span(), 3, off + 4096);

@@ -35,6 +35,11 @@
  *                  256 bytes per request slot (8192 of them, max_inflight
  *                  raised for it), give or take the 64 pages memcg charges
  *                  ahead, and drops back once the contexts are freed.
+ *   worker_cgroup  (--cgroup, --pcdev) a worker's read is charged to the
+ *                  submitter's cgroups, not the kworker's: a cold 1 MiB
+ *                  buffered read grows memory.current by the page cache it
+ *                  read in and (with the io controller) io.stat's rbytes
+ *                  for the disk.
  *   loop_buffered  (--aiodemo, a disk with a cache model) loop without direct
  *                  I/O copies through the page cache of its backing device,
  *                  so the aiodemo attributes (CACHE, DEVICE_NS) come back
@@ -86,6 +91,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 
 using namespace aatest;
@@ -94,6 +100,28 @@ using namespace aio_attr;
 namespace {
 
 constexpr uid_t nobody = 65534;
+
+/*
+ * The rbytes of device @dev ("MAJ:MIN") in cgroup @dir's io.stat: 0 when
+ * the device has no line yet, -1 when the cgroup has no io controller.
+ */
+long long io_stat_rbytes(const std::string &dir, const std::string &dev)
+{
+	std::FILE *f = std::fopen((dir + "/io.stat").c_str(), "re");
+	char line[512];
+	long long r = 0;
+
+	if (!f)
+		return -1;
+	while (std::fgets(line, sizeof(line), f)) {
+		const char *p = std::strstr(line, " rbytes=");
+
+		if (!std::strncmp(line, dev.c_str(), dev.size()) && line[dev.size()] == ' ' && p)
+			r = std::atoll(p + 8);
+	}
+	std::fclose(f);
+	return r;
+}
 
 /* The errno SUBMIT gives for @sqe alone; 0 when it was accepted. */
 int submit_errno(Context &ctx, const aio_attr_sqe &sqe)
@@ -478,6 +506,55 @@ int main(int argc, char **argv)
 		info("memory.current %lld after the contexts were freed", m3);
 		require(m3 >= 0 && m3 < (long long)ring,
 			strf("memory.current %lld after the contexts were freed", m3));
+	});
+
+	/*
+	 * What a worker does for a request is charged to the submitter's
+	 * cgroups, not to the kworker's (the root): a cold buffered read of
+	 * the aiodemo disk by a task in the cgroup grows its memory.current
+	 * by the page cache read in and, with the io controller, its io.stat
+	 * rbytes for the disk.
+	 */
+	s.run("worker_cgroup", [&] {
+		if (!cgroup || !bdev_pc)
+			throw Skip("no --cgroup or --pcdev");
+		const std::string dir(cgroup);
+		constexpr std::size_t len = 1 << 20;
+		constexpr long long slack = 64 * 4096;
+
+		run_as(0, 0, [&] {
+			write_file(dir + "/cgroup.procs", std::to_string(::getpid()));
+			unique_fd fd = open_fd(bdev_pc, O_RDONLY);
+			require(!::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
+			struct stat st {};
+			require(!::fstat(fd.get(), &st), "fstat");
+			const std::string dev = strf("%u:%u", major(st.st_rdev), minor(st.st_rdev));
+			Buffer buf(len);
+			Context ctx;
+			ctx.setup(4096);
+			const long long m0 = read_sysfs_num((dir + "/memory.current").c_str());
+			const long long r0 = io_stat_rbytes(dir, dev);
+			const auto c = do_one(ctx, prep_read(fd.get(), buf.data(), len, 8 << 20)
+							   .data(1)
+							   .attrs(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)));
+			require_result(c, len);
+			const uint64_t cx =
+				require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
+			require(cx & AIO_ATTR_CTX_WORKER, "the cold read was not a worker's");
+			const long long m1 = read_sysfs_num((dir + "/memory.current").c_str());
+			info("memory.current +%lld for a cold %zu-byte read", m1 - m0, len);
+			require(m1 - m0 >= (long long)len - slack,
+				strf("memory.current grew by %lld for a cold %zu-byte read", m1 - m0,
+				     len));
+			if (r0 < 0) {
+				info("no io controller: io.stat not checked");
+				return;
+			}
+			const long long r1 = io_stat_rbytes(dir, dev);
+			require(r1 - r0 >= (long long)len,
+				strf("io.stat rbytes of %s grew by %lld for a cold %zu-byte read",
+				     dev.c_str(), r1 - r0, len));
+		});
 	});
 
 	s.run("loop_buffered", [&] {

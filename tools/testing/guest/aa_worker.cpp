@@ -38,6 +38,11 @@
  *   cancel_partial a queued read whose first page moved at submission
  *                  ends with that page when cancelled, counted as neither
  *   cancel_errors  EINVAL, EBADF for bad arguments; output fields ignored
+ *   fork_cow_direct, fork_cow_worker  an O_DIRECT read (our bio) and a
+ *                  buffered read (a worker), each held in the device while
+ *                  the process forks and then writes into the read's
+ *                  buffer: the data lands in the parent's page (pages are
+ *                  pinned, so fork() copies them for the child)
  *   close_queued   close() with requests queued behind a blocked one:
  *                  the queued ones go at once, the running one finishes
  *                  after the resume, nothing stays in flight
@@ -813,6 +818,52 @@ int main(int argc, char **argv)
 		c.fd = -1;
 		require(cancel_raw(unset, c) == -EBADFD, "before setup: not EBADFD");
 	});
+
+	/*
+	 * A read held in the device while the process forks and then writes
+	 * to another byte of the read's buffer: the data must land in the
+	 * parent's page.  Pages taken with a reference only are shared
+	 * copy-on-write by fork(), the write gives the parent a new page and
+	 * the read fills the old one; pinned pages are copied for the child.
+	 */
+	const auto fork_cow = [&](bool direct) {
+		constexpr uint64_t off = 9 * 1048576ULL;
+		const unique_fd w = open_fd(held_path, O_RDWR | O_DIRECT);
+		Buffer pat(4096);
+		fill_pattern(pat.span(), 11, off);
+		require(::pwrite(w.get(), pat.data(), 4096, off) == 4096, "pwrite");
+		const unique_fd d = open_fd(held_path, direct ? O_RDONLY | O_DIRECT : O_RDONLY);
+		require(!::posix_fadvise(d.get(), 0, 0, POSIX_FADV_DONTNEED), "fadvise");
+		Context ctx = make_ctx(2);
+		Buffer buf(4096);
+		std::memset(buf.data(), 0xee, 4096);
+		Held h;
+		std::vector<aio_attr_sqe> one{
+			prep_read(d.get(), buf.data(), 4096, off).data(1).attrs(want_all)
+		};
+		submit_all(ctx, one);
+		const pid_t pid = ::fork();
+		if (pid == 0)
+			::_exit(0);
+		require(pid > 0, "fork");
+		int st = 0;
+		require(::waitpid(pid, &st, 0) == pid && WIFEXITED(st), "waitpid");
+		/* the last word: the read's data replaces it */
+		std::memset(buf.data() + 4088, 0x11, 8);
+		h.resume();
+		auto got = collect_n(ctx, 1);
+		require_result(got[0], 4096);
+		const uint64_t cx =
+			require_attr(got[0], AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
+		require(has_worker(cx) != direct,
+			strf("completion context %#llx", (unsigned long long)cx));
+		const long bad = check_pattern(buf.span(), 11, off);
+		require(bad < 0, strf("the read's data is not in the parent's buffer "
+				      "(first bad byte %ld)",
+				      bad));
+	};
+	s.run("fork_cow_direct", [&] { fork_cow(true); });
+	s.run("fork_cow_worker", [&] { fork_cow(false); });
 
 	s.run("close_queued", [&] {
 		const unique_fd d = open_fd(held_path, O_RDONLY);

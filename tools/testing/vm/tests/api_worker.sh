@@ -9,7 +9,8 @@
 # SUBMIT does not wait for and an O_DIRECT read's does (the stated limit),
 # ext4 buffered writes through a worker,
 # AIO_ATTR_IOC_CANCEL and close() against requests queued behind a read
-# that a suspended dm device holds, and a submit / cancel / close stress
+# that a suspended dm device holds, reads held there across a fork() (the
+# data lands in the submitter's page), and a submit / cancel / close stress
 # on tmpfs (100000 cycles, about a minute on an idle host, a 16th of them on
 # the debug kernel; another count with
 # AA_GUEST_ENV=AA_WORKER_CYCLES=N).  Groups whose members complete in
