@@ -31,6 +31,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/task_io_accounting_ops.h>
 #include <linux/uio.h>
 
 #include "aio_attr.h"
@@ -510,6 +511,13 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 		if (ret)
 			goto unpin;
 	}
+	/*
+	 * The submitter's I/O accounting (/proc/PID/io): submit_bio() counts
+	 * reads; writes are counted where they are made, as block/fops.c
+	 * does for direct writes (writeback's bios are not the writer's).
+	 */
+	if (write)
+		task_io_account_write(count);
 	submit_bio(&req->bio);
 	aa_req_submitted(req);
 	return 0;

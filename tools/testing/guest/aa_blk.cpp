@@ -9,7 +9,8 @@
  * --unsupported: attributes nothing on this device's path fills
  *
  * Cases (ids blk.<label>.*): probe, rw_result, rw_data, vectored_data,
- * large_data, attrs_plausible, unsupported, no_hop, no_attrs, wait_ready,
+ * large_data, io_accounting (/proc/self/io counts direct reads and
+ * writes), attrs_plausible, unsupported, no_hop, no_attrs, wait_ready,
  * wait_timeout, poll, eventfd, eventfd_order (whenever the eventfd has
  * counted N events, N can be reaped: it counts an event after posting it).
  */
@@ -28,6 +29,37 @@ using namespace aatest;
 using namespace aio_attr;
 
 namespace {
+
+/* The storage bytes /proc/self/io charges to this process. */
+struct IoCount {
+	uint64_t read_bytes = 0;
+	uint64_t write_bytes = 0;
+};
+
+IoCount io_count()
+{
+	std::FILE *f = std::fopen("/proc/self/io", "re");
+	IoCount c;
+	char line[128];
+	int seen = 0;
+
+	if (!f)
+		throw Skip("no /proc/self/io (CONFIG_TASK_IO_ACCOUNTING)");
+	while (std::fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (std::sscanf(line, "read_bytes: %llu", &v) == 1) {
+			c.read_bytes = v;
+			seen++;
+		} else if (std::sscanf(line, "write_bytes: %llu", &v) == 1) {
+			c.write_bytes = v;
+			seen++;
+		}
+	}
+	std::fclose(f);
+	require(seen == 2, "read_bytes or write_bytes missing in /proc/self/io");
+	return c;
+}
 
 struct Opts {
 	const char *dev = nullptr;
@@ -177,6 +209,31 @@ public:
 		require(bad < 0, strf("READV first iovec differs at +%ld", bad));
 		bad = check_pattern(rb.span(), 3, off + 8192);
 		require(bad < 0, strf("READV second iovec differs at +%ld", bad));
+	}
+
+	/*
+	 * /proc/self/io counts a direct write's bytes in write_bytes (as
+	 * pwrite(2) with O_DIRECT does; the block layer counts nothing for
+	 * writes) and a direct read's in read_bytes.
+	 */
+	void io_accounting()
+	{
+		Context ctx = context();
+		Buffer b(64 * 1024);
+		const uint64_t off = 3 << 20;
+		const IoCount c0 = io_count();
+
+		require_result(do_one(ctx, prep_write(fd_.get(), b.span(), off).data(30)),
+			       b.size());
+		const IoCount c1 = io_count();
+		require(c1.write_bytes - c0.write_bytes >= b.size(),
+			strf("write_bytes grew by %llu for a %zu-byte write",
+			     (unsigned long long)(c1.write_bytes - c0.write_bytes), b.size()));
+		require_result(do_one(ctx, prep_read(fd_.get(), b.span(), off).data(31)), b.size());
+		const IoCount c2 = io_count();
+		require(c2.read_bytes - c1.read_bytes >= b.size(),
+			strf("read_bytes grew by %llu for a %zu-byte read",
+			     (unsigned long long)(c2.read_bytes - c1.read_bytes), b.size()));
 	}
 
 	/* 1 MiB in one request (many pages, possibly several bios): one completion. */
@@ -537,6 +594,7 @@ int main(int argc, char **argv)
 			throw Skip("device does not store data");
 		blk->large();
 	});
+	s.run("io_accounting", [&] { blk->io_accounting(); });
 	s.run("attrs_plausible", [&] { blk->attrs_plausible(); });
 	s.run("unsupported", [&] { blk->unsupported(); });
 	s.run("no_hop", [&] { blk->no_hop(); });
