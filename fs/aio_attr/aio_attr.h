@@ -264,6 +264,9 @@ typedef bool (*aa_job_fn)(struct aa_req *req, bool cancel);
  * @done:	kiocb path: bytes the attempt that may not wait moved
  * @rest:	kiocb path, in a worker: bytes left in @wvecs
  * @job:	what a worker does for the request (worker.c)
+ * @blkcg_css:	worker jobs: the submitter's io cgroup, referenced, or NULL
+ * @memcg_css:	worker jobs: the submitter's memory cgroup, referenced, or
+ *		NULL
  * @ended:	the I/O is over (aa_complete() ran); for AIO_ATTR_IOC_CANCEL
  * @group:	the group the request is a member of, or NULL
  */
@@ -288,6 +291,8 @@ struct aa_req {
 	};
 	struct work_struct	work;
 	aa_job_fn		job;
+	struct cgroup_subsys_state *blkcg_css;
+	struct cgroup_subsys_state *memcg_css;
 	struct aa_group		*group;
 	union {
 		struct {

@@ -30,8 +30,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cgroup.h>
 #include <linux/file.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 
 #include "aio_attr.h"
@@ -139,6 +143,54 @@ void aa_pool_init(struct aa_ctx *ctx)
 }
 
 /*
+ * A job runs in a kworker, which belongs to the root cgroups.  Charge what
+ * it does to the submitter's instead, as for the submitter's own I/O:
+ * page cache it reads in or dirties (and any accounted allocation) to its
+ * memory cgroup, the bios it issues to its io cgroup (io.max, io.stat).
+ * Taken when the job is queued.  Context: process, the submitter.
+ */
+static void aa_job_take_cgroups(struct aa_req *req)
+{
+	req->blkcg_css = NULL;
+	req->memcg_css = NULL;
+#ifdef CONFIG_BLK_CGROUP
+	req->blkcg_css = task_get_css(current, io_cgrp_id);
+#endif
+#ifdef CONFIG_MEMCG
+	req->memcg_css = task_get_css(current, memory_cgrp_id);
+#endif
+}
+
+/*
+ * Run @req's job; unless @cancel, in the worker charging its submitter's
+ * cgroups.  The job may end the request and recycle its slot: nothing of
+ * @req is used after it.
+ * Return: what the job returns.
+ */
+static bool aa_job_run(struct aa_req *req, bool cancel)
+{
+	struct cgroup_subsys_state *blkcg = req->blkcg_css;
+	struct cgroup_subsys_state *memcg = req->memcg_css;
+	struct mem_cgroup *old_memcg = NULL;
+	bool ret;
+
+	if (!cancel) {
+		kthread_associate_blkcg(blkcg);
+		old_memcg = set_active_memcg(mem_cgroup_from_css(memcg));
+	}
+	ret = req->job(req, cancel);
+	if (!cancel) {
+		set_active_memcg(old_memcg);
+		kthread_associate_blkcg(NULL);
+	}
+	if (blkcg)
+		css_put(blkcg);
+	if (memcg)
+		css_put(memcg);
+	return ret;
+}
+
+/*
  * One worker of a context: the job it was started for, then the queued
  * ones until the queue is empty; then it goes idle.  The worker holds a
  * context reference while it runs: a job may end the last request, and
@@ -153,7 +205,7 @@ static void aa_worker(struct work_struct *work)
 
 	for (;;) {
 		/* may end the request and recycle its slot */
-		req->job(req, false);
+		aa_job_run(req, false);
 
 		spin_lock(&ctx->pool_lock);
 		req = list_first_entry_or_null(&ctx->pool_queue,
@@ -212,6 +264,7 @@ void aa_pool_queue(struct aa_req *req, aa_job_fn job)
 	bool grow;
 
 	req->job = job;
+	aa_job_take_cgroups(req);
 	spin_lock(&ctx->pool_lock);
 	w = aa_pool_take_idle(ctx);
 	/* running ones are among pool_workers: below the limit, one more may run */
@@ -271,7 +324,7 @@ unsigned int aa_pool_cancel(struct aa_ctx *ctx, struct file *file,
 	list_for_each_entry_safe(req, next, &victims, ov_link) {
 		list_del_init(&req->ov_link);
 		/* one that had moved part of its data ends with it instead */
-		if (req->job(req, true))
+		if (aa_job_run(req, true))
 			n++;
 	}
 	return n;

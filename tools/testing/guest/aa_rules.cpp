@@ -36,7 +36,7 @@
  *                  raised for it), give or take the 64 pages memcg charges
  *                  ahead, and drops back once the contexts are freed.
  *   worker_cgroup  (--cgroup, --pcdev) a worker's read is charged to the
- *                  submitter's cgroups, not the kworker's: a cold 1 MiB
+ *                  submitter's cgroups, not the kworker's: a cold 4 MiB
  *                  buffered read grows memory.current by the page cache it
  *                  read in and (with the io controller) io.stat's rbytes
  *                  for the disk.
@@ -519,8 +519,9 @@ int main(int argc, char **argv)
 		if (!cgroup || !bdev_pc)
 			throw Skip("no --cgroup or --pcdev");
 		const std::string dir(cgroup);
-		constexpr std::size_t len = 1 << 20;
-		constexpr long long slack = 64 * 4096;
+		constexpr std::size_t len = 4 << 20;
+		/* each CPU may hold up to 64 pages charged ahead (the charge stock) */
+		const long long slack = 64 * 4096 * ::sysconf(_SC_NPROCESSORS_ONLN);
 
 		run_as(0, 0, [&] {
 			write_file(dir + "/cgroup.procs", std::to_string(::getpid()));
@@ -534,9 +535,10 @@ int main(int argc, char **argv)
 			ctx.setup(4096);
 			const long long m0 = read_sysfs_num((dir + "/memory.current").c_str());
 			const long long r0 = io_stat_rbytes(dir, dev);
-			const auto c = do_one(ctx, prep_read(fd.get(), buf.data(), len, 8 << 20)
-							   .data(1)
-							   .attrs(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)));
+			const auto c =
+				do_one(ctx, prep_read(fd.get(), buf.data(), len, 8 << 20)
+						    .data(1)
+						    .attrs(AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX)));
 			require_result(c, len);
 			const uint64_t cx =
 				require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
@@ -544,8 +546,8 @@ int main(int argc, char **argv)
 			const long long m1 = read_sysfs_num((dir + "/memory.current").c_str());
 			info("memory.current +%lld for a cold %zu-byte read", m1 - m0, len);
 			require(m1 - m0 >= (long long)len - slack,
-				strf("memory.current grew by %lld for a cold %zu-byte read", m1 - m0,
-				     len));
+				strf("memory.current grew by %lld for a cold %zu-byte read",
+				     m1 - m0, len));
 			if (r0 < 0) {
 				info("no io controller: io.stat not checked");
 				return;

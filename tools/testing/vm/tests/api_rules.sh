@@ -6,7 +6,8 @@
 # with the submitter's credentials (the set-user-ID bit of a tmpfs file)
 # and ends short at a page it cannot pin; FSYNC/FDATASYNC run with them (a
 # FUSE file system the program serves sees the submitter's uid); the ring and the request table
-# are charged to the memory cgroup (memory.current of a cgroup v2 group);
+# are charged to the memory cgroup (memory.current of a cgroup v2 group),
+# and so are a worker's page cache and bios (memory.current, io.stat);
 # loop without direct I/O over an aiodemo disk gives UNSUPPORTED
 # attributes; PAGECACHE is PARTIAL for a buffered read of aiodemo with one
 # page of two cached, UNSUPPORTED for O_DIRECT, FSYNC and tmpfs; the errors
@@ -50,6 +51,8 @@ if ! echo +memory >"$cg/cgroup.subtree_control" || ! mkdir "$cg/aa_rules"; then
 	aa_fail rules.cgroup "memory controller"
 	exit 1
 fi
+# the io controller too, for worker_cgroup's io.stat (checked if present)
+echo +io >"$cg/cgroup.subtree_control" 2>/dev/null
 aa_rules --file /tmp/aa_rules.dat --bdev /dev/ram0 --suid /tmp/aa_rules.suid \
 	--cgroup "$cg/aa_rules" --aiodemo /dev/adru --pcdev /dev/adru --slow /dev/nullb0 \
 	--fuse-dir /tmp/aa_fuse --fsdir /mnt/aa_rules ||
