@@ -19,6 +19,10 @@
  *                    with SA_RESTART, and the batch is not queued twice
  *   early_stop       a batch that stops early, or at its first request,
  *                    does not wait
+ *   tag_wait         (--one-tag DEV, an aiodemo disk with one request and
+ *                    no I/O scheduler) an O_DIRECT SUBMIT of more requests
+ *                    than the disk holds sleeps for a free one: the first
+ *                    event is in the ring when it returns
  *   v1_refuses       a version 1 context refuses the flag, min_complete
  *                    and timeout_ns (its reserved fields) with EINVAL
  *   v2_needs_flag    a version 2 context refuses min_complete or
@@ -43,6 +47,7 @@ const char *slow_path;
 const char *held_path;
 const char *dm_name;
 const char *dev_path;
+const char *one_tag_path;
 std::chrono::nanoseconds slow_ns{ 20ms };
 
 std::string errname(int e)
@@ -191,10 +196,11 @@ int main(int argc, char **argv)
 	held_path = arg_value(argc, argv, "--held");
 	dm_name = arg_value(argc, argv, "--dm");
 	dev_path = arg_value(argc, argv, "--dev");
+	one_tag_path = arg_value(argc, argv, "--one-tag");
 	slow_ns = std::chrono::nanoseconds(arg_num(argc, argv, "--slow-ns", 20000000));
 	if (!slow_path || !held_path || !dm_name || !dev_path) {
 		std::fprintf(stderr, "usage: aa_submitwait --slow DEV [--slow-ns NS] --held DEV "
-				     "--dm NAME --dev DEV\n");
+				     "--dm NAME --dev DEV [--one-tag DEV]\n");
 		return 2;
 	}
 	Suite s("submitwait");
@@ -319,6 +325,40 @@ int main(int argc, char **argv)
 		require(c.ret == -1 && c.err == EINVAL && c.took < 2s,
 			strf("bad first: %s", describe(c).c_str()));
 		release(h, ctx, 1, inflight0);
+	});
+
+	/*
+	 * An O_DIRECT block device request waits in SUBMIT for a free request
+	 * of a busy disk, as io_submit(2) does (abi.rst): on a disk that can
+	 * hold nr_requests requests, the SUBMIT of one more than that, without
+	 * AIO_ATTR_SUBMIT_WAIT, returns only after the first has completed -
+	 * its event is in the ring when the call returns - and the thread
+	 * slept in it.
+	 */
+	s.run("tag_wait", [&] {
+		if (!one_tag_path)
+			throw Skip("no --one-tag");
+		const std::string name = std::string(one_tag_path).substr(5);
+		const long long nr =
+			read_sysfs_num(("/sys/block/" + name + "/queue/nr_requests").c_str());
+		require(nr >= 1 && nr <= 8, strf("nr_requests %lld, expected 1-8", nr));
+		const unique_fd fd = open_fd(one_tag_path, O_RDONLY | O_DIRECT);
+		Context ctx = make_ctx(2);
+		Buffer buf((nr + 1) * 4096);
+		const auto sqes = reads(fd.get(), buf, static_cast<unsigned>(nr + 1));
+		struct rusage r0 {
+		}, r1{};
+
+		require(!::getrusage(RUSAGE_THREAD, &r0), "getrusage");
+		const Call c = submit_raw(ctx.fd(), sqes, 0, 0, 0);
+		require(!::getrusage(RUSAGE_THREAD, &r1), "getrusage");
+		require(c.ret == nr + 1 && !c.sub.error, describe(c));
+		const std::size_t got = reap_ring_only(ctx);
+		require(got >= 1, strf("%lld requests on a disk of %lld: SUBMIT returned with "
+				       "no event in the ring (%s)",
+				       nr + 1, nr, describe(c).c_str()));
+		require(r1.ru_nvcsw > r0.ru_nvcsw, "SUBMIT did not sleep");
+		collect_n(ctx, nr + 1 - got);
 	});
 
 	s.run("v1_refuses", [&] {

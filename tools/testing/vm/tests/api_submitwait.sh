@@ -6,7 +6,8 @@
 #    count as return value (requests held by a suspended dm linear over
 #    brd: nothing completes until it resumes, no timing involved), no wait
 #    after a batch that stops early, EINVAL for the new fields in version 1
-#    contexts and without the flag in version 2 contexts.
+#    contexts and without the flag in version 2 contexts; an O_DIRECT
+#    SUBMIT on a disk with one request (sw2) sleeps for it.
 # 2. The fio engine at iodepth=1 on an aiodemo disk that completes 100 us
 #    after submission (so no I/O completes inside the submit call): the
 #    kernel's own count of the job's SUBMIT and WAIT ioctls (a hist trigger
@@ -27,9 +28,14 @@ echo "0 $(blockdev --getsz /dev/ram0) linear /dev/ram0 0" | dmsetup create aahol
 	{ aa_fail submitwait.setup "dmsetup create aahold"; aa_done; }
 [ -b /dev/mapper/aahold ] || dmsetup mknodes aahold
 
+# one request, no scheduler: the tag_wait case's disk
+aa_aiodemo sw2 16 completion=softirq cache_blocks=0 hit_nsec=50000000 miss_nsec=50000000 \
+	queue_depth=1
+echo none >/sys/block/sw2/queue/scheduler 2>/dev/null
+
 # 1.
 aa_submitwait --slow /dev/sw0 --slow-ns 20000000 --held /dev/mapper/aahold --dm aahold \
-	--dev /dev/ram0 || AA_FAILED=1
+	--dev /dev/ram0 --one-tag /dev/sw2 || AA_FAILED=1
 
 # 2. and 3.
 EV=/sys/kernel/tracing/events/syscalls/sys_enter_ioctl
