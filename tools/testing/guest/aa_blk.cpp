@@ -12,7 +12,8 @@
  * large_data, io_accounting (/proc/self/io counts direct reads and
  * writes), attrs_plausible, unsupported, no_hop, no_attrs, wait_ready,
  * wait_timeout, poll, eventfd, eventfd_order (whenever the eventfd has
- * counted N events, N can be reaped: it counts an event after posting it).
+ * counted N events, N can be reaped: it counts an event after posting it),
+ * unpinned (no page stays pinned after the cases).
  */
 #include "aatest.hpp"
 
@@ -571,7 +572,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	std::unique_ptr<Blk> blk;
+	long long pins0 = -1;
 	s.run("open", [&] {
+		pins0 = pins_outstanding();
 		o.unsupported = parse_attr_mask(arg_value(argc, argv, "--unsupported", ""));
 		blk = std::make_unique<Blk>(o);
 	});
@@ -604,5 +607,19 @@ int main(int argc, char **argv)
 	s.run("poll", [&] { blk->poll_fires(); });
 	s.run("eventfd", [&] { blk->eventfd(); });
 	s.run("eventfd_order", [&] { blk->eventfd_order(); });
+	/*
+	 * Every request unpinned its pages: before its event, or (a read's
+	 * page that lost its dirty bit) soon after, from a worker.
+	 */
+	s.run("unpinned", [&] {
+		const auto deadline = clock::now() + 10s;
+		long long n;
+
+		require(pins0 >= 0, "no nr_foll_pin_* in /proc/vmstat");
+		while ((n = pins_outstanding()) != pins0 && clock::now() < deadline)
+			::poll(nullptr, 0, 1);
+		require(n == pins0,
+			strf("%lld pages pinned after the cases, %lld before", n, pins0));
+	});
 	return s.exit_code();
 }

@@ -109,28 +109,6 @@ long vm_pin_kb()
 	return -1;
 }
 
-/*
- * Pages pinned (pin_user_pages) and not yet unpinned, system-wide, from
- * /proc/vmstat; -1 when the counters are missing.  On 6.1 nothing else in
- * the guest pins (O_DIRECT takes plain page references).  The counters
- * keep per-CPU deltas: vm.stat_refresh folds them first (root only).
- */
-long long pins_outstanding()
-{
-	write_file("/proc/sys/vm/stat_refresh", "1");
-	std::ifstream f("/proc/vmstat");
-	std::string key;
-	long long v, acquired = -1, released = -1;
-
-	while (f >> key >> v) {
-		if (key == "nr_foll_pin_acquired")
-			acquired = v;
-		else if (key == "nr_foll_pin_released")
-			released = v;
-	}
-	return acquired < 0 || released < 0 ? -1 : acquired - released;
-}
-
 /* Contexts, requests and pinned pages at the start, before any case ran. */
 long long base_contexts, base_inflight, base_pins;
 

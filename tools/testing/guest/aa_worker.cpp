@@ -42,7 +42,8 @@
  *                  buffered read (a worker), each held in the device while
  *                  the process forks and then writes into the read's
  *                  buffer: the data lands in the parent's page (pages are
- *                  pinned, so fork() copies them for the child)
+ *                  pinned, so fork() copies them for the child), and no
+ *                  page stays pinned after the event
  *   close_queued   close() with requests queued behind a blocked one:
  *                  the queued ones go at once, the running one finishes
  *                  after the resume, nothing stays in flight
@@ -837,6 +838,7 @@ int main(int argc, char **argv)
 		Context ctx = make_ctx(2);
 		Buffer buf(4096);
 		std::memset(buf.data(), 0xee, 4096);
+		const long long pins0 = pins_outstanding();
 		Held h;
 		std::vector<aio_attr_sqe> one{
 			prep_read(d.get(), buf.data(), 4096, off).data(1).attrs(want_all)
@@ -861,6 +863,10 @@ int main(int argc, char **argv)
 		require(bad < 0, strf("the read's data is not in the parent's buffer "
 				      "(first bad byte %ld)",
 				      bad));
+		/* unpinned before the event was posted */
+		const long long pins = pins_outstanding();
+		require(pins == pins0,
+			strf("%lld pages pinned after the read, %lld before", pins, pins0));
 	};
 	s.run("fork_cow_direct", [&] { fork_cow(true); });
 	s.run("fork_cow_worker", [&] { fork_cow(false); });

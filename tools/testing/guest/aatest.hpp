@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -360,6 +361,29 @@ inline void write_file(const std::string &path, const std::string &value)
 	::close(fd);
 	if (n != static_cast<ssize_t>(value.size()))
 		aio_attr::throw_errno(n < 0 ? err : EIO, path.c_str());
+}
+
+/*
+ * Pages pinned (FOLL_PIN) and not yet unpinned, system-wide, from
+ * /proc/vmstat; -1 when the counters are missing.  In the guest only
+ * aio_attr pins: registered buffers, and the user pages of a request
+ * until it ends (before its event is posted).  The counters keep per-CPU
+ * deltas: vm.stat_refresh folds them first (root only).
+ */
+inline long long pins_outstanding()
+{
+	write_file("/proc/sys/vm/stat_refresh", "1");
+	std::ifstream f("/proc/vmstat");
+	std::string key;
+	long long v, acquired = -1, released = -1;
+
+	while (f >> key >> v) {
+		if (key == "nr_foll_pin_acquired")
+			acquired = v;
+		else if (key == "nr_foll_pin_released")
+			released = v;
+	}
+	return acquired < 0 || released < 0 ? -1 : acquired - released;
 }
 
 /* The module's parameters. */
