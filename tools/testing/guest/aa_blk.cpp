@@ -31,37 +31,6 @@ using namespace aio_attr;
 
 namespace {
 
-/* The storage bytes /proc/self/io charges to this process. */
-struct IoCount {
-	uint64_t read_bytes = 0;
-	uint64_t write_bytes = 0;
-};
-
-IoCount io_count()
-{
-	std::FILE *f = std::fopen("/proc/self/io", "re");
-	IoCount c;
-	char line[128];
-	int seen = 0;
-
-	if (!f)
-		throw Skip("no /proc/self/io (CONFIG_TASK_IO_ACCOUNTING)");
-	while (std::fgets(line, sizeof(line), f)) {
-		unsigned long long v;
-
-		if (std::sscanf(line, "read_bytes: %llu", &v) == 1) {
-			c.read_bytes = v;
-			seen++;
-		} else if (std::sscanf(line, "write_bytes: %llu", &v) == 1) {
-			c.write_bytes = v;
-			seen++;
-		}
-	}
-	std::fclose(f);
-	require(seen == 2, "read_bytes or write_bytes missing in /proc/self/io");
-	return c;
-}
-
 struct Opts {
 	const char *dev = nullptr;
 	std::string label;

@@ -386,6 +386,37 @@ inline long long pins_outstanding()
 	return acquired < 0 || released < 0 ? -1 : acquired - released;
 }
 
+/* The storage bytes /proc/self/io charges to this process. */
+struct IoCount {
+	uint64_t read_bytes = 0;
+	uint64_t write_bytes = 0;
+};
+
+inline IoCount io_count()
+{
+	std::FILE *f = std::fopen("/proc/self/io", "re");
+	IoCount c;
+	char line[128];
+	int seen = 0;
+
+	if (!f)
+		throw Skip("no /proc/self/io (CONFIG_TASK_IO_ACCOUNTING)");
+	while (std::fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (std::sscanf(line, "read_bytes: %llu", &v) == 1) {
+			c.read_bytes = v;
+			seen++;
+		} else if (std::sscanf(line, "write_bytes: %llu", &v) == 1) {
+			c.write_bytes = v;
+			seen++;
+		}
+	}
+	std::fclose(f);
+	require(seen == 2, "read_bytes or write_bytes missing in /proc/self/io");
+	return c;
+}
+
 /* The module's parameters. */
 inline constexpr const char *aa_params = "/sys/module/aio_attr/parameters/";
 
