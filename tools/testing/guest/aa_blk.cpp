@@ -581,12 +581,9 @@ int main(int argc, char **argv)
 	 * page that lost its dirty bit) soon after, from a worker.
 	 */
 	s.run("unpinned", [&] {
-		const auto deadline = clock::now() + 10s;
-		long long n;
-
 		require(pins0 >= 0, "no nr_foll_pin_* in /proc/vmstat");
-		while ((n = pins_outstanding()) != pins0 && clock::now() < deadline)
-			::poll(nullptr, 0, 1);
+		const long long n = wait_value(pins_outstanding, pins0);
+
 		require(n == pins0,
 			strf("%lld pages pinned after the cases, %lld before", n, pins0));
 	});

@@ -266,15 +266,6 @@ std::vector<uint64_t> random_blocks(unsigned n, std::mt19937_64 &rng)
 	return all;
 }
 
-/* Voluntary context switches of the calling thread so far. */
-long voluntary_switches()
-{
-	struct rusage ru {};
-
-	require(!::getrusage(RUSAGE_THREAD, &ru), "getrusage");
-	return ru.ru_nvcsw;
-}
-
 /*
  * Reads in flight on the disk that holds @fd's file: readahead a worker
  * started is accounted there from its submission to its end.
@@ -294,11 +285,8 @@ long long disk_reads_inflight(int fd)
  */
 void wait_disk_idle(int fd)
 {
-	const auto deadline = clock::now() + 10s;
-	long long n;
+	const long long n = wait_value([fd] { return disk_reads_inflight(fd); }, 0, 10s, 1ms);
 
-	while ((n = disk_reads_inflight(fd)) != 0 && clock::now() < deadline)
-		::poll(nullptr, 0, 1);
 	require(n == 0, strf("the disk still has %lld reads in flight after 10 s", n));
 }
 

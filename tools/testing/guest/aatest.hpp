@@ -282,6 +282,22 @@ inline long long aa_stat(const char *name)
 }
 
 /*
+ * Read @read every @every until it returns @want or @timeout passes, for
+ * counters nothing can wait on; return the last value read.
+ */
+inline long long wait_value(const std::function<long long()> &read, long long want,
+			    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+			    std::chrono::milliseconds every = std::chrono::milliseconds(10))
+{
+	const auto deadline = clock::now() + timeout;
+	long long v;
+
+	while ((v = read()) != want && clock::now() < deadline)
+		::poll(nullptr, 0, static_cast<int>(every.count()));
+	return v;
+}
+
+/*
  * Wait until the counter @name of /sys/class/misc/aio_attr/ equals @want
  * (contexts and inflight drop when the kernel frees them, possibly later
  * than close() returns).  sysfs cannot notify, so this polls every 10 ms
@@ -290,12 +306,7 @@ inline long long aa_stat(const char *name)
 inline long long wait_stat(const char *name, long long want,
 			   std::chrono::milliseconds timeout = std::chrono::milliseconds(10000))
 {
-	const auto deadline = clock::now() + timeout;
-	long long v;
-
-	while ((v = aa_stat(name)) != want && clock::now() < deadline)
-		::poll(nullptr, 0, 10);
-	return v;
+	return wait_value([name] { return aa_stat(name); }, want, timeout);
 }
 
 /*
@@ -384,6 +395,15 @@ inline long long pins_outstanding()
 			released = v;
 	}
 	return acquired < 0 || released < 0 ? -1 : acquired - released;
+}
+
+/* Voluntary context switches of the calling thread so far. */
+inline long voluntary_switches()
+{
+	struct rusage ru {};
+
+	require(!::getrusage(RUSAGE_THREAD, &ru), "getrusage");
+	return ru.ru_nvcsw;
 }
 
 /* The storage bytes /proc/self/io charges to this process. */
