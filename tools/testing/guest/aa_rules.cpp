@@ -72,6 +72,13 @@
  *   wait_eintr     AIO_ATTR_IOC_WAIT with nothing to wait for ends with EINTR
  *                  when a signal (handler without SA_RESTART) arrives, long
  *                  before its timeout.
+ *   no_fsnotify    (--fsdir) like io_submit(2), reads and writes through
+ *                  aio_attr send no fsnotify events: an inotify watch sees
+ *                  IN_MODIFY and IN_ACCESS for pwrite(2) and pread(2) of an
+ *                  ext4 file and neither for aio_attr's buffered and O_DIRECT
+ *                  writes and reads of it (an IN_ATTRIB from fchmod(2) marks
+ *                  the end of each phase; a different event, so inotify cannot
+ *                  merge it with one before it).
  *   max_inflight_total (--slow, a disk whose completions take a second)
  *                  the system-wide limit, lowered to 4 at run time, refuses
  *                  the fifth request in flight with EAGAIN.
@@ -89,6 +96,7 @@
 #include <sys/mount.h>
 #include <sys/uio.h>
 #include <sys/fanotify.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -350,6 +358,37 @@ void lsm_case(const char *path)
 
 	gate.deny(false);
 	require_result(do_one(ctx, sqe), 4096);
+}
+
+/*
+ * The inotify events of @wd's file in front of the IN_ATTRIB that
+ * fchmod(@fd) queues now, or-ed together: inotify keeps a watch's events
+ * in order, so everything the calls before this one sent is in front.
+ */
+uint32_t inotify_before_attrib(int ifd, int wd, int fd)
+{
+	alignas(struct inotify_event) char buf[4096];
+	uint32_t seen = 0;
+
+	if (::fchmod(fd, 0644))
+		throw_errno("fchmod");
+	for (;;) {
+		struct pollfd p = { ifd, POLLIN, 0 };
+
+		require(::poll(&p, 1, 5000) == 1, "no IN_ATTRIB from inotify within 5 s");
+		const ssize_t n = ::read(ifd, buf, sizeof(buf));
+		if (n < 0)
+			throw_errno("read(inotify)");
+		for (ssize_t off = 0; off < n;) {
+			const auto *ev = reinterpret_cast<const struct inotify_event *>(buf + off);
+
+			require(ev->wd == wd, strf("an event of watch %d", ev->wd));
+			if (ev->mask & IN_ATTRIB)
+				return seen;
+			seen |= ev->mask;
+			off += static_cast<ssize_t>(sizeof(*ev) + ev->len);
+		}
+	}
 }
 
 /* The mode of @path; throws on error. */
@@ -734,6 +773,49 @@ int main(int argc, char **argv)
 		require_result(c[0], 4096);
 		const uint64_t cx = require_attr(c[0], AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
 		require(cx & AIO_ATTR_CTX_WORKER, "the write was not a worker's");
+	});
+
+	s.run("no_fsnotify", [&] {
+		if (!fsdir)
+			throw Skip("no --fsdir");
+		const std::string path = std::string(fsdir) + "/notify.dat";
+		unique_fd fd = open_fd(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+		unique_fd dfd = open_fd(path.c_str(), O_RDWR | O_DIRECT);
+		Buffer buf(8192);
+		require(::pwrite(fd.get(), buf.data(), 8192, 0) == 8192 && ::fsync(fd.get()) == 0,
+			"pwrite + fsync");
+		unique_fd ifd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+		if (!ifd)
+			throw_errno("inotify_init1");
+		const int wd = ::inotify_add_watch(ifd.get(), path.c_str(),
+						   IN_MODIFY | IN_ACCESS | IN_ATTRIB);
+		if (wd < 0)
+			throw_errno("inotify_add_watch");
+
+		/* the watch works: the system calls send both */
+		require(::pwrite(fd.get(), buf.data(), 4096, 0) == 4096 &&
+				::pread(fd.get(), buf.data(), 4096, 0) == 4096,
+			"pwrite + pread");
+		uint32_t seen = inotify_before_attrib(ifd.get(), wd, fd.get());
+		require((seen & (IN_MODIFY | IN_ACCESS)) == (IN_MODIFY | IN_ACCESS),
+			strf("pwrite + pread sent inotify mask %#x, expected IN_MODIFY and "
+			     "IN_ACCESS",
+			     seen));
+
+		Context ctx;
+		ctx.setup(4096);
+		require_result(do_one(ctx, prep_write(fd.get(), buf.data(), 4096, 0).data(1)),
+			       4096);
+		require_result(do_one(ctx, prep_read(fd.get(), buf.data(), 4096, 0).data(2)), 4096);
+		require_result(do_one(ctx, prep_write(dfd.get(), buf.data(), 4096, 4096).data(3)),
+			       4096);
+		require_result(do_one(ctx, prep_read(dfd.get(), buf.data(), 4096, 4096).data(4)),
+			       4096);
+		seen = inotify_before_attrib(ifd.get(), wd, fd.get());
+		require(!(seen & (IN_MODIFY | IN_ACCESS)),
+			strf("aio_attr's reads and writes sent inotify mask %#x: "
+			     "Documentation/aio_attr/abi.rst says they send none",
+			     seen));
 	});
 
 	s.run("worker_fsize", [&] {

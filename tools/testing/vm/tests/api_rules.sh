@@ -12,8 +12,9 @@
 # attributes; PAGECACHE is PARTIAL for a buffered read of aiodemo with one
 # page of two cached, UNSUPPORTED for O_DIRECT, FSYNC and tmpfs; the errors
 # counter; a write to a frozen ext4 goes to a worker and SUBMIT does not
-# wait for the thaw; WAIT ends with EINTR on a signal; max_inflight_total refuses with
-# EAGAIN (null_blk completing after 1 s holds the requests).
+# wait for the thaw; reads and writes send no inotify events (pwrite and
+# pread do); WAIT ends with EINTR on a signal; max_inflight_total refuses
+# with EAGAIN (null_blk completing after 1 s holds the requests).
 # Program: aa_rules.
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"
