@@ -486,6 +486,8 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	bio_init(&req->bio, bdev, req->bvecs, nr, opf);
 	req->bio.bi_iter.bi_sector = pos >> SECTOR_SHIFT;
 	req->bio.bi_ioprio = ioprio;
+	if (file)
+		aa_bio_set_write_hint(&req->bio, file);
 	req->bio.bi_end_io = aa_bio_end_io;
 	req->bio.bi_private = req;
 

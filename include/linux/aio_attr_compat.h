@@ -22,6 +22,7 @@
 #include <linux/crypto.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/uio.h>
 #include <linux/version.h>
@@ -92,6 +93,21 @@ static inline int aa_bdev_open_rw(dev_t dev, struct aa_bdev_handle *h)
 static inline void aa_bdev_close(struct aa_bdev_handle *h)
 {
 	bdev_fput(h->file);
+}
+
+/**
+ * aa_bio_set_write_hint() - give a direct I/O bio its file's write hint
+ * @bio: the bio, not yet submitted
+ * @file: the block device file it was made for
+ *
+ * The lifetime hint fcntl(F_SET_RW_HINT) set on the file's inode, which
+ * 6.12's block/fops.c puts in every direct I/O bio it makes (a SCSI disk
+ * with I/O advice hints sends it as the GROUP NUMBER).  6.1 has no write
+ * hint in struct bio, and its own direct I/O passes none: a no-op there.
+ */
+static inline void aa_bio_set_write_hint(struct bio *bio, struct file *file)
+{
+	bio->bi_write_hint = file_inode(file)->i_write_hint;
 }
 
 /* ---- files, memory, iterators ---- */
@@ -196,6 +212,10 @@ static inline int aa_bdev_open_rw(dev_t dev, struct aa_bdev_handle *h)
 static inline void aa_bdev_close(struct aa_bdev_handle *h)
 {
 	blkdev_put(h->bdev, AA_BLK_OPEN_RW);
+}
+
+static inline void aa_bio_set_write_hint(struct bio *bio, struct file *file)
+{
 }
 
 #define aa_fd_file(f)	((f).file)

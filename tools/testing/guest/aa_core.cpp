@@ -15,6 +15,8 @@
  * --fsfile:       a file on a file system that supports O_DIRECT (ext4)
  * --ro:           a block device the program may set read-only (BLKROSET)
  * --uffd:         also race SETUP's faulting copy-out with mmap (userfaultfd)
+ * --hint:         a scsi_debug disk (I/O advice hints, 5 permanent streams),
+ *                 with --hint-stats its driver's group_number_stats file
  *
  * A case whose device is not given is skipped.  Ids: core.<case>.
  */
@@ -23,6 +25,7 @@
 #include <atomic>
 #include <thread>
 
+#include <fcntl.h>
 #include <linux/loop.h>
 #include <linux/userfaultfd.h>
 #include <sys/mman.h>
@@ -458,6 +461,67 @@ void setup_vs_mmap()
 	require(got == "ABC", strf("child steps '%s', status %#x", got.c_str(), status));
 }
 
+/* Writes scsi_debug counted in @group since the counts were last reset. */
+long long group_writes(const char *stats, unsigned int group)
+{
+	std::FILE *f = std::fopen(stats, "r");
+	long long n = -1;
+	unsigned int g;
+	long long v;
+
+	if (!f)
+		throw_errno(stats);
+	while (std::fscanf(f, "%u %lld", &g, &v) == 2)
+		if (g == group)
+			n = v;
+	std::fclose(f);
+	require(n >= 0, strf("%s has no line for group %u", stats, group));
+	return n;
+}
+
+/*
+ * An O_DIRECT write carries the write hint fcntl(F_SET_RW_HINT) set, as
+ * the kernel's own direct I/O does: sd sends it as the GROUP NUMBER,
+ * min(hint, permanent streams), and scsi_debug counts writes per group.
+ * pwrite(2) first, so the case also shows the kernel does this at all.
+ */
+void write_hint(const char *dev, const char *stats)
+{
+	if (::access(stats, R_OK))
+		throw Skip(strf("no %s (scsi_debug before 6.9 keeps no per-group counts; 6.1's "
+				"bios carry no write hint)",
+				stats));
+	unique_fd fd = open_fd(dev, O_RDWR | O_DIRECT);
+	uint64_t hint = RWH_WRITE_LIFE_SHORT;
+	if (::fcntl(fd.get(), F_SET_RW_HINT, &hint))
+		throw_errno("F_SET_RW_HINT");
+	/* the hint is the inode's: leave the device node without one */
+	struct Unhint {
+		int fd;
+		~Unhint()
+		{
+			uint64_t none = RWH_WRITE_LIFE_NOT_SET;
+			::fcntl(fd, F_SET_RW_HINT, &none);
+		}
+	} unhint{ fd.get() };
+	Buffer buf(4096);
+	Context ctx;
+	ctx.setup(4096);
+
+	write_file(stats, "0");
+	require(::pwrite(fd.get(), buf.data(), 4096, 0) == 4096, "pwrite");
+	const long long sys = group_writes(stats, RWH_WRITE_LIFE_SHORT);
+	require(sys == 1, strf("pwrite(2) with hint %u: %lld writes in group %u, expected 1",
+			       RWH_WRITE_LIFE_SHORT, sys, RWH_WRITE_LIFE_SHORT));
+	write_file(stats, "0");
+	require_result(do_one(ctx, prep_write(fd.get(), buf.data(), 4096, 4096).data(1)), 4096);
+	const long long aio = group_writes(stats, RWH_WRITE_LIFE_SHORT);
+	require(aio == 1,
+		strf("aio_attr's write with hint %u: %lld writes in group %u (%lld in "
+		     "group 0), expected 1 as for pwrite(2)",
+		     RWH_WRITE_LIFE_SHORT, aio, RWH_WRITE_LIFE_SHORT, group_writes(stats, 0)));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -472,6 +536,8 @@ int main(int argc, char **argv)
 	s.run("bs4k_alignment", [&] { bs4k_rules(need(argc, argv, "--bs4k")); });
 	s.run("file_unaligned_direct", [&] { fsfile_unaligned(need(argc, argv, "--fsfile")); });
 	s.run("ro_bdev_buffered_write", [&] { ro_bdev(need(argc, argv, "--ro")); });
+	s.run("bdev_write_hint",
+	      [&] { write_hint(need(argc, argv, "--hint"), need(argc, argv, "--hint-stats")); });
 	s.run("setup_copyout_vs_mmap", [&] {
 		if (!arg_flag(argc, argv, "--uffd"))
 			throw Skip("no --uffd given");

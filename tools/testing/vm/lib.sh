@@ -75,6 +75,23 @@ aa_brd() {
 	[ -b /dev/ram0 ] || { aa_fail brd.create "no /dev/ram0"; exit 1; }
 }
 
+# aa_scsi_debug SIZE_MIB - one scsi_debug disk; sets AA_SD to its node
+# (/dev/sdX).  sd probes asynchronously: waits up to 10 s for the node.
+aa_scsi_debug() {
+	aa_load sd_mod
+	aa_load scsi_debug dev_size_mb="$1" num_tgts=1 max_luns=1
+	AA_SD=
+	n=0
+	while [ ! -b "$AA_SD" ]; do
+		for b in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+			[ -e "$b" ] && AA_SD=/dev/${b##*/}
+		done
+		n=$((n + 1))
+		[ "$n" -gt 100 ] && { aa_fail scsi_debug.create "no sd disk after 10 s"; exit 1; }
+		[ -b "$AA_SD" ] || sleep 0.1
+	done
+}
+
 # aa_configfs_dev KIND DIR NAME SIZE_MIB [ATTR=VALUE...] - make the device
 # /dev/NAME under the configfs directory DIR, set its size and attributes
 # and power it on; on failure report FAIL KIND.create and exit the test.
