@@ -26,6 +26,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/ioprio.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -446,6 +447,19 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 	count = iov_iter_count(iter);
 	req->bytes = count;
 	req->pos = pos;
+
+	/*
+	 * The device node's times, as block/fops.c keeps them for direct
+	 * I/O: a write updates mtime and ctime, a read atime (both only
+	 * when the clock or the mount's atime rule asks for it).
+	 */
+	if (file && write) {
+		ret = file_update_time(file);
+		if (ret)
+			goto abort;
+	} else if (file) {
+		file_accessed(file);
+	}
 
 	mapping = aa_bdev_mapping(bdev);
 	if (mapping->nrpages) {

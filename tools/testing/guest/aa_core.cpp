@@ -15,6 +15,7 @@
  * --fsfile:       a file on a file system that supports O_DIRECT (ext4)
  * --ro:           a block device the program may set read-only (BLKROSET)
  * --uffd:         also race SETUP's faulting copy-out with mmap (userfaultfd)
+ * --times:        a block device whose node's times the program may set
  * --hint:         a scsi_debug disk (I/O advice hints, 5 permanent streams),
  *                 with --hint-stats its driver's group_number_stats file
  *
@@ -461,6 +462,70 @@ void setup_vs_mmap()
 	require(got == "ABC", strf("child steps '%s', status %#x", got.c_str(), status));
 }
 
+/* Set the atime and mtime of @fd's inode to @sec seconds. */
+void set_times(int fd, time_t sec)
+{
+	const struct timespec ts[2] = { { sec, 0 }, { sec, 0 } };
+
+	if (::futimens(fd, ts))
+		throw_errno("futimens");
+}
+
+struct stat fstat_of(int fd)
+{
+	struct stat st {};
+
+	if (::fstat(fd, &st))
+		throw_errno("fstat");
+	return st;
+}
+
+/*
+ * The device node's times move as block/fops.c moves them for direct I/O:
+ * a write sets mtime, a read atime (relatime: an atime a day old is
+ * updated).  Each phase starts from times set to 1000 s after the epoch,
+ * so a change shows without waiting for the clock; pwrite(2) and pread(2)
+ * first, to show the rule.
+ */
+void node_times(const char *dev)
+{
+	constexpr time_t old = 1000;
+	unique_fd fd = open_fd(dev, O_RDWR | O_DIRECT);
+	Buffer buf(4096);
+	Context ctx;
+	ctx.setup(4096);
+	struct stat st;
+
+	for (const bool aio : { false, true }) {
+		const char *who = aio ? "aio_attr's" : "the system call's";
+
+		set_times(fd.get(), old);
+		if (aio)
+			require_result(
+				do_one(ctx, prep_write(fd.get(), buf.data(), 4096, 0).data(1)),
+				4096);
+		else
+			require(::pwrite(fd.get(), buf.data(), 4096, 0) == 4096, "pwrite");
+		st = fstat_of(fd.get());
+		require(st.st_mtime > old, strf("after %s O_DIRECT write the node's mtime is %lld, "
+						"expected it updated from %lld",
+						who, (long long)st.st_mtime, (long long)old));
+
+		set_times(fd.get(), old);
+		if (aio)
+			require_result(
+				do_one(ctx, prep_read(fd.get(), buf.data(), 4096, 0).data(2)),
+				4096);
+		else
+			require(::pread(fd.get(), buf.data(), 4096, 0) == 4096, "pread");
+		st = fstat_of(fd.get());
+		require(st.st_atime > old && st.st_mtime == old,
+			strf("after %s O_DIRECT read the node's atime is %lld and mtime %lld, "
+			     "expected atime updated from %lld and mtime not",
+			     who, (long long)st.st_atime, (long long)st.st_mtime, (long long)old));
+	}
+}
+
 /* Writes scsi_debug counted in @group since the counts were last reset. */
 long long group_writes(const char *stats, unsigned int group)
 {
@@ -536,6 +601,7 @@ int main(int argc, char **argv)
 	s.run("bs4k_alignment", [&] { bs4k_rules(need(argc, argv, "--bs4k")); });
 	s.run("file_unaligned_direct", [&] { fsfile_unaligned(need(argc, argv, "--fsfile")); });
 	s.run("ro_bdev_buffered_write", [&] { ro_bdev(need(argc, argv, "--ro")); });
+	s.run("bdev_node_times", [&] { node_times(need(argc, argv, "--times")); });
 	s.run("bdev_write_hint",
 	      [&] { write_hint(need(argc, argv, "--hint"), need(argc, argv, "--hint-stats")); });
 	s.run("setup_copyout_vs_mmap", [&] {

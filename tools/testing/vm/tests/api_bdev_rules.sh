@@ -13,6 +13,8 @@
 #    -EPERM result (O_DIRECT: EPERM from SUBMIT);
 #  - SETUP whose copy-out faults (userfaultfd) while another thread mmaps
 #    the context: no deadlock;
+#  - an O_DIRECT write updates the device node's mtime, a read its atime,
+#    as pwrite and pread do;
 #  - an O_DIRECT write carries the file's write hint (F_SET_RW_HINT) as
 #    pwrite's does: scsi_debug counts both in the hint's group (6.12; 6.1's
 #    bios carry none and its scsi_debug keeps no counts: skipped).
@@ -47,7 +49,7 @@ if ! mkfs.ext4 -q /dev/ram1 || ! mount -t ext4 /dev/ram1 /tmp/aa_ext4; then
 fi
 aa_scsi_debug 16
 aa_core --delay /dev/mapper/aadelay --swap /dev/nullb1 --bs4k /dev/nullb0 \
-	--fsfile /tmp/aa_ext4/file --ro /dev/nullb2 --uffd \
+	--fsfile /tmp/aa_ext4/file --ro /dev/nullb2 --uffd --times /dev/nullb0 \
 	--hint "$AA_SD" --hint-stats /sys/bus/pseudo/drivers/scsi_debug/group_number_stats ||
 	AA_FAILED=1
 aa_done
