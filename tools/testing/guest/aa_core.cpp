@@ -18,6 +18,7 @@
  * --times:        a block device whose node's times the program may set
  * --hint:         a scsi_debug disk (I/O advice hints, 5 permanent streams),
  *                 with --hint-stats its driver's group_number_stats file
+ * --hint-iocrypt: an iocrypt mapping over that disk
  *
  * A case whose device is not given is skipped.  Ids: core.<case>.
  */
@@ -604,6 +605,10 @@ int main(int argc, char **argv)
 	s.run("bdev_node_times", [&] { node_times(need(argc, argv, "--times")); });
 	s.run("bdev_write_hint",
 	      [&] { write_hint(need(argc, argv, "--hint"), need(argc, argv, "--hint-stats")); });
+	/* iocrypt writes through a bio of its own, which must take the hint */
+	s.run("iocrypt_write_hint", [&] {
+		write_hint(need(argc, argv, "--hint-iocrypt"), need(argc, argv, "--hint-stats"));
+	});
 	s.run("setup_copyout_vs_mmap", [&] {
 		if (!arg_flag(argc, argv, "--uffd"))
 			throw Skip("no --uffd given");
