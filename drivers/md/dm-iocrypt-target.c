@@ -539,6 +539,9 @@ static int iocrypt_map_write(struct iocrypt_io *io)
 	}
 	bio_clear_polled(clone);
 	clone->bi_iter.bi_sector = cc->p.start + io->sector;
+	/* what a clone would inherit: the lower device schedules by them */
+	clone->bi_ioprio = io->base->bi_ioprio;
+	aa_bio_copy_write_hint(clone, io->base);
 	clone->bi_private = io;
 	clone->bi_end_io = iocrypt_write_endio;
 	io->iod = iodesc_from_bio(io->base);

@@ -110,6 +110,15 @@ static inline void aa_bio_set_write_hint(struct bio *bio, struct file *file)
 	bio->bi_write_hint = file_inode(file)->i_write_hint;
 }
 
+/*
+ * The write hint of @src for @dst, a bio a stacking driver allocated
+ * itself to carry @src's data down (6.1: no-op, as above).
+ */
+static inline void aa_bio_copy_write_hint(struct bio *dst, const struct bio *src)
+{
+	dst->bi_write_hint = src->bi_write_hint;
+}
+
 /* ---- files, memory, iterators ---- */
 
 /* The file of a struct fd from fdget(); NULL if the fd was not open. */
@@ -215,6 +224,10 @@ static inline void aa_bdev_close(struct aa_bdev_handle *h)
 }
 
 static inline void aa_bio_set_write_hint(struct bio *bio, struct file *file)
+{
+}
+
+static inline void aa_bio_copy_write_hint(struct bio *dst, const struct bio *src)
 {
 }
 

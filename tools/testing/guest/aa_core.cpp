@@ -554,7 +554,7 @@ long long group_writes(const char *stats, unsigned int group)
 void write_hint(const char *dev, const char *stats)
 {
 	if (::access(stats, R_OK))
-		throw Skip(strf("no %s (scsi_debug before 6.9 keeps no per-group counts; 6.1's "
+		throw Skip(strf("no %s (6.1's scsi_debug keeps no per-group counts and its "
 				"bios carry no write hint)",
 				stats));
 	unique_fd fd = open_fd(dev, O_RDWR | O_DIRECT);

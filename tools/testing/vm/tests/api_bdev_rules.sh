@@ -16,7 +16,8 @@
 #  - an O_DIRECT write updates the device node's mtime, a read its atime,
 #    as pwrite and pread do;
 #  - an O_DIRECT write carries the file's write hint (F_SET_RW_HINT) as
-#    pwrite's does: scsi_debug counts both in the hint's group (6.12; 6.1's
+#    pwrite's does: scsi_debug counts both in the hint's group, also
+#    through iocrypt, whose writes go down in bios of its own (6.12; 6.1's
 #    bios carry none and its scsi_debug keeps no counts: skipped).
 # Program: aa_core.
 # shellcheck source=tools/testing/vm/lib.sh
@@ -48,8 +49,10 @@ if ! mkfs.ext4 -q /dev/ram1 || ! mount -t ext4 /dev/ram1 /tmp/aa_ext4; then
 	aa_fail core.setup "ext4 on /dev/ram1"
 fi
 aa_scsi_debug 16
+aa_iocrypt aahint "$AA_SD"
 aa_core --delay /dev/mapper/aadelay --swap /dev/nullb1 --bs4k /dev/nullb0 \
 	--fsfile /tmp/aa_ext4/file --ro /dev/nullb2 --uffd --times /dev/nullb0 \
-	--hint "$AA_SD" --hint-stats /sys/bus/pseudo/drivers/scsi_debug/group_number_stats ||
+	--hint "$AA_SD" --hint-iocrypt /dev/mapper/aahint \
+	--hint-stats /sys/bus/pseudo/drivers/scsi_debug/group_number_stats ||
 	AA_FAILED=1
 aa_done
