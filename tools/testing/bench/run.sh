@@ -185,12 +185,13 @@ main() {
 	mkdir -p "$OUT"
 	kimg=$("$VM/fetch-kernel.sh")
 	fio=$("$VM/build-fio.sh")
-	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*libaio' ||
-		aa_die "the guest fio ($fio) has no libaio engine"
-	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*io_uring' ||
-		aa_die "the guest fio ($fio) has no io_uring engine"
-	"$fio" --enghelp 2>/dev/null | grep -qx '[[:space:]]*posixaio' ||
-		aa_die "the guest fio ($fio) has no posixaio engine"
+	# in a variable: under pipefail, grep -q quitting early could end fio
+	# with SIGPIPE and fail the check
+	engines=$("$fio" --enghelp 2>/dev/null)
+	for e in libaio io_uring posixaio; do
+		grep -qx "[[:space:]]*$e" <<<"$engines" ||
+			aa_die "the guest fio ($fio) has no $e engine"
+	done
 	mapfile -t kos < <(aa_our_modules "$(aa_kbuild_tree)")
 	aa_check_vermagic "${kos[@]}"
 	aa_step "bench: initramfs (${#kos[@]} modules of ours)"

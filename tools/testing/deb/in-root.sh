@@ -93,14 +93,17 @@ int main(void)
 	return 0;
 }
 C
-out='' flags=()
+# (ldd's output in a variable, not piped to grep -q: under pipefail, a
+# grep that quits at its match can end ldd with SIGPIPE and fail the check.)
+out='' libs='' flags=()
 if read -ra flags < <(pkg-config --cflags --libs aio_attr) &&
 	gcc -Wall -Werror -o /tmp/t /tmp/t.c "${flags[@]}" &&
-	out=$(/tmp/t) && [[ $out == "service_ns "* ]] &&
-	ldd /tmp/t | grep -q 'libaioattr\.so\.1 => /.*/x86_64-linux-gnu/libaioattr\.so\.1 '; then
+	out=$(/tmp/t) && [[ $out == "service_ns "* ]] && libs=$(ldd /tmp/t) &&
+	[[ $libs =~ libaioattr\.so\.1\ =\>\ /[^[:space:]]*/x86_64-linux-gnu/libaioattr\.so\.1\  ]]; then
 	pass pkgconfig_link
 else
-	fail pkgconfig_link "pkg-config aio_attr: '${flags[*]}', program said '$out'"
+	fail pkgconfig_link "pkg-config aio_attr: '${flags[*]}', program said '$out'," \
+		"ldd: $(echo "$libs" | tr '\n\t' '  ')"
 fi
 if pkg-config --exists aio_attr_posix; then
 	pass pkgconfig_posix
@@ -109,7 +112,7 @@ else
 fi
 
 # Purging the DKMS package removes the modules from the kernel's tree.
-if ! dpkg-query -W -f '${db:Status-Abbrev}' aio-attr-dkms 2>/dev/null | grep -q '^ii'; then
+if [[ $(dpkg-query -W -f '${db:Status-Abbrev}' aio-attr-dkms 2>/dev/null) != ii* ]]; then
 	fail dkms_purge "aio-attr-dkms is not installed: nothing to purge"
 	exit 1
 fi

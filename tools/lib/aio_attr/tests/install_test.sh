@@ -8,6 +8,8 @@
 # with find_package, and every installed man page rendered by
 # `man --warnings`.  Exits nonzero with a reason on the first failure.
 set -euo pipefail
+# After a pipe, grep -c >/dev/null and not grep -q: a grep that quits at
+# its first match can end the writer with SIGPIPE, which pipefail reports.
 
 proj=$1
 # shellcheck source=tools/lib/install_test_lib.sh
@@ -21,11 +23,11 @@ so=$(find "$root" -name 'libaioattr.so.1' | head -n 1)
 [[ -n $so ]] || fail "no libaioattr.so.1 installed"
 libdir=$(dirname "$so")
 [[ -f $libdir/libaioattr.a && -L $libdir/libaioattr.so ]] || fail "no libaioattr.a / libaioattr.so link"
-readelf -d "$so" | grep -q 'SONAME.*\[libaioattr\.so\.1\]' || fail "soname is not libaioattr.so.1"
+readelf -d "$so" | grep -c 'SONAME.*\[libaioattr\.so\.1\]' >/dev/null || fail "soname is not libaioattr.so.1"
 # Every exported function carries the version node, nothing else is exported.
 exported=$(objdump -T "$so" | awk '$4 == ".text" { print $6, $7 }')
 grep -q 'AIOATTR_1.0 aa_peek$' <<<"$exported" || fail "aa_peek not exported as AIOATTR_1.0"
-if grep -v '^AIOATTR_1.0 ' <<<"$exported" | grep -q .; then
+if grep -v '^AIOATTR_1.0 ' <<<"$exported" | grep -c . >/dev/null; then
 	fail "unversioned exports: $(grep -v '^AIOATTR_1.0 ' <<<"$exported" | tr '\n' ' ')"
 fi
 
@@ -64,7 +66,7 @@ export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR=$root
 # shellcheck disable=SC2046 # word splitting of the flags is wanted
 cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags aio_attr) "$tmp/t.c" -o "$tmp/t_pc" \
 	$(pkg-config --libs aio_attr) || fail "pkg-config build failed"
-readelf -d "$tmp/t_pc" | grep -q 'NEEDED.*\[libaioattr\.so\.1\]' || fail "t_pc does not need libaioattr.so.1"
+readelf -d "$tmp/t_pc" | grep -c 'NEEDED.*\[libaioattr\.so\.1\]' >/dev/null || fail "t_pc does not need libaioattr.so.1"
 got=$(LD_LIBRARY_PATH=$libdir "$tmp/t_pc") || fail "t_pc exited with $?"
 [[ $got == "$want" ]] || fail "t_pc printed '$got', not '$want'"
 unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
@@ -106,7 +108,7 @@ if ! cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$root/usr" >"$tm
 fi
 got=$(LD_LIBRARY_PATH=$libdir "$tmp/cm/build/t") || fail "find_package C program exited with $?"
 [[ $got == "$want" ]] || fail "find_package C program printed '$got'"
-readelf -d "$tmp/cm/build/t" | grep -q 'NEEDED.*\[libaioattr\.so\.1\]' || fail "t does not need libaioattr.so.1"
+readelf -d "$tmp/cm/build/t" | grep -c 'NEEDED.*\[libaioattr\.so\.1\]' >/dev/null || fail "t does not need libaioattr.so.1"
 got=$("$tmp/cm/build/tpp") || fail "find_package C++ program exited with $?"
 [[ $got == "service_ns,queue_ns,device_ns,cache,crypt_ns,completion_ctx,pagecache 7" ]] ||
 	fail "find_package C++ program printed '$got'"

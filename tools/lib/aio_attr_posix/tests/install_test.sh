@@ -8,6 +8,8 @@
 # pkg-config that runs (ENOSYS with the device absent), and its man pages
 # rendered by `man --warnings`.
 set -euo pipefail
+# After a pipe, grep -c >/dev/null and not grep -q: a grep that quits at
+# its first match can end the writer with SIGPIPE, which pipefail reports.
 
 proj=$1
 # shellcheck source=tools/lib/install_test_lib.sh
@@ -20,7 +22,7 @@ so=$(find "$root" -name 'libaioattr-posix.so.1' | head -n 1)
 libdir=$(dirname "$so")
 [[ -f $libdir/libaioattr-posix.a && -L $libdir/libaioattr-posix.so ]] ||
 	fail "no libaioattr-posix.a / libaioattr-posix.so link"
-readelf -d "$so" | grep -q 'NEEDED.*libaioattr\.so' && fail "depends on libaioattr.so"
+readelf -d "$so" | grep -c 'NEEDED.*libaioattr\.so' >/dev/null && fail "depends on libaioattr.so"
 exported=$(objdump -T "$so" | awk '$4 == ".text" { print $NF }' | sort | tr '\n' ' ')
 want="aio_attr_get aio_attr_get64 aio_attr_get_mask aio_attr_set_mask aio_cancel aio_cancel64 \
 aio_error aio_error64 aio_fsync aio_fsync64 aio_read aio_read64 aio_return aio_return64 \
