@@ -158,7 +158,9 @@ echo "skipped: $total_s"
 for fail in $(find "$AA_RESULTS" -name '*.fail' | sort); do
 	layer=${fail#"$AA_RESULTS"/}
 	echo "failed in ${layer%.fail}:"
-	cut -c 1-300 "$fail" | head -n 20 | sed 's/^/  /'
+	# head first: cut, left writing after head quit, would die of SIGPIPE;
+	# pipefail and set -e would then end the run before its last line
+	head -n 20 "$fail" | cut -c 1-300 | sed 's/^/  /'
 	(($(wc -l <"$fail") <= 20)) || echo "  ... $(wc -l <"$fail") in all"
 done
 echo "$total_p passed, $total_f failed"

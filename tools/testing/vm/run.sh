@@ -168,7 +168,9 @@ judge() {
 	if aa_kernel_reports "$OUT/dmesg.log" "$OUT/kernel-bad.log"; then
 		fail_note "kernel log: $(wc -l <"$OUT/kernel-bad.log") bad lines, the first:" \
 			"$(head -n 1 "$OUT/kernel-bad.log")"
-		sed 's/^/    /' "$OUT/kernel-bad.log" | head -n 40 >&2
+		# head first: a writer cut off by head dies of SIGPIPE, which
+		# pipefail and set -e would turn into the end of this script
+		head -n 40 "$OUT/kernel-bad.log" | sed 's/^/    /' >&2
 		failed=$((failed + 1))
 	fi
 	# Lockdep switches itself off after its first report (or when it runs
