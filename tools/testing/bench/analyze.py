@@ -42,13 +42,14 @@ for _d, _n in HARDIRQ_DISKS.items():
     TARGET_NAMES.update({_d: f"{_n} (raw)", _d + "crypt": f"{_n}: dm-crypt default",
                          _d + "cryptnowq": f"{_n}: dm-crypt no_r/w_workqueue",
                          _d + "iocrypt": f"{_n}: iocrypt"})
-ENGINES = ["libaio", "io_uring", "aioattr", "aioattrfb"]
+ENGINES = ["libaio", "io_uring", "aioattr", "aioattrfb", "io_uringfb"]
 # The buffered cells of issue 13: aioattr with max_workers=16, fio's
 # posixaio engine on glibc and with LD_PRELOAD=libaioattr-posix.
 POSIX_ENGINES = ["posixaio", "posixaa", "posixaaw16"]
 BUF_ENGINES = ["libaio", "io_uring", "aioattr", "aioattrw16"] + POSIX_ENGINES
 ALL_ENGINES = ENGINES + ["aioattrw16"] + POSIX_ENGINES
-ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "aioattrnw": "aioattr submit_wait=0",
+ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "io_uringfb": "io_uring fixedbufs=1",
+                "aioattrnw": "aioattr submit_wait=0",
                 "aioattrw16": "aioattr max_workers=16",
                 "posixaio": "posixaio (glibc)", "posixaa": "posixaio + libaioattr-posix",
                 "posixaaw16": "posixaio + libaioattr-posix, max_workers=16"}
@@ -887,7 +888,9 @@ def engine_rows(L, cells, engs, wls, show):
 
 def fastpath_md(L, cells, kc):
     fb = any(k[1] == "aioattrfb" for k in cells)
+    ufb = any(k[1] == "io_uringfb" for k in cells)
     engs = ["libaio", "io_uring", "aioattr"] + (["aioattrfb"] if fb else [])
+    engs += ["io_uringfb"] if ufb else []
     L.append("## Fast path: aioattr next to libaio and io_uring (issue 10)\n")
     L.append("IOPS medians; ratios of the medians with the min-max of the per-repetition "
              "ratios.  'none': aioattr requesting no attribute.\n")
@@ -895,6 +898,8 @@ def fastpath_md(L, cells, kc):
     head += ["aioattr/libaio", "aioattr/io_uring"]
     if fb:
         head += ["fixedbufs/libaio", "fixedbufs/io_uring"]
+    if fb and ufb:
+        head += ["fixedbufs/io_uring fixedbufs"]
     head += ["all/none"]
     table(L, head)
     for t in FAST_TARGETS + ["iocrypt"]:
@@ -907,6 +912,8 @@ def fastpath_md(L, cells, kc):
             for a in ["aioattr"] + (["aioattrfb"] if fb else []):
                 row += [fr(ratio(cells, key(t, a, wl), key(t, o, wl)))
                         for o in ("libaio", "io_uring")]
+            if fb and ufb:
+                row += [fr(ratio(cells, key(t, "aioattrfb", wl), key(t, "io_uringfb", wl)))]
             row += [fr(ratio(cells, key(t, "aioattr", wl), key(t, "aioattr", wl, "none")))]
             L.append("| " + " | ".join(row) + " |")
     L.append("")

@@ -9,7 +9,8 @@
 # the same 64 MiB of one brd; plus aiodemo with zero service time (raw).
 # Engines: libaio, io_uring, aioattr (attrs=all); aioattr with no attribute
 # requested on brd, iocrypt and aiodemo; on brd and aiodemo also aioattr
-# with registered buffers (fixedbufs=1) when the engine has that option;
+# with registered buffers (fixedbufs=1) when the engine has that option,
+# and next to it io_uring with its own registered buffers (io_uringfb);
 # on aiodemo at QD1 also aioattr waiting in a call of its own instead of
 # in the submitting call (submit_wait=0: aioattrnw).
 # Workloads: 4k randread QD1/QD32, 4k randwrite QD1/QD32, 128k sequential
@@ -319,7 +320,9 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 		grp=R
 		case $t.$wl in
 		*.sr8) ;;
-		brd.* | aiodemo.*) engines="$engines $FB" grp=F ;;
+		# with registered buffers, each engine its own: io_uring's
+		# fixedbufs=1 is the anchor of aioattr's
+		brd.* | aiodemo.*) engines="$engines $FB${FB:+ io_uringfb}" grp=F ;;
 		esac
 		# aiodemo at QD1 also with the engine waiting in a call of its
 		# own (submit_wait=0), next to the default that waits in SUBMIT
@@ -332,6 +335,7 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 			aioattr.*.sr8) ;;
 			aioattr.brd.* | aioattr.aiodemo.* | aioattr.iocrypt.*) cell $s $t "$e" $wl none ;;
 			esac
+			[ "$e" = io_uringfb ] && continue
 			[ $t.$wl = brd.rr1 ] && [ "$e" != "$FB" ] && cell F $t "$e" rr1j2 all
 			[ $grp.$wl = F.rr32 ] && cell F $t "$e" rr128 all
 		done
@@ -428,6 +432,7 @@ fio_args() {
 		[ "$2" = aioattrfb ] && eng="$eng --fixedbufs=1"
 		[ "$2" = aioattrnw ] && eng="$eng --submit_wait=0"
 		;;
+	io_uringfb) eng="io_uring --fixedbufs=1" ;;
 	posixaa | posixaaw16) eng=posixaio ;;
 	*) eng=$2 ;;
 	esac
