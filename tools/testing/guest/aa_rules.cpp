@@ -187,10 +187,14 @@ private:
 				if (m->fd < 0)
 					continue;
 				fanotify_response r{ m->fd, static_cast<__u32>(deny_ ? FAN_DENY : FAN_ALLOW) };
+				/*
+				 * Counted before the answer: the answer wakes the
+				 * caller, which may read the count at once.
+				 */
+				events_++;
 				if (::write(fan_.get(), &r, sizeof(r)) != sizeof(r))
 					info("fanotify response: %s", std::strerror(errno));
 				::close(m->fd);
-				events_++;
 			}
 		}
 	}
