@@ -918,25 +918,26 @@ def fastpath_md(L, cells, kc):
             L.append("| " + " | ".join(row) + " |")
     L.append("")
     if any(k[1] == "aioattrnw" for k in cells):
-        L.append("## Where the engine waits (aiodemo, QD1)\n")
+        L.append("## Where the engine waits\n")
         L.append("aioattr waits for its completion in the submitting call by default "
                  "(AIO_ATTR_SUBMIT_WAIT: one system call per I/O); `submit_wait=0` submits, "
-                 "returns, and waits in a call of its own when fio asks for the event.  "
-                 "IOPS medians, ratios with the per-repetition min-max, busy CPU per I/O "
-                 "(us).\n")
+                 "returns, and waits in a call of its own when fio asks for the event, as "
+                 "fio's io_uring engine does.  IOPS medians, ratios with the per-repetition "
+                 "min-max, busy CPU per I/O (us).\n")
         table(L, ["device", "workload", "IOPS submit_wait=1", "IOPS submit_wait=0",
                   "IOPS io_uring", "0/1", "submit_wait=0/io_uring", "CPU us/IO 1", "CPU us/IO 0"])
-        for wl in FAST_WLS:
-            a, nw = key("aiodemo", "aioattr", wl), key("aiodemo", "aioattrnw", wl)
-            u = key("aiodemo", "io_uring", wl)
-            if nw not in cells:
-                continue
-            L.append("| " + " | ".join([
-                TARGET_NAMES["aiodemo"], WL_NAMES[wl], fmt(cells.get(a, {}).get("iops")),
-                fmt(cells[nw].get("iops")), fmt(cells.get(u, {}).get("iops")),
-                fr(ratio(cells, nw, a)), fr(ratio(cells, nw, u)),
-                fmt(cells.get(a, {}).get("cpu_us_per_io"), 1),
-                fmt(cells[nw].get("cpu_us_per_io"), 1)]) + " |")
+        for t in ("brd", "aiodemo"):
+            for wl in FAST_WLS:
+                a, nw = key(t, "aioattr", wl), key(t, "aioattrnw", wl)
+                u = key(t, "io_uring", wl)
+                if nw not in cells:
+                    continue
+                L.append("| " + " | ".join([
+                    TARGET_NAMES[t], WL_NAMES[wl], fmt(cells.get(a, {}).get("iops")),
+                    fmt(cells[nw].get("iops")), fmt(cells.get(u, {}).get("iops")),
+                    fr(ratio(cells, nw, a)), fr(ratio(cells, nw, u)),
+                    fmt(cells.get(a, {}).get("cpu_us_per_io"), 1),
+                    fmt(cells[nw].get("cpu_us_per_io"), 1)]) + " |")
         L.append("")
     L.append("## Busy CPU per I/O\n")
     L.append("Busy CPU time of all CPUs (`/proc/stat` user + nice + system + irq + softirq) "

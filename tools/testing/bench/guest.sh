@@ -11,8 +11,9 @@
 # requested on brd, iocrypt and aiodemo; on brd and aiodemo also aioattr
 # with registered buffers (fixedbufs=1) when the engine has that option,
 # and next to it io_uring with its own registered buffers (io_uringfb);
-# on aiodemo at QD1 also aioattr waiting in a call of its own instead of
-# in the submitting call (submit_wait=0: aioattrnw).
+# on aiodemo at QD1 and rr QD32 and on brd at rr QD1 also aioattr waiting
+# in a call of its own instead of in the submitting call (submit_wait=0:
+# aioattrnw).
 # Workloads: 4k randread QD1/QD32, 4k randwrite QD1/QD32, 128k sequential
 # read QD8; on brd and aiodemo 4k randread QD128, on brd 4k randread QD1
 # with two jobs (a context each).
@@ -324,9 +325,11 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 		# fixedbufs=1 is the anchor of aioattr's
 		brd.* | aiodemo.*) engines="$engines $FB${FB:+ io_uringfb}" grp=F ;;
 		esac
-		# aiodemo at QD1 also with the engine waiting in a call of its
-		# own (submit_wait=0), next to the default that waits in SUBMIT
-		case $t.$wl in aiodemo.rr1 | aiodemo.rw1) engines="$engines aioattrnw" ;; esac
+		# also with the engine waiting in a call of its own
+		# (submit_wait=0), next to the default that waits in SUBMIT
+		case $t.$wl in
+		aiodemo.rr1 | aiodemo.rw1 | aiodemo.rr32 | brd.rr1) engines="$engines aioattrnw" ;;
+		esac
 		for e in $engines; do
 			s=$grp
 			[ "$t.$e" = iocrypt.aioattr ] && [ $wl != sr8 ] && s=F
@@ -335,7 +338,7 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 			aioattr.*.sr8) ;;
 			aioattr.brd.* | aioattr.aiodemo.* | aioattr.iocrypt.*) cell $s $t "$e" $wl none ;;
 			esac
-			[ "$e" = io_uringfb ] && continue
+			case $e in io_uringfb | aioattrnw) continue ;; esac
 			[ $t.$wl = brd.rr1 ] && [ "$e" != "$FB" ] && cell F $t "$e" rr1j2 all
 			[ $grp.$wl = F.rr32 ] && cell F $t "$e" rr128 all
 		done
