@@ -12,7 +12,9 @@
 #    after submission (so no I/O completes inside the submit call): the
 #    kernel's own count of the job's SUBMIT and WAIT ioctls (a hist trigger
 #    on syscalls:sys_enter_ioctl) must be at most 1.05 per I/O - two
-#    without submit-and-wait - and equal what the engine reports.
+#    without submit-and-wait - and equal what the engine reports.  With
+#    submit_wait=0 no SUBMIT waits, the job needs WAITs, and the kernel's
+#    counts again equal the engine's.
 # 3. numjobs=2 (threads): two threads, each submitting on a context fd of
 #    its own.
 # Programs: aa_submitwait, fio with the aioattr engine.
@@ -101,6 +103,31 @@ EOF
 	fi
 else
 	aa_fail $id "fio failed: $(grep -i 'err\|fio:\|fail' /tmp/qd1.out | head -n 3 | tr '\n' ' ')"
+fi
+
+id=submitwait.fio_qd1_apart
+if calls=$(traced_fio /tmp/apart.out --submit_wait=0); then
+	echo "# kernel saw: $(echo "$calls" | tr '\n' ';')"
+	grep 'system calls:' /tmp/apart.out
+	ks=$(echo "$calls" | sum submit)
+	kw=$(echo "$calls" | sum wait)
+	read -r es sw ew ios <<EOF
+$(sed -n 's/.*system calls: \([0-9]*\) submit (\([0-9]*\) of them waiting), \([0-9]*\) wait for \([0-9]*\) I\/Os.*/\1 \2 \3 \4/p' /tmp/apart.out)
+EOF
+	ios=${ios:-0}
+	if [ "$ios" -lt 2048 ]; then
+		aa_fail $id "engine reported ${ios} I/Os, expected at least 2048"
+	elif [ "$sw" != 0 ]; then
+		aa_fail $id "$sw submissions waited with submit_wait=0"
+	elif [ "$ks" != "$es" ] || [ "$kw" != "$ew" ]; then
+		aa_fail $id "kernel saw $ks submit $kw wait, engine says $es and $ew"
+	elif [ "$kw" -eq 0 ]; then
+		aa_fail $id "no WAIT for $ios I/Os that each complete 100 us after SUBMIT"
+	else
+		aa_pass $id
+	fi
+else
+	aa_fail $id "fio failed: $(grep -i 'err\|fio:\|fail' /tmp/apart.out | head -n 3 | tr '\n' ' ')"
 fi
 
 id=submitwait.fio_context_per_job
