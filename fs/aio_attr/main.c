@@ -442,13 +442,12 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	}
 
 	/*
-	 * Submissions are plugged, even a single one (as blkdev_write_iter()
-	 * does): on a blk-mq device with an I/O scheduler an unplugged bio is
-	 * inserted and the queue run asynchronously, from kblockd - a worker
-	 * wakeup and two context switches per I/O.  Unplugging here
-	 * dispatches in the submitter, and a batch goes down in one go.
+	 * A batch is plugged, so that it goes down in one go.  A single
+	 * request is plugged in aa_submit_bdev_iter() unless its disk is
+	 * blk-mq without an I/O scheduler (aa_bdev_wants_plug()).
 	 */
-	blk_start_plug(&plug);
+	if (nr > 1)
+		blk_start_plug(&plug);
 	usqe = u64_to_user_ptr(sub.sqes);
 	for (i = 0; i < nr; i++) {
 		struct aio_attr_sqe sqe;
@@ -462,7 +461,8 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 			break;
 		cond_resched();
 	}
-	blk_finish_plug(&plug);
+	if (nr > 1)
+		blk_finish_plug(&plug);
 	/* one call submits and waits; a batch that stopped early returns */
 	if (grp)
 		werr = aa_group_end(ctx, grp, i,
