@@ -135,6 +135,22 @@ aa_iocrypt() {
 	[ -b "/dev/mapper/$1" ] || dmsetup mknodes "$1"
 }
 
+# aa_hist EVENT TRIGGER OUT CMD... - run CMD (stdin /dev/null, its output
+# to OUT) with the hist trigger TRIGGER on the trace event directory EVENT
+# (/sys/kernel/tracing/events/SYS/NAME); print the event's hist, remove the
+# trigger and return CMD's status, or 1 when the trigger cannot be set.
+aa_hist() {
+	aa_hist_ev=$1 aa_hist_trig=$2 aa_hist_out=$3
+	shift 3
+	echo "$aa_hist_trig" 2>"$aa_hist_out" >"$aa_hist_ev/trigger" ||
+		{ echo "setting $aa_hist_trig failed" >>"$aa_hist_out"; return 1; }
+	"$@" </dev/null >>"$aa_hist_out" 2>&1
+	aa_hist_rc=$?
+	cat "$aa_hist_ev/hist"
+	echo "!$aa_hist_trig" >"$aa_hist_ev/trigger"
+	return $aa_hist_rc
+}
+
 # aa_wait_stat NAME VALUE [TENTHS] - wait (default 10 s) for the counter
 # /sys/class/misc/aio_attr/NAME to read VALUE; false if it does not.
 aa_wait_stat() {

@@ -40,14 +40,10 @@ IOS=1024
 # of blk_mq_run_work_fn work items the kernel ran meanwhile.
 # "{ function: [ffffffff8e5b1c30] blk_mq_run_work_fn } hitcount: 3"
 runs() {
-	echo "$TRIG" >$EV/trigger || return 1
-	fio --name=qd1 --filename="$1" --ioengine=external:/tests/lib/aioattr.so \
-		--direct=1 --rw=randread --bs=4k --size=4m --number_ios=$IOS \
-		--iodepth=1 --attrs=none </dev/null >"$2" 2>&1
-	rc=$?
-	n=$(sed -n 's/.*blk_mq_run_work_fn *} *hitcount: *\([0-9]*\).*/\1/p' $EV/hist)
-	echo "!$TRIG" >$EV/trigger
-	[ $rc = 0 ] || return 1
+	hist=$(aa_hist $EV "$TRIG" "$2" fio --name=qd1 --filename="$1" \
+		--ioengine=external:/tests/lib/aioattr.so --direct=1 --rw=randread --bs=4k \
+		--size=4m --number_ios=$IOS --iodepth=1 --attrs=none) || return 1
+	n=$(echo "$hist" | sed -n 's/.*blk_mq_run_work_fn *} *hitcount: *\([0-9]*\).*/\1/p')
 	echo "${n:-0}"
 }
 

@@ -61,73 +61,74 @@ TRIG="hist:keys=common_pid,fd,cmd.hex if cmd == $SUBMIT || cmd == $WAIT"
 traced_fio() {
 	out=$1
 	shift
-	echo "$TRIG" 2>"$out" >$EV/trigger || { echo "setting $TRIG failed" >>"$out"; return 1; }
-	fio --name=qd1 --filename=/dev/sw1 --ioengine=external:/tests/lib/aioattr.so \
-		--direct=1 --rw=randread --bs=4k --size=8m --iodepth=1 --attrs=all "$@" \
-		>"$out" 2>&1
+	hist=$(aa_hist $EV "$TRIG" "$out" fio --name=qd1 --filename=/dev/sw1 \
+		--ioengine=external:/tests/lib/aioattr.so --direct=1 --rw=randread --bs=4k \
+		--size=8m --iodepth=1 --attrs=all "$@")
 	rc=$?
 	# "{ common_pid: 123, fd: 5, cmd: c028a702 } hitcount: 2048"
-	sed -n 's/^{ common_pid: *\([0-9]*\), fd: *\([0-9]*\), cmd: *\([0-9a-f]*\) *} hitcount: *\([0-9]*\).*/\1 \2 \3 \4/p' \
-		$EV/hist | while read -r pid fd cmd n; do
-		case 0x$cmd in
-		"$SUBMIT") echo "$pid $fd submit $n" ;;
-		"$WAIT") echo "$pid $fd wait $n" ;;
-		esac
-	done
-	echo "!$TRIG" >$EV/trigger
+	echo "$hist" |
+		sed -n 's/^{ common_pid: *\([0-9]*\), fd: *\([0-9]*\), cmd: *\([0-9a-f]*\) *} hitcount: *\([0-9]*\).*/\1 \2 \3 \4/p' |
+		while read -r pid fd cmd n; do
+			case 0x$cmd in
+			"$SUBMIT") echo "$pid $fd submit $n" ;;
+			"$WAIT") echo "$pid $fd wait $n" ;;
+			esac
+		done
 	return $rc
 }
 
 # sum KIND - total COUNT of the KIND lines of traced_fio on stdin
 sum() { awk -v k="$1" '$3 == k { n += $4 } END { print n + 0 }'; }
 
-id=submitwait.fio_qd1
-if calls=$(traced_fio /tmp/qd1.out); then
+# counted_fio ID OUT ARGS... - traced_fio OUT ARGS..., then what the kernel
+# and the engine counted: sets ks and kw (the kernel's SUBMITs and WAITs),
+# sw (the engine's SUBMITs that also waited) and ios (its I/Os).  Fails
+# ID and returns 1 when fio fails, when the engine reports fewer than 2048
+# I/Os, or when its counts differ from the kernel's.
+counted_fio() {
+	cid=$1
+	shift
+	if ! calls=$(traced_fio "$@"); then
+		aa_fail "$cid" "fio failed: $(grep -i 'err\|fio:\|fail' "$1" | head -n 3 | tr '\n' ' ')"
+		return 1
+	fi
 	echo "# kernel saw: $(echo "$calls" | tr '\n' ';')"
-	grep 'system calls:' /tmp/qd1.out
+	grep 'system calls:' "$1"
 	ks=$(echo "$calls" | sum submit)
 	kw=$(echo "$calls" | sum wait)
 	# "system calls: 2048 submit (2048 of them waiting), 0 wait for 2048 I/Os: 1.00 per I/O"
-	read -r es ew ios <<EOF
-$(sed -n 's/.*system calls: \([0-9]*\) submit ([0-9]* of them waiting), \([0-9]*\) wait for \([0-9]*\) I\/Os.*/\1 \2 \3/p' /tmp/qd1.out)
+	read -r es sw ew ios <<EOF
+$(sed -n 's/.*system calls: \([0-9]*\) submit (\([0-9]*\) of them waiting), \([0-9]*\) wait for \([0-9]*\) I\/Os.*/\1 \2 \3 \4/p' "$1")
 EOF
 	ios=${ios:-0}
 	if [ "$ios" -lt 2048 ]; then
-		aa_fail $id "engine reported ${ios} I/Os, expected at least 2048"
+		aa_fail "$cid" "engine reported ${ios} I/Os, expected at least 2048"
 	elif [ "$ks" != "$es" ] || [ "$kw" != "$ew" ]; then
-		aa_fail $id "kernel saw $ks submit $kw wait, engine says $es and $ew"
-	elif [ $(((ks + kw) * 100)) -gt $((ios * 105)) ]; then
-		aa_fail $id "$ks submit + $kw wait ioctls for $ios I/Os: more than 1.05 per I/O"
+		aa_fail "$cid" "kernel saw $ks submit $kw wait, engine says $es and $ew"
 	else
-		aa_pass $id
+		return 0
 	fi
-else
-	aa_fail $id "fio failed: $(grep -i 'err\|fio:\|fail' /tmp/qd1.out | head -n 3 | tr '\n' ' ')"
+	return 1
+}
+
+id=submitwait.fio_qd1
+if counted_fio "$id" /tmp/qd1.out; then
+	if [ $(((ks + kw) * 100)) -gt $((ios * 105)) ]; then
+		aa_fail "$id" "$ks submit + $kw wait ioctls for $ios I/Os: more than 1.05 per I/O"
+	else
+		aa_pass "$id"
+	fi
 fi
 
 id=submitwait.fio_qd1_apart
-if calls=$(traced_fio /tmp/apart.out --submit_wait=0); then
-	echo "# kernel saw: $(echo "$calls" | tr '\n' ';')"
-	grep 'system calls:' /tmp/apart.out
-	ks=$(echo "$calls" | sum submit)
-	kw=$(echo "$calls" | sum wait)
-	read -r es sw ew ios <<EOF
-$(sed -n 's/.*system calls: \([0-9]*\) submit (\([0-9]*\) of them waiting), \([0-9]*\) wait for \([0-9]*\) I\/Os.*/\1 \2 \3 \4/p' /tmp/apart.out)
-EOF
-	ios=${ios:-0}
-	if [ "$ios" -lt 2048 ]; then
-		aa_fail $id "engine reported ${ios} I/Os, expected at least 2048"
-	elif [ "$sw" != 0 ]; then
-		aa_fail $id "$sw submissions waited with submit_wait=0"
-	elif [ "$ks" != "$es" ] || [ "$kw" != "$ew" ]; then
-		aa_fail $id "kernel saw $ks submit $kw wait, engine says $es and $ew"
+if counted_fio "$id" /tmp/apart.out --submit_wait=0; then
+	if [ "$sw" != 0 ]; then
+		aa_fail "$id" "$sw submissions waited with submit_wait=0"
 	elif [ "$kw" -eq 0 ]; then
-		aa_fail $id "no WAIT for $ios I/Os that each complete 100 us after SUBMIT"
+		aa_fail "$id" "no WAIT for $ios I/Os that each complete 100 us after SUBMIT"
 	else
-		aa_pass $id
+		aa_pass "$id"
 	fi
-else
-	aa_fail $id "fio failed: $(grep -i 'err\|fio:\|fail' /tmp/apart.out | head -n 3 | tr '\n' ' ')"
 fi
 
 id=submitwait.fio_context_per_job
