@@ -500,19 +500,40 @@ void iodesc_add_attr(struct iodesc *iod, unsigned int id, u64 delta)
 EXPORT_SYMBOL_GPL(iodesc_add_attr);
 
 /**
+ * iodesc_note_dispatch_at() - the request reached the device driver at @now_ns
+ * @iod: descriptor or NULL
+ * @now_ns: a ktime_get_ns() reading taken at dispatch
+ *
+ * iodesc_note_dispatch() for a driver that reads the clock at dispatch
+ * anyway, as the start of its own DEVICE_NS: one reading serves both, and
+ * the two intervals meet without overlapping.  A reading older than the
+ * submission gives 0.
+ *
+ * Context: any.
+ */
+void iodesc_note_dispatch_at(struct iodesc *iod, u64 now_ns)
+{
+	if (iodesc_wants(iod, AIO_ATTR_QUEUE_NS))
+		iodesc_set_attr(iod, AIO_ATTR_QUEUE_NS,
+				now_ns > iod->submit_ns ?
+				now_ns - iod->submit_ns : 0);
+}
+EXPORT_SYMBOL_GPL(iodesc_note_dispatch_at);
+
+/**
  * iodesc_note_dispatch() - the request reached the device driver
  * @iod: descriptor or NULL
  *
  * Sets QUEUE_NS to the time since submission.  A blk-mq driver calls it
- * from ->queue_rq, a bio-based one from ->submit_bio.
+ * from ->queue_rq, a bio-based one from ->submit_bio.  The clock is read
+ * only when QUEUE_NS was requested.
  *
  * Context: any.
  */
 void iodesc_note_dispatch(struct iodesc *iod)
 {
 	if (iodesc_wants(iod, AIO_ATTR_QUEUE_NS))
-		iodesc_set_attr(iod, AIO_ATTR_QUEUE_NS,
-				ktime_get_ns() - iod->submit_ns);
+		iodesc_note_dispatch_at(iod, ktime_get_ns());
 }
 EXPORT_SYMBOL_GPL(iodesc_note_dispatch);
 

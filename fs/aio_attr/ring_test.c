@@ -533,6 +533,42 @@ static void iodesc_combine_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iodesc_submit_time_ns(NULL), 0ULL);
 }
 
+/*
+ * A driver's own dispatch reading: QUEUE_NS is measured to it exactly, a
+ * reading older than the submission gives 0, later parts keep the maximum,
+ * and nothing is set when QUEUE_NS was not requested.
+ */
+static void iodesc_dispatch_at(struct kunit *test)
+{
+	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
+	u64 t0;
+
+	KUNIT_ASSERT_NOT_NULL(test, iod);
+	aa_iod_init(iod, AIO_ATTR_BIT(AIO_ATTR_QUEUE_NS));
+	t0 = iodesc_submit_time_ns(iod);
+	KUNIT_ASSERT_NE(test, t0, 0ULL);
+
+	iodesc_note_dispatch_at(iod, t0 + 1234);
+	KUNIT_EXPECT_TRUE(test, test_bit(AIO_ATTR_QUEUE_NS, &iod->handled));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&iod->val[AIO_ATTR_QUEUE_NS]),
+			1234LL);
+	iodesc_note_dispatch_at(iod, t0 - 1);
+	iodesc_note_dispatch_at(iod, t0 + 1000);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&iod->val[AIO_ATTR_QUEUE_NS]),
+			1234LL);
+
+	aa_iod_init(iod, AIO_ATTR_BIT(AIO_ATTR_QUEUE_NS));
+	iodesc_note_dispatch_at(iod, iodesc_submit_time_ns(iod) - 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(AIO_ATTR_QUEUE_NS, &iod->handled));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&iod->val[AIO_ATTR_QUEUE_NS]),
+			0LL);
+
+	aa_iod_init(iod, AIO_ATTR_BIT(AIO_ATTR_DEVICE_NS));
+	iodesc_note_dispatch_at(iod, ktime_get_ns());
+	KUNIT_EXPECT_FALSE(test, test_bit(AIO_ATTR_QUEUE_NS, &iod->handled));
+	iodesc_note_dispatch_at(NULL, 1);
+}
+
 static void iodesc_completion_ctx(struct kunit *test)
 {
 	struct iodesc *iod = kunit_kzalloc(test, sizeof(*iod), GFP_KERNEL);
@@ -583,6 +619,7 @@ static struct kunit_case aa_iodesc_cases[] = {
 	KUNIT_CASE(iodesc_lookup_inside_table),
 	KUNIT_CASE(iodesc_lookup_multi_page),
 	KUNIT_CASE(iodesc_combine_rules),
+	KUNIT_CASE(iodesc_dispatch_at),
 	KUNIT_CASE(iodesc_completion_ctx),
 	KUNIT_CASE(iodesc_completion_ctx_irqs_off),
 	{}

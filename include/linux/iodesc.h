@@ -32,6 +32,7 @@ bool iodesc_wants(const struct iodesc *iod, unsigned int id);
 void iodesc_set_attr(struct iodesc *iod, unsigned int id, u64 value);
 void iodesc_add_attr(struct iodesc *iod, unsigned int id, u64 delta);
 void iodesc_note_dispatch(struct iodesc *iod);
+void iodesc_note_dispatch_at(struct iodesc *iod, u64 now_ns);
 void iodesc_note_hop(struct iodesc *iod);
 void iodesc_note_softirq_hop(struct iodesc *iod);
 u64 iodesc_submit_time_ns(const struct iodesc *iod);
