@@ -22,6 +22,8 @@
 #include "cache.h"
 #include "conf.h"
 
+struct iodesc;
+
 /**
  * struct aiodemo_stats - per-CPU counters, summed when read
  * @ios:     bios served (reads and writes)
@@ -115,6 +117,8 @@ struct aiodemo_cmd {
 	ktime_t			start;
 	blk_status_t		status;
 	bool			want_device_ns;
+	/* the descriptor of a one-bio request that wants DEVICE_NS, or NULL */
+	struct iodesc		*iod;
 };
 
 /* main.c: device lifetime */

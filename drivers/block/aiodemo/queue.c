@@ -17,8 +17,9 @@
  *
  * Attributes go to the iodesc of every bio of the request (blk-mq may
  * have merged bios of different I/Os into one request): QUEUE_NS through
- * iodesc_note_dispatch(), CACHE for the blocks of that bio, and DEVICE_NS,
- * the time from dispatch to completion, just before the request ends.
+ * iodesc_note_dispatch_at() with the reading that starts the device's
+ * time, CACHE for the blocks of that bio, and DEVICE_NS, the time from
+ * dispatch to completion, just before the request ends.
  * Failed requests fill them all the same.  The driver never sees a kiocb.
  */
 #include <linux/iodesc.h>
@@ -61,9 +62,12 @@ static void aiodemo_end_request(struct request *rq)
 
 	if (cmd->want_device_ns) {
 		ns = ktime_to_ns(ktime_sub(ktime_get(), cmd->start));
-		__rq_for_each_bio(bio, rq)
-			iodesc_set_attr(iodesc_from_bio(bio),
-					AIO_ATTR_DEVICE_NS, ns);
+		if (cmd->iod)
+			iodesc_set_attr(cmd->iod, AIO_ATTR_DEVICE_NS, ns);
+		else
+			__rq_for_each_bio(bio, rq)
+				iodesc_set_attr(iodesc_from_bio(bio),
+						AIO_ATTR_DEVICE_NS, ns);
 	}
 	blk_mq_end_request(rq, cmd->status);
 }
@@ -140,6 +144,13 @@ static blk_status_t aiodemo_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	blk_mq_start_request(rq);
 	cmd->want_device_ns = false;
+	cmd->iod = NULL;
+	/*
+	 * One clock reading ends QUEUE_NS (submission to dispatch) and starts
+	 * DEVICE_NS (from here to the end), so the two never overlap and add
+	 * up to no more than SERVICE_NS.
+	 */
+	cmd->start = ktime_get();
 
 	rcu_read_lock();
 	rules = rcu_dereference(dev->faults);
@@ -154,7 +165,7 @@ static blk_status_t aiodemo_queue_rq(struct blk_mq_hw_ctx *hctx,
 		u64 block = bio->bi_iter.bi_sector >> dev->block_shift;
 		u32 nr_blocks = bio_sectors(bio) >> dev->block_shift;
 
-		iodesc_note_dispatch(iod);
+		iodesc_note_dispatch_at(iod, ktime_to_ns(cmd->start));
 		if (fail)
 			res = aiodemo_cache_peek(&dev->cache, block, nr_blocks);
 		else
@@ -162,19 +173,17 @@ static blk_status_t aiodemo_queue_rq(struct blk_mq_hw_ctx *hctx,
 						   nr_blocks, write);
 		cache = aiodemo_cache_value(res);
 		iodesc_set_attr(iod, AIO_ATTR_CACHE, cache);
-		if (iodesc_wants(iod, AIO_ATTR_DEVICE_NS))
+		if (iodesc_wants(iod, AIO_ATTR_DEVICE_NS)) {
 			cmd->want_device_ns = true;
+			/* one bio: no second lookup at the end */
+			if (rq->bio == rq->biotail)
+				cmd->iod = iod;
+		}
 		if (res.misses)
 			any_miss = true;
 		aiodemo_account(dev, write, cache, fail, delay);
 	}
 
-	/*
-	 * The device's time starts once every bio has noted its dispatch, so
-	 * that QUEUE_NS (submission to dispatch) and DEVICE_NS (from here to
-	 * the end) never overlap and add up to no more than SERVICE_NS.
-	 */
-	cmd->start = ktime_get();
 	if (!fail)
 		aiodemo_store_copy(&dev->store, rq);
 
