@@ -397,7 +397,25 @@ void aa_lookup_put(void);
 void aa_iod_init(struct iodesc *iod, u64 want);
 int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
 		    gfp_t gfp);
-void aa_iod_unregister_all(struct iodesc *iod);
+void __aa_iod_unregister_all(struct iodesc *iod);
+
+/**
+ * aa_iod_unregister_all() - forget every key of a finished request
+ * @iod: descriptor
+ *
+ * Called when the last bio of the request has ended, before the event is
+ * posted, so no later lookup can find this descriptor.  A request whose
+ * table is inside its slot and that carried nothing - the common case -
+ * has nothing to do, which this checks inline: it runs twice per request
+ * (bio end_io and aa_complete()).
+ *
+ * Context: any.
+ */
+static inline void aa_iod_unregister_all(struct iodesc *iod)
+{
+	if (iod->keys || !list_empty_careful(&iod->carried))
+		__aa_iod_unregister_all(iod);
+}
 void aa_iod_finish(struct iodesc *iod, bool inline_done);
 void aa_iod_set_pagecache(struct iodesc *iod, u64 value);
 

@@ -287,17 +287,11 @@ int aa_iod_register(struct iodesc *iod, const void *bvec_table, size_t bytes,
 	return 0;
 }
 
-/**
- * aa_iod_unregister_all() - forget every key of a finished request
- * @iod: descriptor
- *
- * Called when the last bio of the request has ended, before the event is
- * posted, so no later lookup can find this descriptor.  A request whose
- * table is inside its slot and that carried nothing has nothing to do.
- *
+/*
+ * The keys of a request that has any: aa_iod_unregister_all() checks.
  * Context: any.
  */
-void aa_iod_unregister_all(struct iodesc *iod)
+void __aa_iod_unregister_all(struct iodesc *iod)
 {
 	struct aa_key *k, *next;
 	unsigned long flags;
