@@ -422,8 +422,9 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 	struct aio_attr_submit __user *usub = arg;
 	struct aa_group *grp = NULL;
 	struct aio_attr_sqe __user *usqe;
-	struct aio_attr_submit sub;
-	struct blk_plug plug;
+	/* written whole before they are read: not zeroed per call */
+	struct aio_attr_submit sub __uninitialized;
+	struct blk_plug plug __uninitialized;
 	int err = 0, werr = 0;
 	u32 i, nr;
 
@@ -450,7 +451,7 @@ static long aa_ioctl_submit(struct aa_ctx *ctx, void __user *arg)
 		blk_start_plug(&plug);
 	usqe = u64_to_user_ptr(sub.sqes);
 	for (i = 0; i < nr; i++) {
-		struct aio_attr_sqe sqe;
+		struct aio_attr_sqe sqe __uninitialized;
 
 		if (aa_copy_in(&sqe, &usqe[i], sizeof(sqe))) {
 			err = -EFAULT;

@@ -326,7 +326,8 @@ static int aa_pin_iter(struct iov_iter *iter, struct bio_vec *bv,
 			unsigned int max, unsigned int *nr)
 {
 	while (iov_iter_count(iter) && *nr < max) {
-		struct page *pages[16];
+		/* only the entries the pinning filled are read: no zeroing */
+		struct page *pages[16] __uninitialized;
 		unsigned int n = min_t(unsigned int, max - *nr,
 				       ARRAY_SIZE(pages));
 		ssize_t got;
@@ -1025,7 +1026,11 @@ int aa_submit_one(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 		  struct aa_group *grp)
 {
 	bool fixed = sqe->flags & AIO_ATTR_SQE_FIXED_BUF;
-	struct iovec fast[UIO_FASTIOV], *iovp = NULL;
+	/*
+	 * Filled by the import before anything reads it: not zeroed per
+	 * request (CONFIG_INIT_STACK_ALL_ZERO), 128 bytes.
+	 */
+	struct iovec fast[UIO_FASTIOV] __uninitialized, *iovp = NULL;
 	struct iov_iter iter;
 	struct file *file;
 	struct fd f;
