@@ -168,6 +168,11 @@ struct aa_ctx {
 	struct list_head	overflow;
 	u32			overflow_nr;
 	u32			version;
+	/* submission queue (version 3), inside the mapping; or NULL */
+	struct aio_attr_sqe	*sqes;
+	u32			sq_mask;
+	u32			sq_head;	/* under sq_lock */
+	struct mutex		sq_lock;
 	bool			ready;
 	bool			dead;
 	wait_queue_head_t	wait;
@@ -358,7 +363,7 @@ u32 aa_encode_event(void *dst, u64 user_data, s64 result, u16 flags,
 
 /* ring.c: ring memory and posting */
 void aa_ctx_free_ring(struct aa_ctx *ctx);
-int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes);
+int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes, u32 sq_entries);
 void aa_post(struct aa_req *req);
 void aa_release_list(struct list_head *done);
 unsigned int aa_ctx_ready(struct aa_ctx *ctx, u32 limit, u32 *ring,
@@ -434,6 +439,7 @@ int aa_submit_bdev_iter(struct aa_ctx *ctx, struct file *file,
 			struct block_device *bdev, u8 op, struct iov_iter *iter,
 			loff_t pos, u16 ioprio, u64 user_data, u64 want,
 			struct aa_group *grp);
+int aa_refuse(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe, int err);
 int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 		     struct aa_group *grp);
 void aa_complete(struct aa_req *req, long res);

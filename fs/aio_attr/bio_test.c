@@ -71,7 +71,7 @@ static int bio_fixture_init(struct kunit *test, const char *disk)
 		f->ctx = NULL;
 		return ret;
 	}
-	if (aa_ctx_setup_ring(f->ctx, 4096))
+	if (aa_ctx_setup_ring(f->ctx, 4096, 0))
 		return -ENOMEM;
 	f->ctx->ready = true;
 	for (i = 0; i < NR_PAGES; i++) {

@@ -166,7 +166,8 @@ static u64 aa_features(void)
 	       AIO_ATTR_FEAT_SYNC | AIO_ATTR_FEAT_POLL |
 	       AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_REQ_TABLE |
 	       AIO_ATTR_FEAT_FIXED_BUFS | AIO_ATTR_FEAT_WORKERS |
-	       AIO_ATTR_FEAT_CANCEL | AIO_ATTR_FEAT_GROUPS;
+	       AIO_ATTR_FEAT_CANCEL | AIO_ATTR_FEAT_GROUPS |
+	       AIO_ATTR_FEAT_SQ_RING;
 }
 
 static long aa_ioctl_probe(void __user *arg)
@@ -188,6 +189,20 @@ static long aa_ioctl_probe(void __user *arg)
 	return copy_to_user(arg, &p, sizeof(p)) ? -EFAULT : 0;
 }
 
+/* The fields of struct aio_attr_setup that versions give meaning to. */
+static bool aa_setup_valid(const struct aio_attr_setup *s)
+{
+	if (!s->version || s->version > AIO_ATTR_VERSION ||
+	    (s->flags & ~AIO_ATTR_SETUP_FLAGS) || (s->version < 2 && s->resv0))
+		return false;
+	if (s->version < 3)
+		return aa_zero(s->resv, ARRAY_SIZE(s->resv));
+	/* @sq_offset is an output */
+	return aa_zero(s->resv3, ARRAY_SIZE(s->resv3)) &&
+	       (!s->sq_entries || (is_power_of_2(s->sq_entries) &&
+				   s->sq_entries <= AIO_ATTR_SQ_MAX_ENTRIES));
+}
+
 static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 {
 	struct eventfd_ctx *evfd = NULL;
@@ -196,9 +211,7 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 
 	if (copy_from_user(&s, arg, sizeof(s)))
 		return -EFAULT;
-	if (!s.version || s.version > AIO_ATTR_VERSION ||
-	    (s.flags & ~AIO_ATTR_SETUP_FLAGS) ||
-	    (s.version < 2 && s.resv0) || !aa_zero(s.resv, ARRAY_SIZE(s.resv)))
+	if (!aa_setup_valid(&s))
 		return -EINVAL;
 	if (!is_power_of_2(s.ring_bytes) ||
 	    s.ring_bytes < AIO_ATTR_RING_MIN_BYTES ||
@@ -216,7 +229,8 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 			goto unlock;
 		}
 	}
-	ret = aa_ctx_setup_ring(ctx, s.ring_bytes);
+	ret = aa_ctx_setup_ring(ctx, s.ring_bytes,
+				s.version < 3 ? 0 : s.sq_entries);
 	if (!ret)
 		ret = aa_ctx_setup_slots(ctx, s.version < 2 ? 0 : s.reqs);
 	if (ret) {
@@ -238,6 +252,8 @@ static long aa_ioctl_setup(struct aa_ctx *ctx, void __user *arg)
 	s.entry_version = AIO_ATTR_ENTRY_VERSION;
 	if (s.version >= 2)
 		s.reqs = ctx->nr_slots;
+	if (s.version >= 3)
+		s.sq_offset = ctx->sqes ? (void *)ctx->sqes - (void *)ctx->hdr : 0;
 	mutex_unlock(&ctx->setup_lock);
 	/*
 	 * Not under setup_lock: the copy may fault and take mmap_lock, which
@@ -487,6 +503,82 @@ efault:
 	return -EFAULT;
 }
 
+/*
+ * Copy the sqe at queue position @pos: userspace may be writing it, so
+ * it is read once, into @sqe, and everything after looks at the copy
+ * only: a fixed-size memcpy(), eight loads and stores.  The compiler
+ * cannot read the shared slot in the copy's place, as aa_submit_one(),
+ * which reads it, is out of line.
+ */
+static void aa_sq_read(const struct aa_ctx *ctx, u32 pos,
+		       struct aio_attr_sqe *sqe)
+{
+	memcpy(sqe, &ctx->sqes[pos & ctx->sq_mask], sizeof(*sqe));
+}
+
+/*
+ * AIO_ATTR_IOC_ENTER: queue the sqes userspace wrote into the submission
+ * queue, then wait for @min_complete events.  A refused sqe is consumed
+ * and completes with its error; only the in-flight limits (EAGAIN) and
+ * memory (ENOMEM) stop the call, leaving the sqe for a later one.
+ * Context: process.
+ */
+static long aa_ioctl_enter(struct aa_ctx *ctx, unsigned long min_complete)
+{
+	/*
+	 * Not zeroed first (CONFIG_INIT_STACK_ALL_ZERO would, per request):
+	 * blk_start_plug() sets up the plug before it is used, aa_sq_read()
+	 * writes all of the sqe before it is read.
+	 */
+	struct blk_plug plug __uninitialized;
+	u32 head, nr, done;
+	int err = 0;
+
+	if (!aa_ctx_is_ready(ctx) || !ctx->sqes)
+		return -EBADFD;
+	if (min_complete > U32_MAX)
+		return -EINVAL;
+	aa_flush(ctx);
+
+	mutex_lock(&ctx->sq_lock);
+	head = ctx->sq_head;
+	/* pairs with userspace's release store after it wrote the sqes */
+	nr = smp_load_acquire(&ctx->hdr->sq_tail) - head;
+	if (nr > ctx->sq_mask + 1) {
+		mutex_unlock(&ctx->sq_lock);
+		return -EINVAL;
+	}
+	/* as AIO_ATTR_IOC_SUBMIT: a batch goes down in one go */
+	if (nr > 1)
+		blk_start_plug(&plug);
+	for (done = 0; done < nr; done++) {
+		struct aio_attr_sqe sqe __uninitialized;
+
+		aa_sq_read(ctx, head + done, &sqe);
+		err = aa_submit_one(ctx, &sqe, NULL);
+		if (err && err != -EAGAIN && err != -ENOMEM)
+			err = aa_refuse(ctx, &sqe, err);
+		if (err)
+			break;
+		cond_resched();
+	}
+	if (nr > 1)
+		blk_finish_plug(&plug);
+	ctx->sq_head = head + done;
+	/* the kernel is done with the slots: userspace may write them again */
+	smp_store_release(&ctx->hdr->sq_head, head + done);
+	mutex_unlock(&ctx->sq_lock);
+
+	if (done < nr)
+		return done ? done : err;
+	if (min_complete) {
+		err = aa_wait_events(ctx, min_complete, -1);
+		if (err && !done)
+			return err;
+	}
+	return done;
+}
+
 static long aa_ioctl_wait(struct aa_ctx *ctx, void __user *arg)
 {
 	struct aio_attr_wait w;
@@ -535,6 +627,8 @@ static long aa_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return aa_ioctl_submit(ctx, uarg);
 	case AIO_ATTR_IOC_WAIT:
 		return aa_ioctl_wait(ctx, uarg);
+	case AIO_ATTR_IOC_ENTER:
+		return aa_ioctl_enter(ctx, arg);
 	case AIO_ATTR_IOC_REGISTER_BUFFERS:
 		if (!aa_ctx_is_v2(ctx))
 			return -EBADFD;

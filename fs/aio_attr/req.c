@@ -326,6 +326,7 @@ struct aa_ctx *aa_ctx_alloc(void)
 	refcount_set(&ctx->refs, 1);
 	spin_lock_init(&ctx->lock);
 	mutex_init(&ctx->setup_lock);
+	mutex_init(&ctx->sq_lock);
 	INIT_LIST_HEAD(&ctx->overflow);
 	init_waitqueue_head(&ctx->wait);
 	atomic_set(&ctx->inflight, 0);

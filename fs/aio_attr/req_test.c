@@ -15,7 +15,7 @@ static struct aa_ctx *new_ctx(struct kunit *test, unsigned int slots)
 	struct aa_ctx *ctx = aa_ctx_alloc();
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
-	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 4096), 0);
+	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 4096, 0), 0);
 	KUNIT_ASSERT_EQ(test, aa_ctx_setup_slots(ctx, slots), 0);
 	ctx->ready = true;
 	return ctx;

@@ -378,15 +378,20 @@ void aa_ctx_free_ring(struct aa_ctx *ctx)
 	aa_user_uncharge_ring(ctx);
 	ctx->hdr = NULL;
 	ctx->data = NULL;
+	ctx->sqes = NULL;
 	ctx->pages = NULL;
 	ctx->nr_pages = 0;
 }
 
 /**
- * aa_ctx_setup_ring() - allocate the header page and data area
+ * aa_ctx_setup_ring() - allocate the header page, data area and sqes
  * @ctx: context
  * @ring_bytes: data area size, validated by the caller
+ * @sq_entries: sqes of the submission queue, 0 or a power of two no
+ *		larger than AIO_ATTR_SQ_MAX_ENTRIES (validated by the caller)
  *
+ * The mapping is the header page, the data area, and the submission
+ * queue's pages when there is one.
  * The pages are charged to the memory cgroup and, unless the caller has
  * CAP_IPC_LOCK, to the user's RLIMIT_MEMLOCK; they are mapped into
  * userspace page by page (aa_mmap()) and into the kernel with vmap().
@@ -394,10 +399,12 @@ void aa_ctx_free_ring(struct aa_ctx *ctx)
  * Context: process, with ctx->setup_lock held.
  * Return: 0, or -ENOMEM (out of memory or over RLIMIT_MEMLOCK).
  */
-int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes)
+int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes, u32 sq_entries)
 {
 	u32 data_off = PAGE_SIZE;
-	u32 total = data_off + PAGE_ALIGN(ring_bytes);
+	u32 sq_off = data_off + PAGE_ALIGN(ring_bytes);
+	u32 total = sq_off +
+		    PAGE_ALIGN(sq_entries * sizeof(struct aio_attr_sqe));
 	unsigned int i, nr = total >> PAGE_SHIFT;
 	struct aio_attr_ring_hdr *hdr;
 	int ret;
@@ -424,6 +431,10 @@ int aa_ctx_setup_ring(struct aa_ctx *ctx, u32 ring_bytes)
 	hdr->data_offset = data_off;
 	ctx->hdr = hdr;
 	ctx->data = (void *)hdr + data_off;
+	if (sq_entries) {
+		ctx->sqes = (void *)hdr + sq_off;
+		ctx->sq_mask = sq_entries - 1;
+	}
 	ctx->ring_bytes = ring_bytes;
 	ctx->mmap_bytes = total;
 	return 0;

@@ -215,7 +215,7 @@ static void overflow_keeps_order(struct kunit *test)
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_NOT_NULL(test, seen);
-	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
+	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048, 0), 0);
 	ctx->ready = true;
 
 	for (i = 0; i < total; i++) {
@@ -262,7 +262,7 @@ static void overflow_released_on_kill(struct kunit *test)
 	int i;
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
-	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
+	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048, 0), 0);
 	ctx->ready = true;
 	for (i = 0; i < 40; i++) {
 		struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, i,
@@ -294,7 +294,7 @@ static void overflow_drain_bounded_in_atomic(struct kunit *test)
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx));
 	KUNIT_ASSERT_NOT_NULL(test, seen);
-	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048), 0);
+	KUNIT_ASSERT_EQ(test, aa_ctx_setup_ring(ctx, 2048, 0), 0);
 	ctx->ready = true;
 	for (i = 0; i <= 17 + parked; i++) {
 		struct aa_req *req = aa_req_alloc(ctx, AIO_ATTR_OP_READ, i,

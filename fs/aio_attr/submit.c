@@ -117,6 +117,30 @@ int aa_group_reserve(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe,
 	return 0;
 }
 
+/**
+ * aa_refuse() - complete a refused sqe with its error
+ * @ctx: context, set up
+ * @sqe: the sqe, from the submission queue (AIO_ATTR_IOC_ENTER)
+ * @err: negative errno it was refused with
+ *
+ * The queue consumes a refused sqe, so it completes like any other: its
+ * event, with @err as the result and no attribute records, is posted
+ * before this returns (or waits on the overflow list).
+ *
+ * Context: process.
+ * Return: 0, or what aa_req_alloc() says; the sqe is then not consumed.
+ */
+int aa_refuse(struct aa_ctx *ctx, const struct aio_attr_sqe *sqe, int err)
+{
+	struct aa_req *req = aa_req_alloc(ctx, 0, sqe->user_data, 0);
+
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	aa_complete(req, err);
+	aa_req_submitted(req);
+	return 0;
+}
+
 /* ---------------------------------------------------------------------
  * Block devices opened with O_DIRECT: our own bio.
  */

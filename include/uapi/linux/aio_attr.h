@@ -10,7 +10,9 @@
  *  2. mmap(NULL, setup.mmap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
  *     maps the ring: struct aio_attr_ring_hdr at offset 0 and the data area
  *     at setup.data_offset.
- *  3. AIO_ATTR_IOC_SUBMIT queues requests (struct aio_attr_sqe).
+ *  3. AIO_ATTR_IOC_SUBMIT queues requests (struct aio_attr_sqe); or, on a
+ *     context set up with a submission queue (version 3), the requests are
+ *     written into the mapping and AIO_ATTR_IOC_ENTER queues them.
  *  4. Completions appear in the ring as variable-length entries
  *     (struct aio_attr_event followed by struct aio_attr_rec records).
  *     AIO_ATTR_IOC_WAIT, poll() or the eventfd tell when to look.
@@ -51,9 +53,9 @@
  * every version from 1 up to this one.  A context set up with version 1
  * behaves exactly as version 1 specified: the fields and flags added by
  * later versions (marked "version 2" below) are reserved there and must be
- * zero.
+ * zero.  The same holds for version 2 and what version 3 adds.
  */
-#define AIO_ATTR_VERSION	2
+#define AIO_ATTR_VERSION	3
 /* Layout version of ring entries, reported in the header. */
 #define AIO_ATTR_ENTRY_VERSION	1
 
@@ -159,6 +161,11 @@ enum aio_attr_status {
 #define AIO_ATTR_FEAT_CANCEL	(1ULL << 10)	/* AIO_ATTR_IOC_CANCEL */
 /* AIO_ATTR_SUBMIT_GROUP, AIO_ATTR_OP_GROUP_DONE */
 #define AIO_ATTR_FEAT_GROUPS	(1ULL << 11)
+/* setup.sq_entries and AIO_ATTR_IOC_ENTER (version 3) */
+#define AIO_ATTR_FEAT_SQ_RING	(1ULL << 12)
+
+/* Largest submission queue (setup.sq_entries, version 3). */
+#define AIO_ATTR_SQ_MAX_ENTRIES	4096u
 
 /**
  * struct aio_attr_probe - what this kernel supports (AIO_ATTR_IOC_PROBE)
@@ -204,7 +211,14 @@ struct aio_attr_probe {
  * @reqs:	  version 2, in: request slots to allocate at setup, 0 to let
  *		  the kernel choose (at most max_inflight); out: slots
  *		  allocated.  Version 1: @resv0, must be zero.
- * @resv:	  in: must be zero
+ * @sq_entries:	  version 3, in: 0 for no submission queue, else its
+ *		  number of sqes, a power of two up to
+ *		  AIO_ATTR_SQ_MAX_ENTRIES (see AIO_ATTR_IOC_ENTER)
+ * @sq_offset:	  version 3, out: offset in the mapping of the array of
+ *		  @sq_entries struct aio_attr_sqe, page aligned; 0 without
+ *		  a submission queue
+ * @resv3:	  version 3: in, must be zero
+ * @resv:	  versions 1 and 2: in, must be zero (the place of the above)
  *
  * Requests live in a per-context table of slots that are recycled: the
  * table is allocated at setup and grows, one page of slots at a time,
@@ -216,7 +230,8 @@ struct aio_attr_probe {
  * flag bits, nonzero reserved fields or a bad @ring_bytes; EBADF or EINVAL
  * for a bad @eventfd; EBUSY when the context is already set up; ENOMEM
  * when out of memory or when the mapping (@mmap_bytes) would exceed the
- * user's RLIMIT_MEMLOCK (not charged with CAP_IPC_LOCK).
+ * user's RLIMIT_MEMLOCK (not charged with CAP_IPC_LOCK).  The submission
+ * queue is part of the mapping and charged with it.
  */
 struct aio_attr_setup {
 	__u32	version;
@@ -232,7 +247,14 @@ struct aio_attr_setup {
 		__u32	resv0;		/* version 1 */
 		__u32	reqs;		/* version 2 */
 	};
-	__u64	resv[3];
+	union {
+		__u64	resv[3];	/* versions 1 and 2 */
+		struct {		/* version 3 */
+			__u32	sq_entries;
+			__u32	sq_offset;
+			__u64	resv3[2];
+		};
+	};
 };
 
 /* struct aio_attr_ring_hdr.flags */
@@ -241,7 +263,9 @@ struct aio_attr_setup {
 /**
  * struct aio_attr_ring_hdr - start of the mapping
  * @head:	     consumer position in bytes; written by userspace only
- * @resv0:	     keeps @head alone in its cache line
+ * @sq_tail:	     version 3, submission queue: sqes written so far; written
+ *		     by userspace only (with release semantics, after the sqes)
+ * @resv0:	     keeps @head and @sq_tail in their own cache line
  * @tail:	     producer position in bytes; written by the kernel only
  * @mask:	     ring_bytes - 1; positions are masked with it on use
  * @ring_bytes:	     size of the data area
@@ -249,13 +273,16 @@ struct aio_attr_setup {
  * @entry_version:   AIO_ATTR_ENTRY_VERSION
  * @data_offset:     offset of the data area from the start of the mapping
  * @overflow_pending: completions currently on the overflow list
- * @resv1:	     reserved
+ * @sq_head:	     version 3, submission queue: sqes the kernel has consumed;
+ *		     written by the kernel only.  A slot may be written again
+ *		     once @sq_head has passed it.  0 without a queue
  * @overflow_total:  completions that ever went through the overflow list
  * @posted_total:    events ever posted to the ring (skip entries excluded)
  */
 struct aio_attr_ring_hdr {
 	__u32	head;
-	__u32	resv0[15];
+	__u32	sq_tail;
+	__u32	resv0[14];
 	__u32	tail;
 	__u32	mask;
 	__u32	ring_bytes;
@@ -263,7 +290,7 @@ struct aio_attr_ring_hdr {
 	__u32	entry_version;
 	__u32	data_offset;
 	__u32	overflow_pending;
-	__u32	resv1;
+	__u32	sq_head;
 	__u64	overflow_total;
 	__u64	posted_total;
 };
@@ -546,6 +573,40 @@ struct aio_attr_cancel {
 	__u64	resv[2];
 };
 
+/*
+ * Submission queue (version 3, AIO_ATTR_FEAT_SQ_RING).  A context set up
+ * with setup.sq_entries has an array of that many struct aio_attr_sqe at
+ * setup.sq_offset in its mapping.  Userspace writes the sqe for position
+ * p into slot (p & (sq_entries - 1)), then advances hdr->sq_tail with a
+ * release store; AIO_ATTR_IOC_ENTER queues every sqe from hdr->sq_head
+ * up to hdr->sq_tail, in order, and advances hdr->sq_head past each one it
+ * consumes.  Like head and tail, both are free-running and never masked
+ * when stored.  The kernel reads each sqe once, into its own copy, before
+ * it looks at it.
+ *
+ * AIO_ATTR_IOC_ENTER takes an integer argument, not a pointer:
+ * min_complete, the number of events to wait for once every queued sqe is
+ * consumed (0 does not wait), as AIO_ATTR_IOC_WAIT's @min_events with no
+ * timeout.  Submitting and waiting for one completion is one system call,
+ * which copies nothing in or out.
+ *
+ * Every sqe it consumes completes with exactly one event.  One that is
+ * refused is consumed too: its event comes at once, with the negative
+ * errno of struct aio_attr_sqe's table as the result and no attribute
+ * records.  Only the in-flight limits stop the call: an sqe that cannot
+ * be queued for EAGAIN or ENOMEM stays at hdr->sq_head, with those after
+ * it, for a later call.
+ *
+ * Return: the number of sqes consumed (0 when there were none), or
+ * -EAGAIN or -ENOMEM when the first could not be queued (no wait then).
+ * When the wait is ended by a signal the return value is unchanged; a
+ * call that consumed nothing returns -EINTR.  Errors: EBADFD before setup
+ * or on a context without a submission queue; EINVAL when min_complete
+ * does not fit in 32 bits or hdr->sq_tail is more than sq_entries ahead
+ * of hdr->sq_head (nothing is consumed).  Calls on one context are
+ * serialised: a second thread's call waits for the first to consume.
+ */
+
 #define AIO_ATTR_IOC_MAGIC	0xA7
 #define AIO_ATTR_IOC_PROBE	_IOWR(AIO_ATTR_IOC_MAGIC, 0x00, struct aio_attr_probe)
 #define AIO_ATTR_IOC_SETUP	_IOWR(AIO_ATTR_IOC_MAGIC, 0x01, struct aio_attr_setup)
@@ -554,5 +615,6 @@ struct aio_attr_cancel {
 #define AIO_ATTR_IOC_REGISTER_BUFFERS	_IOW(AIO_ATTR_IOC_MAGIC, 0x04, struct aio_attr_buffers)
 #define AIO_ATTR_IOC_UNREGISTER_BUFFERS	_IO(AIO_ATTR_IOC_MAGIC, 0x05)
 #define AIO_ATTR_IOC_CANCEL	_IOWR(AIO_ATTR_IOC_MAGIC, 0x06, struct aio_attr_cancel)
+#define AIO_ATTR_IOC_ENTER	_IO(AIO_ATTR_IOC_MAGIC, 0x07)
 
 #endif /* _UAPI_LINUX_AIO_ATTR_H */
