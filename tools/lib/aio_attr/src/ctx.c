@@ -65,6 +65,18 @@ int aa_ctx_setup(struct aa_ctx *ctx, struct aio_attr_setup *s)
 		munmap(map, s->mmap_bytes);
 		return ret;
 	}
+#if AIO_ATTR_VERSION >= 3
+	if (s->version >= 3 && s->sq_entries) {
+		if (s->sq_offset < s->data_offset ||
+		    s->mmap_bytes - s->sq_offset < (size_t)s->sq_entries * sizeof(*ctx->sqes)) {
+			munmap(map, s->mmap_bytes);
+			return -EPROTO;
+		}
+		ctx->sqes = (struct aio_attr_sqe *)((unsigned char *)map + s->sq_offset);
+		ctx->sq_mask = s->sq_entries - 1;
+		ctx->sq_tail = __atomic_load_n(&ring.hdr->sq_head, __ATOMIC_ACQUIRE);
+	}
+#endif
 	ctx->map = map;
 	ctx->map_bytes = s->mmap_bytes;
 	ctx->ring = ring;
@@ -214,6 +226,20 @@ int aa_cancel(struct aa_ctx *ctx, unsigned int flags, int fd, uint64_t user_data
 		*running = ret ? 0 : c.running;
 	return ret;
 }
+
+#if AIO_ATTR_VERSION >= 3
+int aa_enter(struct aa_ctx *ctx, unsigned int min_complete)
+{
+	int ret;
+
+	if (!ctx->sqes)
+		return -EBADFD;
+	/* the sqes are written before the kernel can see the new tail */
+	__atomic_store_n(&ctx->ring.hdr->sq_tail, ctx->sq_tail, __ATOMIC_RELEASE);
+	ret = ioctl(ctx->fd, AIO_ATTR_IOC_ENTER, (unsigned long)min_complete);
+	return ret < 0 ? -errno : ret;
+}
+#endif
 
 int aa_register_buffers(struct aa_ctx *ctx, const struct iovec *iov, unsigned int nr)
 {

@@ -24,11 +24,12 @@ so=$(find "$root" -name 'libaioattr.so.1' | head -n 1)
 libdir=$(dirname "$so")
 [[ -f $libdir/libaioattr.a && -L $libdir/libaioattr.so ]] || fail "no libaioattr.a / libaioattr.so link"
 readelf -d "$so" | grep -c 'SONAME.*\[libaioattr\.so\.1\]' >/dev/null || fail "soname is not libaioattr.so.1"
-# Every exported function carries the version node, nothing else is exported.
+# Every exported function carries a version node, nothing else is exported.
 exported=$(objdump -T "$so" | awk '$4 == ".text" { print $6, $7 }')
 grep -q 'AIOATTR_1.0 aa_peek$' <<<"$exported" || fail "aa_peek not exported as AIOATTR_1.0"
-if grep -v '^AIOATTR_1.0 ' <<<"$exported" | grep -c . >/dev/null; then
-	fail "unversioned exports: $(grep -v '^AIOATTR_1.0 ' <<<"$exported" | tr '\n' ' ')"
+grep -q 'AIOATTR_1.1 aa_enter$' <<<"$exported" || fail "aa_enter not exported as AIOATTR_1.1"
+if grep -v '^AIOATTR_1\.[01] ' <<<"$exported" | grep -c . >/dev/null; then
+	fail "unversioned exports: $(grep -v '^AIOATTR_1\.[01] ' <<<"$exported" | tr '\n' ' ')"
 fi
 
 cat >"$tmp/t.c" <<'C'

@@ -34,7 +34,16 @@
  *
  * Built against a version 1 <linux/aio_attr.h> (AIO_ATTR_VERSION 1), the
  * functions marked "version 2" do not exist and contexts are set up as
- * version 1.
+ * version 1; against version 2, those marked "version 3" do not.
+ *
+ * With a submission queue (version 3, setup.sq_entries), requests are
+ * written into the mapping instead, and one system call that copies
+ * nothing submits them and waits:
+ *
+ *	s.sq_entries = 64;
+ *	aa_ctx_setup(&ctx, &s);
+ *	aa_prep_read(aa_get_sqe(&ctx), fd, buf, 4096, 0);
+ *	aa_enter(&ctx, 1);			// AIO_ATTR_IOC_ENTER, waits for 1
  */
 #ifndef AIO_ATTR_LIB_AIO_ATTR_H
 #define AIO_ATTR_LIB_AIO_ATTR_H
@@ -188,7 +197,14 @@ struct aa_ctx {
 	struct aa_ring ring;	     /* valid after aa_ctx_setup() */
 	struct aio_attr_setup setup; /* as the kernel returned it */
 	uint64_t refills;	     /* AIO_ATTR_IOC_WAIT calls aa_peek*() made for the overflow list */
-	uint64_t resv[4];	     /* room to grow without changing the size; zero */
+	union {
+		/* version 3: the submission queue in the mapping, NULL without one */
+		struct aio_attr_sqe *sqes;
+		uint64_t sqes_space; /* the same size on 32-bit builds */
+	};
+	uint32_t sq_mask; /* setup.sq_entries - 1 */
+	uint32_t sq_tail; /* sqes handed out by aa_get_sqe() */
+	uint64_t resv[2]; /* room to grow without changing the size; zero */
 };
 
 /* Open a context (@path NULL: AA_DEFAULT_DEV), O_CLOEXEC.  0 or -errno. */
@@ -273,6 +289,46 @@ int aa_submit_group(struct aa_ctx *ctx, const struct aio_attr_sqe *sqes, unsigne
  */
 int aa_cancel(struct aa_ctx *ctx, unsigned int flags, int fd, uint64_t user_data,
 	      unsigned int *cancelled, unsigned int *running);
+#endif
+
+#if AIO_ATTR_VERSION >= 3
+/*
+ * Version 3, a context set up with setup.sq_entries: the next free slot
+ * of the submission queue, to be filled with aa_prep_*() and queued by
+ * the next aa_enter(); NULL when every slot is handed out and not yet
+ * consumed by the kernel, or without a submission queue.  A slot is
+ * handed out for good: fill every one before calling aa_enter().
+ */
+static inline struct aio_attr_sqe *aa_get_sqe(struct aa_ctx *ctx)
+{
+	uint32_t head;
+
+	if (!ctx->sqes)
+		return NULL;
+	/* the kernel is done reading a slot once sq_head has passed it */
+	head = __atomic_load_n(&ctx->ring.hdr->sq_head, __ATOMIC_ACQUIRE);
+	if (ctx->sq_tail - head > ctx->sq_mask)
+		return NULL;
+	return &ctx->sqes[ctx->sq_tail++ & ctx->sq_mask];
+}
+
+/* Version 3: slots handed out by aa_get_sqe() that the kernel has not consumed yet. */
+static inline unsigned int aa_sq_pending(const struct aa_ctx *ctx)
+{
+	return ctx->sq_tail - __atomic_load_n(&ctx->ring.hdr->sq_head, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Version 3: AIO_ATTR_IOC_ENTER - publish the slots handed out so far and
+ * let the kernel queue them; then, when it consumed them all, wait for
+ * @min_complete events (0: no wait; no timeout), in one system call.
+ * Returns the number consumed: each completes with one event, a refused
+ * one at once with its -errno as the result.  -EAGAIN or -ENOMEM when the
+ * first could not be queued (at the in-flight limits; it stays queued for
+ * the next call); -EINTR when a signal ended a wait of a call that
+ * consumed nothing; -EBADFD without a submission queue.
+ */
+int aa_enter(struct aa_ctx *ctx, unsigned int min_complete);
 #endif
 
 /*

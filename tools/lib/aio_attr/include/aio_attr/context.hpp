@@ -68,6 +68,15 @@ struct SubmitWaitResult : SubmitResult {
 };
 #endif
 
+#if AIO_ATTR_VERSION >= 3
+/* Version 3: the result of Context::enter(). */
+struct EnterResult {
+	uint32_t consumed = 0; /* sqes the kernel took; each completes with one event */
+	/* 0, EAGAIN or ENOMEM (nothing consumed: in-flight limits), EINTR (wait interrupted) */
+	int error = 0;
+};
+#endif
+
 class Context {
 public:
 	static constexpr const char *default_path = AA_DEFAULT_DEV;
@@ -204,6 +213,43 @@ public:
 					 std::chrono::nanoseconds timeout = forever)
 	{
 		return submit_and_wait({ &sqe, 1 }, min_complete, timeout);
+	}
+#endif
+
+#if AIO_ATTR_VERSION >= 3
+	/*
+	 * Version 3, a context set up with sq_entries: the next free slot of
+	 * the submission queue (aa_get_sqe()), nullptr when all are handed
+	 * out and not consumed yet or there is no queue.  Fill it with the
+	 * Sqe builders or aa_prep_*(); enter() queues it.
+	 */
+	aio_attr_sqe *get_sqe() noexcept
+	{
+		return aa_get_sqe(&ctx_);
+	}
+	/* Version 3: slots handed out that the kernel has not consumed yet. */
+	uint32_t sq_pending() const noexcept
+	{
+		return aa_sq_pending(&ctx_);
+	}
+
+	/*
+	 * Version 3: AIO_ATTR_IOC_ENTER (aa_enter()) - queue every slot handed
+	 * out so far and, once all are consumed, wait for @min_complete events
+	 * (no timeout), in one system call.  A refused sqe is consumed and
+	 * completes with its errno as the event's result.  The in-flight
+	 * limits and an interrupted wait are results; other errors (EBADFD
+	 * without a queue, EINVAL) throw.
+	 */
+	EnterResult enter(uint32_t min_complete = 0)
+	{
+		const int ret = aa_enter(&ctx_, min_complete);
+
+		if (ret >= 0)
+			return { static_cast<uint32_t>(ret), 0 };
+		if (ret == -EAGAIN || ret == -ENOMEM || ret == -EINTR)
+			return { 0, -ret };
+		throw_errno(-ret, "AIO_ATTR_IOC_ENTER");
 	}
 #endif
 
