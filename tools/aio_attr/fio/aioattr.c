@@ -75,6 +75,7 @@ struct aioattr_options {
 	unsigned int ring_kb;
 	unsigned int fixedbufs;
 	unsigned int submit_wait;
+	unsigned int sqring;
 };
 
 struct aioattr_data {
@@ -83,9 +84,11 @@ struct aioattr_data {
 	bool submit_wait; /* the kernel can wait inside AIO_ATTR_IOC_SUBMIT */
 	bool no_submit_wait; /* ... but submit_wait=0 says not to */
 	bool fixed_bufs;  /* fio's buffers are registered buffer 0 */
+	bool sq;	  /* requests go through the submission queue (AIO_ATTR_IOC_ENTER) */
+	uint32_t sq_first; /* ... position of the oldest sqe not yet consumed */
 
 	unsigned int depth;	   /* io_u count: sizes every table below */
-	struct aio_attr_sqe *sqes; /* queued, not yet submitted */
+	struct aio_attr_sqe *sqes; /* queued, not yet submitted (without ad->sq) */
 	unsigned int queued;
 	unsigned int inflight;	    /* submitted (or refused) and not yet reaped */
 	struct io_u **by_index;	    /* io_u of each user_data */
@@ -97,8 +100,8 @@ struct aioattr_data {
 	unsigned int nr_events;
 	uint64_t bad_entries;
 	uint64_t nr_completed;	  /* io_us handed back to fio */
-	uint64_t nr_submit_calls; /* AIO_ATTR_IOC_SUBMIT */
-	uint64_t nr_submit_waits; /* ... of them with AIO_ATTR_SUBMIT_WAIT */
+	uint64_t nr_submit_calls; /* AIO_ATTR_IOC_SUBMIT or AIO_ATTR_IOC_ENTER */
+	uint64_t nr_submit_waits; /* ... of them waiting for a completion */
 	uint64_t nr_wait_calls;	  /* AIO_ATTR_IOC_WAIT */
 
 	struct aa_dirstats *stats; /* per direction, what fio itself accounts */
@@ -200,6 +203,18 @@ static struct fio_option options[] = {
 		.help = "With a full queue, wait for a completion in the submitting call "
 			"(AIO_ATTR_SUBMIT_WAIT); 0: submit only, so that fio's slat is "
 			"the time of the submission alone",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "sqring",
+		.lname = "aio_attr submission queue",
+		.type = FIO_OPT_BOOL,
+		.off1 = offsetof(struct aioattr_options, sqring),
+		.def = "1",
+		.help = "Write requests into the context's mapped submission queue and "
+			"submit them with AIO_ATTR_IOC_ENTER, which copies nothing (ABI "
+			"version 3, AIO_ATTR_FEAT_SQ_RING; else, or with 0, AIO_ATTR_IOC_SUBMIT)",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -574,7 +589,10 @@ static enum fio_q_status fio_aioattr_queue(struct thread_data *td, struct io_u *
 		return FIO_Q_COMPLETED;
 	}
 
-	sqe = &ad->sqes[ad->queued++];
+	sqe = ad->sq ? aa_get_sqe(&ad->ctx) : &ad->sqes[ad->queued];
+	if (!sqe)
+		return FIO_Q_BUSY;
+	ad->queued++;
 	if (op == AIO_ATTR_OP_READ || op == AIO_ATTR_OP_WRITE)
 		aa_prep_rw(sqe, op, io_u->file->fd, (uintptr_t)io_u->xfer_buf,
 			   (uint32_t)io_u->xfer_buflen, io_u->offset);
@@ -602,14 +620,112 @@ static const struct timespec *submit_time(const struct thread_data *td, const st
 	return td->o.disable_lat ? before : &io_u->start_time;
 }
 
-static int fio_aioattr_commit(struct thread_data *td)
+/*
+ * Mark @nr requests from @first on (sqe positions of the queue, or
+ * indexes of ad->sqes) as issued: after a call that waited, "now" is a
+ * completion time, so the issue time is when the I/O started.
+ */
+static void mark_issued(struct thread_data *td, struct aioattr_data *ad, uint32_t first,
+			unsigned int nr, bool waited, const struct timespec *before)
 {
-	struct aioattr_data *ad = td->io_ops_data;
-	struct timespec now, stall, before = { 0 };
+	struct timespec now;
+	unsigned int i;
+
+	if (!waited)
+		fio_gettime(&now, NULL);
+	for (i = 0; i < nr; i++) {
+		const struct aio_attr_sqe *sqe =
+			ad->sq ? &ad->ctx.sqes[(first + i) & ad->ctx.sq_mask]
+			       : &ad->sqes[first + i];
+		struct io_u *io_u = ad->by_index[sqe->user_data];
+		const struct timespec *start = submit_time(td, io_u, before);
+
+		io_u->issue_time = waited ? *start : now;
+		io_u_queued(td, io_u);
+		ad->busy[io_u->index] = 1;
+		ad->submit_ts[io_u->index] = *start;
+	}
+	io_u_mark_submit(td, nr);
+	ad->inflight += nr;
+	ad->queued -= nr;
+}
+
+/*
+ * At the in-flight limit (EAGAIN, ENOMEM): 0 to let fio reap when I/O is
+ * out, else 1 after a short sleep to try again, or -errno once the limit
+ * has refused everything for STALL_TIMEOUT_MS.
+ */
+static int stall(struct aioattr_data *ad, int err, bool *stalling, struct timespec *since)
+{
+	if (ad->inflight)
+		return 0;
+	if (!*stalling) {
+		fio_gettime(since, NULL);
+		*stalling = true;
+	} else if (mtime_since_now(since) > STALL_TIMEOUT_MS) {
+		log_err("fio: aioattr: submissions refused with %s for %ds, giving up\n",
+			strerror(err), STALL_TIMEOUT_MS / 1000);
+		return -err;
+	}
+	usleep(100);
+	return 1;
+}
+
+/*
+ * Through the submission queue: the sqes are in the mapping already, and
+ * one AIO_ATTR_IOC_ENTER takes them (and waits).  A refused sqe is
+ * consumed and completes through the ring with its errno, so the only
+ * thing that stops a call is the in-flight limit.
+ */
+static int commit_sq(struct thread_data *td, struct aioattr_data *ad)
+{
+	struct timespec stall_ts, before = { 0 };
 	bool stalling = false;
 
 	while (ad->queued) {
-		unsigned int i, accepted;
+		const bool wait = ad->submit_wait && ad->inflight + ad->queued >= ad->depth;
+		const unsigned int queued = ad->queued;
+		int ret;
+
+		if (wait)
+			ad->nr_submit_waits++;
+		ad->nr_submit_calls++;
+		if (td->o.disable_lat)
+			fio_gettime(&before, NULL);
+		ret = aa_enter(&ad->ctx, wait ? 1 : 0);
+		if (ret > 0) {
+			mark_issued(td, ad, ad->sq_first, (unsigned int)ret,
+				    wait && (unsigned int)ret == queued, &before);
+			ad->sq_first += (uint32_t)ret;
+			stalling = false;
+			if ((unsigned int)ret == queued)
+				continue;
+			ret = -EAGAIN; /* a limit stopped the call */
+		}
+		if (ret == -EINTR)
+			continue;
+		if (ret == -EAGAIN || ret == -ENOMEM) {
+			ret = stall(ad, -ret, &stalling, &stall_ts);
+			if (ret <= 0)
+				return ret;
+			continue;
+		}
+		log_err("fio: aioattr: AIO_ATTR_IOC_ENTER: %s\n", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int fio_aioattr_commit(struct thread_data *td)
+{
+	struct aioattr_data *ad = td->io_ops_data;
+	struct timespec now, stall_ts, before = { 0 };
+	bool stalling = false;
+
+	if (ad->sq)
+		return commit_sq(td, ad);
+	while (ad->queued) {
+		unsigned int accepted;
 		bool wait;
 		int ret, err = 0;
 
@@ -637,26 +753,7 @@ static int fio_aioattr_commit(struct thread_data *td)
 			accepted = (unsigned int)ret;
 		}
 		if (accepted) {
-			/*
-			 * After a call that also waited, "now" is a completion
-			 * time: the issue time is when the I/O started.
-			 */
-			const bool waited = wait && !err;
-
-			if (!waited)
-				fio_gettime(&now, NULL);
-			for (i = 0; i < accepted; i++) {
-				struct io_u *io_u = ad->by_index[ad->sqes[i].user_data];
-				const struct timespec *start = submit_time(td, io_u, &before);
-
-				io_u->issue_time = waited ? *start : now;
-				io_u_queued(td, io_u);
-				ad->busy[io_u->index] = 1;
-				ad->submit_ts[io_u->index] = *start;
-			}
-			io_u_mark_submit(td, accepted);
-			ad->inflight += accepted;
-			ad->queued -= accepted;
+			mark_issued(td, ad, 0, accepted, wait && !err, &before);
 			memmove(ad->sqes, ad->sqes + accepted, ad->queued * sizeof(*ad->sqes));
 			stalling = false;
 		}
@@ -665,20 +762,10 @@ static int fio_aioattr_commit(struct thread_data *td)
 		if (err == EINTR)
 			continue;
 		if (err == EAGAIN || err == ENOMEM) {
-			/* At the in-flight limit: let fio reap, or wait a little if nothing is out.
-			 */
-			if (ad->inflight)
-				return 0;
-			if (!stalling) {
-				fio_gettime(&stall, NULL);
-				stalling = true;
-			} else if (mtime_since_now(&stall) > STALL_TIMEOUT_MS) {
-				log_err("fio: aioattr: submissions refused with %s for %ds, giving "
-					"up\n",
-					strerror(err), STALL_TIMEOUT_MS / 1000);
-				return -err;
-			}
-			usleep(100);
+			int r = stall(ad, err, &stalling, &stall_ts);
+
+			if (r <= 0)
+				return r;
 			continue;
 		}
 		/* This request is refused: it completes with the error through getevents. */
@@ -853,6 +940,15 @@ static int fio_aioattr_init(struct thread_data *td)
 	/* The newest version both know: a version 1 kernel gets a version 1 context. */
 	setup.version = probe.version < AIO_ATTR_VERSION ? probe.version : AIO_ATTR_VERSION;
 	setup.ring_bytes = ring_size(td, o, &probe, nattrs);
+#if AIO_ATTR_VERSION >= 3
+	/* A slot for every io_u: the queue never fills before fio's depth. */
+	if (o->sqring && setup.version >= 3 && (probe.features & AIO_ATTR_FEAT_SQ_RING) &&
+	    ad->depth <= AIO_ATTR_SQ_MAX_ENTRIES) {
+		setup.sq_entries = 1;
+		while (setup.sq_entries < ad->depth)
+			setup.sq_entries <<= 1;
+	}
+#endif
 	/* SETUP, mmap, and the ring header checked against both. */
 	r = aa_ctx_setup(&ad->ctx, &setup);
 	if (r) {
@@ -863,6 +959,8 @@ static int fio_aioattr_init(struct thread_data *td)
 	ad->submit_wait = setup.version >= 2 && (setup.features & AIO_ATTR_FEAT_SUBMIT_WAIT);
 	ad->no_submit_wait = ad->submit_wait && !o->submit_wait;
 	ad->submit_wait = ad->submit_wait && o->submit_wait;
+	ad->sq = ad->ctx.sqes != NULL;
+	ad->sq_first = ad->ctx.sq_tail;
 
 	ad->sqes = calloc(ad->depth, sizeof(*ad->sqes));
 	ad->by_index = calloc(ad->depth, sizeof(*ad->by_index));
@@ -982,7 +1080,7 @@ static void report_calls(FILE *m, const struct aioattr_data *ad)
 {
 	fprintf(m,
 		"  system calls: %llu submit (%llu of them waiting), %llu wait for %llu I/Os: "
-		"%.2f per I/O%s%s\n",
+		"%.2f per I/O%s%s%s\n",
 		(unsigned long long)ad->nr_submit_calls, (unsigned long long)ad->nr_submit_waits,
 		(unsigned long long)ad->nr_wait_calls, (unsigned long long)ad->nr_completed,
 		ad->nr_completed
@@ -991,7 +1089,7 @@ static void report_calls(FILE *m, const struct aioattr_data *ad)
 		ad->submit_wait	     ? ""
 		: ad->no_submit_wait ? "; submit_wait=0"
 				     : "; the kernel cannot wait in submit",
-		ad->fixed_bufs ? "; registered buffers" : "");
+		ad->sq ? "; submission queue" : "", ad->fixed_bufs ? "; registered buffers" : "");
 }
 
 /*

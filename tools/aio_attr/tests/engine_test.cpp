@@ -336,9 +336,28 @@ TEST_F(Engine, Qd1SubmitsAndWaitsInOneCall)
 	EXPECT_EQ(ctx_counter(log, 0, "submit_waits"), 1024) << log;
 	EXPECT_EQ(ctx_counter(log, 0, "waits"), 0) << log;
 	EXPECT_NE(r.out.find("system calls: 1024 submit (1024 of them waiting), 0 wait for "
-			     "1024 I/Os: 1.00 per I/O\n"),
+			     "1024 I/Os: 1.00 per I/O; submission queue\n"),
 		  std::string::npos)
 		<< r.out;
+}
+
+/* sqring=0, or a version 2 kernel: AIO_ATTR_IOC_SUBMIT, still one call per I/O. */
+TEST_F(Engine, WithoutSubmissionQueueSubmitWaits)
+{
+	for (const char *how : { "--sqring=0|", "|FAKE_AA_VERSION=2" }) {
+		const std::string h(how);
+		const std::string opt = h.substr(0, h.find('|'));
+		const std::string env = h.substr(h.find('|') + 1);
+		Result r = fio("--rw=randread --iodepth=1 --attrs=service_ns " + opt,
+			       env + " FAKE_AA_LOG=ctx.log");
+		const std::string log = slurp(dir + "/ctx.log");
+
+		ASSERT_EQ(r.code, 0) << how << r.out;
+		EXPECT_EQ(ctx_counter(log, 0, "submit_waits"), 1024) << how << log;
+		EXPECT_NE(r.out.find("1024 I/Os: 1.00 per I/O\n"), std::string::npos)
+			<< how << r.out;
+		std::remove((dir + "/ctx.log").c_str());
+	}
 }
 
 /* submit_wait=0: every submission returns at once, the waits are apart. */
@@ -713,21 +732,28 @@ TEST_F(Engine, AttrTheKernelDoesNotKnowStopsTheJob)
  */
 TEST_F(Engine, RefusedRequestFailsAtItsOffset)
 {
-	Result r = fio("--rw=read --iodepth=1 --attrs=service_ns", "FAKE_AA_REFUSE_EVERY=5");
+	/* Refused by SUBMIT, or consumed by ENTER and completed with the errno. */
+	for (const std::string sq : { "--sqring=1", "--sqring=0" }) {
+		Result r = fio("--rw=read --iodepth=1 --attrs=service_ns " + sq,
+			       "FAKE_AA_REFUSE_EVERY=5");
 
-	EXPECT_NE(r.code, 0) << r.out;
-	EXPECT_NE(r.out.find("Operation not permitted: read offset=16384, buflen=4096"),
-		  std::string::npos)
-		<< r.out;
+		EXPECT_NE(r.code, 0) << sq << r.out;
+		EXPECT_NE(r.out.find("Operation not permitted: read offset=16384, buflen=4096"),
+			  std::string::npos)
+			<< sq << r.out;
 
-	/*
-	 * Told to go on (EPERM is not one of fio's non-fatal errors), the others
-	 * complete and one in five is counted as failed.
-	 */
-	r = fio("--rw=read --iodepth=4 --attrs=service_ns --continue_on_error=all "
-		"--ignore_error=EPERM",
-		"FAKE_AA_REFUSE_EVERY=5");
-	EXPECT_NE(r.out.find("I/Os: 820 ok, 204 failed"), std::string::npos) << r.out;
+		/*
+		 * Told to go on (EPERM is not one of fio's non-fatal errors), the
+		 * others complete and one in five is counted as failed.
+		 */
+		r = fio("--rw=read --iodepth=4 --attrs=service_ns --continue_on_error=all "
+			"--ignore_error=EPERM " +
+				sq,
+			"FAKE_AA_REFUSE_EVERY=5");
+		EXPECT_NE(r.out.find("I/Os: 820 ok, 204 failed"), std::string::npos) << sq << r.out;
+		EXPECT_EQ(r.out.find("submission queue") != std::string::npos, sq == "--sqring=1")
+			<< sq << r.out;
+	}
 }
 
 /* A ring entry the kernel cannot have written stops the job with EBADMSG. */

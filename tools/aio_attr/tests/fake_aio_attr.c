@@ -18,7 +18,10 @@
  * than min_complete events) and registered buffers with
  * AIO_ATTR_SQE_FIXED_BUF (checked, then the address is used as is); like
  * the kernel, registration refuses (EOPNOTSUPP) memory mapped from a file
- * that is not on tmpfs or hugetlbfs.
+ * that is not on tmpfs or hugetlbfs.  Version 3: the submission queue in
+ * the mapping (setup.sq_entries) and AIO_ATTR_IOC_ENTER, counted as a
+ * submit (and a submit_wait with min_complete); a refused sqe is consumed
+ * and completes with its errno, EAGAIN leaves it queued.
  *
  * Environment: FAKE_AA_MAX_INFLIGHT (completions that may wait on the
  * overflow list, default 1024; more gives EAGAIN), FAKE_AA_FAIL_EVERY=N
@@ -78,6 +81,7 @@ struct fake_ctx {
 	unsigned int ovf_head, ovf_len, ovf_cap;
 	uint64_t nr_req, nr_tried, nr_posted;
 	uint32_t version;
+	uint32_t sq_entries, sq_off; /* version 3 submission queue, or 0 */
 	struct iovec *bufs; /* registered buffers */
 	uint32_t nr_bufs;
 	/* counters for FAKE_AA_LOG */
@@ -135,6 +139,8 @@ static uint64_t fake_features(uint32_t version)
 
 	if (version >= 2)
 		f |= AIO_ATTR_FEAT_SUBMIT_WAIT | AIO_ATTR_FEAT_FIXED_BUFS;
+	if (version >= 3)
+		f |= AIO_ATTR_FEAT_SQ_RING;
 	return f;
 }
 
@@ -346,12 +352,20 @@ static int do_setup(struct fake_ctx *c, struct aio_attr_setup *s)
 	if (c->setup)
 		return EBUSY;
 	if (!s->version || s->version > fake_version() || (s->version == 1 && s->resv0) ||
-	    (s->flags & ~AIO_ATTR_SETUP_FLAGS) || s->resv[0] || s->resv[1] || s->resv[2] ||
+	    (s->flags & ~AIO_ATTR_SETUP_FLAGS) ||
+	    (s->version < 3 ? s->resv[0] || s->resv[1] || s->resv[2]
+			    : s->resv3[0] || s->resv3[1] || (s->sq_entries & (s->sq_entries - 1)) ||
+				      s->sq_entries > AIO_ATTR_SQ_MAX_ENTRIES) ||
 	    s->ring_bytes < AIO_ATTR_RING_MIN_BYTES || s->ring_bytes > (16u << 20) ||
 	    (s->ring_bytes & (s->ring_bytes - 1)))
 		return EINVAL;
 	c->ring_bytes = s->ring_bytes;
-	c->map_bytes = DATA_OFFSET + s->ring_bytes;
+	c->map_bytes = DATA_OFFSET + ((s->ring_bytes + 4095u) & ~4095u);
+	if (s->version >= 3 && s->sq_entries) {
+		c->sq_entries = s->sq_entries;
+		c->sq_off = (uint32_t)c->map_bytes;
+		c->map_bytes += (s->sq_entries * sizeof(struct aio_attr_sqe) + 4095u) & ~4095u;
+	}
 	if (ftruncate(c->fd, (off_t)c->map_bytes))
 		return errno;
 	c->map = real_mmap(NULL, c->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
@@ -373,6 +387,8 @@ static int do_setup(struct fake_ctx *c, struct aio_attr_setup *s)
 	s->entry_version = AIO_ATTR_ENTRY_VERSION;
 	if (s->version >= 2 && !s->reqs)
 		s->reqs = (uint32_t)cap;
+	if (s->version >= 3)
+		s->sq_offset = c->sq_off;
 	c->version = s->version;
 	c->setup = 1;
 	return 0;
@@ -516,6 +532,56 @@ static int do_submit(struct fake_ctx *c, struct aio_attr_submit *s)
 	return (int)i;
 }
 
+/* A refused sqe of the submission queue completes with -@err, no records. */
+static void refuse(struct fake_ctx *c, const struct aio_attr_sqe *q, int err)
+{
+	struct pending p;
+
+	memset(&p, 0, sizeof(p));
+	p.user_data = q->user_data;
+	p.result = -err;
+	complete(c, &p);
+}
+
+static int do_enter(struct fake_ctx *c, unsigned long min_complete)
+{
+	struct aio_attr_ring_hdr *h;
+	const struct aio_attr_sqe *sq;
+	uint32_t head, nr, done;
+	int err = 0;
+
+	if (!c->setup || !c->sq_entries)
+		return -EBADFD;
+	if (min_complete > UINT32_MAX)
+		return -EINVAL;
+	h = hdr_of(c);
+	sq = (const struct aio_attr_sqe *)(c->map + c->sq_off);
+	head = h->sq_head;
+	nr = __atomic_load_n(&h->sq_tail, __ATOMIC_ACQUIRE) - head;
+	if (nr > c->sq_entries)
+		return -EINVAL;
+	c->nr_submits++;
+	if (c->nr_submits <= (uint64_t)env_int("FAKE_AA_EAGAIN_CALLS", 0))
+		return -EAGAIN;
+	flush_overflow(c);
+	for (done = 0; done < nr; done++) {
+		const struct aio_attr_sqe q = sq[(head + done) & (c->sq_entries - 1)];
+
+		err = do_one(c, &q);
+		if (err == EAGAIN || err == ENOMEM)
+			break;
+		if (err)
+			refuse(c, &q, err);
+		err = 0;
+	}
+	__atomic_store_n(&h->sq_head, head + done, __ATOMIC_RELEASE);
+	if (done < nr)
+		return done ? (int)done : -err;
+	if (min_complete)
+		c->nr_submit_waits++;
+	return (int)done;
+}
+
 /*
  * The kernel's rule for registered buffers: anonymous, shmem and hugetlbfs
  * memory only.  Decided from the mappings overlapping [start, end) in
@@ -642,6 +708,12 @@ int ioctl(int fd, unsigned long req, ...)
 		break;
 	case AIO_ATTR_IOC_WAIT:
 		r = -do_wait(c, arg);
+		break;
+	case AIO_ATTR_IOC_ENTER:
+		r = do_enter(c, (unsigned long)arg);
+		if (r >= 0)
+			return r;
+		r = -r;
 		break;
 	case AIO_ATTR_IOC_REGISTER_BUFFERS:
 		r = do_register(c, arg);

@@ -58,12 +58,14 @@ TRIG="hist:keys=common_pid,fd,cmd.hex if cmd == $SUBMIT || cmd == $WAIT"
 # traced_fio OUT ARGS... - fio with the engine on /dev/sw1, QD1 random 4k
 # reads of 8 MiB per job, ARGS added; its output goes to OUT, then one line
 # per (thread, fd, ioctl) the kernel saw: "PID FD submit|wait COUNT".
+# sqring=0: these cases are about AIO_ATTR_IOC_SUBMIT (api_sqring.sh
+# counts the engine's AIO_ATTR_IOC_ENTER calls).
 traced_fio() {
 	out=$1
 	shift
 	hist=$(aa_hist $EV "$TRIG" "$out" fio --name=qd1 --filename=/dev/sw1 \
 		--ioengine=external:/tests/lib/aioattr.so --direct=1 --rw=randread --bs=4k \
-		--size=8m --iodepth=1 --attrs=all "$@")
+		--size=8m --iodepth=1 --attrs=all --sqring=0 "$@")
 	rc=$?
 	# "{ common_pid: 123, fd: 5, cmd: c028a702 } hitcount: 2048"
 	echo "$hist" |
