@@ -50,6 +50,7 @@ BUF_ENGINES = ["libaio", "io_uring", "aioattr", "aioattrw16"] + POSIX_ENGINES
 ALL_ENGINES = ENGINES + ["aioattrw16"] + POSIX_ENGINES
 ENGINE_NAMES = {"aioattrfb": "aioattr fixedbufs=1", "io_uringfb": "io_uring fixedbufs=1",
                 "aioattrnw": "aioattr submit_wait=0",
+                "aioattrsq0": "aioattr sqring=0",
                 "aioattrw16": "aioattr max_workers=16",
                 "posixaio": "posixaio (glibc)", "posixaa": "posixaio + libaioattr-posix",
                 "posixaaw16": "posixaio + libaioattr-posix, max_workers=16"}
@@ -938,6 +939,27 @@ def fastpath_md(L, cells, kc):
                     fr(ratio(cells, nw, a)), fr(ratio(cells, nw, u)),
                     fmt(cells.get(a, {}).get("cpu_us_per_io"), 1),
                     fmt(cells[nw].get("cpu_us_per_io"), 1)]) + " |")
+        L.append("")
+    if any(k[1] == "aioattrsq0" for k in cells):
+        L.append("## Submission queue or SUBMIT\n")
+        L.append("aioattr writes its requests into the context's submission queue and "
+                 "submits them with AIO_ATTR_IOC_ENTER by default (ABI version 3); "
+                 "`sqring=0` passes them to AIO_ATTR_IOC_SUBMIT in an array.  IOPS medians, "
+                 "ratio with the per-repetition min-max, busy CPU per I/O (us) and, with "
+                 "BENCH_INSN, thousands of instructions per I/O.\n")
+        table(L, ["device", "workload", "IOPS sqring=1", "IOPS sqring=0", "1/0",
+                  "CPU us/IO 1", "CPU us/IO 0", "insn/IO 1", "insn/IO 0"])
+        for t in ("brd", "aiodemo"):
+            for wl in FAST_WLS:
+                a, s0 = key(t, "aioattr", wl), key(t, "aioattrsq0", wl)
+                if s0 not in cells:
+                    continue
+                L.append("| " + " | ".join([
+                    TARGET_NAMES[t], WL_NAMES[wl], fmt(cells.get(a, {}).get("iops")),
+                    fmt(cells[s0].get("iops")), fr(ratio(cells, a, s0)),
+                    fmt(cells.get(a, {}).get("cpu_us_per_io"), 1),
+                    fmt(cells[s0].get("cpu_us_per_io"), 1),
+                    insn(cells.get(a, {})), insn(cells[s0])]) + " |")
         L.append("")
     L.append("## Busy CPU per I/O\n")
     L.append("Busy CPU time of all CPUs (`/proc/stat` user + nice + system + irq + softirq) "

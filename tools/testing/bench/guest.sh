@@ -13,7 +13,9 @@
 # and next to it io_uring with its own registered buffers (io_uringfb);
 # on aiodemo at QD1 and rr QD32 and on brd at rr QD1 also aioattr waiting
 # in a call of its own instead of in the submitting call (submit_wait=0:
-# aioattrnw).
+# aioattrnw); on brd and aiodemo at QD1 and QD32 also aioattr submitting
+# with AIO_ATTR_IOC_SUBMIT instead of through the submission queue
+# (sqring=0: aioattrsq0), when the engine has that option.
 # Workloads: 4k randread QD1/QD32, 4k randwrite QD1/QD32, 128k sequential
 # read QD8; on brd and aiodemo 4k randread QD128, on brd 4k randread QD1
 # with two jobs (a context each).
@@ -298,6 +300,13 @@ if fio --enghelp=$ENGINE 2>/dev/null | grep -q '^fixedbufs'; then
 else
 	say "engine has no fixedbufs option: no registered-buffer cells"
 fi
+# Probe: the submission queue (sqring, issue 10): cells without it.
+SQ0=
+if fio --enghelp=$ENGINE 2>/dev/null | grep -q '^sqring'; then
+	SQ0=aioattrsq0
+else
+	say "engine has no sqring option: no cells without the submission queue"
+fi
 
 CELLS=$OUT/cells
 : >$CELLS
@@ -330,6 +339,10 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 		case $t.$wl in
 		aiodemo.rr1 | aiodemo.rw1 | aiodemo.rr32 | brd.rr1) engines="$engines aioattrnw" ;;
 		esac
+		# also submitting with AIO_ATTR_IOC_SUBMIT (sqring=0)
+		case $t.$wl in
+		brd.rr1 | brd.rr32 | aiodemo.rr1 | aiodemo.rr32) engines="$engines $SQ0" ;;
+		esac
 		for e in $engines; do
 			s=$grp
 			[ "$t.$e" = iocrypt.aioattr ] && [ $wl != sr8 ] && s=F
@@ -338,7 +351,7 @@ for wl in rr1 rr32 rw1 rw32 sr8; do
 			aioattr.*.sr8) ;;
 			aioattr.brd.* | aioattr.aiodemo.* | aioattr.iocrypt.*) cell $s $t "$e" $wl none ;;
 			esac
-			case $e in io_uringfb | aioattrnw) continue ;; esac
+			case $e in io_uringfb | aioattrnw | aioattrsq0) continue ;; esac
 			[ $t.$wl = brd.rr1 ] && [ "$e" != "$FB" ] && cell F $t "$e" rr1j2 all
 			[ $grp.$wl = F.rr32 ] && cell F $t "$e" rr128 all
 		done
@@ -428,12 +441,13 @@ fio_args() {
 	[ "$3" = rr16j2 ] && jobs="--numjobs=$NCPU --cpus_allowed=0-$((NCPU - 1))" &&
 		jobs="$jobs --group_reporting=1 --cpus_allowed_policy=split"
 	case $2 in
-	aioattr | aioattrfb | aioattrw16 | aioattrnw)
+	aioattr | aioattrfb | aioattrw16 | aioattrnw | aioattrsq0)
 		a=all
 		[ "$4" = none ] && a=$NONE
 		eng="external:$ENGINE --attrs=$a --attr_json=$OUT/$5.attr.json"
 		[ "$2" = aioattrfb ] && eng="$eng --fixedbufs=1"
 		[ "$2" = aioattrnw ] && eng="$eng --submit_wait=0"
+		[ "$2" = aioattrsq0 ] && eng="$eng --sqring=0"
 		;;
 	io_uringfb) eng="io_uring --fixedbufs=1" ;;
 	posixaa | posixaaw16) eng=posixaio ;;
