@@ -207,6 +207,46 @@ TEST(CContext, CallsOnUnsetContextFailCleanly)
 	aa_ctx_close(&ctx); /* twice is fine */
 }
 
+/*
+ * The submission queue: slots in queue order (masked, across 2^32), none
+ * once every slot is handed out and unconsumed, one again per sqe the
+ * kernel's sq_head passes; aa_enter() publishes sq_tail before the call.
+ */
+TEST(CSubmissionQueue, SlotsUntilFullThenFreedByHead)
+{
+	FakeRing f;
+	std::array<aio_attr_sqe, 4> sq{};
+	const uint32_t start = 0xfffffffeu;
+	aa_ctx ctx;
+
+	aa_ctx_from_fd(&ctx, -1);
+	ctx.ring = c_ring(f);
+	ctx.sqes = sq.data();
+	ctx.sq_mask = 3;
+	ctx.sq_tail = start;
+	f.hdr()->sq_head = start;
+	for (uint32_t i = 0; i < 4; i++)
+		EXPECT_EQ(aa_get_sqe(&ctx), &sq[(start + i) & 3]) << i;
+	EXPECT_EQ(aa_get_sqe(&ctx), nullptr);
+	EXPECT_EQ(aa_sq_pending(&ctx), 4u);
+	f.hdr()->sq_head = start + 1;
+	EXPECT_EQ(aa_sq_pending(&ctx), 3u);
+	EXPECT_EQ(aa_get_sqe(&ctx), &sq[(start + 4) & 3]);
+	EXPECT_EQ(aa_get_sqe(&ctx), nullptr);
+	EXPECT_EQ(f.hdr()->sq_tail, 0u) << "published before aa_enter()";
+	EXPECT_EQ(aa_enter(&ctx, 0), -EBADF); /* fd -1: the ioctl itself fails */
+	EXPECT_EQ(f.hdr()->sq_tail, start + 5);
+}
+
+TEST(CSubmissionQueue, NoQueue)
+{
+	aa_ctx ctx;
+
+	aa_ctx_from_fd(&ctx, -1);
+	EXPECT_EQ(aa_get_sqe(&ctx), nullptr);
+	EXPECT_EQ(aa_enter(&ctx, 1), -EBADFD);
+}
+
 TEST(CAttrParse, EmptyNoneAll)
 {
 	const uint64_t cache = AIO_ATTR_BIT(AIO_ATTR_CACHE);
