@@ -540,7 +540,12 @@ static long aa_ioctl_enter(struct aa_ctx *ctx, unsigned long min_complete)
 		return -EINVAL;
 	aa_flush(ctx);
 
-	mutex_lock(&ctx->sq_lock);
+	/*
+	 * Another thread's ENTER may sleep while it submits (pinning pages,
+	 * waiting for a tag of the disk): a signal ends the wait for it.
+	 */
+	if (mutex_lock_interruptible(&ctx->sq_lock))
+		return -EINTR;
 	head = ctx->sq_head;
 	/* pairs with userspace's release store after it wrote the sqes */
 	nr = smp_load_acquire(&ctx->hdr->sq_tail) - head;

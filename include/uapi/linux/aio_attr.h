@@ -604,7 +604,8 @@ struct aio_attr_cancel {
  * or on a context without a submission queue; EINVAL when min_complete
  * does not fit in 32 bits or hdr->sq_tail is more than sq_entries ahead
  * of hdr->sq_head (nothing is consumed).  Calls on one context are
- * serialised: a second thread's call waits for the first to consume.
+ * serialised: a second thread's call waits for the first to consume (a
+ * signal ends that wait too: -EINTR, nothing consumed).
  */
 
 #define AIO_ATTR_IOC_MAGIC	0xA7

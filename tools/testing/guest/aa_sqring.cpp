@@ -33,6 +33,9 @@
  *   signal         a signal ends ENTER's wait: the consumed count is still
  *                  returned (SA_RESTART does not queue the sqe twice); an
  *                  ENTER that consumed nothing returns -EINTR
+ *   two_enters     two threads call ENTER at once on a queue of 256 reads,
+ *                  20 times: each sqe is consumed once (the counts add
+ *                  up to 256, 256 events with distinct user_data)
  *   library        Context::get_sqe() until the queue is full (nullptr),
  *                  enter(), sq_pending(), and a slot handed out again
  *   drained        every context closed and request freed
@@ -419,6 +422,45 @@ int main(int argc, char **argv)
 		require(!ctx.ring().overflow() && ring_only(ctx).empty(),
 			"a second completion: queued twice");
 		require(wait_stat("inflight", inflight0) == inflight0, "requests left in flight");
+	});
+
+	s.run("two_enters", [&] {
+		constexpr unsigned n = 256;
+		Context ctx = make_ctx(n);
+		Buffer buf(4096);
+
+		for (unsigned round = 0; round < 20; round++) {
+			for (unsigned i = 0; i < n; i++)
+				put(ctx, prep_read(dev.get(), buf.data(), 4096, (i % 64) * 4096ULL)
+						 .data(round * n + i));
+			__atomic_store_n(&hdr(ctx)->sq_tail, ctx.c_ctx()->sq_tail,
+					 __ATOMIC_RELEASE);
+			std::atomic<bool> go{ false };
+			long other = 0;
+			std::thread t([&] {
+				while (!go.load())
+					;
+				other = enter_raw(ctx.fd(), 0);
+			});
+			go = true;
+			const long mine = enter_raw(ctx.fd(), 0);
+			t.join();
+			require(mine >= 0 && other >= 0 && mine + other == n,
+				strf("round %u: the two ENTERs consumed %ld and %ld of %u", round,
+				     mine, other, n));
+			const auto v = collect_n(ctx, n);
+			std::vector<bool> seen(n);
+			for (const Completion &c : v) {
+				const uint64_t i = c.user_data - round * n;
+				require(i < n && !seen[i],
+					strf("round %u: user_data %llu twice or unknown", round,
+					     (unsigned long long)c.user_data));
+				seen[i] = true;
+				require_result(c, 4096);
+			}
+			require(ring_only(ctx).empty(),
+				strf("round %u: more than %u events", round, n));
+		}
 	});
 
 	s.run("library", [&] {
