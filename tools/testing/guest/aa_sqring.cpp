@@ -45,7 +45,6 @@
 #include "aatest.hpp"
 
 #include <atomic>
-#include <pthread.h>
 #include <sys/mman.h>
 #include <thread>
 
@@ -138,10 +137,6 @@ struct Held : HeldDm {
 	{
 	}
 };
-
-void on_signal(int)
-{
-}
 
 } // namespace
 
@@ -394,26 +389,14 @@ int main(int argc, char **argv)
 	s.run("signal", [&] {
 		Context ctx = make_ctx(8);
 		Buffer buf(4096);
-		struct sigaction sa {};
-		sa.sa_handler = on_signal;
-		sa.sa_flags = SA_RESTART;
-		require(::sigaction(SIGUSR1, &sa, nullptr) == 0, "sigaction");
 		Held h;
-		std::atomic<bool> done{ false };
-		const pthread_t self = ::pthread_self();
-		std::thread t([&] {
-			for (int i = 0; i < 1000 && !done.load(); i++) {
-				::pthread_kill(self, SIGUSR1);
-				std::this_thread::sleep_for(10ms);
-			}
-		});
+		SignalStorm storm;
 
 		put(ctx, prep_read(held.get(), buf.data(), 4096, 0).data(1));
 		const int first = aa_enter(ctx.c_ctx(), 1);
 		/* nothing queued now: only the wait, which a signal ends */
 		const int second = aa_enter(ctx.c_ctx(), 1);
-		done = true;
-		t.join();
+		storm.stop();
 		require(first == 1, strf("ENTER(1) of one held read: %d, expected 1", first));
 		require(second == -EINTR, strf("ENTER(1) of nothing: %d, expected -EINTR", second));
 		require(sq_head(ctx) == 1, strf("sq_head %u", sq_head(ctx)));

@@ -33,10 +33,7 @@
  */
 #include "aatest.hpp"
 
-#include <atomic>
 #include <initializer_list>
-#include <pthread.h>
-#include <thread>
 
 using namespace aatest;
 using namespace aio_attr;
@@ -159,10 +156,6 @@ void release(Held &h, Context &ctx, std::size_t n, long long inflight)
 	require(v == inflight, strf("inflight %lld, expected %lld", v, inflight));
 }
 
-void on_signal(int)
-{
-}
-
 /* A SUBMIT the context must refuse with EINVAL. */
 struct Refused {
 	uint32_t flags, min_complete;
@@ -281,25 +274,14 @@ int main(int argc, char **argv)
 		Context ctx = make_ctx(2);
 		Buffer buf(4096);
 		const auto sqes = reads(held.get(), buf, 1);
-		/* SA_RESTART: a restarted ioctl would queue the batch again. */
-		struct sigaction sa {};
-		sa.sa_handler = on_signal;
-		sa.sa_flags = SA_RESTART;
-		require(::sigaction(SIGUSR1, &sa, nullptr) == 0, "sigaction");
 		Held h;
-
-		/* Signal until the call returns, so one surely arrives while it waits. */
-		std::atomic<bool> done{ false };
-		const pthread_t self = ::pthread_self();
-		std::thread t([&] {
-			for (int i = 0; i < 1000 && !done.load(); i++) {
-				::pthread_kill(self, SIGUSR1);
-				std::this_thread::sleep_for(10ms);
-			}
-		});
+		/*
+		 * Signal until the call returns, so one surely arrives while it
+		 * waits; SA_RESTART: a restarted ioctl would queue the batch again.
+		 */
+		SignalStorm storm;
 		const Call c = submit_wait(ctx.fd(), sqes, 1, 10'000'000'000LL);
-		done = true;
-		t.join();
+		storm.stop();
 		require(c.ret == 1 && c.sub.accepted == 1 && !c.sub.error &&
 				c.sub.wait_error == EINTR,
 			describe(c));

@@ -15,6 +15,7 @@
 
 #include <aio_attr/aio_attr.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdarg>
@@ -35,6 +36,7 @@
 #include <grp.h>
 #include <linux/fs.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -358,6 +360,48 @@ public:
 private:
 	std::string name_;
 	bool resumed_ = false;
+};
+
+/*
+ * Signal the thread that makes the object with SIGUSR1 every 10 ms (at
+ * most 1000 times) until stop() or the end of its life, so that a
+ * blocking call it makes in between surely sees one arrive.  The handler
+ * does nothing and has SA_RESTART: a call the kernel restarted instead of
+ * returning would show as work done twice.  It stays installed.
+ */
+class SignalStorm {
+public:
+	SignalStorm()
+	    : self_(::pthread_self())
+	{
+		struct sigaction sa {};
+
+		sa.sa_handler = [](int) {
+		};
+		sa.sa_flags = SA_RESTART;
+		if (::sigaction(SIGUSR1, &sa, nullptr))
+			throw Fail("sigaction(SIGUSR1)");
+		t_ = std::thread([this] {
+			for (int i = 0; i < 1000 && !done_.load(); i++) {
+				::pthread_kill(self_, SIGUSR1);
+				std::this_thread::sleep_for(std::chrono::milliseconds(10));
+			}
+		});
+	}
+	SignalStorm(const SignalStorm &) = delete;
+	SignalStorm &operator=(const SignalStorm &) = delete;
+	~SignalStorm() { stop(); }
+	void stop()
+	{
+		done_ = true;
+		if (t_.joinable())
+			t_.join();
+	}
+
+private:
+	pthread_t self_;
+	std::atomic<bool> done_{ false };
+	std::thread t_;
 };
 
 /* Write @value to a sysfs or procfs file; throws std::system_error. */
