@@ -85,10 +85,10 @@ struct aioattr_data {
 	bool no_submit_wait; /* ... but submit_wait=0 says not to */
 	bool fixed_bufs;  /* fio's buffers are registered buffer 0 */
 	bool sq;	  /* requests go through the submission queue (AIO_ATTR_IOC_ENTER) */
-	uint32_t sq_first; /* ... position of the oldest sqe not yet consumed */
 
 	unsigned int depth;	   /* io_u count: sizes every table below */
 	struct aio_attr_sqe *sqes; /* queued, not yet submitted (without ad->sq) */
+	/* queued requests: in ad->sqes, or the last ones aa_get_sqe() handed out */
 	unsigned int queued;
 	unsigned int inflight;	    /* submitted (or refused) and not yet reaped */
 	struct io_u **by_index;	    /* io_u of each user_data */
@@ -694,9 +694,9 @@ static int commit_sq(struct thread_data *td, struct aioattr_data *ad)
 			fio_gettime(&before, NULL);
 		ret = aa_enter(&ad->ctx, wait ? 1 : 0);
 		if (ret > 0) {
-			mark_issued(td, ad, ad->sq_first, (unsigned int)ret,
+			/* the oldest queued sqe is the first the kernel took */
+			mark_issued(td, ad, ad->ctx.sq_tail - queued, (unsigned int)ret,
 				    wait && (unsigned int)ret == queued, &before);
-			ad->sq_first += (uint32_t)ret;
 			stalling = false;
 			if ((unsigned int)ret == queued)
 				continue;
@@ -960,16 +960,17 @@ static int fio_aioattr_init(struct thread_data *td)
 	ad->no_submit_wait = ad->submit_wait && !o->submit_wait;
 	ad->submit_wait = ad->submit_wait && o->submit_wait;
 	ad->sq = ad->ctx.sqes != NULL;
-	ad->sq_first = ad->ctx.sq_tail;
 
-	ad->sqes = calloc(ad->depth, sizeof(*ad->sqes));
+	/* with the submission queue the sqes are written into the mapping */
+	if (!ad->sq)
+		ad->sqes = calloc(ad->depth, sizeof(*ad->sqes));
 	ad->by_index = calloc(ad->depth, sizeof(*ad->by_index));
 	ad->busy = calloc(ad->depth, 1);
 	ad->submit_ts = calloc(ad->depth, sizeof(*ad->submit_ts));
 	ad->failed = calloc(ad->depth, sizeof(*ad->failed));
 	ad->events = calloc(ad->depth, sizeof(*ad->events));
 	ad->stats = aa_dirstats_new(mask);
-	if (!ad->sqes || !ad->by_index || !ad->busy || !ad->submit_ts || !ad->failed ||
+	if ((!ad->sq && !ad->sqes) || !ad->by_index || !ad->busy || !ad->submit_ts || !ad->failed ||
 	    !ad->events || !ad->stats)
 		goto nomem;
 
