@@ -46,13 +46,6 @@ namespace {
 
 constexpr uint32_t tiny_ring = 2048;
 
-/* Busy-wait @n iterations: a random moment, finer than any sleep. */
-void spin(unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		asm volatile("" ::: "memory");
-}
-
 std::vector<std::string> devs_of(int argc, char **argv)
 {
 	std::vector<std::string> v;

@@ -362,6 +362,13 @@ private:
 	bool resumed_ = false;
 };
 
+/* Busy-wait @n iterations: a random moment, finer than any sleep. */
+inline void spin(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		asm volatile("" ::: "memory");
+}
+
 /*
  * Signal the thread that makes the object with SIGUSR1 every 10 ms (at
  * most 1000 times) until stop() or the end of its life, so that a
