@@ -6,8 +6,10 @@
  *
  * Run by tests/api_sqring.sh with --dev DEV (brd), --held DEV (a dm
  * linear over brd that the program suspends with "dmsetup suspend --dm
- * NAME", so that nothing completes until it resumes it) and --slow DEV (a
- * disk whose every read takes --slow-ns).  Cases (prefix "sqring."):
+ * NAME", so that nothing completes until it resumes it), --slow DEV (a
+ * disk whose every read takes --slow-ns) and --hardirq DEV (an aiodemo
+ * disk that completes in hardirq, 50 us after dispatch).  Cases (prefix
+ * "sqring."):
  *   feature        PROBE and a version 3 SETUP advertise the feature; the
  *                  queue is page aligned after the data area, inside
  *                  mmap_bytes, with sq_head 0; sq_entries 0 gives no queue
@@ -33,6 +35,16 @@
  *   signal         a signal ends ENTER's wait: the consumed count is still
  *                  returned (SA_RESTART does not queue the sqe twice); an
  *                  ENTER that consumed nothing returns -EINTR
+ *   hardirq        64 reads through ENTER on the hardirq disk: each result,
+ *                  COMPLETION_CTX hardirq with no hop
+ *   close_race     300 cycles: reads with all attributes through ENTER on
+ *                  the hardirq disk (more than the 2 KiB ring holds: the
+ *                  overflow list fills from hardirq) while another thread
+ *                  closes the descriptor at a random moment, then the
+ *                  mapping goes; every context and request is freed
+ *   unpriv         a user without privileges (--uid, default 65534) sets
+ *                  up a queue and reads through ENTER on a descriptor it
+ *                  was handed
  *   two_enters     two threads call ENTER at once on a queue of 256 reads,
  *                  20 times: each sqe is consumed once (the counts add
  *                  up to 256, 256 events with distinct user_data)
@@ -45,6 +57,7 @@
 #include "aatest.hpp"
 
 #include <atomic>
+#include <random>
 #include <sys/mman.h>
 #include <thread>
 
@@ -57,6 +70,8 @@ const char *dev_path;
 const char *held_path;
 const char *dm_name;
 const char *slow_path;
+const char *hardirq_path;
+uid_t unpriv_uid = 65534;
 std::chrono::nanoseconds slow_ns{ 20ms };
 
 long long ms(std::chrono::nanoseconds d)
@@ -150,16 +165,19 @@ int main(int argc, char **argv)
 	held_path = arg_value(argc, argv, "--held");
 	dm_name = arg_value(argc, argv, "--dm");
 	slow_path = arg_value(argc, argv, "--slow");
+	hardirq_path = arg_value(argc, argv, "--hardirq");
+	unpriv_uid = (uid_t)arg_num(argc, argv, "--uid", 65534);
 	slow_ns = std::chrono::nanoseconds(arg_num(argc, argv, "--slow-ns", 20000000));
-	if (!dev_path || !held_path || !dm_name || !slow_path) {
+	if (!dev_path || !held_path || !dm_name || !slow_path || !hardirq_path) {
 		std::fprintf(stderr, "usage: aa_sqring --dev DEV --held DEV --dm NAME --slow DEV "
-				     "[--slow-ns NS]\n");
+				     "--hardirq DEV [--slow-ns NS] [--uid UID]\n");
 		return 2;
 	}
 	Suite s("sqring");
 	const unique_fd dev = open_fd(dev_path, O_RDWR | O_DIRECT);
 	const unique_fd held = open_fd(held_path, O_RDONLY | O_DIRECT);
 	const unique_fd slow = open_fd(slow_path, O_RDONLY | O_DIRECT);
+	const unique_fd hirq = open_fd(hardirq_path, O_RDONLY | O_DIRECT);
 	const long long inflight0 = aa_stat("inflight");
 	const long long contexts0 = aa_stat("contexts");
 
@@ -405,6 +423,110 @@ int main(int argc, char **argv)
 		require(!ctx.ring().overflow() && ring_only(ctx).empty(),
 			"a second completion: queued twice");
 		require(wait_stat("inflight", inflight0) == inflight0, "requests left in flight");
+	});
+
+	s.run("hardirq", [&] {
+		constexpr unsigned n = 64;
+		Context ctx = make_ctx(n);
+		Buffer buf(n * 4096);
+		const uint64_t mask =
+			AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS) | AIO_ATTR_BIT(AIO_ATTR_COMPLETION_CTX);
+
+		for (unsigned i = 0; i < n; i++)
+			put(ctx, prep_read(hirq.get(), buf.data() + i * 4096, 4096, i * 4096ULL)
+					 .data(i)
+					 .attrs(mask));
+		enter_n(ctx, n, n);
+		const auto v = collect_n(ctx, n);
+		for (const Completion &c : v) {
+			require_result(c, 4096);
+			const uint64_t where =
+				require_attr(c, AIO_ATTR_COMPLETION_CTX, AIO_ATTR_ST_HANDLED);
+			require((where & AIO_ATTR_CTX_MASK) == AIO_ATTR_CTX_HARDIRQ &&
+					!(where & AIO_ATTR_CTX_HOP),
+				strf("user_data %llu: %s", (unsigned long long)c.user_data,
+				     format_completion(c).c_str()));
+		}
+	});
+
+	s.run("close_race", [&] {
+		constexpr unsigned qd = 32, cycles = 300;
+		std::mt19937_64 rng(20261202);
+		Buffer buf(qd * 4096);
+		unsigned before = 0, between = 0, after = 0;
+
+		for (unsigned cycle = 0; cycle < cycles; cycle++) {
+			aa_ctx c;
+			aio_attr_setup in{};
+
+			in.version = 3;
+			in.ring_bytes = AIO_ATTR_RING_MIN_BYTES;
+			in.sq_entries = qd;
+			require(aa_ctx_open(&c, nullptr) == 0, "open /dev/aio_attr");
+			const int r = aa_ctx_setup(&c, &in);
+			if (r) {
+				aa_ctx_close(&c);
+				throw Fail(strf("setup: %s", std::strerror(-r)));
+			}
+			/*
+			 * Only the descriptor goes while ENTERs run: the mapping, which
+			 * the sqes are written into, goes after, and is then the last
+			 * reference - the release meets completions still arriving.
+			 */
+			const int fd = c.fd;
+			/* from before the first ENTER to after the last (TCG) */
+			const unsigned spin_n = rng() % 4000000;
+			std::thread closer([fd, spin_n] {
+				spin(spin_n);
+				::close(fd);
+			});
+			unsigned sent = 0;
+			while (sent < qd) {
+				for (unsigned i = sent; i < sent + 8; i++) {
+					aio_attr_sqe *q = aa_get_sqe(&c);
+
+					require(q != nullptr, "get_sqe: queue full");
+					aa_prep_read(q, hirq.get(), buf.data() + i * 4096, 4096,
+						     (rng() % 4096) * 4096);
+					aa_sqe_set_data(q, i);
+					aa_sqe_set_attrs(q, AIO_ATTR_ALL);
+				}
+				const int e = aa_enter(&c, 0);
+				if (e == -EBADF)
+					break;
+				require(e == 8, strf("cycle %u: ENTER of 8: %d", cycle, e));
+				sent += 8;
+			}
+			before += sent == 0;
+			between += sent && sent < qd;
+			after += sent == qd;
+			closer.join();
+			c.fd = -1;
+			aa_ctx_close(&c);
+		}
+		require_drained(contexts0, inflight0);
+		info("%u cycles, closed: %u before the first ENTER, %u between, %u after all %u "
+		     "reads",
+		     cycles, before, between, after, qd);
+	});
+
+	s.run("unpriv", [&] {
+		const int devfd = dev.get();
+
+		run_as(unpriv_uid, unpriv_uid, [devfd] {
+			Context ctx = make_ctx(8);
+			Buffer buf(4 * 4096);
+
+			for (unsigned i = 0; i < 4; i++)
+				put(ctx, prep_read(devfd, buf.data() + i * 4096, 4096, i * 4096ULL)
+						 .data(i)
+						 .attrs(AIO_ATTR_BIT(AIO_ATTR_SERVICE_NS)));
+			enter_n(ctx, 4, 4);
+			for (const Completion &c : collect_n(ctx, 4)) {
+				require_result(c, 4096);
+				require_attr(c, AIO_ATTR_SERVICE_NS, AIO_ATTR_ST_HANDLED);
+			}
+		});
 	});
 
 	s.run("two_enters", [&] {

@@ -4,7 +4,9 @@
 # queued by AIO_ATTR_IOC_ENTER.
 # 1. aa_sqring: setup and its validation, EBADFD/EINVAL of ENTER, writes
 #    and reads through a wrapping queue with their data checked, the wait
-#    for min_complete on an aiodemo disk whose reads take 20 ms, refused
+#    for min_complete on an aiodemo disk whose reads take 20 ms, reads on
+#    one that completes in hardirq (also while close() races them, and as
+#    an unprivileged user), refused
 #    sqes consumed and completed with their errno, a corrupt sq_tail, the
 #    in-flight limit leaving the sqe queued and a signal ending the wait
 #    (requests held by a suspended dm linear over brd: nothing completes
@@ -20,16 +22,20 @@
 trap 'dmsetup resume aasq >/dev/null 2>&1; dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_sqring
 
+# The initramfs root comes from a mktemp -d directory (mode 0700): let the
+# unprivileged case reach /dev.
+chmod 0755 /
 aa_load aio_attr
 aa_brd 64
 aa_aiodemo sq0 64 completion=softirq cache_blocks=0 hit_nsec=20000000 miss_nsec=20000000
+aa_aiodemo sqh 64 completion=hardirq cache_blocks=0 hit_nsec=50000 miss_nsec=50000
 echo "0 $(blockdev --getsz /dev/ram0) linear /dev/ram0 0" | dmsetup create aasq ||
 	{ aa_fail sqring.setup "dmsetup create aasq"; aa_done; }
 [ -b /dev/mapper/aasq ] || dmsetup mknodes aasq
 
 # 1.
 aa_sqring --dev /dev/ram0 --held /dev/mapper/aasq --dm aasq --slow /dev/sq0 \
-	--slow-ns 20000000 || AA_FAILED=1
+	--slow-ns 20000000 --hardirq /dev/sqh || AA_FAILED=1
 
 # 2.
 EV=/sys/kernel/tracing/events/syscalls/sys_enter_ioctl
