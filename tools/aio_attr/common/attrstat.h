@@ -78,6 +78,9 @@ enum aa_ctx_class { AA_CTX_TASK, AA_CTX_SOFTIRQ, AA_CTX_HARDIRQ, AA_CTX_OTHER, A
 struct aa_stats {
 	uint64_t mask;	      /* requested attributes */
 	uint64_t ns_mask;     /* the ids aa_attr_is_ns() is true of (ns[] is kept for) */
+	/* the requested ids in ascending order: the records an entry carries */
+	uint8_t nr_want;
+	uint8_t want_id[AIO_ATTR_NR];
 	uint64_t ios;	      /* I/Os that completed without error */
 	uint64_t errors;      /* I/Os that completed with an error (not in the rest) */
 	uint64_t bytes[2];    /* read, write */
