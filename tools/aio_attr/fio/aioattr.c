@@ -284,7 +284,21 @@ static bool fio_accounts(struct thread_data *td)
 
 	if (!st->o.stats)
 		return false;
-	return ramp_time_over(td) && (td->runstate == TD_RUNNING || td->runstate == TD_VERIFYING);
+	/* once over, the ramp stays over: no call into fio per I/O after it */
+	if (td->o.ramp_time && !td->ramp_time_over && !ramp_time_over(td))
+		return false;
+	return td->runstate == TD_RUNNING || td->runstate == TD_VERIFYING;
+}
+
+/*
+ * fio's ntime_since() (0 when @e is before @s), here so that the per-I/O
+ * path does not call into fio for it.
+ */
+static inline uint64_t ns_since(const struct timespec *s, const struct timespec *e)
+{
+	int64_t ns = (int64_t)(e->tv_sec - s->tv_sec) * 1000000000LL + (e->tv_nsec - s->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns : 0;
 }
 
 /* ---- group_reporting ---- */
@@ -421,7 +435,7 @@ static void complete_io(struct thread_data *td, struct aioattr_data *ad, struct 
 		io_u->resid = io_u->xfer_buflen - (unsigned long long)ev->result;
 	if (!fio_accounts(td))
 		return;
-	lat_ns = ntime_since(&ad->submit_ts[io_u->index], now);
+	lat_ns = ns_since(&ad->submit_ts[io_u->index], now);
 	/* straight from the entry's records: no sample to fill per I/O */
 	aa_dirstats_add_event(ad->stats, io_u->ddir, lat_ns, ev);
 	if (ad->log_fd >= 0 && ev->result >= 0)
