@@ -154,14 +154,14 @@ def host_steal(path):
 
 def insn_marks(path):
     """The instruction-counting plugin's marks (BENCH_INSN=1, run.sh's
-    insn.marks): mark number -> the (user, kernel) totals of each time it
-    was set, in order."""
+    insn.marks): mark number -> the (user, kernel[, user blocks, kernel
+    blocks]) totals of each time it was set, in order."""
     marks = {}
     for line in lines_of(path):
         parts = line.split()
-        if len(parts) == 4 and parts[0] == "mark":
+        if len(parts) in (4, 6) and parts[0] == "mark":
             try:
-                marks.setdefault(int(parts[1]), []).append((int(parts[2]), int(parts[3])))
+                marks.setdefault(int(parts[1]), []).append(tuple(int(x) for x in parts[2:]))
             except ValueError:
                 continue
     return marks
@@ -183,6 +183,9 @@ def insn_per_io(run, c, marks):
     run["insn_user_per_io"] = user / run["ios"]
     run["insn_kernel_per_io"] = kernel / run["ios"]
     run["insn_per_io"] = (user + kernel) / run["ios"]
+    if len(pre[0]) == 4 and len(post[0]) == 4:
+        run["blocks_user_per_io"] = (post[0][2] - pre[0][2]) / run["ios"]
+        run["blocks_kernel_per_io"] = (post[0][3] - pre[0][3]) / run["ios"]
 
 
 def insn_profile(path, blobs, runs, outpath):
@@ -417,6 +420,7 @@ def summarize(runs):
         }
         for f in ("usr_us_per_io", "sys_us_per_io",
                   "insn_per_io", "insn_user_per_io", "insn_kernel_per_io",
+                  "blocks_user_per_io", "blocks_kernel_per_io",
                   "slat_mean_us", "slat_p50_us", "slat_p99_us", "aasub_per_io", "devrd_per_io",
                   "inline_pct", "worker_pct", "pc_hit_pct", "pc_miss_pct", "pc_partial_pct"):
             out[k][f] = med([r.get(f) for r in rs])
@@ -872,6 +876,14 @@ def insn(c):
             f"= {c['insn_per_io'] / 1000:.1f}k")
 
 
+def blocks(c):
+    """Translation blocks the guest ran per I/O of a cell, user + kernel."""
+    if not c or c.get("blocks_user_per_io") is None:
+        return "n/a"
+    u, k = c["blocks_user_per_io"], c["blocks_kernel_per_io"]
+    return f"{u:.0f} + {k:.0f} = {u + k:.0f}"
+
+
 def engine_rows(L, cells, engs, wls, show):
     """A table of the fast-path devices and iocrypt by workload, a column
     per engine and one for aioattr without attributes, each cell shown by
@@ -992,6 +1004,14 @@ def fastpath_md(L, cells, kc):
                         for b in (key(t, "libaio", wl), key(t, "io_uring", wl),
                                   key(t, "aioattr", wl, "none"))]
                 L.append("| " + " | ".join(row) + " |")
+        L.append("")
+    if any(c.get("blocks_user_per_io") is not None for c in cells.values()):
+        L.append("## Guest translation blocks per I/O\n")
+        L.append("The same windows counted in translation blocks run, user + kernel: each is "
+                 "an entry into qemu's translated code (a chained jump, or a lookup after an "
+                 "indirect branch, a helper call such as rdtsc, or an exception), a cost "
+                 "under TCG that the instruction count does not weigh.  Medians.\n")
+        engine_rows(L, cells, engs, ["rr1", "rr32", "rw1", "rw32"], blocks)
         L.append("")
     L.append("## Cost per I/O from QD1 to QD128 (4k randread)\n")
     table(L, ["device", "engine", "CPU us/IO QD1", "QD32", "QD128", "QD32/QD1", "QD128/QD1"])

@@ -11,9 +11,13 @@
  *
  * Arguments (-plugin PATH,out=FILE[,mark=ADDR][,profile=FILE]):
  *   out      file the marks are appended to, one line each:
- *            "mark K USER KERNEL" (K the byte offset into the marker page
- *            the guest called, USER and KERNEL the totals over every vCPU
- *            so far)
+ *            "mark K USER KERNEL UBLOCKS KBLOCKS" (K the byte offset into
+ *            the marker page the guest called, USER and KERNEL the
+ *            instructions over every vCPU so far, UBLOCKS and KBLOCKS the
+ *            translation blocks: each one run is an entry into translated
+ *            code, through a chained jump or a lookup after an indirect
+ *            branch, a helper or an exception, so blocks per I/O weigh
+ *            what instructions per I/O do not)
  *   mark     guest virtual address of the marker page (default
  *            0x5a5a5a000000, which aa_mark maps)
  *   profile  also count the kernel's instructions by block address inside
@@ -49,6 +53,9 @@ EXPORT int qemu_plugin_version = 1;
 struct vcpu_count {
 	uint64_t user;
 	uint64_t kernel;
+	/* translation blocks run: where TCG leaves translated code or chains */
+	uint64_t user_blocks;
+	uint64_t kernel_blocks;
 } __attribute__((aligned(64)));
 
 static struct vcpu_count counts[MAX_VCPUS];
@@ -85,7 +92,13 @@ static void count_tb(unsigned int vcpu, void *userdata)
 		bad_vcpu++;
 		return;
 	}
-	add(v & KERNEL_BIT ? &counts[vcpu].kernel : &counts[vcpu].user, v >> 1);
+	if (v & KERNEL_BIT) {
+		add(&counts[vcpu].kernel, v >> 1);
+		add(&counts[vcpu].kernel_blocks, 1);
+	} else {
+		add(&counts[vcpu].user, v >> 1);
+		add(&counts[vcpu].user_blocks, 1);
+	}
 }
 
 static void count_profiled(unsigned int vcpu, void *userdata)
@@ -97,18 +110,26 @@ static void count_profiled(unsigned int vcpu, void *userdata)
 		return;
 	}
 	add(&counts[vcpu].kernel, r->insns);
+	add(&counts[vcpu].kernel_blocks, 1);
 	if (__atomic_load_n(&armed, __ATOMIC_RELAXED))
 		__atomic_fetch_add(&r->execs, 1, __ATOMIC_RELAXED);
 }
 
-static void totals(uint64_t *user, uint64_t *kernel)
+/* Sums over the vCPUs: instructions and blocks, user and kernel. */
+struct totals {
+	uint64_t user, kernel, user_blocks, kernel_blocks;
+};
+
+static void totals(struct totals *t)
 {
 	unsigned int i;
 
-	*user = *kernel = 0;
+	memset(t, 0, sizeof(*t));
 	for (i = 0; i < MAX_VCPUS; i++) {
-		*user += __atomic_load_n(&counts[i].user, __ATOMIC_RELAXED);
-		*kernel += __atomic_load_n(&counts[i].kernel, __ATOMIC_RELAXED);
+		t->user += __atomic_load_n(&counts[i].user, __ATOMIC_RELAXED);
+		t->kernel += __atomic_load_n(&counts[i].kernel, __ATOMIC_RELAXED);
+		t->user_blocks += __atomic_load_n(&counts[i].user_blocks, __ATOMIC_RELAXED);
+		t->kernel_blocks += __atomic_load_n(&counts[i].kernel_blocks, __ATOMIC_RELAXED);
 	}
 }
 
@@ -120,16 +141,16 @@ static void totals(uint64_t *user, uint64_t *kernel)
  */
 static void mark(unsigned int vcpu, void *userdata)
 {
-	uint64_t user, kernel;
+	struct totals t;
 
 	(void)vcpu;
 	if (__atomic_exchange_n(&last_mark, (uintptr_t)userdata + 1, __ATOMIC_RELAXED) ==
 	    (uintptr_t)userdata + 1)
 		return;
-	totals(&user, &kernel);
+	totals(&t);
 	__atomic_store_n(&armed, !((uintptr_t)userdata & 1), __ATOMIC_RELAXED);
-	fprintf(out, "mark %" PRIuPTR " %" PRIu64 " %" PRIu64 "\n", (uintptr_t)userdata, user,
-		kernel);
+	fprintf(out, "mark %" PRIuPTR " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+		(uintptr_t)userdata, t.user, t.kernel, t.user_blocks, t.kernel_blocks);
 	fflush(out);
 }
 
@@ -189,12 +210,12 @@ static void write_profile(void)
 
 static void at_exit(qemu_plugin_id_t id, void *userdata)
 {
-	uint64_t user, kernel;
+	struct totals t;
 
 	(void)id;
 	(void)userdata;
-	totals(&user, &kernel);
-	fprintf(out, "exit %" PRIu64 " %" PRIu64 " bad_vcpu %" PRIu64 "\n", user, kernel,
+	totals(&t);
+	fprintf(out, "exit %" PRIu64 " %" PRIu64 " bad_vcpu %" PRIu64 "\n", t.user, t.kernel,
 		bad_vcpu);
 	fclose(out);
 	if (profile_path)

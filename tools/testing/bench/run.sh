@@ -11,8 +11,9 @@
 #   console.log    the guest console
 #   host.stat      this machine's /proc/stat cpu line at the start and end
 #                  of every fio run (steal: the hypervisor under us)
-#   insn.marks     with BENCH_INSN=1: the guest's instruction counts at the
-#                  start and end of every fio run's I/O phase
+#   insn.marks     with BENCH_INSN=1: the guest's instruction and
+#                  translation block counts at the start and end of every
+#                  fio run's I/O phase
 # Expects the modules and the fio engine (build/user/guest/aioattr.so) to
 # be built; the Makefile's bench target sees to it.
 #
