@@ -155,11 +155,12 @@ def host_steal(path):
 def insn_marks(path):
     """The instruction-counting plugin's marks (BENCH_INSN=1, run.sh's
     insn.marks): mark number -> the (user, kernel[, user blocks, kernel
-    blocks]) totals of each time it was set, in order."""
+    blocks[, user and kernel memory accesses, user and kernel misses of
+    the TLB model]]) totals of each time it was set, in order."""
     marks = {}
     for line in lines_of(path):
         parts = line.split()
-        if len(parts) in (4, 6) and parts[0] == "mark":
+        if len(parts) in (4, 6, 10) and parts[0] == "mark":
             try:
                 marks.setdefault(int(parts[1]), []).append(tuple(int(x) for x in parts[2:]))
             except ValueError:
@@ -183,9 +184,11 @@ def insn_per_io(run, c, marks):
     run["insn_user_per_io"] = user / run["ios"]
     run["insn_kernel_per_io"] = kernel / run["ios"]
     run["insn_per_io"] = (user + kernel) / run["ios"]
-    if len(pre[0]) == 4 and len(post[0]) == 4:
-        run["blocks_user_per_io"] = (post[0][2] - pre[0][2]) / run["ios"]
-        run["blocks_kernel_per_io"] = (post[0][3] - pre[0][3]) / run["ios"]
+    names = ("blocks_user_per_io", "blocks_kernel_per_io", "mem_user_per_io",
+             "mem_kernel_per_io", "tlbmiss_user_per_io", "tlbmiss_kernel_per_io")
+    if len(pre[0]) == len(post[0]):
+        for i, name in enumerate(names[:len(pre[0]) - 2]):
+            run[name] = (post[0][i + 2] - pre[0][i + 2]) / run["ios"]
 
 
 def insn_profile(path, blobs, runs, outpath):
@@ -420,7 +423,8 @@ def summarize(runs):
         }
         for f in ("usr_us_per_io", "sys_us_per_io",
                   "insn_per_io", "insn_user_per_io", "insn_kernel_per_io",
-                  "blocks_user_per_io", "blocks_kernel_per_io",
+                  "blocks_user_per_io", "blocks_kernel_per_io", "mem_user_per_io",
+                  "mem_kernel_per_io", "tlbmiss_user_per_io", "tlbmiss_kernel_per_io",
                   "slat_mean_us", "slat_p50_us", "slat_p99_us", "aasub_per_io", "devrd_per_io",
                   "inline_pct", "worker_pct", "pc_hit_pct", "pc_miss_pct", "pc_partial_pct"):
             out[k][f] = med([r.get(f) for r in rs])
@@ -884,6 +888,14 @@ def blocks(c):
     return f"{u:.0f} + {k:.0f} = {u + k:.0f}"
 
 
+def mem(c):
+    """Memory accesses and TLB-model misses per I/O of a cell, user + kernel."""
+    if not c or c.get("mem_user_per_io") is None:
+        return "n/a"
+    return (f"{c['mem_user_per_io']:.0f} + {c['mem_kernel_per_io']:.0f}; "
+            f"{c['tlbmiss_user_per_io']:.1f} + {c['tlbmiss_kernel_per_io']:.1f}")
+
+
 def engine_rows(L, cells, engs, wls, show):
     """A table of the fast-path devices and iocrypt by workload, a column
     per engine and one for aioattr without attributes, each cell shown by
@@ -1012,6 +1024,14 @@ def fastpath_md(L, cells, kc):
                  "indirect branch, a helper call such as rdtsc, or an exception), a cost "
                  "under TCG that the instruction count does not weigh.  Medians.\n")
         engine_rows(L, cells, engs, ["rr1", "rr32", "rw1", "rw32"], blocks)
+        L.append("")
+    if any(c.get("mem_user_per_io") is not None for c in cells.values()):
+        L.append("## Guest memory accesses per I/O\n")
+        L.append("BENCH_INSN=3: the guest's loads and stores per I/O, user + kernel, then "
+                 "the misses of a model of qemu's software TLB in front of them (direct-"
+                 "mapped, 256 entries of 4 KiB per vCPU and mode; a miss under TCG is a walk "
+                 "of the guest's page tables), user + kernel.  Medians.\n")
+        engine_rows(L, cells, engs, ["rr1", "rr32", "rw1", "rw32"], mem)
         L.append("")
     L.append("## Cost per I/O from QD1 to QD128 (4k randread)\n")
     table(L, ["device", "engine", "CPU us/IO QD1", "QD32", "QD128", "QD32/QD1", "QD128/QD1"])

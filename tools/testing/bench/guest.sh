@@ -61,8 +61,8 @@
 #   bench.kcount=0|1 (1: allocation and RCU counts)
 #   bench.perf=0|1 (1: perf profiles of a few cells at the end; 0)
 #   bench.sched=none|mq-deadline (aiodemo's I/O scheduler, default none)
-#   bench.insn=0|1|2 (1: mark each I/O phase's start and end for the
-#     instruction-counting qemu plugin, with /tests/bin/aa_mark; 2: and
+#   bench.insn=0|1|2|3 (1 and 3: mark each I/O phase's start and end for
+#     the instruction-counting qemu plugin, with /tests/bin/aa_mark; 2: and
 #     print the kernel's text symbols at the end for its profile; 0)
 # shellcheck source=tools/testing/vm/lib.sh
 . "$AA_LIB"

@@ -20,6 +20,11 @@
  *            what instructions per I/O do not)
  *   mark     guest virtual address of the marker page (default
  *            0x5a5a5a000000, which aa_mark maps)
+ *   mem      1: also count the guest's memory accesses, user and kernel
+ *            apart, and the misses of a model of qemu's software TLB in
+ *            front of them (direct-mapped, MEM_TLB_ENTRIES entries of 4 KiB
+ *            per vCPU and mode, the size qemu starts its TLB at); the
+ *            marks then carry four more fields, UMEM KMEM UMISS KMISS
  *   profile  also count the kernel's instructions by block address inside
  *            the marked windows (from an even mark to the next odd one),
  *            written at exit to FILE as "ADDRESS INSTRUCTIONS" lines, for
@@ -56,7 +61,18 @@ struct vcpu_count {
 	/* translation blocks run: where TCG leaves translated code or chains */
 	uint64_t user_blocks;
 	uint64_t kernel_blocks;
+	/* mem=1: accesses, and misses of the TLB model */
+	uint64_t user_mem;
+	uint64_t kernel_mem;
+	uint64_t user_miss;
+	uint64_t kernel_miss;
 } __attribute__((aligned(64)));
+
+#define MEM_TLB_ENTRIES 256
+
+/* mem=1: the TLB model, page numbers + 1 (0: empty), per vCPU and mode */
+static uint64_t (*tlb)[2][MEM_TLB_ENTRIES];
+static int count_mem;
 
 static struct vcpu_count counts[MAX_VCPUS];
 static uint64_t mark_addr = 0x5a5a5a000000ull;
@@ -115,9 +131,34 @@ static void count_profiled(unsigned int vcpu, void *userdata)
 		__atomic_fetch_add(&r->execs, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * mem=1: one memory access of an instruction; @userdata says whether the
+ * instruction is the kernel's (its mode, as qemu's TLB index would).
+ */
+static void count_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+			 void *userdata)
+{
+	const unsigned int k = (uintptr_t)userdata & KERNEL_BIT;
+	const uint64_t page = (vaddr >> 12) + 1;
+	uint64_t *slot;
+
+	(void)info;
+	if (vcpu >= MAX_VCPUS) {
+		bad_vcpu++;
+		return;
+	}
+	add(k ? &counts[vcpu].kernel_mem : &counts[vcpu].user_mem, 1);
+	slot = &tlb[vcpu][k][page % MEM_TLB_ENTRIES];
+	if (*slot != page) {
+		*slot = page;
+		add(k ? &counts[vcpu].kernel_miss : &counts[vcpu].user_miss, 1);
+	}
+}
+
 /* Sums over the vCPUs: instructions and blocks, user and kernel. */
 struct totals {
 	uint64_t user, kernel, user_blocks, kernel_blocks;
+	uint64_t user_mem, kernel_mem, user_miss, kernel_miss;
 };
 
 static void totals(struct totals *t)
@@ -130,6 +171,10 @@ static void totals(struct totals *t)
 		t->kernel += __atomic_load_n(&counts[i].kernel, __ATOMIC_RELAXED);
 		t->user_blocks += __atomic_load_n(&counts[i].user_blocks, __ATOMIC_RELAXED);
 		t->kernel_blocks += __atomic_load_n(&counts[i].kernel_blocks, __ATOMIC_RELAXED);
+		t->user_mem += __atomic_load_n(&counts[i].user_mem, __ATOMIC_RELAXED);
+		t->kernel_mem += __atomic_load_n(&counts[i].kernel_mem, __ATOMIC_RELAXED);
+		t->user_miss += __atomic_load_n(&counts[i].user_miss, __ATOMIC_RELAXED);
+		t->kernel_miss += __atomic_load_n(&counts[i].kernel_miss, __ATOMIC_RELAXED);
 	}
 }
 
@@ -149,8 +194,12 @@ static void mark(unsigned int vcpu, void *userdata)
 		return;
 	totals(&t);
 	__atomic_store_n(&armed, !((uintptr_t)userdata & 1), __ATOMIC_RELAXED);
-	fprintf(out, "mark %" PRIuPTR " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+	fprintf(out, "mark %" PRIuPTR " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
 		(uintptr_t)userdata, t.user, t.kernel, t.user_blocks, t.kernel_blocks);
+	if (count_mem)
+		fprintf(out, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, t.user_mem,
+			t.kernel_mem, t.user_miss, t.kernel_miss);
+	fputc('\n', out);
 	fflush(out);
 }
 
@@ -176,6 +225,15 @@ static void translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	const uintptr_t n = qemu_plugin_tb_n_insns(tb);
 
 	(void)id;
+	if (count_mem) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			qemu_plugin_register_vcpu_mem_cb(
+				qemu_plugin_tb_get_insn(tb, i), count_access,
+				QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
+				(void *)(uintptr_t)((int64_t)va < 0 ? KERNEL_BIT : 0));
+	}
 	if (va - mark_addr < MARK_SIZE)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, mark, QEMU_PLUGIN_CB_NO_REGS,
 						     (void *)(uintptr_t)(va - mark_addr));
@@ -238,6 +296,8 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int
 			path = argv[i] + 4;
 		} else if (!strncmp(argv[i], "profile=", 8)) {
 			profile_path = argv[i] + 8;
+		} else if (!strcmp(argv[i], "mem=1")) {
+			count_mem = 1;
 		} else if (!strncmp(argv[i], "mark=", 5)) {
 			errno = 0;
 			mark_addr = strtoull(argv[i] + 5, &end, 0);
@@ -249,7 +309,7 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int
 		} else {
 			fprintf(stderr,
 				"insn-plugin: unknown argument '%s' (out=FILE, mark=ADDR, "
-				"profile=FILE)\n",
+				"mem=1, profile=FILE)\n",
 				argv[i]);
 			return -1;
 		}
@@ -257,6 +317,13 @@ int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int
 	if (!path) {
 		fprintf(stderr, "insn-plugin: no out=FILE\n");
 		return -1;
+	}
+	if (count_mem) {
+		tlb = calloc(MAX_VCPUS, sizeof(*tlb));
+		if (!tlb) {
+			fprintf(stderr, "insn-plugin: out of memory\n");
+			return -1;
+		}
 	}
 	out = fopen(path, "a");
 	if (!out) {

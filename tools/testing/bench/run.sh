@@ -34,7 +34,9 @@
 # with a qemu plugin (insn-plugin.c); the guest runs slower under it, so
 # its IOPS are not comparable with a run without; 2: also a profile of the
 # kernel's instructions by function, over all the cells run (pick one with
-# BENCH_ONLY), in profiles/insn-kernel.txt; default 0),
+# BENCH_ONLY), in profiles/insn-kernel.txt; 3: also the guest's memory
+# accesses per I/O and the misses of a model of qemu's software TLB in
+# front of them, much slower; default 0),
 # BENCH_TIMEOUT (whole boot, s; default from the cell count).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -62,7 +64,7 @@ ONLY=${BENCH_ONLY:-}
 ONLY=${ONLY// /.}
 PERF=${BENCH_PERF:-0}
 INSN=${BENCH_INSN:-0}
-[[ $INSN == 0 || $INSN == 1 || $INSN == 2 ]] || aa_die "BENCH_INSN=$INSN: 0, 1 or 2"
+[[ $INSN == 0 || $INSN == 1 || $INSN == 2 || $INSN == 3 ]] || aa_die "BENCH_INSN=$INSN: 0, 1, 2 or 3"
 SCHED=${BENCH_SCHED:-none}
 VM_MEM=${VM_MEM:-1G}
 PY=/usr/bin/python3
@@ -127,7 +129,8 @@ insn_plugin() {
 		aa_die "BENCH_INSN=$INSN: building insn-plugin.c failed"
 	: >"$OUT/insn.marks"
 	PLUGIN_ARGS=(-plugin "$OUT/insn-plugin.so,out=$OUT/insn.marks")
-	((INSN < 2)) || PLUGIN_ARGS[1]+=",profile=$OUT/insn.profile"
+	((INSN != 2)) || PLUGIN_ARGS[1]+=",profile=$OUT/insn.profile"
+	((INSN != 3)) || PLUGIN_ARGS[1]+=",mem=1"
 }
 
 # boot TIMEOUT KIMG - run the guest with the one test "bench"; progress
@@ -210,7 +213,7 @@ main() {
 	hardirq) nruns=$((96 * REPS_REST)) ;;
 	buffered) nruns=$((16 * REPS)) ;;
 	esac
-	hard=${BENCH_TIMEOUT:-$(((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)) * (1 + (INSN > 0))))}
+	hard=${BENCH_TIMEOUT:-$(((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)) * (1 + (INSN > 0) + 4 * (INSN == 3))))}
 	boot "$hard" "$kimg" || qrc=$?
 	aa_step "bench: guest finished (qemu status $qrc) after $(($(date +%s) - start)) s"
 	tr -d '\r' <"$LOG" >"$OUT/console.clean.log"
