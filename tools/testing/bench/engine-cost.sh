@@ -46,7 +46,6 @@ command -v valgrind >/dev/null || { echo "engine-cost: needs valgrind" >&2; exit
 
 WORK=${KEEP:-$(mktemp -d)}
 mkdir -p "$WORK"
-[[ -n ${KEEP:-} ]] || trap 'rm -rf "$WORK"' EXIT
 FILE=/dev/shm/aa-engine-cost.$$
 trap 'rm -f "$FILE"; [[ -n ${KEEP:-} ]] || rm -rf "$WORK"' EXIT
 dd if=/dev/zero of="$FILE" bs=1M count=64 status=none
