@@ -15,6 +15,9 @@ kimg=$1 out=$2 fio=$3 guestbin=$4
 shift 4
 root=$(mktemp -d "${TMPDIR:-/tmp}/aio_attr-rootfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+# mktemp -d makes it 0700, and the archive's "." becomes the guest's /:
+# tests that drop to an unprivileged user must reach /dev and /tmp.
+chmod 0755 "$root"
 
 # copy_elf FILE [DEST] - copy FILE to $root/DEST (default: same path) and
 # every shared library it needs, at the paths the host uses.

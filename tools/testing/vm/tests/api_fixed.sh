@@ -27,9 +27,6 @@ cleanup() {
 trap cleanup EXIT
 aa_require aa_fixed mkfs.ext4 dmsetup
 
-# The initramfs root comes from a mktemp -d directory (mode 0700): let
-# the unprivileged user reach /dev.
-chmod 0755 /
 aa_load aio_attr
 aa_load brd rd_nr=3 rd_size=65536 max_part=0
 aa_aiodemo adfx 64 completion=hardirq blocksize=512

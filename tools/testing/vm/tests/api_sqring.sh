@@ -22,9 +22,6 @@
 trap 'dmsetup resume aasq >/dev/null 2>&1; dmsetup remove_all >/dev/null 2>&1; aa_configfs_clean /sys/kernel/config/aiodemo' EXIT
 aa_require aa_sqring
 
-# The initramfs root comes from a mktemp -d directory (mode 0700): let the
-# unprivileged case reach /dev.
-chmod 0755 /
 aa_load aio_attr
 aa_brd 64
 aa_aiodemo sq0 64 completion=softirq cache_blocks=0 hit_nsec=20000000 miss_nsec=20000000

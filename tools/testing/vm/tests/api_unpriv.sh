@@ -16,9 +16,6 @@
 trap 'aa_configfs_clean /sys/kernel/config/nullb' EXIT
 aa_require aa_unpriv
 
-# The initramfs root comes from a mktemp -d directory (mode 0700): let
-# other users reach /dev and /tmp.
-chmod 0755 /
 aa_load aio_attr
 aa_brd 16
 aa_nullb nullb0 64 irqmode=2 completion_nsec=2000000000 memory_backed=0
