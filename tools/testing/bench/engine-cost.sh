@@ -5,7 +5,7 @@
 # counted by callgrind: the part of the fast path that is the fio engine's
 # and libaioattr's, without a guest and without timing noise.
 #
-#   tools/testing/bench/engine-cost.sh [ENGINE[:ATTRS] ...]
+#   tools/testing/bench/engine-cost.sh [-v] [-m] [ENGINE[:ATTRS] ...]
 #
 # ENGINE is aioattr (the project's engine, over the LD_PRELOAD test double
 # fake_aio_attr.so, since the module cannot be loaded on the host),
@@ -18,6 +18,9 @@
 # (its ioctl() and everything under it: the "kernel") is left out.
 # Printed: the total per I/O, then with -v the functions of the engine,
 # libaioattr and the statistics by their own (self) instructions per I/O.
+# -m: callgrind's cache simulation on, and beside the instructions the data
+# reads and writes per I/O (loads and stores, the stack's included: under
+# qemu's TCG each one is a software TLB lookup), with -v by function too.
 #
 # Needs `make user fio-engine` (the engine, the test double, fio) and
 # valgrind.  Counts depend on the compiler and the C library, not on the
@@ -33,10 +36,15 @@ QD=${QD:-1}
 N1=${N1:-4000}
 N2=${N2:-12000}
 VERBOSE=0
-if [[ ${1:-} == -v ]]; then
-	VERBOSE=1
+MEM=0
+while [[ ${1:-} == -[vm] ]]; do
+	[[ $1 == -v ]] && VERBOSE=1
+	[[ $1 == -m ]] && MEM=1
 	shift
-fi
+done
+EVENTS=(Ir)
+VG=()
+((MEM)) && EVENTS+=(Dr Dw) && VG=(--cache-sim=yes)
 (($# > 0)) || set -- aioattr:all aioattr:none io_uring
 ((N2 > N1)) || { echo "engine-cost: N2 must be above N1" >&2; exit 2; }
 for f in "$FIO" "$ENGINE" "$FAKE"; do
@@ -50,21 +58,24 @@ FILE=/dev/shm/aa-engine-cost.$$
 trap 'rm -f "$FILE"; [[ -n ${KEEP:-} ]] || rm -rf "$WORK"' EXIT
 dd if=/dev/zero of="$FILE" bs=1M count=64 status=none
 
-# functions FILE - "name<TAB>instructions" of a callgrind file, inclusive (-i) or self
+# functions FILE [EVENT] - "name<TAB>count" of a callgrind file (EVENT: Ir,
+# the default, Dr or Dw), inclusive (-i) or self
 functions() {
 	local opt=()
 	[[ $1 == -i ]] && opt=(--inclusive=yes) && shift
-	callgrind_annotate --auto=no --threshold=100 "${opt[@]}" "$1" 2>/dev/null |
+	callgrind_annotate --auto=no --threshold=100 --show="${2:-Ir}" --sort="${2:-Ir}" \
+		"${opt[@]}" "$1" 2>/dev/null |
 		sed -nE 's/^ *([0-9,]+) \([ 0-9.]+%\) +(.*)$/\2\t\1/p' |
 		sed -E 's/ \[[^]]*\]\t/\t/; s/^[^\t]*\/([^/\t]*\t)/\1/; s/,//g'
 }
 
-# cost A B NAME [-i] - (B - A) / (N2 - N1) of function NAME ("PROGRAM TOTALS" for all)
+# cost A B NAME EVENT [-i] - (B - A) / (N2 - N1) of function NAME ("PROGRAM
+# TOTALS" for all)
 cost() {
 	local a b opt=()
-	[[ -n ${4:-} ]] && opt=("$4")
-	a=$(functions "${opt[@]}" "$1" | awk -F'\t' -v n="$3" '$1 == n { s += $2 } END { print s + 0 }')
-	b=$(functions "${opt[@]}" "$2" | awk -F'\t' -v n="$3" '$1 == n { s += $2 } END { print s + 0 }')
+	[[ -n ${5:-} ]] && opt=("$5")
+	a=$(functions "${opt[@]}" "$1" "$4" | awk -F'\t' -v n="$3" '$1 == n { s += $2 } END { print s + 0 }')
+	b=$(functions "${opt[@]}" "$2" "$4" | awk -F'\t' -v n="$3" '$1 == n { s += $2 } END { print s + 0 }')
 	echo $(((b - a) / (N2 - N1)))
 }
 
@@ -79,7 +90,7 @@ for spec in "$@"; do
 	*) echo "engine-cost: $eng: aioattr, io_uring or libaio" >&2; exit 2 ;;
 	esac
 	for n in "$N1" "$N2"; do
-		"${pre[@]}" valgrind --tool=callgrind --callgrind-out-file="$WORK/$eng.$attrs.$n.out" \
+		"${pre[@]}" valgrind --tool=callgrind "${VG[@]}" --callgrind-out-file="$WORK/$eng.$attrs.$n.out" \
 			"$FIO" --name=cost --filename="$FILE" "${args[@]}" --rw=randread --bs=4k \
 			--iodepth="$QD" --number_ios="$n" --size=64m --norandommap --randrepeat=1 \
 			--thread --output=/dev/null >/dev/null 2>"$WORK/$eng.$attrs.$n.err" || {
@@ -90,14 +101,24 @@ for spec in "$@"; do
 	done
 	a=$WORK/$eng.$attrs.$N1.out
 	b=$WORK/$eng.$attrs.$N2.out
-	total=$(cost "$a" "$b" "PROGRAM TOTALS")
-	fake=0
-	[[ $eng == aioattr ]] && fake=$(cost "$a" "$b" "fake_aio_attr.c:ioctl" -i)
-	printf '%-8s attrs=%-5s QD%-3s %6d user instructions per I/O\n' "$eng" "$attrs" "$QD" \
-		$((total - fake))
+	line=$(printf '%-8s attrs=%-5s QD%-3s' "$eng" "$attrs" "$QD")
+	for ev in "${EVENTS[@]}"; do
+		total=$(cost "$a" "$b" "PROGRAM TOTALS" "$ev")
+		fake=0
+		[[ $eng == aioattr ]] && fake=$(cost "$a" "$b" "fake_aio_attr.c:ioctl" "$ev" -i)
+		case $ev in
+		Ir) line+=$(printf ' %6d user instructions' $((total - fake))) ;;
+		Dr) line+=$(printf ', %5d reads' $((total - fake))) ;;
+		Dw) line+=$(printf ', %5d writes' $((total - fake))) ;;
+		esac
+	done
+	echo "$line per I/O"
 	((VERBOSE)) || continue
 	# the engine's own functions, by where gcc's LTO left their code
-	join -t $'\t' <(functions "$a" | sort) <(functions "$b" | sort) |
-		awk -F'\t' -v d=$((N2 - N1)) '$1 ~ /^(aioattr|attrstat|attrlog|ring|ctx|io_uring|libaio)\.c:/ {
-			v = ($3 - $2) / d; if (v >= 1) printf "    %7.1f  %s\n", v, $1 }' | sort -rn
+	for ev in "${EVENTS[@]}"; do
+		((MEM)) && echo "  $ev:"
+		join -t $'\t' <(functions "$a" "$ev" | sort) <(functions "$b" "$ev" | sort) |
+			awk -F'\t' -v d=$((N2 - N1)) '$1 ~ /^(aioattr|attrstat|attrlog|ring|ctx|io_uring|libaio)\.c:/ {
+				v = ($3 - $2) / d; if (v >= 1) printf "    %7.1f  %s\n", v, $1 }' | sort -rn
+	done
 done
