@@ -14,6 +14,8 @@
 #   insn.marks     with BENCH_INSN=1: the guest's instruction and
 #                  translation block counts at the start and end of every
 #                  fio run's I/O phase
+#   jit.log        with BENCH_JIT=1: qemu's code buffer every 10 s
+#                  (qemu-jit.py), summed up at the end
 # Expects the modules and the fio engine (build/user/guest/aioattr.so) to
 # be built; the Makefile's bench target sees to it.
 #
@@ -37,7 +39,9 @@
 # BENCH_ONLY), in profiles/insn-kernel.txt; 3: also the guest's memory
 # accesses per I/O and the misses of a model of qemu's software TLB in
 # front of them, much slower; default 0),
-# BENCH_TIMEOUT (whole boot, s; default from the cell count).
+# BENCH_JIT (1: sample qemu's translated code and its flushes over QMP
+# every 10 s; default 0), BENCH_TIMEOUT (whole boot, s; default from the
+# cell count).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VM=$HERE/../vm
@@ -66,6 +70,8 @@ PERF=${BENCH_PERF:-0}
 INSN=${BENCH_INSN:-0}
 [[ $INSN == 0 || $INSN == 1 || $INSN == 2 || $INSN == 3 ]] || aa_die "BENCH_INSN=$INSN: 0, 1, 2 or 3"
 SCHED=${BENCH_SCHED:-none}
+JIT=${BENCH_JIT:-0}
+[[ $JIT == 0 || $JIT == 1 ]] || aa_die "BENCH_JIT=$JIT: 0 or 1"
 VM_MEM=${VM_MEM:-1G}
 PY=/usr/bin/python3
 # The hardirq set's second disk: virtio-blk with two queues (an interrupt
@@ -140,10 +146,17 @@ boot() {
 	: >"$LOG"
 	PLUGIN_ARGS=()
 	((INSN == 0)) || insn_plugin
+	QMP_ARGS=()
+	if ((JIT)); then
+		rm -f "$OUT/qmp.sock"
+		: >"$OUT/jit.log"
+		QMP_ARGS=(-qmp "unix:$OUT/qmp.sock,server=on,wait=off")
+		"$PY" "$HERE/qemu-jit.py" "$OUT/qmp.sock" 10 "$OUT/jit.log" &
+	fi
 	aa_step "bench: booting $KV (hard timeout ${hard}s)"
 	aa_qemu_start "$hard" "$kimg" "$OUT/initrd.img" "$LOG" "$OUT/qemu.out" \
 		"aa.tests=bench aa.timeout=$((hard - 60)) bench.runtime=$RUNTIME bench.reps=$REPS bench.reps_rest=$REPS_REST bench.set=$SET bench.kcount=$KCOUNT bench.perf=$PERF bench.sched=$SCHED bench.insn=$INSN${ONLY:+ bench.only=$ONLY}" \
-		"${VIRTIO_DISK[@]}" "${PLUGIN_ARGS[@]}"
+		"${VIRTIO_DISK[@]}" "${PLUGIN_ARGS[@]}" "${QMP_ARGS[@]}"
 	qpid=$AA_QEMU_PID
 	# shellcheck disable=SC2064 # qpid is fixed now
 	trap "kill $qpid 2>/dev/null || true" EXIT INT TERM
@@ -156,6 +169,7 @@ boot() {
 		grep --line-buffered -a '^AABENCH-RUN ' |
 		while read -r _ what name; do
 			read -r _ cpu </proc/stat
+			[[ -e $OUT/first-run ]] || date +%s >"$OUT/first-run"
 			echo "${what%$'\r'} ${name%$'\r'} $cpu"
 		done >"$OUT/host.stat" &
 	# A guest that stops printing for BENCH_STALL seconds (default 240) is
@@ -180,6 +194,23 @@ boot() {
 	wait || true
 	trap - EXIT INT TERM
 	return "$rc"
+}
+
+# jit_summary - BENCH_JIT=1: what qemu translated from the start of the
+# first fio run (the last sample before it) to the end, and how often its
+# code buffer was flushed.
+jit_summary() {
+	local first
+	first=$(cat "$OUT/first-run" 2>/dev/null || echo 0)
+	awk -v first="$first" '
+		$1 <= first || !n { c0 = $2; t0 = $1; f0 = $4 }
+		{ n++; c = $2; t = $1; f = $4 }
+		END {
+			if (!n) { print "bench: BENCH_JIT=1 but no sample of qemu (jit.log empty)"; exit }
+			printf "bench: qemu translated %.1f MB of code in the %d s from the first fio run" \
+				" on (%.1f MB before it), %d flushes of its code buffer (%d in all; jit.log)\n",
+				(c - c0) / 1e6, t - t0, c0 / 1e6, f - f0, f
+		}' "$OUT/jit.log"
 }
 
 main() {
@@ -216,6 +247,7 @@ main() {
 	hard=${BENCH_TIMEOUT:-$(((300 + 80 * KCOUNT + nruns * (RUNTIME + 4)) * (1 + (INSN > 0) + 4 * (INSN == 3))))}
 	boot "$hard" "$kimg" || qrc=$?
 	aa_step "bench: guest finished (qemu status $qrc) after $(($(date +%s) - start)) s"
+	((JIT == 0)) || jit_summary
 	tr -d '\r' <"$LOG" >"$OUT/console.clean.log"
 	"$PY" "$HERE/analyze.py" "$OUT/console.clean.log" "$OUT" $(($(date +%s) - start)) ||
 		aa_die "analysis failed"
