@@ -117,6 +117,14 @@ blob() {
 # stat_field NAME - first value of the /proc/stat line NAME.
 stat_field() { awk -v n="$1" '$1 == n { print $2; exit }' /proc/stat; }
 
+# Every fio run is a new process.  With its mappings at random addresses,
+# qemu translates fio, the C library and the engine again for each run
+# (its translated code is looked up by virtual address), ~20k blocks per
+# run, and its code buffer fills and is flushed whole every ~7 minutes:
+# both of those are qemu's work inside the runs, not the engines'.  At
+# the same addresses every run finds the code of the ones before it.
+echo 0 >/proc/sys/kernel/randomize_va_space
+
 # ---- devices ----
 aa_brd 128
 aa_load dm-crypt
